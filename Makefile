@@ -1,0 +1,46 @@
+# ikmcp — build, test, demo and benchmark entry points. See README.md.
+CARGO ?= cargo
+GUEST_TARGET := wasm32-wasip2
+GUEST_FLAGS := --target $(GUEST_TARGET) --profile guest
+# First-party plugins, shipped beside the binary.
+PLUGINS := -p ikmcp-plugin-dns
+# Components used only by tests (hostile and edge-case plugins).
+TEST_PLUGINS := -p ikmcp-test-plugin-hostile -p ikmcp-test-plugin-forbidden-import
+
+.PHONY: all build plugins test-plugins test lint fmt demo bench sim clean
+
+all: build
+
+## build: the ikmcp binary (debug) and the first-party plugins
+build: plugins
+	$(CARGO) build -p ikmcp-host -p ikmcp-sim
+
+## plugins: the first-party plugin components (wasm32-wasip2)
+plugins:
+	$(CARGO) build $(GUEST_FLAGS) $(PLUGINS)
+
+test-plugins:
+	$(CARGO) build $(GUEST_FLAGS) $(TEST_PLUGINS)
+
+## test: every test of the workspace (unit, simulator, end-to-end, hostile plugins)
+test: plugins test-plugins
+	$(CARGO) test --workspace
+
+## lint: formatting and clippy, warnings are errors
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+fmt:
+	$(CARGO) fmt --all
+
+## demo: a scripted MCP session against the sandbox tenant
+demo: build
+	$(CARGO) run -q -p ikmcp-host --example demo
+
+## sim: run the sandbox tenant on its own (prints its URLs and token as JSON)
+sim:
+	$(CARGO) run -q -p ikmcp-sim -- --port 0 --seed 42 --scale fleet
+
+clean:
+	$(CARGO) clean

@@ -1,0 +1,138 @@
+//! The upstream capability: the only way a plugin reaches the network.
+//!
+//! The [`Gateway`] is shared by the whole process: it owns the HTTP client, the role →
+//! base URL + credential map, and one rate budget per credential. Each tool call gets a
+//! [`CallSession`] that enforces the call's phase (read/plan: GET/HEAD only; apply: only
+//! the confirmed plan's effects, each once, plus GET/HEAD), the granted roles, the
+//! per-call request and byte caps, and records every request for the audit log.
+
+pub mod record;
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crate::contract::{PlannedEffect, UpstreamError, UpstreamRequest, UpstreamResponse};
+use crate::sandbox::{BoxFuture, UpstreamPort};
+use crate::secret::Secret;
+pub use record::{RequestOutcome, RequestRecord};
+
+/// How the host authenticates to one upstream role.
+#[derive(Debug, Clone)]
+pub enum Auth {
+    /// `Authorization: Bearer <token>` (the public Infomaniak API).
+    Bearer(Secret),
+    /// Manager session: `Cookie: SASESSION=<session>` and `X-XSRF-TOKEN` on non-GET.
+    ManagerSession {
+        /// The SASESSION cookie value.
+        session: Secret,
+        /// The URL-decoded MANAGER-XSRF-TOKEN value.
+        xsrf: Secret,
+    },
+}
+
+/// One upstream role: where it is and how to authenticate.
+#[derive(Debug, Clone)]
+pub struct RoleConfig {
+    /// Base URL (scheme, host, port, optional path prefix); request paths are appended.
+    pub base_url: url::Url,
+    /// Credential; `None` when the operator configured none (requests are then refused
+    /// with a message naming the variable to set).
+    pub auth: Option<Auth>,
+}
+
+/// Settings of the gateway.
+#[derive(Debug, Clone)]
+pub struct GatewayConfig {
+    /// Roles by name (e.g. `infomaniak-api`).
+    pub roles: BTreeMap<String, RoleConfig>,
+    /// Requests per minute allowed per credential (Infomaniak: 60).
+    pub requests_per_minute: u32,
+    /// Timeout of one HTTP attempt.
+    pub request_timeout: Duration,
+    /// Retries for GET/HEAD on 429/5xx/network errors (writes are never retried).
+    pub max_retries: u32,
+}
+
+/// The phase of the tool call a session belongs to.
+#[derive(Debug, Clone)]
+pub enum Phase {
+    /// A read tool (`invoke`): GET/HEAD only.
+    Read,
+    /// Planning a write (`plan`): GET/HEAD only.
+    Plan,
+    /// Applying a confirmed plan: these effects (each once) plus GET/HEAD.
+    Apply(Vec<PlannedEffect>),
+}
+
+/// What one tool call may do upstream.
+#[derive(Debug, Clone)]
+pub struct SessionSpec {
+    /// Plugin making the call (for logs and denials).
+    pub plugin_id: String,
+    /// Roles the plugin declared and the operator granted.
+    pub granted_roles: Vec<String>,
+    /// The call's phase.
+    pub phase: Phase,
+    /// Maximum upstream requests in this call.
+    pub max_requests: u32,
+    /// Maximum total response bytes in this call.
+    pub max_response_bytes: u64,
+}
+
+/// Shared handle on the requests a session made, readable after the call.
+pub type RecordLog = Arc<Mutex<Vec<RequestRecord>>>;
+
+/// The process-wide upstream gateway.
+pub struct Gateway {
+    _config: GatewayConfig,
+}
+
+impl Gateway {
+    /// Builds the gateway (HTTP client, one rate limiter per credential).
+    pub fn new(config: GatewayConfig) -> anyhow::Result<Arc<Self>> {
+        let _ = config;
+        todo!("upstream helper")
+    }
+
+    /// Every credential value the gateway holds, so the audit log can redact them by value.
+    pub fn secrets(&self) -> Vec<Secret> {
+        todo!("upstream helper")
+    }
+
+    /// Opens the session for one tool call.
+    pub fn session(self: &Arc<Self>, spec: SessionSpec) -> CallSession {
+        let _ = spec;
+        todo!("upstream helper")
+    }
+}
+
+/// The upstream capability of one tool call; handed to the sandbox as its [`UpstreamPort`].
+pub struct CallSession {
+    records: RecordLog,
+}
+
+impl CallSession {
+    /// The requests made so far (shared; still readable after the session is dropped).
+    pub fn records(&self) -> RecordLog {
+        self.records.clone()
+    }
+
+    /// Sends one request under the session's rules.
+    pub async fn send(
+        &mut self,
+        request: UpstreamRequest,
+    ) -> Result<UpstreamResponse, UpstreamError> {
+        let _ = request;
+        todo!("upstream helper")
+    }
+}
+
+impl UpstreamPort for CallSession {
+    fn send(
+        &mut self,
+        request: UpstreamRequest,
+    ) -> BoxFuture<'_, Result<UpstreamResponse, UpstreamError>> {
+        Box::pin(CallSession::send(self, request))
+    }
+}

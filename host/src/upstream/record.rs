@@ -1,0 +1,36 @@
+//! What the audit log keeps of each upstream request a plugin made.
+
+use serde::{Deserialize, Serialize};
+
+/// One upstream request as seen by the gateway: enough to audit it, never a credential
+/// or a body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestRecord {
+    /// Upstream role the plugin named.
+    pub role: String,
+    /// HTTP method.
+    pub method: String,
+    /// Path (no query, no host).
+    pub path: String,
+    /// Final HTTP status, when a response arrived.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// Wall time including rate-limit waits and retries, in milliseconds.
+    pub ms: u64,
+    /// How many times it was sent (retries of idempotent requests count).
+    pub attempts: u32,
+    /// What became of it.
+    pub outcome: RequestOutcome,
+}
+
+/// What became of an upstream request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "reason")]
+pub enum RequestOutcome {
+    /// Sent and answered (whatever the status).
+    Sent,
+    /// Refused by the guard or policy before anything was sent.
+    Denied(String),
+    /// Sent but no usable answer (timeout, network, too large).
+    Failed(String),
+}
