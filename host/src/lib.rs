@@ -3,12 +3,32 @@
 //!
 //! The layout follows the architecture: [`sandbox`] runs plugins, [`upstream`] is their
 //! only way out, [`guard`] decides when a write may happen, [`audit`] records every phase,
-//! [`mcp`] speaks the protocol, [`config`] reads operator policy.
+//! [`dispatch`] runs one call through all of them, [`mcp`] speaks the protocol,
+//! [`config`] reads operator policy and [`app`] assembles everything at start-up.
 
+pub mod app;
 pub mod audit;
+pub mod builtins;
 pub mod canonical;
+pub mod config;
 pub mod contract;
+pub mod dispatch;
 pub mod guard;
+pub mod mcp;
+pub mod registry;
 pub mod sandbox;
+pub mod sandbox_mode;
 pub mod secret;
 pub mod upstream;
+
+use std::sync::Arc;
+
+/// Serves MCP on stdin/stdout until the client disconnects.
+pub async fn serve_stdio(dispatcher: Arc<dispatch::Dispatcher>) -> anyhow::Result<()> {
+    use rmcp::ServiceExt;
+    let running = mcp::McpServer::new(dispatcher)
+        .serve(rmcp::transport::stdio())
+        .await?;
+    running.waiting().await?;
+    Ok(())
+}

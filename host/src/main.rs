@@ -1,1 +1,209 @@
-fn main() {}
+//! `ikmcp`: the command line. `serve` (the default) runs the MCP server on stdio;
+//! `plugins list` and `audit tail|verify` are for operators.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use ikmcp_host::config::{self, API_ROLE, Config, TOKEN_PAGE};
+use ikmcp_host::{app, audit, sandbox_mode};
+
+/// MCP server for administering Infomaniak accounts through sandboxed plugins, with a
+/// confirmation guard on every write and a tamper-evident audit log.
+#[derive(Parser)]
+#[command(name = "ikmcp", version)]
+struct Cli {
+    /// Configuration file (default: $XDG_CONFIG_HOME/ikmcp/config.toml, or IKMCP_CONFIG).
+    #[arg(long, global = true, value_name = "PATH")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the MCP server on stdin/stdout (the default command).
+    Serve(ServeArgs),
+    /// Inspect the plugins this configuration loads.
+    Plugins {
+        #[command(subcommand)]
+        command: PluginsCommand,
+    },
+    /// Read or check the audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(clap::Args, Default)]
+struct ServeArgs {
+    /// Serve against a built-in simulated Infomaniak tenant instead of the real API: no
+    /// account or token needed, nothing leaves this machine.
+    #[arg(long)]
+    sandbox: bool,
+    /// Seed of the simulated tenant's data (with --sandbox).
+    #[arg(long, default_value_t = 42, requires = "sandbox")]
+    seed: u64,
+    /// Size of the simulated tenant (with --sandbox).
+    #[arg(long, value_enum, default_value_t = sandbox_mode::Scale::Small, requires = "sandbox")]
+    scale: sandbox_mode::Scale,
+}
+
+#[derive(Subcommand)]
+enum PluginsCommand {
+    /// Id, version, tools and sha256 of every plugin that would be loaded.
+    List {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Print the newest entries (JSON lines).
+    Tail {
+        /// How many entries.
+        #[arg(short = 'n', long, default_value_t = 20)]
+        lines: usize,
+    },
+    /// Check the hash chain of the whole log; exits 1 if it was tampered with.
+    Verify,
+}
+
+fn main() -> ExitCode {
+    init_logging();
+    let cli = Cli::parse();
+    let config = match config::load(cli.config.as_deref(), &|k| std::env::var(k).ok()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("ikmcp: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
+        Command::Serve(args) => serve(config, args),
+        Command::Plugins {
+            command: PluginsCommand::List { json },
+        } => plugins_list(&config, json),
+        Command::Audit { command } => audit_command(&config, command),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("ikmcp: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("IKMCP_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .init();
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
+}
+
+fn serve(mut config: Config, args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let rt = runtime()?;
+    rt.block_on(async move {
+        let _tenant = if args.sandbox {
+            Some(sandbox_mode::start(&mut config, args.seed, args.scale).await?)
+        } else {
+            if config.roles[API_ROLE].token.is_none() {
+                eprintln!(
+                    "ikmcp: INFOMANIAK_API_TOKEN is not set.\n  Create an API token at {TOKEN_PAGE}\n  and start ikmcp with INFOMANIAK_API_TOKEN=<token> in its environment.\n  To try ikmcp without an account, run `ikmcp serve --sandbox`."
+                );
+                return Ok(ExitCode::from(2));
+            }
+            None
+        };
+        let dispatcher = app::build_dispatcher(&config)?;
+        let tools = dispatcher.registry().tools().len();
+        tracing::info!(tools, audit_log = %config.audit_log.display(), "ikmcp serving MCP on stdio");
+        ikmcp_host::serve_stdio(dispatcher).await?;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+fn plugins_list(config: &Config, json: bool) -> anyhow::Result<ExitCode> {
+    let sandbox = app::sandbox(config)?;
+    let plugins = app::load_plugins(config, &sandbox)?;
+    let rows: Vec<serde_json::Value> = plugins
+        .iter()
+        .map(|p| {
+            let m = p.manifest();
+            serde_json::json!({
+                "id": m.id, "version": m.version, "contract": m.contract_version,
+                "tools": m.tools.iter().map(|t| t.name.clone()).collect::<Vec<_>>(),
+                "sha256": p.sha256(),
+            })
+        })
+        .collect();
+    if json {
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+    } else if rows.is_empty() {
+        println!("no plugins found (see README: Plugins)");
+    } else {
+        for row in &rows {
+            println!(
+                "{}  {}  sha256:{}\n    {}",
+                row["id"].as_str().unwrap_or_default(),
+                row["version"].as_str().unwrap_or_default(),
+                row["sha256"].as_str().unwrap_or_default(),
+                row["tools"]
+                    .as_array()
+                    .map(|t| t
+                        .iter()
+                        .filter_map(|v| v.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "))
+                    .unwrap_or_default()
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn audit_command(config: &Config, command: AuditCommand) -> anyhow::Result<ExitCode> {
+    let path = &config.audit_log;
+    match command {
+        AuditCommand::Tail { lines } => {
+            let query = audit::AuditQuery {
+                limit: lines,
+                ..Default::default()
+            };
+            for entry in audit::query(path, &query)? {
+                println!("{entry}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        AuditCommand::Verify => match audit::verify(path) {
+            Ok(report) => {
+                println!(
+                    "ok: {} lines, chain intact{}",
+                    report.lines,
+                    report
+                        .head
+                        .map(|h| format!(", head {h}"))
+                        .unwrap_or_default()
+                );
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(e) => {
+                println!("TAMPERED OR CORRUPT: {e}");
+                Ok(ExitCode::from(1))
+            }
+        },
+    }
+}

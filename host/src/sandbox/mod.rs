@@ -65,7 +65,9 @@ pub enum LoadError {
         source: std::io::Error,
     },
     /// The content does not match the operator's sha256 pin.
-    #[error("plugin {path} has sha256 {actual}, but the configuration pins {expected}; refusing to load it")]
+    #[error(
+        "plugin {path} has sha256 {actual}, but the configuration pins {expected}; refusing to load it"
+    )]
     PinMismatch {
         /// The file.
         path: PathBuf,
@@ -75,7 +77,9 @@ pub enum LoadError {
         actual: String,
     },
     /// The component imports something outside the plugin world.
-    #[error("plugin {path} imports {import}, which is outside the ikmcp:plugin world; plugins may import only ikmcp:plugin/{{upstream,log,progress}}")]
+    #[error(
+        "plugin {path} imports {import}, which is outside the ikmcp:plugin world; plugins may import only ikmcp:plugin/{{upstream,log,progress}}"
+    )]
     ForbiddenImport {
         /// The file.
         path: PathBuf,

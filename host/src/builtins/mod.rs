@@ -1,0 +1,284 @@
+//! Built-in host tools: find the right tool, explain one, and read the audit log.
+//!
+//! They run in the host (no plugin, no upstream) and only read.
+
+use std::path::Path;
+
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::audit::{self, AuditPhase, AuditQuery};
+use crate::contract::{Effect, ErrorKind, ToolDescriptor, ToolError};
+use crate::registry::{Registry, Runner};
+
+/// What a built-in tool may look at.
+pub struct BuiltinContext<'a> {
+    /// Every offered tool.
+    pub registry: &'a Registry,
+    /// The audit log file.
+    pub audit_path: &'a Path,
+}
+
+const HELP: &str = "infomaniak_help";
+const CATALOG: &str = "infomaniak_tool_catalog";
+const EXPLAIN: &str = "infomaniak_explain";
+const TAIL: &str = "infomaniak_audit_log_tail";
+const SEARCH: &str = "infomaniak_audit_log_search";
+
+/// Descriptors of the built-in tools, in listing order.
+pub fn descriptors() -> Vec<ToolDescriptor> {
+    let entry = json!({"type": "object"});
+    vec![
+        descriptor(
+            HELP,
+            "Find tools for a task",
+            "Describe what you want to do in plain words (e.g. 'add an MX record', 'check DNSSEC'); returns the best matching tools with why they match. Start here when unsure which tool to use.",
+            json!({"type":"object","properties":{
+                "intent":{"type":"string","minLength":1,"description":"What you want to do."},
+                "limit":{"type":"integer","minimum":1,"maximum":50,"default":5}
+            },"required":["intent"],"additionalProperties":false}),
+            json!({"type":"object","required":["matches"],"properties":{"matches":{"type":"array","items":{"type":"object","properties":{
+                "name":{"type":"string"},"title":{"type":"string"},"effect":{"type":"string"},"category":{"type":"string"},"score":{"type":"integer"},"matched":{"type":"array","items":{"type":"string"}}}}}}}),
+        ),
+        descriptor(
+            CATALOG,
+            "List every tool",
+            "Lists every offered tool grouped by category with its effect (read, write, destructive), plus the loaded plugins. Filter by category or effect.",
+            json!({"type":"object","properties":{
+                "category":{"type":"string"},
+                "effect":{"type":"string","enum":["read","write","destructive"]}
+            },"additionalProperties":false}),
+            json!({"type":"object","required":["tools","plugins"],"properties":{
+                "tools":{"type":"array","items":{"type":"object"}},
+                "plugins":{"type":"array","items":{"type":"object"}},
+                "categories":{"type":"object"}}}),
+        ),
+        descriptor(
+            EXPLAIN,
+            "Explain one tool",
+            "Full description of one tool: arguments (JSON Schema), result schema, effect, whether it needs confirmation, and its undo tool.",
+            json!({"type":"object","properties":{"tool":{"type":"string","minLength":1}},"required":["tool"],"additionalProperties":false}),
+            json!({"type":"object","required":["name"],"properties":{
+                "name":{"type":"string"},"title":{"type":"string"},"description":{"type":"string"},
+                "plugin":{"type":"string"},"effect":{"type":"string"},"idempotent":{"type":"boolean"},
+                "category":{"type":"string"},"undo_tool":{"type":["string","null"]},
+                "requires_confirmation":{"type":"boolean"},"input_schema":{"type":"object"},"output_schema":{"type":"object"}}}),
+        ),
+        descriptor(
+            TAIL,
+            "Latest audit log entries",
+            "The newest entries of the local audit log (every read, plan, apply attempt, applied change, failure and denial), oldest first.",
+            json!({"type":"object","properties":{"limit":{"type":"integer","minimum":1,"maximum":500,"default":50}},"additionalProperties":false}),
+            json!({"type":"object","required":["entries"],"properties":{"path":{"type":"string"},"entries":{"type":"array","items":entry.clone()}}}),
+        ),
+        descriptor(
+            SEARCH,
+            "Search the audit log",
+            "Searches the local audit log by tool (substring), phase, risk, time range (RFC 3339) and free text; newest matches, oldest first.",
+            json!({"type":"object","properties":{
+                "tool":{"type":"string"},
+                "phase":{"type":"string","enum":["read","plan","apply_attempt","applied","failed","denied"]},
+                "risk":{"type":"string","enum":["read","write","destructive"]},
+                "since":{"type":"string","description":"RFC 3339 time, e.g. 2026-11-21T00:00:00Z"},
+                "until":{"type":"string","description":"RFC 3339 time"},
+                "text":{"type":"string","description":"Case-insensitive text anywhere in the entry"},
+                "limit":{"type":"integer","minimum":1,"maximum":500,"default":50}
+            },"additionalProperties":false}),
+            json!({"type":"object","required":["entries"],"properties":{"path":{"type":"string"},"entries":{"type":"array","items":entry}}}),
+        ),
+    ]
+}
+
+fn descriptor(
+    name: &str,
+    title: &str,
+    description: &str,
+    input: Value,
+    output: Value,
+) -> ToolDescriptor {
+    ToolDescriptor {
+        name: name.into(),
+        title: title.into(),
+        description: description.into(),
+        input_schema: input,
+        output_schema: output,
+        effect: Effect::Read,
+        idempotent: true,
+        category: "introspection".into(),
+        undo_tool: None,
+    }
+}
+
+/// Runs built-in `name` with validated `args`.
+pub fn run(name: &str, args: &Value, ctx: &BuiltinContext<'_>) -> Result<Value, ToolError> {
+    match name {
+        HELP => Ok(help(args, ctx.registry)),
+        CATALOG => Ok(catalog(args, ctx.registry)),
+        EXPLAIN => explain(args, ctx.registry),
+        TAIL | SEARCH => audit_entries(name, args, ctx.audit_path),
+        other => Err(ToolError::new(
+            ErrorKind::Internal,
+            "unknown_builtin",
+            format!("{other} is not a built-in tool"),
+        )),
+    }
+}
+
+const STOPWORDS: &[&str] = &[
+    "a", "an", "the", "to", "of", "for", "on", "in", "my", "i", "want", "and", "or", "is", "with",
+    "how", "do", "can", "please", "me", "all", "from",
+];
+
+/// Related words, so 'remove' finds delete tools and 'mx' finds record tools.
+const SYNONYMS: &[(&str, &[&str])] = &[
+    ("remove", &["delete"]),
+    ("add", &["create"]),
+    ("new", &["create"]),
+    ("change", &["update", "manage"]),
+    ("edit", &["update"]),
+    ("modify", &["update"]),
+    ("show", &["list", "get"]),
+    ("find", &["list", "search"]),
+    ("check", &["audit", "check"]),
+    ("security", &["audit", "dnssec"]),
+    ("posture", &["audit"]),
+    ("mx", &["record", "dns"]),
+    ("txt", &["record", "dns"]),
+    ("cname", &["record", "dns"]),
+    ("spf", &["record", "audit", "dns"]),
+    ("dmarc", &["record", "audit", "dns"]),
+    ("zone", &["dns"]),
+    ("zones", &["dns"]),
+    ("records", &["record"]),
+    ("domains", &["domain"]),
+    ("history", &["audit_log"]),
+    ("log", &["audit_log"]),
+];
+
+fn help(args: &Value, registry: &Registry) -> Value {
+    let intent = args["intent"].as_str().unwrap_or_default().to_lowercase();
+    let limit = args["limit"].as_u64().unwrap_or(5) as usize;
+    let mut terms: Vec<String> = Vec::new();
+    for word in intent
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty() && !STOPWORDS.contains(w))
+    {
+        terms.push(word.to_string());
+        if let Some((_, more)) = SYNONYMS.iter().find(|(w, _)| *w == word) {
+            terms.extend(more.iter().map(|s| s.to_string()));
+        }
+    }
+    terms.sort();
+    terms.dedup();
+    let mut scored: Vec<(i64, Value)> = registry
+        .tools()
+        .iter()
+        .filter_map(|t| {
+            let d = &t.descriptor;
+            let name = d.name.to_lowercase();
+            let text = format!("{} {} {}", d.title, d.description, d.category).to_lowercase();
+            let mut score = 0i64;
+            let mut matched = Vec::new();
+            for term in &terms {
+                let in_name = name.split('_').any(|part| part == term || (term.len() > 3 && part.starts_with(term.as_str())));
+                let in_text = text.contains(term.as_str());
+                if in_name || in_text {
+                    score += if in_name { 3 } else { 1 };
+                    matched.push(term.clone());
+                }
+            }
+            (score > 0).then(|| {
+                (score, json!({"name": d.name, "title": d.title, "effect": d.effect.as_str(), "category": d.category, "score": score, "matched": matched}))
+            })
+        })
+        .collect();
+    scored.sort_by(|a, b| {
+        b.0.cmp(&a.0)
+            .then_with(|| a.1["name"].as_str().cmp(&b.1["name"].as_str()))
+    });
+    let matches: Vec<Value> = scored.into_iter().take(limit).map(|(_, v)| v).collect();
+    json!({"matches": matches})
+}
+
+fn catalog(args: &Value, registry: &Registry) -> Value {
+    let category = args["category"].as_str();
+    let effect = args["effect"].as_str();
+    let mut categories = serde_json::Map::new();
+    let tools: Vec<Value> = registry
+        .tools()
+        .iter()
+        .map(|t| &t.descriptor)
+        .filter(|d| category.is_none_or(|c| d.category.eq_ignore_ascii_case(c)))
+        .filter(|d| effect.is_none_or(|e| d.effect.as_str() == e))
+        .map(|d| {
+            let count = categories.entry(d.category.clone()).or_insert(json!(0));
+            *count = json!(count.as_u64().unwrap_or(0) + 1);
+            json!({"name": d.name, "title": d.title, "category": d.category, "effect": d.effect.as_str(), "idempotent": d.idempotent, "undo_tool": d.undo_tool})
+        })
+        .collect();
+    json!({"tools": tools, "plugins": registry.plugins(), "categories": categories})
+}
+
+fn explain(args: &Value, registry: &Registry) -> Result<Value, ToolError> {
+    let name = args["tool"].as_str().unwrap_or_default();
+    let tool = registry.get(name).ok_or_else(|| {
+        ToolError::new(
+            ErrorKind::NotFound,
+            "unknown_tool",
+            format!("no tool named {name} is offered"),
+        )
+        .with_hint("call infomaniak_tool_catalog for the list of tools")
+    })?;
+    let d = &tool.descriptor;
+    Ok(json!({
+        "name": d.name, "title": d.title, "description": d.description,
+        "plugin": tool.plugin_id, "effect": d.effect.as_str(), "idempotent": d.idempotent,
+        "category": d.category, "undo_tool": d.undo_tool,
+        "requires_confirmation": d.effect.is_mutation(),
+        "runs_in": if matches!(tool.runner, Runner::Builtin) { "host" } else { "sandboxed plugin" },
+        "input_schema": tool.advertised_input, "output_schema": tool.advertised_output,
+    }))
+}
+
+fn audit_entries(name: &str, args: &Value, path: &Path) -> Result<Value, ToolError> {
+    let time = |key: &str| -> Result<Option<OffsetDateTime>, ToolError> {
+        match args[key].as_str() {
+            None => Ok(None),
+            Some(s) => OffsetDateTime::parse(s, &Rfc3339).map(Some).map_err(|e| {
+                ToolError::new(
+                    ErrorKind::InvalidArgs,
+                    "invalid_arguments",
+                    format!("{key} {s:?} is not an RFC 3339 time ({e})"),
+                )
+                .with_hint("use a time like 2026-11-21T08:00:00Z")
+            }),
+        }
+    };
+    let phase = match args["phase"].as_str() {
+        None => None,
+        Some(p) => Some(serde_json::from_value::<AuditPhase>(json!(p)).map_err(|_| {
+            ToolError::new(
+                ErrorKind::InvalidArgs,
+                "invalid_arguments",
+                format!("unknown phase {p}"),
+            )
+        })?),
+    };
+    let query = AuditQuery {
+        tool: (name == SEARCH)
+            .then(|| args["tool"].as_str().map(String::from))
+            .flatten(),
+        phase,
+        risk: args["risk"].as_str().map(String::from),
+        since: time("since")?,
+        until: time("until")?,
+        text: args["text"].as_str().map(String::from),
+        limit: args["limit"].as_u64().unwrap_or(50) as usize,
+    };
+    let entries = audit::query(path, &query).map_err(|e| {
+        ToolError::new(ErrorKind::Internal, "audit_unreadable", e.to_string())
+            .with_hint("run `ikmcp audit verify` to check the log")
+    })?;
+    Ok(json!({"path": path.display().to_string(), "entries": entries}))
+}

@@ -1,0 +1,469 @@
+//! Operator configuration: a TOML file plus environment overrides.
+//!
+//! Everything has a default, so `INFOMANIAK_API_TOKEN=… ikmcp serve` is a whole set-up.
+//! No MCP tool can change any of this: policy belongs to the operator.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::secret::Secret;
+
+/// The role name of the public Infomaniak API.
+pub const API_ROLE: &str = "infomaniak-api";
+/// The role name of the manager-private proxy.
+pub const MANAGER_ROLE: &str = "infomaniak-manager";
+/// Where users create API tokens; named in every "missing token" message.
+pub const TOKEN_PAGE: &str = "https://manager.infomaniak.com/v3/ng/accounts/token/list";
+
+/// The whole configuration, after defaults and environment overrides.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file it was read from, if any.
+    pub source: Option<PathBuf>,
+    /// Hide and refuse every write tool.
+    pub read_only: bool,
+    /// Plugin ids to enable; `None` = every plugin found.
+    pub enabled_plugins: Option<Vec<String>>,
+    /// Extra component files (third-party plugins).
+    pub extra_plugins: Vec<PathBuf>,
+    /// Directories searched for `*.wasm` plugins before the built-in locations.
+    pub plugin_dirs: Vec<PathBuf>,
+    /// sha256 pins by plugin id: a plugin whose file hash differs is refused.
+    pub pins: BTreeMap<String, String>,
+    /// If non-empty, only these tools are offered.
+    pub allow_tools: Vec<String>,
+    /// These tools are never offered.
+    pub deny_tools: Vec<String>,
+    /// The audit log file.
+    pub audit_log: PathBuf,
+    /// The precompiled-component cache (`None` disables it).
+    pub cache_dir: Option<PathBuf>,
+    /// How long a confirmation token lives.
+    pub token_ttl: Duration,
+    /// Sandbox and upstream limits.
+    pub limits: Limits,
+    /// Upstream roles: base URL and credential.
+    pub roles: BTreeMap<String, RoleSettings>,
+}
+
+/// Per-call and per-credential limits.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Linear memory cap of one plugin instance.
+    pub memory_bytes: usize,
+    /// CPU deadline of one plugin call (time waiting for upstream does not count).
+    pub call_timeout: Duration,
+    /// Maximum size of one tool result.
+    pub max_output_bytes: usize,
+    /// Maximum upstream requests in one tool call.
+    pub max_upstream_requests: u32,
+    /// Maximum upstream response bytes in one tool call.
+    pub max_response_bytes: u64,
+    /// Requests per minute per credential (Infomaniak allows 60; 0 = unlimited).
+    pub requests_per_minute: u32,
+    /// Timeout of one upstream HTTP attempt.
+    pub request_timeout: Duration,
+    /// Retries of idempotent upstream requests.
+    pub max_retries: u32,
+}
+
+/// One upstream role as configured.
+#[derive(Debug, Clone)]
+pub struct RoleSettings {
+    /// Base URL.
+    pub base_url: url::Url,
+    /// Bearer token, if any.
+    pub token: Option<Secret>,
+    /// Manager session cookie and XSRF token, if any.
+    pub manager_session: Option<(Secret, Secret)>,
+}
+
+/// A configuration problem, with what to do about it.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML for this schema.
+    #[error("config file {path} is invalid: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message (line and column included).
+        message: String,
+    },
+    /// A value is out of range or malformed.
+    #[error("invalid setting {key}: {message}")]
+    Invalid {
+        /// The setting, as written in the file or environment.
+        key: String,
+        /// What is wrong and what is expected.
+        message: String,
+    },
+}
+
+/// The TOML file as written by the operator (every field optional).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    read_only: Option<bool>,
+    audit_log: Option<PathBuf>,
+    cache_dir: Option<PathBuf>,
+    #[serde(default)]
+    plugins: FilePlugins,
+    #[serde(default)]
+    tools: FileTools,
+    #[serde(default)]
+    guard: FileGuard,
+    #[serde(default)]
+    limits: FileLimits,
+    #[serde(default)]
+    upstream: BTreeMap<String, FileRole>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FilePlugins {
+    enabled: Option<Vec<String>>,
+    #[serde(default)]
+    dirs: Vec<PathBuf>,
+    #[serde(default)]
+    extra: Vec<PathBuf>,
+    #[serde(default)]
+    sha256: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileTools {
+    #[serde(default)]
+    allow: Vec<String>,
+    #[serde(default)]
+    deny: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileGuard {
+    token_ttl_seconds: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileLimits {
+    memory_mb: Option<usize>,
+    call_timeout_seconds: Option<u64>,
+    max_output_kb: Option<usize>,
+    max_upstream_requests: Option<u32>,
+    max_response_mb: Option<u64>,
+    requests_per_minute: Option<u32>,
+    request_timeout_seconds: Option<u64>,
+    max_retries: Option<u32>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileRole {
+    base_url: Option<String>,
+}
+
+/// Reads configuration from an explicit path, `IKMCP_CONFIG`, or the user's config dir
+/// (a missing default file is fine; a missing explicit file is an error), then applies
+/// environment overrides from `env`.
+pub fn load(
+    explicit: Option<&Path>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Config, ConfigError> {
+    let explicit = explicit
+        .map(Path::to_path_buf)
+        .or_else(|| env("IKMCP_CONFIG").map(PathBuf::from));
+    let (file, source) = match explicit {
+        Some(path) => (read_file(&path)?, Some(path)),
+        None => match default_config_path() {
+            Some(path) if path.exists() => (read_file(&path)?, Some(path)),
+            _ => (FileConfig::default(), None),
+        },
+    };
+    resolve(file, source, env)
+}
+
+/// Where the config file lives when none is named: `$XDG_CONFIG_HOME/ikmcp/config.toml`.
+pub fn default_config_path() -> Option<PathBuf> {
+    project_dirs().map(|d| d.config_dir().join("config.toml"))
+}
+
+fn project_dirs() -> Option<directories::ProjectDirs> {
+    directories::ProjectDirs::from("", "", "ikmcp")
+}
+
+fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    toml::from_str(&text).map_err(|e| ConfigError::Parse {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })
+}
+
+fn resolve(
+    file: FileConfig,
+    source: Option<PathBuf>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Config, ConfigError> {
+    let dirs = project_dirs();
+    let state_dir = dirs
+        .as_ref()
+        .map(|d| d.state_dir().unwrap_or(d.data_local_dir()).to_path_buf())
+        .unwrap_or_else(|| PathBuf::from("."));
+    let audit_log = env("IKMCP_AUDIT_LOG")
+        .map(PathBuf::from)
+        .or(file.audit_log)
+        .unwrap_or_else(|| state_dir.join("audit.jsonl"));
+    let cache_dir = match env("IKMCP_CACHE_DIR") {
+        Some(v) if v.is_empty() => None,
+        Some(v) => Some(PathBuf::from(v)),
+        None => file
+            .cache_dir
+            .or_else(|| dirs.as_ref().map(|d| d.cache_dir().join("components"))),
+    };
+    let read_only = match env("IKMCP_READ_ONLY") {
+        Some(v) => parse_bool("IKMCP_READ_ONLY", &v)?,
+        None => file.read_only.unwrap_or(false),
+    };
+    let l = file.limits;
+    let limits = Limits {
+        memory_bytes: l.memory_mb.unwrap_or(64) << 20,
+        call_timeout: Duration::from_secs(l.call_timeout_seconds.unwrap_or(10)),
+        max_output_bytes: l.max_output_kb.unwrap_or(4096) << 10,
+        max_upstream_requests: l.max_upstream_requests.unwrap_or(2000),
+        max_response_bytes: l.max_response_mb.unwrap_or(64) << 20,
+        requests_per_minute: match env("IKMCP_REQUESTS_PER_MINUTE") {
+            Some(v) => v.parse().map_err(|_| ConfigError::Invalid {
+                key: "IKMCP_REQUESTS_PER_MINUTE".into(),
+                message: format!("expected a whole number, got {v:?}"),
+            })?,
+            None => l.requests_per_minute.unwrap_or(60),
+        },
+        request_timeout: Duration::from_secs(l.request_timeout_seconds.unwrap_or(30)),
+        max_retries: l.max_retries.unwrap_or(3),
+    };
+    if limits.memory_bytes == 0 || limits.call_timeout.is_zero() {
+        return Err(ConfigError::Invalid {
+            key: "limits".into(),
+            message: "memory_mb and call_timeout_seconds must be greater than zero".into(),
+        });
+    }
+    let ttl = file.guard.token_ttl_seconds.unwrap_or(300);
+    if !(1..=3600).contains(&ttl) {
+        return Err(ConfigError::Invalid {
+            key: "guard.token_ttl_seconds".into(),
+            message: format!("must be between 1 and 3600 seconds, got {ttl}"),
+        });
+    }
+    let mut pins = BTreeMap::new();
+    for (id, hash) in file.plugins.sha256 {
+        let hash = hash.to_ascii_lowercase();
+        if hash.len() != 64 || !hash.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(ConfigError::Invalid {
+                key: format!("plugins.sha256.{id}"),
+                message: "expected 64 hex digits (see `ikmcp plugins list` for the hashes)".into(),
+            });
+        }
+        pins.insert(id, hash);
+    }
+    let mut plugin_dirs: Vec<PathBuf> = env("IKMCP_PLUGIN_DIRS")
+        .map(|v| std::env::split_paths(&v).collect())
+        .unwrap_or_default();
+    plugin_dirs.extend(file.plugins.dirs);
+    Ok(Config {
+        source,
+        read_only,
+        enabled_plugins: file.plugins.enabled,
+        extra_plugins: file.plugins.extra,
+        plugin_dirs,
+        pins,
+        allow_tools: file.tools.allow,
+        deny_tools: file.tools.deny,
+        audit_log,
+        cache_dir,
+        token_ttl: Duration::from_secs(ttl),
+        limits,
+        roles: resolve_roles(file.upstream, env)?,
+    })
+}
+
+/// The environment variable prefix of a role: `infomaniak-api` → `INFOMANIAK_API`.
+pub fn role_env_prefix(role: &str) -> String {
+    role.to_ascii_uppercase().replace('-', "_")
+}
+
+fn resolve_roles(
+    mut file: BTreeMap<String, FileRole>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<BTreeMap<String, RoleSettings>, ConfigError> {
+    let defaults = [
+        (API_ROLE, "https://api.infomaniak.com"),
+        (MANAGER_ROLE, "https://manager.infomaniak.com"),
+    ];
+    for (role, _) in defaults {
+        file.entry(role.to_string()).or_default();
+    }
+    let mut roles = BTreeMap::new();
+    for (role, settings) in file {
+        let prefix = role_env_prefix(&role);
+        let url_var = format!("{prefix}_URL");
+        let default_url = defaults
+            .iter()
+            .find(|(r, _)| *r == role)
+            .map(|(_, u)| u.to_string());
+        let raw = env(&url_var)
+            .or(settings.base_url)
+            .or(default_url)
+            .ok_or_else(|| ConfigError::Invalid {
+                key: format!("upstream.{role}.base_url"),
+                message: format!("no base URL: set it in the config file or {url_var}"),
+            })?;
+        let base_url = parse_base_url(&raw).map_err(|message| ConfigError::Invalid {
+            key: url_var.clone(),
+            message,
+        })?;
+        let token = env(&format!("{prefix}_TOKEN"))
+            .filter(|t| !t.trim().is_empty())
+            .map(|t| Secret::new(t.trim()));
+        let manager_session = if role == MANAGER_ROLE {
+            match (env("INFOMANIAK_SASESSION"), env("INFOMANIAK_XSRF_TOKEN")) {
+                (Some(s), Some(x)) if !s.is_empty() && !x.is_empty() => {
+                    Some((Secret::new(s), Secret::new(x)))
+                }
+                _ => None,
+            }
+        } else {
+            None
+        };
+        roles.insert(
+            role,
+            RoleSettings {
+                base_url,
+                token,
+                manager_session,
+            },
+        );
+    }
+    Ok(roles)
+}
+
+fn parse_base_url(raw: &str) -> Result<url::Url, String> {
+    let url = url::Url::parse(raw).map_err(|e| format!("{raw:?} is not a URL ({e})"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(format!("{raw:?} must be an http(s) URL with a host"));
+    }
+    Ok(url)
+}
+
+fn parse_bool(key: &str, value: &str) -> Result<bool, ConfigError> {
+    match value.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" | "" => Ok(false),
+        _ => Err(ConfigError::Invalid {
+            key: key.into(),
+            message: format!("expected true or false, got {value:?}"),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    fn write(text: &str) -> tempfile::NamedTempFile {
+        let f = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(f.path(), text).unwrap();
+        f
+    }
+
+    #[test]
+    fn defaults_need_nothing() {
+        let file = write("");
+        let cfg = load(Some(file.path()), &env_of(&[])).unwrap();
+        assert!(!cfg.read_only);
+        assert_eq!(cfg.limits.requests_per_minute, 60);
+        assert_eq!(cfg.token_ttl, Duration::from_secs(300));
+        let api = &cfg.roles[API_ROLE];
+        assert_eq!(api.base_url.as_str(), "https://api.infomaniak.com/");
+        assert!(api.token.is_none());
+    }
+
+    #[test]
+    fn environment_overrides_the_file() {
+        let file = write(
+            "read_only = false\n[upstream.infomaniak-api]\nbase_url = \"http://file.example\"\n",
+        );
+        let env = env_of(&[
+            ("INFOMANIAK_API_TOKEN", " tok-abc "),
+            ("INFOMANIAK_API_URL", "http://127.0.0.1:9999"),
+            ("IKMCP_READ_ONLY", "true"),
+        ]);
+        let cfg = load(Some(file.path()), &env).unwrap();
+        assert!(cfg.read_only);
+        let api = &cfg.roles[API_ROLE];
+        assert_eq!(api.base_url.as_str(), "http://127.0.0.1:9999/");
+        assert_eq!(api.token.as_ref().unwrap().expose(), "tok-abc");
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected_with_the_location() {
+        let file = write("[limits]\nmemory_megabytes = 3\n");
+        let err = load(Some(file.path()), &env_of(&[])).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("memory_megabytes"), "{text}");
+    }
+
+    #[test]
+    fn bad_values_say_what_is_expected() {
+        let file = write("[guard]\ntoken_ttl_seconds = 0\n");
+        let err = load(Some(file.path()), &env_of(&[])).unwrap_err();
+        assert!(err.to_string().contains("between 1 and 3600"), "{err}");
+        let file = write("[plugins.sha256]\ndns = \"abc\"\n");
+        let err = load(Some(file.path()), &env_of(&[])).unwrap_err();
+        assert!(err.to_string().contains("64 hex digits"), "{err}");
+        let file = write("");
+        let err = load(
+            Some(file.path()),
+            &env_of(&[("INFOMANIAK_API_URL", "ftp://x")]),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("INFOMANIAK_API_URL"), "{err}");
+    }
+
+    #[test]
+    fn missing_explicit_file_is_an_error() {
+        let err = load(Some(Path::new("/nonexistent/ikmcp.toml")), &env_of(&[])).unwrap_err();
+        assert!(matches!(err, ConfigError::Read { .. }));
+    }
+
+    #[test]
+    fn role_prefixes_follow_one_pattern() {
+        assert_eq!(role_env_prefix("infomaniak-api"), "INFOMANIAK_API");
+        assert_eq!(role_env_prefix("infomaniak-manager"), "INFOMANIAK_MANAGER");
+        assert_eq!(role_env_prefix("kchat"), "KCHAT");
+    }
+}

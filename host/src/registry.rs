@@ -1,0 +1,471 @@
+//! The tool registry: every tool the server offers, built once at start-up.
+//!
+//! It merges the built-in tools and the enabled plugins' manifests, applies operator
+//! policy (allow/deny lists, read-only mode), validates names (a duplicate is a load
+//! error), fixes a deterministic order, compiles each tool's argument validator and
+//! derives what MCP clients see (schemas, annotations).
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use serde_json::{Map, Value, json};
+
+use crate::contract::{Effect, ErrorKind, ToolDescriptor, ToolError};
+use crate::sandbox::LoadedPlugin;
+
+/// The argument clients send back to confirm a plan.
+pub const CONFIRMATION_ARG: &str = "confirmation_token";
+
+/// Who runs a tool.
+#[derive(Clone)]
+pub enum Runner {
+    /// A built-in host tool.
+    Builtin,
+    /// A sandboxed plugin.
+    Plugin(Arc<LoadedPlugin>),
+}
+
+/// One tool as offered to clients.
+pub struct RegisteredTool {
+    /// What the tool is (as its plugin, or the host, described it).
+    pub descriptor: ToolDescriptor,
+    /// Plugin id, or `builtin`.
+    pub plugin_id: String,
+    /// Who runs it.
+    pub runner: Runner,
+    /// The input schema clients see (write tools gain `confirmation_token`).
+    pub advertised_input: Value,
+    /// The output schema clients see (write tools: plan or applied result).
+    pub advertised_output: Value,
+    validator: jsonschema::Validator,
+    known_keys: Option<BTreeSet<String>>,
+}
+
+impl RegisteredTool {
+    /// Checks `args` (without `confirmation_token`) against the tool's schema, rejecting
+    /// unknown fields; the error lists every problem and what the schema expects.
+    pub fn validate_args(&self, args: &Value) -> Result<(), ToolError> {
+        let mut problems: Vec<String> = Vec::new();
+        if let (Some(keys), Some(obj)) = (&self.known_keys, args.as_object()) {
+            for key in obj.keys().filter(|k| !keys.contains(*k)) {
+                problems.push(format!("unknown argument `{key}`"));
+            }
+        }
+        for error in self.validator.iter_errors(args) {
+            let at = error.instance_path().to_string();
+            let place = if at.is_empty() {
+                "arguments".into()
+            } else {
+                format!("`{at}`")
+            };
+            problems.push(format!("{place}: {error}"));
+        }
+        if problems.is_empty() {
+            return Ok(());
+        }
+        let expected = self
+            .known_keys
+            .as_ref()
+            .map(|k| k.iter().cloned().collect::<Vec<_>>().join(", "))
+            .unwrap_or_default();
+        Err(ToolError::new(
+            ErrorKind::InvalidArgs,
+            "invalid_arguments",
+            format!("invalid arguments for {}: {}", self.descriptor.name, problems.join("; ")),
+        )
+        .with_hint(format!(
+            "fix the arguments and call again; accepted arguments: {expected}. Use infomaniak_explain with tool={} for the full schema",
+            self.descriptor.name
+        )))
+    }
+}
+
+/// A plugin as registered (for `plugins list` and the catalog).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PluginInfo {
+    /// Plugin id.
+    pub id: String,
+    /// Plugin version.
+    pub version: String,
+    /// Description.
+    pub description: String,
+    /// sha256 of the component.
+    pub sha256: String,
+    /// Offered tool names.
+    pub tools: Vec<String>,
+}
+
+/// Operator policy applied while building the registry.
+#[derive(Debug, Clone, Default)]
+pub struct ToolPolicy {
+    /// Hide write and destructive tools.
+    pub read_only: bool,
+    /// If non-empty, only these tools.
+    pub allow: Vec<String>,
+    /// Never these tools.
+    pub deny: Vec<String>,
+}
+
+impl ToolPolicy {
+    fn offers(&self, tool: &ToolDescriptor) -> bool {
+        if self.read_only && tool.effect.is_mutation() {
+            return false;
+        }
+        if !self.allow.is_empty() && !self.allow.iter().any(|a| a == &tool.name) {
+            return false;
+        }
+        !self.deny.iter().any(|d| d == &tool.name)
+    }
+}
+
+/// Why the registry could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum RegistryError {
+    /// Two tools share a name.
+    #[error(
+        "tool name {name} is declared by both {first} and {second}; disable one of the plugins"
+    )]
+    Duplicate {
+        /// The name.
+        name: String,
+        /// The first owner.
+        first: String,
+        /// The second owner.
+        second: String,
+    },
+    /// A name breaks the naming rule.
+    #[error("tool name {name:?} from {owner} is invalid: names must match ^[a-zA-Z0-9_-]{{1,64}}$")]
+    BadName {
+        /// The name.
+        name: String,
+        /// The owner.
+        owner: String,
+    },
+    /// A schema is not usable.
+    #[error("tool {name} from {owner} has an invalid input schema: {reason}")]
+    BadSchema {
+        /// The tool.
+        name: String,
+        /// The owner.
+        owner: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// Every offered tool, in a deterministic order.
+pub struct Registry {
+    tools: Vec<RegisteredTool>,
+    index: HashMap<String, usize>,
+    plugins: Vec<PluginInfo>,
+}
+
+impl Registry {
+    /// Builds the registry: built-ins first, then plugins by id, each plugin's tools in
+    /// manifest order; policy decides what is offered.
+    pub fn build(
+        builtins: Vec<ToolDescriptor>,
+        mut plugins: Vec<Arc<LoadedPlugin>>,
+        policy: &ToolPolicy,
+    ) -> Result<Self, RegistryError> {
+        plugins.sort_by(|a, b| a.manifest().id.cmp(&b.manifest().id));
+        let mut entries: Vec<(ToolDescriptor, String, Runner)> = builtins
+            .into_iter()
+            .map(|d| (d, "builtin".to_string(), Runner::Builtin))
+            .collect();
+        for plugin in &plugins {
+            let manifest = plugin.manifest();
+            for tool in &manifest.tools {
+                entries.push((
+                    tool.clone(),
+                    manifest.id.clone(),
+                    Runner::Plugin(plugin.clone()),
+                ));
+            }
+        }
+        let mut tools = Vec::new();
+        let mut index: HashMap<String, usize> = HashMap::new();
+        let mut owners: HashMap<String, String> = HashMap::new();
+        for (descriptor, owner, runner) in entries {
+            if !valid_name(&descriptor.name) {
+                return Err(RegistryError::BadName {
+                    name: descriptor.name,
+                    owner,
+                });
+            }
+            if let Some(first) = owners.insert(descriptor.name.clone(), owner.clone()) {
+                return Err(RegistryError::Duplicate {
+                    name: descriptor.name,
+                    first,
+                    second: owner,
+                });
+            }
+            if !policy.offers(&descriptor) {
+                continue;
+            }
+            let tool = register(descriptor, owner, runner)?;
+            index.insert(tool.descriptor.name.clone(), tools.len());
+            tools.push(tool);
+        }
+        let plugins = plugins
+            .iter()
+            .map(|p| {
+                let m = p.manifest();
+                PluginInfo {
+                    id: m.id.clone(),
+                    version: m.version.clone(),
+                    description: m.description.clone(),
+                    sha256: p.sha256().to_string(),
+                    tools: m
+                        .tools
+                        .iter()
+                        .filter(|t| index.contains_key(&t.name))
+                        .map(|t| t.name.clone())
+                        .collect(),
+                }
+            })
+            .collect();
+        Ok(Registry {
+            tools,
+            index,
+            plugins,
+        })
+    }
+
+    /// The offered tools, in order.
+    pub fn tools(&self) -> &[RegisteredTool] {
+        &self.tools
+    }
+
+    /// One offered tool by name.
+    pub fn get(&self, name: &str) -> Option<&RegisteredTool> {
+        self.index.get(name).map(|&i| &self.tools[i])
+    }
+
+    /// The loaded plugins.
+    pub fn plugins(&self) -> &[PluginInfo] {
+        &self.plugins
+    }
+
+    /// The MCP tool list.
+    pub fn mcp_tools(&self) -> Vec<rmcp::model::Tool> {
+        self.tools.iter().map(to_mcp_tool).collect()
+    }
+}
+
+fn valid_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+fn register(
+    descriptor: ToolDescriptor,
+    owner: String,
+    runner: Runner,
+) -> Result<RegisteredTool, RegistryError> {
+    let bad = |reason: String| RegistryError::BadSchema {
+        name: descriptor.name.clone(),
+        owner: owner.clone(),
+        reason,
+    };
+    let schema = &descriptor.input_schema;
+    if schema.get("type").and_then(Value::as_str) != Some("object") {
+        return Err(bad("the input schema must be an object schema".into()));
+    }
+    let validator = jsonschema::validator_for(schema).map_err(|e| bad(e.to_string()))?;
+    let open = matches!(schema.get("additionalProperties"), Some(v) if v != &Value::Bool(false));
+    let known_keys = (!open).then(|| {
+        schema
+            .get("properties")
+            .and_then(Value::as_object)
+            .map(|p| p.keys().cloned().collect())
+            .unwrap_or_default()
+    });
+    let mutation = descriptor.effect.is_mutation();
+    let advertised_input = if mutation {
+        with_confirmation_arg(schema)
+    } else {
+        schema.clone()
+    };
+    let advertised_output = if mutation {
+        write_output_schema(&descriptor.output_schema)
+    } else {
+        descriptor.output_schema.clone()
+    };
+    Ok(RegisteredTool {
+        descriptor,
+        plugin_id: owner,
+        runner,
+        advertised_input,
+        advertised_output,
+        validator,
+        known_keys,
+    })
+}
+
+fn with_confirmation_arg(schema: &Value) -> Value {
+    let mut schema = schema.clone();
+    if let Some(obj) = schema.as_object_mut() {
+        let props = obj
+            .entry("properties")
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Some(props) = props.as_object_mut() {
+            props.insert(
+                CONFIRMATION_ARG.into(),
+                json!({
+                    "type": "string",
+                    "description": "Leave out on the first call: you get a plan to show the user. After the user approves it, call again with exactly the same arguments plus this token from the plan."
+                }),
+            );
+        }
+    }
+    schema
+}
+
+/// Output of a write tool: a plan to confirm, the applied result, or nothing to do.
+fn write_output_schema(result: &Value) -> Value {
+    json!({
+        "type": "object",
+        "required": ["status"],
+        "properties": {
+            "status": {"type": "string", "enum": ["plan", "applied", "no_change", "declined"]},
+            "summary": {"type": "string"},
+            "changes": {"type": "array", "items": {"type": "object"}},
+            "effects": {"type": "array", "items": {"type": "object"}},
+            "confirmation_token": {"type": "string"},
+            "token_expires_at": {"type": "string"},
+            "next_step": {"type": "string"},
+            "result": result,
+        }
+    })
+}
+
+fn to_mcp_tool(tool: &RegisteredTool) -> rmcp::model::Tool {
+    use rmcp::model::{Tool, ToolAnnotations};
+    let d = &tool.descriptor;
+    let object = |v: &Value| Arc::new(v.as_object().cloned().unwrap_or_default());
+    let builtin = matches!(tool.runner, Runner::Builtin);
+    let annotations = ToolAnnotations::new()
+        .read_only(d.effect == Effect::Read)
+        .destructive(d.effect == Effect::Destructive)
+        .idempotent(d.idempotent)
+        .open_world(!builtin);
+    let mut description = d.description.clone();
+    if d.effect.is_mutation() {
+        description.push_str(
+            " Two steps: the first call returns a plan (nothing is changed); show it to the user and, once approved, call again with the same arguments plus confirmation_token.",
+        );
+    }
+    Tool::new(d.name.clone(), description, object(&tool.advertised_input))
+        .with_title(d.title.clone())
+        .with_raw_output_schema(object(&tool.advertised_output))
+        .with_annotations(annotations)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tool(name: &str, effect: Effect) -> ToolDescriptor {
+        ToolDescriptor {
+            name: name.into(),
+            title: name.into(),
+            description: "d".into(),
+            input_schema: json!({"type":"object","properties":{"zone":{"type":"string"}},"required":["zone"],"additionalProperties":false}),
+            output_schema: json!({"type":"object"}),
+            effect,
+            idempotent: false,
+            category: "dns".into(),
+            undo_tool: None,
+        }
+    }
+
+    #[test]
+    fn order_is_deterministic_and_policy_applies() {
+        let policy = ToolPolicy {
+            read_only: true,
+            allow: vec![],
+            deny: vec!["b_read".into()],
+        };
+        let reg = Registry::build(
+            vec![
+                tool("a_read", Effect::Read),
+                tool("b_read", Effect::Read),
+                tool("c_write", Effect::Write),
+            ],
+            vec![],
+            &policy,
+        )
+        .unwrap();
+        let names: Vec<_> = reg
+            .tools()
+            .iter()
+            .map(|t| t.descriptor.name.as_str())
+            .collect();
+        assert_eq!(names, ["a_read"]);
+        assert!(reg.get("c_write").is_none());
+    }
+
+    #[test]
+    fn duplicates_and_bad_names_are_load_errors() {
+        let err = Registry::build(
+            vec![tool("x", Effect::Read), tool("x", Effect::Read)],
+            vec![],
+            &ToolPolicy::default(),
+        )
+        .err()
+        .unwrap();
+        assert!(matches!(err, RegistryError::Duplicate { .. }));
+        let err = Registry::build(
+            vec![tool("bad/name", Effect::Read)],
+            vec![],
+            &ToolPolicy::default(),
+        )
+        .err()
+        .unwrap();
+        assert!(matches!(err, RegistryError::BadName { .. }));
+    }
+
+    #[test]
+    fn write_tools_gain_the_confirmation_argument_and_annotations() {
+        let reg = Registry::build(
+            vec![tool("w", Effect::Destructive)],
+            vec![],
+            &ToolPolicy::default(),
+        )
+        .unwrap();
+        let t = &reg.tools()[0];
+        assert!(t.advertised_input["properties"][CONFIRMATION_ARG].is_object());
+        let mcp = reg.mcp_tools().remove(0);
+        let ann = mcp.annotations.unwrap();
+        assert_eq!(ann.destructive_hint, Some(true));
+        assert_eq!(ann.read_only_hint, Some(false));
+    }
+
+    #[test]
+    fn unknown_and_wrong_arguments_are_explained() {
+        let reg = Registry::build(
+            vec![tool("r", Effect::Read)],
+            vec![],
+            &ToolPolicy::default(),
+        )
+        .unwrap();
+        let t = reg.get("r").unwrap();
+        assert!(t.validate_args(&json!({"zone":"example.com"})).is_ok());
+        let err = t
+            .validate_args(&json!({"zone": 3, "zonee": "x"}))
+            .unwrap_err();
+        assert_eq!(err.kind, ErrorKind::InvalidArgs);
+        assert!(
+            err.message.contains("unknown argument `zonee`"),
+            "{}",
+            err.message
+        );
+        assert!(err.message.contains("/zone"), "{}", err.message);
+        assert!(err.hint.unwrap().contains("zone"));
+        let err = t.validate_args(&json!({})).unwrap_err();
+        assert!(err.message.contains("zone"), "{}", err.message);
+    }
+}

@@ -1,0 +1,240 @@
+//! Drives the real `ikmcp` binary with rmcp's client over stdio, against the sandbox
+//! tenant (`ikmcp-sim`) running in the test process on loopback.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+
+use rmcp::model::{CallToolRequestParams, CallToolResult, Tool};
+use rmcp::service::{ClientLifecycleMode, ClientServiceExt, RunningService};
+use rmcp::transport::TokioChildProcess;
+use rmcp::{RoleClient, ServiceExt};
+use serde_json::{Value, json};
+
+pub use ikmcp_sim::{Scale, Sim, SimConfig, SimHandle};
+
+/// The `ikmcp` binary under test.
+pub fn ikmcp_bin() -> &'static str {
+    env!("CARGO_BIN_EXE_ikmcp")
+}
+
+/// Options of one server under test.
+pub struct Options {
+    pub scale: Scale,
+    /// Extra TOML appended to the generated config file.
+    pub config: String,
+    /// Extra environment for the server.
+    pub env: Vec<(String, String)>,
+    /// Use the 2026-07-28 `server/discover` lifecycle instead of `initialize`.
+    pub discover: bool,
+    /// Rate limit of the sandbox tenant (requests per minute, `None` = disabled).
+    pub sim_rate_limit: Option<u32>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            scale: Scale::Small,
+            config: String::new(),
+            env: vec![],
+            discover: false,
+            sim_rate_limit: None,
+        }
+    }
+}
+
+/// A running sandbox tenant plus an `ikmcp` child process with an MCP client on it.
+pub struct Harness {
+    pub sim: SimHandle,
+    pub dir: tempfile::TempDir,
+    pub client: RunningService<RoleClient, ()>,
+}
+
+/// A shared precompile cache, so each test does not recompile the plugins.
+pub fn cache_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("ikmcp-e2e-cache")
+}
+
+/// The environment every server under test gets: nothing from the developer's shell.
+pub fn base_command(dir: &Path) -> tokio::process::Command {
+    let mut cmd = tokio::process::Command::new(ikmcp_bin());
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", dir)
+        .env("XDG_CONFIG_HOME", dir.join("config"))
+        .env("XDG_STATE_HOME", dir.join("state"))
+        .env("IKMCP_AUDIT_LOG", dir.join("audit.jsonl"))
+        .env("IKMCP_CACHE_DIR", cache_dir())
+        .env("IKMCP_LOG", "warn");
+    cmd
+}
+
+impl Harness {
+    pub async fn start(options: Options) -> Harness {
+        let sim = Sim::start(SimConfig {
+            seed: 42,
+            scale: options.scale,
+            rate_limit_per_minute: options.sim_rate_limit,
+            ..SimConfig::default()
+        })
+        .await
+        .expect("sandbox tenant starts");
+        let dir = tempfile::tempdir().unwrap();
+        let config_path = dir.path().join("ikmcp.toml");
+        std::fs::write(&config_path, &options.config).unwrap();
+        let mut cmd = base_command(dir.path());
+        cmd.env("IKMCP_CONFIG", &config_path)
+            .env("INFOMANIAK_API_TOKEN", sim.token())
+            .env("INFOMANIAK_API_URL", sim.api_url());
+        for (k, v) in &options.env {
+            cmd.env(k, v);
+        }
+        let (transport, _stderr) = TokioChildProcess::builder(cmd)
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("ikmcp starts");
+        let client = if options.discover {
+            ().serve_with_lifecycle(
+                transport,
+                ClientLifecycleMode::Discover {
+                    preferred_versions: vec![rmcp::model::ProtocolVersion::V_2026_07_28],
+                },
+            )
+            .await
+            .expect("server/discover succeeds")
+        } else {
+            ().serve(transport).await.expect("initialize succeeds")
+        };
+        Harness { sim, dir, client }
+    }
+
+    pub fn audit_path(&self) -> PathBuf {
+        self.dir.path().join("audit.jsonl")
+    }
+
+    pub async fn tools(&self) -> Vec<Tool> {
+        self.client.list_all_tools().await.expect("tools/list")
+    }
+
+    /// Calls a tool; panics only on a protocol error (tool errors come back as results).
+    pub async fn call(&self, name: &str, args: Value) -> CallToolResult {
+        let args = args.as_object().cloned().unwrap_or_default();
+        self.client
+            .call_tool(CallToolRequestParams::new(name.to_string()).with_arguments(args))
+            .await
+            .unwrap_or_else(|e| panic!("tools/call {name} failed at the protocol level: {e}"))
+    }
+
+    /// Calls a tool that must succeed and returns its structured content.
+    pub async fn ok(&self, name: &str, args: Value) -> Value {
+        let result = self.call(name, args).await;
+        assert_ne!(
+            result.is_error,
+            Some(true),
+            "{name} failed: {}",
+            text(&result)
+        );
+        result
+            .structured_content
+            .clone()
+            .unwrap_or_else(|| json!(null))
+    }
+
+    /// Calls a tool that must fail and returns `{error: …}` (plus extra data).
+    pub async fn err(&self, name: &str, args: Value) -> Value {
+        let result = self.call(name, args).await;
+        assert_eq!(
+            result.is_error,
+            Some(true),
+            "{name} unexpectedly succeeded: {}",
+            text(&result)
+        );
+        result
+            .structured_content
+            .clone()
+            .expect("errors carry structured content")
+    }
+
+    /// The audit log, parsed.
+    pub fn audit_lines(&self) -> Vec<Value> {
+        let text = std::fs::read_to_string(self.audit_path()).unwrap_or_default();
+        text.lines()
+            .map(|l| serde_json::from_str(l).expect("audit lines are JSON"))
+            .collect()
+    }
+
+    /// Requests the tenant received that were not GETs.
+    pub fn writes(&self) -> Vec<ikmcp_sim::RecordedRequest> {
+        self.sim
+            .requests()
+            .into_iter()
+            .filter(|r| r.method != "GET" && r.method != "HEAD")
+            .collect()
+    }
+}
+
+/// The text content of a result.
+pub fn text(result: &CallToolResult) -> String {
+    result
+        .content
+        .iter()
+        .filter_map(|c| c.as_text().map(|t| t.text.clone()))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Runs `ikmcp` with arguments (no MCP session) and returns (exit code, stdout, stderr).
+pub async fn run_cli(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+    let mut cmd = base_command(dir);
+    cmd.args(args).stdin(Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().await.expect("ikmcp runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Talks to the tenant directly over HTTP, as another client of the same account would.
+impl Harness {
+    pub async fn direct(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let url = format!("{}{}", self.sim.api_url().trim_end_matches('/'), path);
+        let mut req = reqwest::Client::new()
+            .request(method, url)
+            .bearer_auth(self.sim.token());
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let resp = req.send().await.expect("tenant answers");
+        resp.json().await.expect("tenant answers JSON")
+    }
+
+    /// The zone with the most records, and its record count.
+    pub async fn largest_zone(&self) -> (String, usize) {
+        let products = self
+            .direct(
+                reqwest::Method::GET,
+                "/1/products?service_name=domain&page=1&per_page=100",
+                None,
+            )
+            .await;
+        let mut best = (String::new(), 0usize);
+        for p in products["data"].as_array().expect("products") {
+            let zone = p["customer_name"].as_str().unwrap().to_string();
+            let page = self
+                .direct(
+                    reqwest::Method::GET,
+                    &format!("/2/zones/{zone}/records?page=1&per_page=1"),
+                    None,
+                )
+                .await;
+            let total = page["total"].as_u64().unwrap_or(0) as usize;
+            if total > best.1 {
+                best = (zone, total);
+            }
+        }
+        best
+    }
+}

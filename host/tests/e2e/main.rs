@@ -1,0 +1,10 @@
+//! End-to-end tests: rmcp client → `ikmcp` binary (stdio) → plugins → sandbox tenant.
+//!
+//! Components must be built first (`make plugins test-plugins`; `make test` does it).
+
+mod harness;
+
+mod audit_log;
+mod cli;
+mod dns;
+mod guard;
