@@ -11,4 +11,4 @@ mod store;
 
 pub use error::GuardError;
 pub use fingerprint::{CONFIRMATION_TOKEN_KEY, fingerprint};
-pub use store::{Confirmation, Guard};
+pub use store::{Confirmation, DEFAULT_TOKEN_TTL, Guard};

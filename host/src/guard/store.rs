@@ -10,6 +10,9 @@ use time::OffsetDateTime;
 use super::error::GuardError;
 use super::fingerprint::canonical_args;
 
+/// How long a confirmation token lives unless the operator configures otherwise.
+pub const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(5 * 60);
+
 /// A minted confirmation: what the client must send back, and until when.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Confirmation {
