@@ -4,15 +4,40 @@
 //! line breaks the chain (`ikmcp audit verify`). Credentials are redacted by value (the
 //! host knows them) before anything is written; confirmation tokens appear only as a
 //! short reference. `apply_attempt` lines are flushed to disk before any upstream write.
+//!
+//! A line looks like this (one line in the file, keys in this order; optional keys are
+//! left out when empty):
+//!
+//! ```text
+//! {"seq":2,"ts":"2026-11-21T03:40:12.123456789Z","phase":"apply_attempt",
+//!  "tool":"dns_record_create","plugin":"dns","risk":"write",
+//!  "args":{"zone":"example.com","confirmation_token":"tok:1a2b3c4d"},
+//!  "result_summary":…,"error":…,"duration_ms":12,
+//!  "upstream":[{"role":"api","method":"GET","path":"/2/zones/example.com","status":200,
+//!               "ms":40,"attempts":1,"outcome":{"kind":"sent"}}],
+//!  "fingerprint":"<64 hex>","prev_hash":"<64 hex>","hash":"<64 hex>"}
+//! ```
 
-use std::path::{Path, PathBuf};
+mod chain;
+mod file;
+mod log;
+mod query;
+mod redact;
+#[cfg(test)]
+mod tests;
+mod verify;
+
+use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use time::OffsetDateTime;
 
-use crate::secret::Secret;
 use crate::upstream::RequestRecord;
+
+pub use log::AuditLog;
+pub use query::query;
+pub use verify::verify;
 
 /// The phase a line records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,6 +55,26 @@ pub enum AuditPhase {
     Failed,
     /// Refused: policy, guard, sandbox denial.
     Denied,
+}
+
+impl AuditPhase {
+    /// The name written in the `phase` field (and accepted by `--phase` filters).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditPhase::Read => "read",
+            AuditPhase::Plan => "plan",
+            AuditPhase::ApplyAttempt => "apply_attempt",
+            AuditPhase::Applied => "applied",
+            AuditPhase::Failed => "failed",
+            AuditPhase::Denied => "denied",
+        }
+    }
+
+    /// Whether the line must be on disk (`sync_data`) before `record` returns: every
+    /// phase of a write and every refusal, so no upstream write happens unrecorded.
+    pub fn is_durable(self) -> bool {
+        !matches!(self, AuditPhase::Read | AuditPhase::Plan)
+    }
 }
 
 /// One event to record; the log adds timestamp, sequence number and hashes.
@@ -60,7 +105,7 @@ pub struct AuditEvent {
 /// Filters for tail and search.
 #[derive(Debug, Clone, Default)]
 pub struct AuditQuery {
-    /// Substring of the tool name.
+    /// Substring of the tool name (case-insensitive).
     pub tool: Option<String>,
     /// Exact phase.
     pub phase: Option<AuditPhase>,
@@ -72,7 +117,7 @@ pub struct AuditQuery {
     pub until: Option<OffsetDateTime>,
     /// Case-insensitive substring anywhere in the line.
     pub text: Option<String>,
-    /// Newest N matches (returned oldest first).
+    /// Newest N matches (returned oldest first); 0 means every match.
     pub limit: usize,
 }
 
@@ -81,7 +126,8 @@ pub struct AuditQuery {
 pub struct VerifyReport {
     /// Lines checked.
     pub lines: u64,
-    /// Hash of the last line (the chain head).
+    /// Hash of the last line (the chain head); compare it with a head noted earlier to
+    /// detect lines removed from the end, which the chain alone cannot show.
     pub head: Option<String>,
 }
 
@@ -106,40 +152,25 @@ pub enum AuditError {
         /// What is wrong.
         reason: String,
     },
+    /// The last line cannot be chained to, so nothing more may be appended.
+    #[error(
+        "audit log {path}: the last line is unreadable ({reason}), so nothing more can be \
+         appended to the chain; run `ikmcp audit verify` to see where it breaks, then move \
+         the file aside (keep it as evidence) to start a new log"
+    )]
+    Tail {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with the last line.
+        reason: String,
+    },
 }
 
-/// The append-only audit log of this process.
-pub struct AuditLog {
-    _path: PathBuf,
-}
-
-impl AuditLog {
-    /// Opens (creating if needed) the log at `path`; `secrets` are redacted by value.
-    pub fn open(path: &Path, secrets: Vec<Secret>) -> Result<Self, AuditError> {
-        let _ = (path, secrets);
-        todo!("audit helper")
+impl AuditError {
+    fn io(path: &std::path::Path) -> impl FnOnce(std::io::Error) -> AuditError + '_ {
+        move |source| AuditError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
     }
-
-    /// Appends one event (redacted, chained). Returns the line's hash.
-    pub fn record(&self, event: AuditEvent) -> Result<String, AuditError> {
-        let _ = event;
-        todo!("audit helper")
-    }
-
-    /// The file path.
-    pub fn path(&self) -> &Path {
-        &self._path
-    }
-}
-
-/// Verifies the hash chain of the log at `path`.
-pub fn verify(path: &Path) -> Result<VerifyReport, AuditError> {
-    let _ = path;
-    todo!("audit helper")
-}
-
-/// Reads the lines of the log at `path` that match `query`.
-pub fn query(path: &Path, query: &AuditQuery) -> Result<Vec<Value>, AuditError> {
-    let _ = (path, query);
-    todo!("audit helper")
 }

@@ -1,0 +1,244 @@
+//! Redaction of everything the audit log writes: by value first, by key name second.
+//!
+//! The host knows every credential it loaded, so each one is removed wherever it shows
+//! up (inside any string, at any depth, as a substring). Key names are only a second net
+//! for values the host never knew (a password typed into an argument). Confirmation
+//! tokens become a short reference so a plan and its apply can be correlated without the
+//! log holding a usable token.
+
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+use crate::guard::CONFIRMATION_TOKEN_KEY;
+use crate::secret::Secret;
+
+/// What a redacted value or substring becomes.
+pub(crate) const REDACTED: &str = "[REDACTED]";
+
+/// Key names (lower case, without `_` and `-`) whose values are always redacted.
+const SENSITIVE_KEY_PARTS: [&str; 8] = [
+    "authorization",
+    "cookie",
+    "password",
+    "passwd",
+    "secret",
+    "token",
+    "privatekey",
+    "apikey",
+];
+
+/// Redacts values before they are written.
+pub(crate) struct Redactor {
+    secrets: Vec<String>,
+}
+
+impl Redactor {
+    /// A redactor for these secret values (empty ones are ignored: they match everywhere).
+    pub(crate) fn new(secrets: &[Secret]) -> Self {
+        let mut secrets: Vec<String> = secrets
+            .iter()
+            .map(|s| s.expose().to_string())
+            .filter(|s| !s.is_empty())
+            .collect();
+        secrets.sort();
+        secrets.dedup();
+        Redactor { secrets }
+    }
+
+    /// `value` with every secret removed from its strings, sensitive keys blanked and
+    /// confirmation tokens turned into references.
+    pub(crate) fn value(&self, value: &Value) -> Value {
+        match value {
+            Value::String(s) => Value::String(self.text(s)),
+            Value::Number(n) => {
+                let shown = n.to_string();
+                if self.text(&shown) == shown {
+                    value.clone()
+                } else {
+                    Value::String(REDACTED.to_string())
+                }
+            }
+            Value::Array(items) => Value::Array(items.iter().map(|v| self.value(v)).collect()),
+            Value::Object(map) => Value::Object(self.object(map)),
+            Value::Null | Value::Bool(_) => value.clone(),
+        }
+    }
+
+    fn object(&self, map: &Map<String, Value>) -> Map<String, Value> {
+        map.iter()
+            .map(|(key, value)| {
+                let redacted = if key.eq_ignore_ascii_case(CONFIRMATION_TOKEN_KEY) {
+                    token_reference(value)
+                } else if sensitive_key(key) {
+                    Value::String(REDACTED.to_string())
+                } else {
+                    self.value(value)
+                };
+                (self.text(key), redacted)
+            })
+            .collect()
+    }
+
+    /// `text` with every occurrence of every secret (overlapping ones included) replaced.
+    pub(crate) fn text(&self, text: &str) -> String {
+        let mut ranges: Vec<(usize, usize)> = Vec::new();
+        for secret in &self.secrets {
+            let mut from = 0;
+            while let Some(found) = text[from..].find(secret.as_str()) {
+                let start = from + found;
+                ranges.push((start, start + secret.len()));
+                // Step one character, not past the match, to catch overlapping occurrences.
+                from = start + text[start..].chars().next().map_or(1, char::len_utf8);
+            }
+        }
+        if ranges.is_empty() {
+            return text.to_string();
+        }
+        ranges.sort_unstable();
+        let mut merged: Vec<(usize, usize)> = Vec::with_capacity(ranges.len());
+        for (start, end) in ranges {
+            match merged.last_mut() {
+                Some(last) if start <= last.1 => last.1 = last.1.max(end),
+                _ => merged.push((start, end)),
+            }
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut copied = 0;
+        for (start, end) in merged {
+            out.push_str(&text[copied..start]);
+            out.push_str(REDACTED);
+            copied = end;
+        }
+        out.push_str(&text[copied..]);
+        out
+    }
+}
+
+/// A short, non-reversible reference to a confirmation token: `tok:` and the first 8 hex
+/// digits of its sha256. The same token always gives the same reference.
+pub(crate) fn token_reference(token: &Value) -> Value {
+    match token {
+        Value::Null => Value::Null,
+        Value::String(token) => {
+            let digest = hex::encode(Sha256::digest(token.as_bytes()));
+            Value::String(format!("tok:{}", &digest[..8]))
+        }
+        _ => Value::String(REDACTED.to_string()),
+    }
+}
+
+fn sensitive_key(key: &str) -> bool {
+    let normalized: String = key
+        .chars()
+        .filter(|c| !matches!(c, '_' | '-'))
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    SENSITIVE_KEY_PARTS
+        .iter()
+        .any(|part| normalized.contains(part))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn redactor() -> Redactor {
+        Redactor::new(&[
+            Secret::new("tok-SECRET-0123456789"),
+            Secret::new("xsrf-abcdefgh"),
+            Secret::new(""),
+        ])
+    }
+
+    #[test]
+    fn secrets_are_redacted_by_value_at_any_depth_and_as_substrings() {
+        let v = json!({
+            "zone": "example.com",
+            "nested": [{"deep": {"note": "Bearer tok-SECRET-0123456789 was used"}}],
+            "path": "/1/x?t=xsrf-abcdefgh&u=1",
+            "xsrf-abcdefgh": 1
+        });
+        let out = redactor().value(&v);
+        let text = out.to_string();
+        assert!(!text.contains("tok-SECRET-0123456789"), "{text}");
+        assert!(!text.contains("xsrf-abcdefgh"), "{text}");
+        assert_eq!(
+            out["nested"][0]["deep"]["note"],
+            "Bearer [REDACTED] was used"
+        );
+        assert_eq!(out["path"], "/1/x?t=[REDACTED]&u=1");
+        assert_eq!(out["zone"], "example.com");
+        assert_eq!(out["[REDACTED]"], 1);
+    }
+
+    #[test]
+    fn overlapping_and_adjacent_occurrences_leave_nothing() {
+        let r = Redactor::new(&[Secret::new("abcdefgh"), Secret::new("efghijkl")]);
+        assert_eq!(r.text("xxabcdefghijklyy"), "xx[REDACTED]yy");
+        assert_eq!(r.text("abcdefghabcdefgh"), "[REDACTED]");
+        let r = Redactor::new(&[Secret::new("abab")]);
+        assert_eq!(r.text("ababab!"), "[REDACTED]!");
+        assert_eq!(r.text("no match"), "no match");
+    }
+
+    #[test]
+    fn multibyte_text_is_safe() {
+        let r = Redactor::new(&[Secret::new("clé-secrète-é")]);
+        assert_eq!(r.text("ééclé-secrète-éé"), "éé[REDACTED]é");
+    }
+
+    #[test]
+    fn numbers_holding_a_secret_are_redacted() {
+        let r = Redactor::new(&[Secret::new("12345678")]);
+        assert_eq!(
+            r.value(&json!({"pin": 9, "n": 1234567890})),
+            json!({"pin": 9, "n": REDACTED})
+        );
+    }
+
+    #[test]
+    fn confirmation_token_becomes_a_reference() {
+        let out = redactor().value(&json!({
+            "confirmation_token": "3f0c6a2e-5c1b-4a57-9d1e-0c2b8a7f9e11",
+            "inner": {"Confirmation_Token": "3f0c6a2e-5c1b-4a57-9d1e-0c2b8a7f9e11"},
+            "none": {"confirmation_token": null}
+        }));
+        let reference = out["confirmation_token"].as_str().unwrap();
+        assert!(
+            reference.starts_with("tok:") && reference.len() == 12,
+            "{reference}"
+        );
+        assert_eq!(out["inner"]["Confirmation_Token"], reference);
+        assert_eq!(out["none"]["confirmation_token"], Value::Null);
+        assert!(!out.to_string().contains("3f0c6a2e"));
+        assert_ne!(
+            token_reference(&json!("a")),
+            token_reference(&json!("b")),
+            "different tokens, different references"
+        );
+    }
+
+    #[test]
+    fn sensitive_keys_are_a_second_net() {
+        let out = Redactor::new(&[]).value(&json!({
+            "Authorization": "Bearer x", "set-cookie": "s=1", "db_password": "p",
+            "client_secret": {"a": 1}, "api_token": "t", "private_key": "k", "apiKey": "k",
+            "name": "kept", "list": [{"password": "p"}]
+        }));
+        for key in [
+            "Authorization",
+            "set-cookie",
+            "db_password",
+            "client_secret",
+            "api_token",
+            "private_key",
+            "apiKey",
+        ] {
+            assert_eq!(out[key], REDACTED, "{key}");
+        }
+        assert_eq!(out["name"], "kept");
+        assert_eq!(out["list"][0]["password"], REDACTED);
+    }
+}

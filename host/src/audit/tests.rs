@@ -1,0 +1,598 @@
+//! Tests of the audit log as a whole: chain, tampering, redaction, reopening, sharing,
+//! queries.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use super::chain::GENESIS;
+use super::*;
+use crate::secret::Secret;
+use crate::upstream::RequestOutcome;
+
+const API_TOKEN: &str = "ik-API-TOKEN-0123456789abcdef";
+const COOKIE: &str = "session=c00k1e-value-42";
+
+fn event(phase: AuditPhase, tool: &str, args: Value) -> AuditEvent {
+    AuditEvent {
+        phase,
+        tool: tool.to_string(),
+        plugin: "dns".to_string(),
+        risk: if phase == AuditPhase::Read {
+            "read"
+        } else {
+            "write"
+        }
+        .to_string(),
+        args,
+        result_summary: None,
+        error: None,
+        duration_ms: None,
+        upstream: Vec::new(),
+        fingerprint: None,
+    }
+}
+
+fn log_path(dir: &tempfile::TempDir) -> PathBuf {
+    dir.path().join("state").join("audit.jsonl")
+}
+
+/// A log of `n` lines with varied phases and tools.
+fn write_log(path: &Path, n: u64) -> Vec<String> {
+    let log = AuditLog::open(path, vec![]).unwrap();
+    let phases = [
+        AuditPhase::Read,
+        AuditPhase::Plan,
+        AuditPhase::ApplyAttempt,
+        AuditPhase::Applied,
+        AuditPhase::Failed,
+        AuditPhase::Denied,
+    ];
+    (1..=n)
+        .map(|i| {
+            let phase = phases[(i as usize) % phases.len()];
+            let tool = if i % 2 == 0 {
+                "dns_record_list"
+            } else {
+                "mail_alias_create"
+            };
+            log.record(event(
+                phase,
+                tool,
+                json!({"i": i, "note": format!("line {i}")}),
+            ))
+            .unwrap()
+        })
+        .collect()
+}
+
+fn lines(path: &Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+fn write_lines(path: &Path, lines: &[String]) {
+    let mut text = lines.join("\n");
+    text.push('\n');
+    std::fs::write(path, text).unwrap();
+}
+
+fn broken_at(path: &Path) -> (u64, String) {
+    match verify(path) {
+        Err(AuditError::Broken { line, reason, .. }) => (line, reason),
+        other => panic!("expected a broken chain, got {other:?}"),
+    }
+}
+
+#[test]
+fn phase_names_match_serde() {
+    for phase in [
+        AuditPhase::Read,
+        AuditPhase::Plan,
+        AuditPhase::ApplyAttempt,
+        AuditPhase::Applied,
+        AuditPhase::Failed,
+        AuditPhase::Denied,
+    ] {
+        assert_eq!(serde_json::to_value(phase).unwrap(), phase.as_str());
+    }
+    assert!(!AuditPhase::Read.is_durable() && !AuditPhase::Plan.is_durable());
+    assert!(AuditPhase::ApplyAttempt.is_durable() && AuditPhase::Denied.is_durable());
+}
+
+#[test]
+fn a_long_chain_verifies() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = log_path(&dir);
+    let hashes = write_log(&path, 300);
+    let report = verify(&path).unwrap();
+    assert_eq!(report.lines, 300);
+    assert_eq!(report.head.as_deref(), Some(hashes[299].as_str()));
+}
+
+#[test]
+fn line_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = log_path(&dir);
+    let log = AuditLog::open(&path, vec![]).unwrap();
+    let first = log
+        .record(event(AuditPhase::Read, "dns_zone_list", json!({})))
+        .unwrap();
+    let mut full = event(
+        AuditPhase::Failed,
+        "dns_record_create",
+        json!({"zone": "example.com"}),
+    );
+    full.result_summary = Some(json!("nothing written"));
+    full.error = Some(json!({"code": "conflict"}));
+    full.duration_ms = Some(12);
+    full.fingerprint = Some("f".repeat(64));
+    full.upstream = vec![crate::upstream::RequestRecord {
+        role: "api".into(),
+        method: "POST".into(),
+        path: "/2/zones/example.com/records".into(),
+        status: Some(409),
+        ms: 40,
+        attempts: 1,
+        outcome: RequestOutcome::Sent,
+    }];
+    let second = log.record(full).unwrap();
+
+    let lines: Vec<Value> = lines(&path)
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let keys = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+    assert_eq!(
+        keys(&lines[0]),
+        [
+            "seq",
+            "ts",
+            "phase",
+            "tool",
+            "plugin",
+            "risk",
+            "args",
+            "upstream",
+            "prev_hash",
+            "hash"
+        ]
+    );
+    assert_eq!(
+        keys(&lines[1]),
+        [
+            "seq",
+            "ts",
+            "phase",
+            "tool",
+            "plugin",
+            "risk",
+            "args",
+            "result_summary",
+            "error",
+            "duration_ms",
+            "upstream",
+            "fingerprint",
+            "prev_hash",
+            "hash"
+        ]
+    );
+    assert_eq!(lines[0]["seq"], 1);
+    assert_eq!(lines[0]["prev_hash"], GENESIS);
+    assert_eq!(lines[0]["hash"], first.as_str());
+    assert_eq!(lines[1]["seq"], 2);
+    assert_eq!(lines[1]["prev_hash"], first.as_str());
+    assert_eq!(lines[1]["hash"], second.as_str());
+    assert_eq!(lines[1]["phase"], "failed");
+    assert_eq!(
+        lines[1]["upstream"][0],
+        json!({"role": "api", "method": "POST", "path": "/2/zones/example.com/records",
+               "status": 409, "ms": 40, "attempts": 1, "outcome": {"kind": "sent"}})
+    );
+    let ts = OffsetDateTime::parse(lines[0]["ts"].as_str().unwrap(), &Rfc3339).unwrap();
+    assert_eq!(ts.offset(), time::UtcOffset::UTC);
+    assert!((OffsetDateTime::now_utc() - ts).whole_seconds() < 60);
+}
+
+#[test]
+fn every_flipped_byte_of_a_line_is_caught_at_that_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = log_path(&dir);
+    write_log(&path, 5);
+    let original = std::fs::read(&path).unwrap();
+    let text = String::from_utf8(original.clone()).unwrap();
+    let start = text.match_indices('\n').nth(1).unwrap().0 + 1;
+    let end = text.match_indices('\n').nth(2).unwrap().0;
+    for i in start..=end {
+        let mut bytes = original.clone();
+        bytes[i] ^= 0x01;
+        std::fs::write(&path, &bytes).unwrap();
+        let (line, reason) = broken_at(&path);
+        assert_eq!(line, 3, "byte {i} flipped: {reason}");
+    }
+    std::fs::write(&path, &original).unwrap();
+    assert_eq!(verify(&path).unwrap().lines, 5);
+}
+
+#[test]
+fn a_deleted_line_is_caught() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = log_path(&dir);
+    write_log(&path, 10);
+    let mut all = lines(&path);
+    all.remove(4);
+    write_lines(&path, &all);
+    let (line, reason) = broken_at(&path);
+    assert_eq!(line, 5);
+    assert!(reason.contains("seq is 6, expected 5"), "{reason}");
+}
+
+#[test]
+fn a_deleted_first_line_is_caught() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = log_path(&dir);
+    write_log(&path, 3);
+    let all = lines(&path);
+    write_lines(&path, &all[1..]);
+    assert_eq!(broken_at(&path).0, 1);
+}
+
+#[test]
+fn a_swapped_pair_is_caught() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = log_path(&dir);
+    write_log(&path, 10);
+    let mut all = lines(&path);
+    all.swap(3, 4);
+    write_lines(&path, &all);
+    assert_eq!(broken_at(&path).0, 4);
+}
+
+#[test]
+fn a_line_from_another_chain_is_caught() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = log_path(&dir);
+    let other = dir.path().join("other.jsonl");
+    write_log(&path, 5);
+    AuditLog::open(&other, vec![])
+        .unwrap()
+        .record(event(AuditPhase::Read, "x", json!(1)))
+        .unwrap();
+    let log = AuditLog::open(&other, vec![]).unwrap();
+    log.record(event(AuditPhase::Read, "x", json!(2))).unwrap();
+    log.record(event(AuditPhase::Read, "forged", json!(3)))
+        .unwrap();
+    let mut all = lines(&path);
+    all[2] = lines(&other)[2].clone();
+    write_lines(&path, &all);
+    let (line, reason) = broken_at(&path);
+    assert_eq!(line, 3);
+    assert!(
+        reason.contains("prev_hash does not match the hash of line 2"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn garbage_and_truncation_at_the_end_are_caught() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = log_path(&dir);
+    write_log(&path, 4);
+    let original = std::fs::read(&path).unwrap();
+
+    let mut garbage = original.clone();
+    garbage.extend_from_slice(b"{\"seq\":5}\n");
+    std::fs::write(&path, &garbage).unwrap();
+    assert_eq!(broken_at(&path).0, 5);
+
+    let mut blank = original.clone();
+    blank.push(b'\n');
+    std::fs::write(&path, &blank).unwrap();
+    assert_eq!(broken_at(&path), (5, "the line is empty".to_string()));
+
+    std::fs::write(&path, &original[..original.len() - 10]).unwrap();
+    let (line, reason) = broken_at(&path);
+    assert_eq!(line, 4);
+    assert!(reason.contains("cut short"), "{reason}");
+}
+
+#[test]
+fn missing_and_empty_logs_verify_as_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = log_path(&dir);
+    let empty = VerifyReport {
+        lines: 0,
+        head: None,
+    };
+    assert_eq!(verify(&path).unwrap(), empty);
+    AuditLog::open(&path, vec![]).unwrap();
+    assert_eq!(verify(&path).unwrap(), empty);
+}
+
+#[test]
+fn secrets_never_reach_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = log_path(&dir);
+    let log = AuditLog::open(&path, vec![Secret::new(API_TOKEN), Secret::new(COOKIE)]).unwrap();
+    let mut e = event(
+        AuditPhase::Failed,
+        "raw_api_call",
+        json!({"headers": [{"name": "X-Debug", "value": format!("Bearer {API_TOKEN}")}],
+               "deep": {"deeper": [[format!("prefix{COOKIE}suffix")]]}}),
+    );
+    e.result_summary = Some(json!(format!("sent {API_TOKEN}")));
+    e.error = Some(json!({"message": format!("rejected cookie {COOKIE}")}));
+    e.upstream = vec![crate::upstream::RequestRecord {
+        role: "manager".into(),
+        method: "GET".into(),
+        path: format!("/x/{API_TOKEN}"),
+        status: None,
+        ms: 1,
+        attempts: 1,
+        outcome: RequestOutcome::Failed(format!("timeout for {COOKIE}")),
+    }];
+    log.record(e).unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    let text = String::from_utf8(bytes).unwrap();
+    for needle in [API_TOKEN, COOKIE, "c00k1e", "0123456789abcdef"] {
+        assert!(!text.contains(needle), "{needle} leaked: {text}");
+    }
+    let line: Value = serde_json::from_str(text.trim_end()).unwrap();
+    assert_eq!(line["args"]["headers"][0]["value"], "Bearer [REDACTED]");
+    assert_eq!(
+        line["args"]["deep"]["deeper"][0][0],
+        "prefix[REDACTED]suffix"
+    );
+    assert_eq!(line["result_summary"], "sent [REDACTED]");
+    assert_eq!(line["upstream"][0]["path"], "/x/[REDACTED]");
+    assert_eq!(
+        line["upstream"][0]["outcome"]["reason"],
+        "timeout for [REDACTED]"
+    );
+    assert_eq!(verify(&path).unwrap().lines, 1);
+}
+
+#[test]
+fn confirmation_tokens_become_matching_references() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = log_path(&dir);
+    let log = AuditLog::open(&path, vec![]).unwrap();
+    let token = "0b7f3c1e-8a2d-4f6b-9c3e-5d1a2b3c4d5e";
+    let mut plan = event(AuditPhase::Plan, "dns_record_create", json!({"zone": "a"}));
+    plan.result_summary = Some(json!({"status": "plan", "confirmation_token": token}));
+    log.record(plan).unwrap();
+    log.record(event(
+        AuditPhase::ApplyAttempt,
+        "dns_record_create",
+        json!({"zone": "a", "confirmation_token": token}),
+    ))
+    .unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(!text.contains(token) && !text.contains("0b7f3c1e"));
+    let all: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let reference = all[0]["result_summary"]["confirmation_token"]
+        .as_str()
+        .unwrap();
+    assert!(reference.starts_with("tok:") && reference.len() == 12);
+    assert_eq!(all[1]["args"]["confirmation_token"], reference);
+}
+
+#[test]
+fn reopening_continues_the_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = log_path(&dir);
+    let first = write_log(&path, 3);
+    let log = AuditLog::open(&path, vec![]).unwrap();
+    log.record(event(AuditPhase::Read, "t", json!({}))).unwrap();
+    let all = lines(&path);
+    let fourth: Value = serde_json::from_str(&all[3]).unwrap();
+    assert_eq!(fourth["seq"], 4);
+    assert_eq!(fourth["prev_hash"], first[2].as_str());
+    assert_eq!(verify(&path).unwrap().lines, 4);
+}
+
+#[test]
+fn open_refuses_a_broken_last_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = log_path(&dir);
+    write_log(&path, 2);
+    let original = std::fs::read(&path).unwrap();
+    let edited = String::from_utf8(original.clone())
+        .unwrap()
+        .replace("line 2", "line 9");
+    let cases: [(Vec<u8>, &str); 3] = [
+        ([&original[..], b"{oops"].concat(), "cut short"),
+        ([&original[..], b"{oops}\n"].concat(), "not valid JSON"),
+        (edited.into_bytes(), "was edited"),
+    ];
+    for (content, reason) in cases {
+        std::fs::write(&path, &content).unwrap();
+        let err = AuditLog::open(&path, vec![])
+            .err()
+            .expect("open must refuse");
+        let message = err.to_string();
+        assert!(matches!(err, AuditError::Tail { .. }), "{message}");
+        assert!(message.contains(reason), "{message}");
+        assert!(message.contains("ikmcp audit verify"), "{message}");
+        assert_eq!(std::fs::read(&path).unwrap(), content, "nothing appended");
+    }
+}
+
+#[test]
+fn record_refuses_to_chain_onto_garbage_written_by_someone_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = log_path(&dir);
+    let log = AuditLog::open(&path, vec![]).unwrap();
+    log.record(event(AuditPhase::Read, "t", json!({}))).unwrap();
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes.extend_from_slice(b"half a li");
+    std::fs::write(&path, &bytes).unwrap();
+    let err = log
+        .record(event(AuditPhase::Read, "t", json!({})))
+        .unwrap_err();
+    assert!(matches!(err, AuditError::Tail { .. }), "{err}");
+    assert_eq!(std::fs::read(&path).unwrap(), bytes);
+}
+
+#[test]
+fn two_handles_on_one_file_keep_one_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = log_path(&dir);
+    let a = AuditLog::open(&path, vec![]).unwrap();
+    let b = AuditLog::open(&path, vec![]).unwrap();
+    for i in 0..20 {
+        let log = if i % 3 == 0 { &a } else { &b };
+        log.record(event(AuditPhase::Read, "t", json!({"i": i})))
+            .unwrap();
+    }
+    assert_eq!(verify(&path).unwrap().lines, 20);
+}
+
+#[test]
+fn concurrent_handles_in_threads_keep_one_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = log_path(&dir);
+    let shared = std::sync::Arc::new(AuditLog::open(&path, vec![]).unwrap());
+    let threads: Vec<_> = (0..4)
+        .map(|t| {
+            let path = path.clone();
+            let shared = shared.clone();
+            std::thread::spawn(move || {
+                let own = AuditLog::open(&path, vec![]).unwrap();
+                for i in 0..25 {
+                    let log = if i % 2 == 0 { &own } else { &*shared };
+                    let phase = if t % 2 == 0 {
+                        AuditPhase::Read
+                    } else {
+                        AuditPhase::Applied
+                    };
+                    log.record(event(phase, "t", json!({"t": t, "i": i})))
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    for thread in threads {
+        thread.join().unwrap();
+    }
+    assert_eq!(verify(&path).unwrap().lines, 100);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_new_log_is_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = log_path(&dir);
+    AuditLog::open(&path, vec![]).unwrap();
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+}
+
+#[test]
+fn open_reports_an_unusable_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let blocker = dir.path().join("file");
+    std::fs::write(&blocker, b"").unwrap();
+    let err = AuditLog::open(&blocker.join("audit.jsonl"), vec![])
+        .err()
+        .expect("a file cannot be a directory");
+    assert!(matches!(err, AuditError::Io { .. }));
+    assert!(err.to_string().contains("audit.jsonl"), "{err}");
+}
+
+fn seqs(values: &[Value]) -> Vec<u64> {
+    values.iter().map(|v| v["seq"].as_u64().unwrap()).collect()
+}
+
+#[test]
+fn query_filters() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = log_path(&dir);
+    write_log(&path, 12);
+    let all = query(&path, &AuditQuery::default()).unwrap();
+    assert_eq!(seqs(&all), (1..=12).collect::<Vec<_>>());
+
+    let by_tool = AuditQuery {
+        tool: Some("RECORD_list".into()),
+        ..AuditQuery::default()
+    };
+    assert_eq!(seqs(&query(&path, &by_tool).unwrap()), [2, 4, 6, 8, 10, 12]);
+
+    let by_phase = AuditQuery {
+        phase: Some(AuditPhase::ApplyAttempt),
+        ..AuditQuery::default()
+    };
+    assert_eq!(seqs(&query(&path, &by_phase).unwrap()), [2, 8]);
+
+    let by_risk = AuditQuery {
+        risk: Some("read".into()),
+        ..AuditQuery::default()
+    };
+    assert_eq!(seqs(&query(&path, &by_risk).unwrap()), [6, 12]);
+
+    let by_text = AuditQuery {
+        text: Some("LINE 1".into()),
+        ..AuditQuery::default()
+    };
+    assert_eq!(seqs(&query(&path, &by_text).unwrap()), [1, 10, 11, 12]);
+
+    let ts = |i: usize| OffsetDateTime::parse(all[i]["ts"].as_str().unwrap(), &Rfc3339).unwrap();
+    let window = AuditQuery {
+        since: Some(ts(3)),
+        until: Some(ts(6)),
+        ..AuditQuery::default()
+    };
+    assert_eq!(seqs(&query(&path, &window).unwrap()), [4, 5, 6, 7]);
+
+    let combined = AuditQuery {
+        tool: Some("mail".into()),
+        since: Some(ts(3)),
+        limit: 2,
+        ..AuditQuery::default()
+    };
+    assert_eq!(seqs(&query(&path, &combined).unwrap()), [9, 11]);
+}
+
+#[test]
+fn query_limit_keeps_the_newest_oldest_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = log_path(&dir);
+    write_log(&path, 50);
+    let q = AuditQuery {
+        limit: 3,
+        ..AuditQuery::default()
+    };
+    assert_eq!(seqs(&query(&path, &q).unwrap()), [48, 49, 50]);
+    let q = AuditQuery {
+        limit: 100,
+        ..AuditQuery::default()
+    };
+    assert_eq!(query(&path, &q).unwrap().len(), 50);
+}
+
+#[test]
+fn query_on_missing_and_damaged_logs() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = log_path(&dir);
+    assert!(query(&path, &AuditQuery::default()).unwrap().is_empty());
+    write_log(&path, 3);
+    let mut all = lines(&path);
+    all.insert(1, "not json".into());
+    write_lines(&path, &all);
+    match query(&path, &AuditQuery::default()) {
+        Err(AuditError::Broken { line, reason, .. }) => {
+            assert_eq!(line, 2);
+            assert!(reason.contains("ikmcp audit verify"), "{reason}");
+        }
+        other => panic!("expected an error, got {other:?}"),
+    }
+}
