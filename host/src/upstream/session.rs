@@ -85,7 +85,9 @@ impl CallSession {
         let mut record = RequestRecord {
             role: request.role.clone(),
             method: request.method.as_str().to_owned(),
-            path: shown(request.path.split('?').next().unwrap_or_default()),
+            path: self
+                .gateway
+                .redact(shown(request.path.split('?').next().unwrap_or_default())),
             status: None,
             ms: 0,
             attempts: 0,
