@@ -260,6 +260,7 @@ async fn credential_injected_plugin_auth_stripped_set_cookie_dropped() {
         ("X-XSRF-TOKEN", "plugin"),
         ("Proxy-Authorization", "Basic plugin"),
         ("Host", "evil.example"),
+        ("X-HTTP-Method-Override", "DELETE"),
         ("X-Plugin", "kept"),
     ]
     .iter()
@@ -275,6 +276,7 @@ async fn credential_injected_plugin_auth_stripped_set_cookie_dropped() {
     assert_eq!(seen.header("cookie"), None);
     assert_eq!(seen.header("x-xsrf-token"), None);
     assert_eq!(seen.header("proxy-authorization"), None);
+    assert_eq!(seen.header("x-http-method-override"), None);
     assert_eq!(
         seen.header("host"),
         Some(stub.base.authority()),
@@ -348,6 +350,12 @@ async fn redirects_stay_within_the_origin() {
     let same = session.send(get("/redirect-same")).await.unwrap();
     assert_eq!(same.status, 200);
     assert_eq!(stub.hits("/ok"), 1, "a same-origin redirect is followed");
+    let followed = stub.seen().into_iter().find(|s| s.path == "/ok").unwrap();
+    assert_eq!(
+        followed.header("authorization"),
+        Some(format!("Bearer {API_TOKEN}").as_str()),
+        "the credential stays on a same-origin redirect"
+    );
 
     let target = elsewhere.base.join("/ok").unwrap();
     let mut cross = get("/redirect-cross");
@@ -596,6 +604,34 @@ async fn response_bytes_are_capped_per_session() {
     let records = session.records().lock().unwrap().clone();
     assert!(matches!(records[0].outcome, RequestOutcome::Failed(_)));
     assert_eq!(records[0].status, Some(200));
+}
+
+#[tokio::test]
+async fn an_endless_body_stops_at_the_byte_cap() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    // A raw server that answers with a chunked body that never ends.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = url::Url::parse(&format!("http://{}", listener.local_addr().unwrap())).unwrap();
+    tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let mut request = [0u8; 4096];
+        let _ = socket.read(&mut request).await;
+        let head = "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n";
+        socket.write_all(head.as_bytes()).await.unwrap();
+        let chunk = format!("{:x}\r\n{}\r\n", 1024, "y".repeat(1024));
+        while socket.write_all(chunk.as_bytes()).await.is_ok() {}
+    });
+    let mut config = config(&base);
+    config.request_timeout = Duration::from_secs(10);
+    let mut spec = spec(Phase::Read);
+    spec.max_response_bytes = 64 * 1024;
+    let mut session = Gateway::new(config).unwrap().session(spec);
+    let started = Instant::now();
+    assert_eq!(
+        session.send(get("/endless")).await,
+        Err(UpstreamError::TooLarge(64 * 1024))
+    );
+    assert!(started.elapsed() < Duration::from_secs(5), "stopped early");
 }
 
 #[tokio::test]

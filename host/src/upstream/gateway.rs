@@ -20,8 +20,11 @@ pub struct Gateway {
 
 impl Gateway {
     /// Builds the gateway (HTTP client, one rate limiter per credential). Fails when a
-    /// role's base URL is not an `http`/`https` URL with a host.
+    /// role's base URL is not an `http`/`https` URL with a host, or the timeout is zero.
     pub fn new(config: GatewayConfig) -> anyhow::Result<Arc<Self>> {
+        if config.request_timeout.is_zero() {
+            bail!("the upstream request timeout must be longer than zero");
+        }
         for (name, role) in &config.roles {
             let url = &role.base_url;
             if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {

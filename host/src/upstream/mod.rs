@@ -65,7 +65,8 @@ pub struct GatewayConfig {
     pub requests_per_minute: u32,
     /// Requests a credential may send back to back before pacing starts; `None` = a few
     /// below `requests_per_minute` (55 for 60), which keeps us under the upstream's own
-    /// bucket despite jitter. Tests set a small burst to observe pacing quickly.
+    /// bucket despite jitter; 0 means the same. Tests set a small burst to observe pacing
+    /// quickly.
     pub burst: Option<u32>,
     /// Timeout of one HTTP attempt (sending and reading the whole answer).
     pub request_timeout: Duration,

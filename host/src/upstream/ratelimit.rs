@@ -30,7 +30,7 @@ pub(crate) struct Limiters {
 
 impl Limiters {
     /// One limiter per distinct credential, at `requests_per_minute` with `burst`
-    /// (`None` = [`default_burst`]); `requests_per_minute == 0` means unlimited.
+    /// (`None` or 0 = [`default_burst`]); `requests_per_minute == 0` means unlimited.
     pub(crate) fn new(
         requests_per_minute: u32,
         burst: Option<u32>,
@@ -41,8 +41,11 @@ impl Limiters {
                 by_credential: HashMap::new(),
             };
         };
-        let burst = burst.unwrap_or_else(|| default_burst(requests_per_minute));
-        let quota = Quota::per_minute(rate).allow_burst(NonZeroU32::new(burst).unwrap_or(rate));
+        let burst = burst
+            .and_then(NonZeroU32::new)
+            .or_else(|| NonZeroU32::new(default_burst(requests_per_minute)))
+            .unwrap_or(rate);
+        let quota = Quota::per_minute(rate).allow_burst(burst);
         let by_credential = credentials
             .into_iter()
             .map(|key| (key, RateLimiter::direct(quota)))

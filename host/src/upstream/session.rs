@@ -76,7 +76,9 @@ impl CallSession {
     /// Sends one request under the session's rules.
     ///
     /// Every request counts against the budget, refused ones too, so a plugin cannot spin
-    /// on denials; once the budget is used up only the first refusal is recorded.
+    /// on denials; once the budget is used up only the first refusal is recorded. A write
+    /// admitted under a planned effect uses that effect even if the network then fails:
+    /// it may have reached the upstream, so it is never sent twice.
     pub async fn send(
         &mut self,
         request: UpstreamRequest,

@@ -106,10 +106,16 @@ impl Gateway {
                         attempts,
                     };
                 }
-                Ok(Answer::RateLimited(wait)) => wait,
-                Ok(Answer::ServerError) => backoff(attempts),
+                Ok(Answer::RateLimited(wait)) => {
+                    tracing::debug!(path = %out.url.path(), ?wait, "upstream answered 429; retrying");
+                    wait
+                }
+                Ok(Answer::ServerError) => {
+                    tracing::debug!(path = %out.url.path(), ?status, "upstream answered 5xx; retrying");
+                    backoff(attempts)
+                }
                 Err(err @ (UpstreamError::Timeout | UpstreamError::Network(_))) if may_retry => {
-                    tracing::debug!(url = %out.url.path(), error = %err, "retrying upstream request");
+                    tracing::debug!(path = %out.url.path(), error = %err, "upstream unreachable; retrying");
                     backoff(attempts)
                 }
                 Err(err) => {
