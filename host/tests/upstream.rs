@@ -821,6 +821,7 @@ async fn no_error_or_record_ever_contains_a_secret() {
     assert_eq!(records.len(), errors.len());
     assert_no_secret(&serde_json::to_string(&records).unwrap());
     assert_no_secret(&format!("{:?}", gateway.secrets()));
+    assert_no_secret(&format!("{gateway:?}"));
 
     let mut values: Vec<String> = gateway
         .secrets()

@@ -18,6 +18,15 @@ pub struct Gateway {
     secrets: Vec<Secret>,
 }
 
+impl std::fmt::Debug for Gateway {
+    /// Roles and limits only: credentials print redacted, the client not at all.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Gateway")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Gateway {
     /// Builds the gateway (HTTP client, one rate limiter per credential). Fails when a
     /// role's base URL is not an `http`/`https` URL with a host, or the timeout is zero.
