@@ -835,12 +835,16 @@ async fn no_error_or_record_ever_contains_a_secret() {
 }
 
 #[test]
-fn bad_base_urls_are_refused_at_start() {
+fn bad_settings_are_refused_at_start() {
     let mut config = config(&url::Url::parse("http://127.0.0.1:1").unwrap());
     config.roles.insert(
         "bad".to_owned(),
         role(&url::Url::parse("file:///etc").unwrap(), None),
     );
-    let err = Gateway::new(config).err().expect("a file URL is refused");
+    let err = Gateway::new(config.clone()).expect_err("a file URL is refused");
     assert!(err.to_string().contains("bad"), "{err}");
+    config.roles.remove("bad");
+    config.request_timeout = Duration::ZERO;
+    let err = Gateway::new(config).expect_err("a zero timeout is refused");
+    assert!(err.to_string().contains("timeout"), "{err}");
 }
