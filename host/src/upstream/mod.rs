@@ -5,17 +5,32 @@
 //! [`CallSession`] that enforces the call's phase (read/plan: GET/HEAD only; apply: only
 //! the confirmed plan's effects, each once, plus GET/HEAD), the granted roles, the
 //! per-call request and byte caps, and records every request for the audit log.
+//!
+//! Layout: `gateway` (process-wide state), `session` (per-call rules and records),
+//! `hygiene` (what a request must look like), `effects` (plan matching), `auth`
+//! (credential headers), `ratelimit` (per-credential pacing), `retry` (waits between
+//! attempts), `transport` (the wire).
 
+mod auth;
+mod effects;
+mod gateway;
+mod hygiene;
+mod ratelimit;
 pub mod record;
+mod retry;
+mod session;
+mod transport;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::contract::{PlannedEffect, UpstreamError, UpstreamRequest, UpstreamResponse};
-use crate::sandbox::{BoxFuture, UpstreamPort};
+use crate::contract::PlannedEffect;
 use crate::secret::Secret;
+pub use auth::credential_env_vars;
+pub use gateway::Gateway;
 pub use record::{RequestOutcome, RequestRecord};
+pub use session::CallSession;
 
 /// How the host authenticates to one upstream role.
 #[derive(Debug, Clone)]
@@ -46,11 +61,16 @@ pub struct RoleConfig {
 pub struct GatewayConfig {
     /// Roles by name (e.g. `infomaniak-api`).
     pub roles: BTreeMap<String, RoleConfig>,
-    /// Requests per minute allowed per credential (Infomaniak: 60).
+    /// Requests per minute allowed per credential (Infomaniak: 60); 0 = unlimited.
     pub requests_per_minute: u32,
-    /// Timeout of one HTTP attempt.
+    /// Requests a credential may send back to back before pacing starts; `None` = a few
+    /// below `requests_per_minute` (55 for 60), which keeps us under the upstream's own
+    /// bucket despite jitter; 0 means the same. Tests set a small burst to observe pacing
+    /// quickly.
+    pub burst: Option<u32>,
+    /// Timeout of one HTTP attempt (sending and reading the whole answer).
     pub request_timeout: Duration,
-    /// Retries for GET/HEAD on 429/5xx/network errors (writes are never retried).
+    /// Retries for GET/HEAD on 429/5xx/timeouts/network errors (writes are never retried).
     pub max_retries: u32,
 }
 
@@ -82,57 +102,3 @@ pub struct SessionSpec {
 
 /// Shared handle on the requests a session made, readable after the call.
 pub type RecordLog = Arc<Mutex<Vec<RequestRecord>>>;
-
-/// The process-wide upstream gateway.
-pub struct Gateway {
-    _config: GatewayConfig,
-}
-
-impl Gateway {
-    /// Builds the gateway (HTTP client, one rate limiter per credential).
-    pub fn new(config: GatewayConfig) -> anyhow::Result<Arc<Self>> {
-        let _ = config;
-        todo!("upstream helper")
-    }
-
-    /// Every credential value the gateway holds, so the audit log can redact them by value.
-    pub fn secrets(&self) -> Vec<Secret> {
-        todo!("upstream helper")
-    }
-
-    /// Opens the session for one tool call.
-    pub fn session(self: &Arc<Self>, spec: SessionSpec) -> CallSession {
-        let _ = spec;
-        todo!("upstream helper")
-    }
-}
-
-/// The upstream capability of one tool call; handed to the sandbox as its [`UpstreamPort`].
-pub struct CallSession {
-    records: RecordLog,
-}
-
-impl CallSession {
-    /// The requests made so far (shared; still readable after the session is dropped).
-    pub fn records(&self) -> RecordLog {
-        self.records.clone()
-    }
-
-    /// Sends one request under the session's rules.
-    pub async fn send(
-        &mut self,
-        request: UpstreamRequest,
-    ) -> Result<UpstreamResponse, UpstreamError> {
-        let _ = request;
-        todo!("upstream helper")
-    }
-}
-
-impl UpstreamPort for CallSession {
-    fn send(
-        &mut self,
-        request: UpstreamRequest,
-    ) -> BoxFuture<'_, Result<UpstreamResponse, UpstreamError>> {
-        Box::pin(CallSession::send(self, request))
-    }
-}

@@ -1,0 +1,230 @@
+//! One tool call's upstream capability: the budget, the granted roles, request hygiene,
+//! the phase policy, and the record of every request.
+
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderValue};
+
+use super::auth::credential_env_vars;
+use super::effects::EffectLedger;
+use super::hygiene::{build_url, check_body, check_path, plugin_headers, shown};
+use super::transport::{ByteBudget, Outgoing};
+use super::{Gateway, Phase, RecordLog, RequestOutcome, RequestRecord, SessionSpec};
+use crate::contract::{PlannedEffect, UpstreamError, UpstreamRequest, UpstreamResponse};
+use crate::sandbox::{BoxFuture, UpstreamPort};
+
+/// What the call's phase lets through.
+enum PhasePolicy {
+    /// Read or plan: GET/HEAD only; the name is for messages.
+    ReadOnly(&'static str),
+    /// Apply: GET/HEAD plus each confirmed effect once.
+    Apply(EffectLedger),
+}
+
+/// The upstream capability of one tool call; handed to the sandbox as its [`UpstreamPort`].
+pub struct CallSession {
+    gateway: Arc<Gateway>,
+    plugin_id: String,
+    granted_roles: Vec<String>,
+    policy: PhasePolicy,
+    max_requests: u32,
+    requests: u32,
+    exhaustion_recorded: bool,
+    bytes: ByteBudget,
+    records: RecordLog,
+}
+
+impl CallSession {
+    /// A fresh session: nothing sent, every effect unused.
+    pub(crate) fn new(gateway: Arc<Gateway>, spec: SessionSpec) -> Self {
+        let policy = match spec.phase {
+            Phase::Read => PhasePolicy::ReadOnly("read"),
+            Phase::Plan => PhasePolicy::ReadOnly("plan"),
+            Phase::Apply(effects) => PhasePolicy::Apply(EffectLedger::new(effects)),
+        };
+        CallSession {
+            gateway,
+            plugin_id: spec.plugin_id,
+            granted_roles: spec.granted_roles,
+            policy,
+            max_requests: spec.max_requests,
+            requests: 0,
+            exhaustion_recorded: false,
+            bytes: ByteBudget {
+                cap: spec.max_response_bytes,
+                used: 0,
+            },
+            records: Arc::new(Mutex::new(Vec::new())),
+        }
+    }
+
+    /// The requests made so far (shared; still readable after the session is dropped).
+    pub fn records(&self) -> RecordLog {
+        self.records.clone()
+    }
+
+    /// The confirmed plan's effects no request used, in plan order (empty outside the
+    /// apply phase): the caller audits a partially applied plan with it.
+    pub fn unused_effects(&self) -> Vec<PlannedEffect> {
+        match &self.policy {
+            PhasePolicy::ReadOnly(_) => Vec::new(),
+            PhasePolicy::Apply(ledger) => ledger.unused(),
+        }
+    }
+
+    /// Sends one request under the session's rules.
+    ///
+    /// Every request counts against the budget, refused ones too, so a plugin cannot spin
+    /// on denials; once the budget is used up only the first refusal is recorded. A write
+    /// admitted under a planned effect uses that effect even if the network then fails:
+    /// it may have reached the upstream, so it is never sent twice.
+    pub async fn send(
+        &mut self,
+        request: UpstreamRequest,
+    ) -> Result<UpstreamResponse, UpstreamError> {
+        let started = Instant::now();
+        let mut record = RequestRecord {
+            role: request.role.clone(),
+            method: request.method.as_str().to_owned(),
+            path: self
+                .gateway
+                .redact(shown(request.path.split('?').next().unwrap_or_default())),
+            status: None,
+            ms: 0,
+            attempts: 0,
+            outcome: RequestOutcome::Sent,
+        };
+        if self.requests >= self.max_requests {
+            let err = UpstreamError::BudgetExhausted(self.max_requests);
+            if !self.exhaustion_recorded {
+                self.exhaustion_recorded = true;
+                record.outcome = RequestOutcome::Denied(err.to_string());
+                self.finish(record, started);
+            }
+            return Err(err);
+        }
+        self.requests += 1;
+        let outgoing = match self.admit(&request) {
+            Ok(outgoing) => outgoing,
+            Err(err) => {
+                let err = self.scrub(err);
+                record.outcome = RequestOutcome::Denied(err.to_string());
+                self.finish(record, started);
+                return Err(err);
+            }
+        };
+        let delivery = self.gateway.deliver(&outgoing, &mut self.bytes).await;
+        record.status = delivery.status;
+        record.attempts = delivery.attempts;
+        let result = delivery.result.map_err(|err| self.scrub(err));
+        if let Err(err) = &result {
+            record.outcome = RequestOutcome::Failed(err.to_string());
+        }
+        self.finish(record, started);
+        result
+    }
+
+    /// Checks the request against the roles, the hygiene rules and the phase, and builds
+    /// what goes on the wire. The phase comes last, so a refused request never uses up
+    /// a planned effect.
+    fn admit(&mut self, request: &UpstreamRequest) -> Result<Outgoing, UpstreamError> {
+        let role = &request.role;
+        if !self.granted_roles.contains(role) {
+            return Err(UpstreamError::Denied(format!(
+                "the upstream role {role} was not granted to plugin {}; the plugin must \
+                 declare it and the operator must enable it",
+                self.plugin_id
+            )));
+        }
+        let Some(config) = self.gateway.config.roles.get(role) else {
+            return Err(UpstreamError::Denied(format!(
+                "the upstream role {role} was not granted to plugin {}: the host has no \
+                 role of that name configured",
+                self.plugin_id
+            )));
+        };
+        let invalid = UpstreamError::InvalidRequest;
+        check_path(&request.path).map_err(invalid)?;
+        let body = check_body(request.method, request.body.as_deref()).map_err(invalid)?;
+        let url = build_url(&config.base_url, &request.path, &request.query).map_err(invalid)?;
+        let mut headers = plugin_headers(&request.headers).map_err(invalid)?;
+        let Some(auth) = &config.auth else {
+            return Err(UpstreamError::Denied(format!(
+                "no credential is configured for the upstream role {role}; set {} in the \
+                 environment of the ikmcp server and restart it",
+                credential_env_vars(role).join(" and ")
+            )));
+        };
+        auth.inject(role, !request.method.is_read(), &mut headers)
+            .map_err(UpstreamError::Denied)?;
+        if body.is_some() {
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        }
+        if !headers.contains_key(ACCEPT) {
+            headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        }
+        if !request.method.is_read() {
+            match &mut self.policy {
+                PhasePolicy::ReadOnly(phase) => {
+                    return Err(UpstreamError::Denied(format!(
+                        "{} {} on role {role}: writes are only allowed while applying a \
+                         confirmed plan (this call is in the {phase} phase)",
+                        request.method.as_str(),
+                        shown(&request.path)
+                    )));
+                }
+                PhasePolicy::Apply(ledger) => ledger
+                    .admit(role, request.method, &request.path, body.as_ref())
+                    .map_err(UpstreamError::Denied)?,
+            }
+        }
+        Ok(Outgoing {
+            method: request.method,
+            url,
+            headers,
+            body: request.body.clone(),
+            credential: auth.key(),
+        })
+    }
+
+    /// The error with any credential value removed from its text.
+    fn scrub(&self, err: UpstreamError) -> UpstreamError {
+        let gateway = &self.gateway;
+        match err {
+            UpstreamError::Denied(m) => UpstreamError::Denied(gateway.redact(m)),
+            UpstreamError::Network(m) => UpstreamError::Network(gateway.redact(m)),
+            UpstreamError::InvalidRequest(m) => UpstreamError::InvalidRequest(gateway.redact(m)),
+            other => other,
+        }
+    }
+
+    /// Stamps the elapsed time, logs the request and appends it to the record log.
+    fn finish(&self, mut record: RequestRecord, started: Instant) {
+        record.ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        tracing::debug!(
+            plugin = %self.plugin_id,
+            role = %record.role,
+            method = %record.method,
+            path = %record.path,
+            status = ?record.status,
+            ms = record.ms,
+            attempts = record.attempts,
+            outcome = ?record.outcome,
+            "upstream request"
+        );
+        self.records
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(record);
+    }
+}
+
+impl UpstreamPort for CallSession {
+    fn send(
+        &mut self,
+        request: UpstreamRequest,
+    ) -> BoxFuture<'_, Result<UpstreamResponse, UpstreamError>> {
+        Box::pin(CallSession::send(self, request))
+    }
+}

@@ -1,0 +1,850 @@
+//! The upstream gateway against a loopback stub server: credentials, hygiene, phases,
+//! redirects, retries, caps, rate limits, and secrecy.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use ikmcp_host::contract::{
+    HttpMethod, PlannedEffect, UpstreamError, UpstreamRequest, UpstreamResponse,
+};
+use ikmcp_host::secret::Secret;
+use ikmcp_host::upstream::{
+    Auth, CallSession, Gateway, GatewayConfig, Phase, RequestOutcome, RoleConfig, SessionSpec,
+};
+use serde_json::json;
+
+const API_TOKEN: &str = "tok-SECRET-api-0123456789";
+const OTHER_TOKEN: &str = "tok-SECRET-other-9876543210";
+const SESSION: &str = "sess-SECRET-abcdef";
+const XSRF: &str = "xsrf-SECRET-123456";
+const ALL_SECRETS: [&str; 4] = [API_TOKEN, OTHER_TOKEN, SESSION, XSRF];
+
+/// One request as the stub saw it.
+#[derive(Debug, Clone)]
+struct Seen {
+    method: String,
+    path: String,
+    query: Option<String>,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Seen {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+type SeenLog = Arc<Mutex<Vec<Seen>>>;
+
+/// A loopback server answering by path (see `answer`).
+struct Stub {
+    base: url::Url,
+    seen: SeenLog,
+}
+
+impl Stub {
+    async fn start() -> Stub {
+        let seen: SeenLog = Arc::default();
+        let app = Router::new().fallback(answer).with_state(seen.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        Stub {
+            base: url::Url::parse(&format!("http://{addr}")).unwrap(),
+            seen,
+        }
+    }
+
+    fn seen(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap().clone()
+    }
+
+    fn hits(&self, path: &str) -> usize {
+        self.seen().iter().filter(|s| s.path == path).count()
+    }
+}
+
+async fn answer(
+    State(seen): State<SeenLog>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    let path = uri.path().to_owned();
+    let hits = {
+        let mut seen = seen.lock().unwrap();
+        seen.push(Seen {
+            method: method.to_string(),
+            path: path.clone(),
+            query: uri.query().map(str::to_owned),
+            headers: headers
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("?").to_owned()))
+                .collect(),
+            body,
+        });
+        seen.iter().filter(|s| s.path == path).count()
+    };
+    match path.as_str() {
+        "/flaky429" if hits == 1 => (
+            StatusCode::TOO_MANY_REQUESTS,
+            [("retry-after", "1")],
+            r#"{"result":"error"}"#,
+        )
+            .into_response(),
+        "/always429" => (
+            StatusCode::TOO_MANY_REQUESTS,
+            [("retry-after", "1")],
+            r#"{"result":"error"}"#,
+        )
+            .into_response(),
+        "/flaky500" if hits == 1 => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+        "/always500" => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        "/slow" => {
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            "late".into_response()
+        }
+        "/huge" => "x".repeat(1 << 20).into_response(),
+        "/redirect-same" => (StatusCode::FOUND, [("location", "/ok")]).into_response(),
+        "/redirect-loop" => (StatusCode::FOUND, [("location", "/redirect-loop")]).into_response(),
+        "/redirect-cross" => {
+            let to = url::form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
+                .find(|(key, _)| key == "to")
+                .map(|(_, value)| value.into_owned())
+                .unwrap_or_default();
+            (StatusCode::FOUND, [("location", to)]).into_response()
+        }
+        _ => (
+            [
+                ("set-cookie", "SASESSION=rotated; Path=/"),
+                ("X-Custom-Resp", "yes"),
+                ("content-type", "application/json"),
+            ],
+            r#"{"ok":true}"#,
+        )
+            .into_response(),
+    }
+}
+
+fn role(base: &url::Url, auth: Option<Auth>) -> RoleConfig {
+    RoleConfig {
+        base_url: base.clone(),
+        auth,
+    }
+}
+
+fn bearer(token: &str) -> Option<Auth> {
+    Some(Auth::Bearer(Secret::new(token)))
+}
+
+/// Roles: `infomaniak-api` and `shared` (same token), `other` (another token),
+/// `infomaniak-manager` (session), `infomaniak-kchat` (no credential).
+fn config(base: &url::Url) -> GatewayConfig {
+    let mut roles = BTreeMap::new();
+    roles.insert("infomaniak-api".to_owned(), role(base, bearer(API_TOKEN)));
+    roles.insert("shared".to_owned(), role(base, bearer(API_TOKEN)));
+    roles.insert("other".to_owned(), role(base, bearer(OTHER_TOKEN)));
+    roles.insert(
+        "infomaniak-manager".to_owned(),
+        role(
+            base,
+            Some(Auth::ManagerSession {
+                session: Secret::new(SESSION),
+                xsrf: Secret::new(XSRF),
+            }),
+        ),
+    );
+    roles.insert("infomaniak-kchat".to_owned(), role(base, None));
+    GatewayConfig {
+        roles,
+        requests_per_minute: 0,
+        burst: None,
+        request_timeout: Duration::from_secs(5),
+        max_retries: 2,
+    }
+}
+
+fn spec(phase: Phase) -> SessionSpec {
+    SessionSpec {
+        plugin_id: "test-plugin".to_owned(),
+        granted_roles: [
+            "infomaniak-api",
+            "shared",
+            "other",
+            "infomaniak-manager",
+            "infomaniak-kchat",
+            "unconfigured",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
+        phase,
+        max_requests: 100,
+        max_response_bytes: 4 << 20,
+    }
+}
+
+fn request(role: &str, method: HttpMethod, path: &str) -> UpstreamRequest {
+    UpstreamRequest {
+        role: role.to_owned(),
+        method,
+        path: path.to_owned(),
+        query: Vec::new(),
+        headers: Vec::new(),
+        body: None,
+    }
+}
+
+fn get(path: &str) -> UpstreamRequest {
+    request("infomaniak-api", HttpMethod::Get, path)
+}
+
+fn with_body(mut req: UpstreamRequest, body: serde_json::Value) -> UpstreamRequest {
+    req.body = Some(body.to_string());
+    req
+}
+
+fn effect(method: HttpMethod, pattern: &str, body: Option<serde_json::Value>) -> PlannedEffect {
+    PlannedEffect {
+        role: "infomaniak-api".to_owned(),
+        method,
+        path_pattern: pattern.to_owned(),
+        body,
+    }
+}
+
+fn assert_no_secret(text: &str) {
+    for secret in ALL_SECRETS {
+        assert!(!text.contains(secret), "a secret leaked into: {text}");
+    }
+}
+
+fn denied(result: Result<UpstreamResponse, UpstreamError>) -> String {
+    match result {
+        Err(UpstreamError::Denied(message)) => {
+            assert_no_secret(&message);
+            message
+        }
+        other => panic!("expected a denial, got {other:?}"),
+    }
+}
+
+async fn session_on(stub: &Stub, phase: Phase) -> CallSession {
+    Gateway::new(config(&stub.base))
+        .unwrap()
+        .session(spec(phase))
+}
+
+#[tokio::test]
+async fn credential_injected_plugin_auth_stripped_set_cookie_dropped() {
+    let stub = Stub::start().await;
+    let mut session = session_on(&stub, Phase::Read).await;
+    let mut req = get("/1/profile");
+    req.query = vec![
+        ("a".to_owned(), "1".to_owned()),
+        ("a".to_owned(), "2".to_owned()),
+        ("q".to_owned(), "x y&z".to_owned()),
+    ];
+    req.headers = [
+        ("Authorization", "Bearer plugin-token"),
+        ("cookie", "SASESSION=plugin"),
+        ("X-XSRF-TOKEN", "plugin"),
+        ("Proxy-Authorization", "Basic plugin"),
+        ("Host", "evil.example"),
+        ("X-HTTP-Method-Override", "DELETE"),
+        ("X-Plugin", "kept"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let response = session.send(req).await.unwrap();
+
+    let seen = &stub.seen()[0];
+    assert_eq!(
+        seen.header("authorization"),
+        Some(format!("Bearer {API_TOKEN}").as_str())
+    );
+    assert_eq!(seen.header("cookie"), None);
+    assert_eq!(seen.header("x-xsrf-token"), None);
+    assert_eq!(seen.header("proxy-authorization"), None);
+    assert_eq!(seen.header("x-http-method-override"), None);
+    assert_eq!(
+        seen.header("host"),
+        Some(stub.base.authority()),
+        "the host header is the role's"
+    );
+    assert_eq!(seen.header("x-plugin"), Some("kept"));
+    assert_eq!(seen.header("accept"), Some("application/json"));
+    assert_eq!(
+        seen.header("content-type"),
+        None,
+        "no body, no content type"
+    );
+    assert_eq!(seen.query.as_deref(), Some("a=1&a=2&q=x+y%26z"));
+
+    assert_eq!(response.status, 200);
+    assert_eq!(response.body, r#"{"ok":true}"#);
+    assert!(response.headers.iter().all(|(k, _)| k != "set-cookie"));
+    assert!(response.headers.iter().all(|(k, _)| *k == k.to_lowercase()));
+    assert!(
+        response
+            .headers
+            .contains(&("x-custom-resp".to_owned(), "yes".to_owned()))
+    );
+
+    let records = session.records().lock().unwrap().clone();
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0].path, "/1/profile");
+    assert_eq!(records[0].status, Some(200));
+    assert_eq!(records[0].attempts, 1);
+    assert_eq!(records[0].outcome, RequestOutcome::Sent);
+}
+
+#[tokio::test]
+async fn manager_session_sends_cookie_and_xsrf_on_writes_only() {
+    let stub = Stub::start().await;
+    let mut manager_effect = effect(HttpMethod::Patch, "/proxy/1/thing", None);
+    manager_effect.role = "infomaniak-manager".to_owned();
+    let mut session = session_on(&stub, Phase::Apply(vec![manager_effect])).await;
+    session
+        .send(request(
+            "infomaniak-manager",
+            HttpMethod::Get,
+            "/proxy/1/thing",
+        ))
+        .await
+        .unwrap();
+    session
+        .send(with_body(
+            request("infomaniak-manager", HttpMethod::Patch, "/proxy/1/thing"),
+            json!({"a": 1}),
+        ))
+        .await
+        .unwrap();
+    let seen = stub.seen();
+    let cookie = format!("SASESSION={SESSION}");
+    assert_eq!(seen[0].header("cookie"), Some(cookie.as_str()));
+    assert_eq!(seen[0].header("x-xsrf-token"), None);
+    assert_eq!(seen[0].header("authorization"), None);
+    assert_eq!(seen[1].header("cookie"), Some(cookie.as_str()));
+    assert_eq!(seen[1].header("x-xsrf-token"), Some(XSRF));
+    assert_eq!(seen[1].header("content-type"), Some("application/json"));
+    assert_eq!(seen[1].body, r#"{"a":1}"#);
+}
+
+#[tokio::test]
+async fn redirects_stay_within_the_origin() {
+    let stub = Stub::start().await;
+    let elsewhere = Stub::start().await;
+    let mut session = session_on(&stub, Phase::Read).await;
+
+    let same = session.send(get("/redirect-same")).await.unwrap();
+    assert_eq!(same.status, 200);
+    assert_eq!(stub.hits("/ok"), 1, "a same-origin redirect is followed");
+    let followed = stub.seen().into_iter().find(|s| s.path == "/ok").unwrap();
+    assert_eq!(
+        followed.header("authorization"),
+        Some(format!("Bearer {API_TOKEN}").as_str()),
+        "the credential stays on a same-origin redirect"
+    );
+
+    let target = elsewhere.base.join("/ok").unwrap();
+    let mut cross = get("/redirect-cross");
+    cross.query = vec![("to".to_owned(), target.to_string())];
+    let answer = session.send(cross).await.unwrap();
+    assert_eq!(
+        answer.status, 302,
+        "a cross-origin redirect comes back as is"
+    );
+    assert!(
+        answer
+            .headers
+            .contains(&("location".to_owned(), target.to_string()))
+    );
+    assert!(
+        elsewhere.seen().is_empty(),
+        "nothing reached the other origin"
+    );
+
+    let looped = session.send(get("/redirect-loop")).await;
+    match looped {
+        Err(UpstreamError::Network(message)) => assert!(message.contains("redirect")),
+        other => panic!("expected a redirect-loop error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn read_and_plan_phases_deny_every_write() {
+    let stub = Stub::start().await;
+    for phase in [Phase::Read, Phase::Plan] {
+        let mut session = session_on(&stub, phase).await;
+        for method in [
+            HttpMethod::Post,
+            HttpMethod::Put,
+            HttpMethod::Patch,
+            HttpMethod::Delete,
+        ] {
+            let req = with_body(request("infomaniak-api", method, "/1/thing"), json!({}));
+            let message = denied(session.send(req).await);
+            assert!(
+                message.contains("writes are only allowed while applying a confirmed plan"),
+                "{message}"
+            );
+        }
+        let records = session.records().lock().unwrap().clone();
+        assert_eq!(records.len(), 4);
+        assert!(
+            records
+                .iter()
+                .all(|r| matches!(r.outcome, RequestOutcome::Denied(_)) && r.attempts == 0)
+        );
+    }
+    assert!(stub.seen().is_empty(), "no write reached the server");
+}
+
+#[tokio::test]
+async fn apply_allows_exactly_the_planned_effects_once_each() {
+    let stub = Stub::start().await;
+    let planned_body = json!({"type": "A", "source": "www", "target": "192.0.2.1"});
+    let effects = vec![
+        effect(
+            HttpMethod::Post,
+            "/2/zones/*/records",
+            Some(planned_body.clone()),
+        ),
+        effect(HttpMethod::Delete, "/2/zones/*/records/*", None),
+        effect(
+            HttpMethod::Patch,
+            "/2/zones/*/settings",
+            Some(json!({"v": 1})),
+        ),
+    ];
+    let mut session = session_on(&stub, Phase::Apply(effects)).await;
+
+    // Reads pass in apply.
+    session.send(get("/2/zones/a.ch/records")).await.unwrap();
+
+    // The planned body, keys reordered, passes once.
+    let reordered = r#"{"target":"192.0.2.1","source":"www","type":"A"}"#;
+    let mut post = request("infomaniak-api", HttpMethod::Post, "/2/zones/a.ch/records");
+    post.body = Some(reordered.to_owned());
+    assert_eq!(session.send(post.clone()).await.unwrap().status, 200);
+    let again = denied(session.send(post).await);
+    assert!(again.contains("already sent"), "{again}");
+
+    // `*` patterns: one DELETE, any record, once.
+    let delete = request(
+        "infomaniak-api",
+        HttpMethod::Delete,
+        "/2/zones/a.ch/records/7",
+    );
+    assert_eq!(session.send(delete).await.unwrap().status, 200);
+    let second_delete = request(
+        "infomaniak-api",
+        HttpMethod::Delete,
+        "/2/zones/a.ch/records/8",
+    );
+    denied(session.send(second_delete).await);
+
+    // A body that differs from the plan is refused; the effect stays unused.
+    let patch = with_body(
+        request(
+            "infomaniak-api",
+            HttpMethod::Patch,
+            "/2/zones/a.ch/settings",
+        ),
+        json!({"v": 2}),
+    );
+    let mismatch = denied(session.send(patch).await);
+    assert!(mismatch.contains("body"), "{mismatch}");
+
+    // An undeclared path is refused, naming what was asked and what is allowed.
+    let undeclared = denied(
+        session
+            .send(with_body(
+                request("infomaniak-api", HttpMethod::Put, "/2/zones/a.ch"),
+                json!({}),
+            ))
+            .await,
+    );
+    assert!(undeclared.contains("PUT /2/zones/a.ch"), "{undeclared}");
+    assert!(
+        undeclared.contains("PATCH /2/zones/*/settings"),
+        "{undeclared}"
+    );
+
+    // Another role with the same path is not the planned effect either.
+    let wrong_role = request("other", HttpMethod::Patch, "/2/zones/a.ch/settings");
+    denied(session.send(with_body(wrong_role, json!({"v": 1}))).await);
+
+    let unused = session.unused_effects();
+    assert_eq!(unused.len(), 1);
+    assert_eq!(unused[0].path_pattern, "/2/zones/*/settings");
+
+    let writes: Vec<(String, String)> = stub
+        .seen()
+        .iter()
+        .filter(|s| s.method != "GET")
+        .map(|s| (s.method.clone(), s.path.clone()))
+        .collect();
+    assert_eq!(
+        writes,
+        [
+            ("POST".to_owned(), "/2/zones/a.ch/records".to_owned()),
+            ("DELETE".to_owned(), "/2/zones/a.ch/records/7".to_owned()),
+        ]
+    );
+    let posted: serde_json::Value = serde_json::from_str(&stub.seen()[1].body).unwrap();
+    assert_eq!(posted, planned_body);
+}
+
+#[tokio::test]
+async fn get_is_retried_after_429_honouring_retry_after() {
+    let stub = Stub::start().await;
+    let mut session = session_on(&stub, Phase::Read).await;
+    let started = Instant::now();
+    let response = session.send(get("/flaky429")).await.unwrap();
+    assert_eq!(response.status, 200);
+    assert!(started.elapsed() >= Duration::from_millis(950));
+    assert_eq!(stub.hits("/flaky429"), 2);
+    let record = session.records().lock().unwrap()[0].clone();
+    assert_eq!((record.attempts, record.status), (2, Some(200)));
+    assert!(record.ms >= 950, "ms includes the wait: {}", record.ms);
+}
+
+#[tokio::test]
+async fn get_is_retried_after_5xx_within_max_retries() {
+    let stub = Stub::start().await;
+    let mut session = session_on(&stub, Phase::Read).await;
+    assert_eq!(session.send(get("/flaky500")).await.unwrap().status, 200);
+    assert_eq!(stub.hits("/flaky500"), 2);
+
+    // Always failing: 1 + max_retries (2) attempts, then the 500 itself is returned.
+    assert_eq!(session.send(get("/always500")).await.unwrap().status, 500);
+    assert_eq!(stub.hits("/always500"), 3);
+    let record = session.records().lock().unwrap()[1].clone();
+    assert_eq!((record.attempts, record.status), (3, Some(500)));
+}
+
+#[tokio::test]
+async fn writes_are_never_retried() {
+    let stub = Stub::start().await;
+    let effects = vec![
+        effect(HttpMethod::Post, "/always500", None),
+        effect(HttpMethod::Post, "/always429", None),
+    ];
+    let mut session = session_on(&stub, Phase::Apply(effects)).await;
+    let post = |path| with_body(request("infomaniak-api", HttpMethod::Post, path), json!({}));
+    let started = Instant::now();
+    assert_eq!(session.send(post("/always500")).await.unwrap().status, 500);
+    assert_eq!(session.send(post("/always429")).await.unwrap().status, 429);
+    assert!(started.elapsed() < Duration::from_millis(900), "no wait");
+    assert_eq!(stub.hits("/always500"), 1);
+    assert_eq!(stub.hits("/always429"), 1);
+}
+
+#[tokio::test]
+async fn request_budget_counts_denials_too() {
+    let stub = Stub::start().await;
+    let mut spec = spec(Phase::Read);
+    spec.max_requests = 3;
+    let mut session = Gateway::new(config(&stub.base)).unwrap().session(spec);
+    denied(
+        session
+            .send(with_body(
+                request("infomaniak-api", HttpMethod::Post, "/x"),
+                json!({}),
+            ))
+            .await,
+    );
+    session.send(get("/ok")).await.unwrap();
+    session.send(get("/ok")).await.unwrap();
+    for _ in 0..3 {
+        assert_eq!(
+            session.send(get("/ok")).await,
+            Err(UpstreamError::BudgetExhausted(3))
+        );
+    }
+    assert_eq!(stub.hits("/ok"), 2);
+    let records = session.records().lock().unwrap().clone();
+    assert_eq!(
+        records.len(),
+        4,
+        "only the first refusal over budget is recorded"
+    );
+    assert!(matches!(records[3].outcome, RequestOutcome::Denied(_)));
+}
+
+#[tokio::test]
+async fn response_bytes_are_capped_per_session() {
+    let stub = Stub::start().await;
+    let mut spec = spec(Phase::Read);
+    spec.max_response_bytes = 30;
+    let mut session = Gateway::new(config(&stub.base)).unwrap().session(spec);
+    assert_eq!(
+        session.send(get("/huge")).await,
+        Err(UpstreamError::TooLarge(30))
+    );
+    // `{"ok":true}` is 11 bytes: two fit in 30, the third does not.
+    session.send(get("/ok")).await.unwrap();
+    session.send(get("/ok")).await.unwrap();
+    assert_eq!(
+        session.send(get("/ok")).await,
+        Err(UpstreamError::TooLarge(30))
+    );
+    let records = session.records().lock().unwrap().clone();
+    assert!(matches!(records[0].outcome, RequestOutcome::Failed(_)));
+    assert_eq!(records[0].status, Some(200));
+}
+
+#[tokio::test]
+async fn an_endless_body_stops_at_the_byte_cap() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    // A raw server that answers with a chunked body that never ends.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = url::Url::parse(&format!("http://{}", listener.local_addr().unwrap())).unwrap();
+    tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let mut request = [0u8; 4096];
+        let _ = socket.read(&mut request).await;
+        let head = "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n";
+        socket.write_all(head.as_bytes()).await.unwrap();
+        let chunk = format!("{:x}\r\n{}\r\n", 1024, "y".repeat(1024));
+        while socket.write_all(chunk.as_bytes()).await.is_ok() {}
+    });
+    let mut config = config(&base);
+    config.request_timeout = Duration::from_secs(10);
+    let mut spec = spec(Phase::Read);
+    spec.max_response_bytes = 64 * 1024;
+    let mut session = Gateway::new(config).unwrap().session(spec);
+    let started = Instant::now();
+    assert_eq!(
+        session.send(get("/endless")).await,
+        Err(UpstreamError::TooLarge(64 * 1024))
+    );
+    assert!(started.elapsed() < Duration::from_secs(5), "stopped early");
+}
+
+#[tokio::test]
+async fn slow_answers_time_out() {
+    let stub = Stub::start().await;
+    let mut config = config(&stub.base);
+    config.request_timeout = Duration::from_millis(200);
+    config.max_retries = 1;
+    let mut session = Gateway::new(config).unwrap().session(spec(Phase::Read));
+    let started = Instant::now();
+    assert_eq!(
+        session.send(get("/slow")).await,
+        Err(UpstreamError::Timeout)
+    );
+    assert!(started.elapsed() < Duration::from_millis(1500));
+    let record = session.records().lock().unwrap()[0].clone();
+    assert_eq!(record.attempts, 2, "a GET timeout is retried once");
+    assert!(matches!(record.outcome, RequestOutcome::Failed(_)));
+}
+
+#[tokio::test]
+async fn rate_limit_paces_requests_after_the_burst() {
+    let stub = Stub::start().await;
+    let mut config = config(&stub.base);
+    // 600/min = one every 100 ms once the burst of 2 is spent.
+    config.requests_per_minute = 600;
+    config.burst = Some(2);
+    let gateway = Gateway::new(config).unwrap();
+
+    let mut session = gateway.session(spec(Phase::Read));
+    let started = Instant::now();
+    for _ in 0..6 {
+        session.send(get("/ok")).await.unwrap();
+    }
+    assert!(
+        started.elapsed() >= Duration::from_millis(350),
+        "6 requests with burst 2 at 10/s took {:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn roles_sharing_a_token_share_its_budget_and_other_tokens_do_not() {
+    let stub = Stub::start().await;
+    let mut config = config(&stub.base);
+    // One request per second, no burst beyond one.
+    config.requests_per_minute = 60;
+    config.burst = Some(1);
+    let mut session = Gateway::new(config).unwrap().session(spec(Phase::Read));
+    session.send(get("/ok")).await.unwrap();
+
+    // `other` has its own token: no wait.
+    let started = Instant::now();
+    session
+        .send(request("other", HttpMethod::Get, "/ok"))
+        .await
+        .unwrap();
+    assert!(
+        started.elapsed() < Duration::from_millis(600),
+        "another credential waited {:?}",
+        started.elapsed()
+    );
+
+    // `shared` uses the token `infomaniak-api` just spent: it waits its turn.
+    let started = Instant::now();
+    session
+        .send(request("shared", HttpMethod::Get, "/ok"))
+        .await
+        .unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_millis(700),
+        "the shared token did not wait: {:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn ungranted_and_unknown_roles_are_denied() {
+    let stub = Stub::start().await;
+    let gateway = Gateway::new(config(&stub.base)).unwrap();
+    let mut spec = spec(Phase::Read);
+    spec.granted_roles = vec!["infomaniak-api".to_owned(), "unconfigured".to_owned()];
+    let mut session = gateway.session(spec);
+    let message = denied(
+        session
+            .send(request("infomaniak-manager", HttpMethod::Get, "/ok"))
+            .await,
+    );
+    assert!(
+        message.contains("role infomaniak-manager was not granted"),
+        "{message}"
+    );
+    let message = denied(
+        session
+            .send(request("unconfigured", HttpMethod::Get, "/ok"))
+            .await,
+    );
+    assert!(
+        message.contains("role unconfigured was not granted"),
+        "{message}"
+    );
+    assert!(stub.seen().is_empty());
+}
+
+#[tokio::test]
+async fn missing_credential_names_the_variable_to_set() {
+    let stub = Stub::start().await;
+    let mut config = config(&stub.base);
+    config
+        .roles
+        .insert("infomaniak-api".to_owned(), role(&stub.base, None));
+    let mut session = Gateway::new(config).unwrap().session(spec(Phase::Read));
+    let message = denied(session.send(get("/ok")).await);
+    assert!(message.contains("INFOMANIAK_API_TOKEN"), "{message}");
+    let message = denied(
+        session
+            .send(request("infomaniak-kchat", HttpMethod::Get, "/ok"))
+            .await,
+    );
+    assert!(message.contains("INFOMANIAK_KCHAT_TOKEN"), "{message}");
+    assert!(stub.seen().is_empty());
+}
+
+#[tokio::test]
+async fn malformed_requests_never_reach_the_server() {
+    let stub = Stub::start().await;
+    let mut session = session_on(&stub, Phase::Apply(vec![])).await;
+    let mut with_override = get("/ok");
+    with_override.query = vec![("_method".to_owned(), "DELETE".to_owned())];
+    let cases = [
+        get("/a/../ok"),
+        get("ok"),
+        get("//evil.example/ok"),
+        get("/ok?x=1"),
+        with_body(get("/ok"), json!({})),
+        with_override,
+    ];
+    for req in cases {
+        match session.send(req.clone()).await {
+            Err(UpstreamError::InvalidRequest(_)) => {}
+            other => panic!("{req:?} gave {other:?}"),
+        }
+    }
+    assert!(stub.seen().is_empty());
+}
+
+#[tokio::test]
+async fn no_error_or_record_ever_contains_a_secret() {
+    let stub = Stub::start().await;
+    let unreachable = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = url::Url::parse(&format!("http://{}", listener.local_addr().unwrap())).unwrap();
+        drop(listener);
+        url
+    };
+    let mut config = config(&stub.base);
+    config
+        .roles
+        .insert("down".to_owned(), role(&unreachable, bearer(API_TOKEN)));
+    config.max_retries = 0;
+    let gateway = Gateway::new(config).unwrap();
+    let mut spec = spec(Phase::Read);
+    spec.granted_roles.push("down".to_owned());
+    let mut session = gateway.session(spec);
+
+    let mut errors = Vec::new();
+    let attempts = [
+        request("down", HttpMethod::Get, "/ok"),
+        get(&format!("/ok?{API_TOKEN}")),
+        get(&format!("/{SESSION}/../x")),
+        with_body(
+            request("infomaniak-manager", HttpMethod::Post, "/x"),
+            json!({}),
+        ),
+        request("not-granted", HttpMethod::Get, "/ok"),
+        request("infomaniak-kchat", HttpMethod::Get, "/ok"),
+    ];
+    for req in attempts {
+        errors.push(session.send(req).await.unwrap_err());
+    }
+    assert!(matches!(errors[0], UpstreamError::Network(_)), "{errors:?}");
+    for err in &errors {
+        assert_no_secret(&err.to_string());
+        assert_no_secret(&format!("{err:?}"));
+    }
+    let records = session.records().lock().unwrap().clone();
+    assert_eq!(records.len(), errors.len());
+    assert_no_secret(&serde_json::to_string(&records).unwrap());
+    assert_no_secret(&format!("{:?}", gateway.secrets()));
+    assert_no_secret(&format!("{gateway:?}"));
+
+    let mut values: Vec<String> = gateway
+        .secrets()
+        .iter()
+        .map(|s| s.expose().to_owned())
+        .collect();
+    values.sort();
+    let mut expected = ALL_SECRETS.map(str::to_owned).to_vec();
+    expected.sort();
+    assert_eq!(values, expected, "every credential, once");
+}
+
+#[test]
+fn bad_settings_are_refused_at_start() {
+    let mut config = config(&url::Url::parse("http://127.0.0.1:1").unwrap());
+    config.roles.insert(
+        "bad".to_owned(),
+        role(&url::Url::parse("file:///etc").unwrap(), None),
+    );
+    let err = Gateway::new(config.clone()).expect_err("a file URL is refused");
+    assert!(err.to_string().contains("bad"), "{err}");
+    config.roles.remove("bad");
+    config.request_timeout = Duration::ZERO;
+    let err = Gateway::new(config).expect_err("a zero timeout is refused");
+    assert!(err.to_string().contains("timeout"), "{err}");
+}
