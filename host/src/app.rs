@@ -177,6 +177,7 @@ pub fn build_dispatcher(config: &Config) -> anyhow::Result<Arc<Dispatcher>> {
             .map(|(name, role)| (name.clone(), role_config(role)))
             .collect(),
         requests_per_minute: config.limits.requests_per_minute,
+        burst: None,
         request_timeout: config.limits.request_timeout,
         max_retries: config.limits.max_retries,
     })?;

@@ -302,9 +302,28 @@ fn resolve(
     })
 }
 
-/// The environment variable prefix of a role: `infomaniak-api` → `INFOMANIAK_API`.
+/// Environment variable holding the manager session cookie (as the peer servers name it).
+pub const MANAGER_SESSION_VAR: &str = "INFOMANIAK_SASESSION";
+/// Environment variable holding the manager XSRF token (URL-decoded).
+pub const MANAGER_XSRF_VAR: &str = "INFOMANIAK_XSRF_TOKEN";
+
+/// The environment variable prefix of a role, one pattern for all: the role name without
+/// its `infomaniak-` prefix, upper-cased, after `INFOMANIAK_` (`infomaniak-api` →
+/// `INFOMANIAK_API`, `kchat` → `INFOMANIAK_KCHAT`).
 pub fn role_env_prefix(role: &str) -> String {
-    role.to_ascii_uppercase().replace('-', "_")
+    let stem: String = role
+        .strip_prefix("infomaniak-")
+        .unwrap_or(role)
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("INFOMANIAK_{stem}")
 }
 
 fn resolve_roles(
@@ -341,7 +360,7 @@ fn resolve_roles(
             .filter(|t| !t.trim().is_empty())
             .map(|t| Secret::new(t.trim()));
         let manager_session = if role == MANAGER_ROLE {
-            match (env("INFOMANIAK_SASESSION"), env("INFOMANIAK_XSRF_TOKEN")) {
+            match (env(MANAGER_SESSION_VAR), env(MANAGER_XSRF_VAR)) {
                 (Some(s), Some(x)) if !s.is_empty() && !x.is_empty() => {
                     Some((Secret::new(s), Secret::new(x)))
                 }
@@ -464,6 +483,6 @@ mod tests {
     fn role_prefixes_follow_one_pattern() {
         assert_eq!(role_env_prefix("infomaniak-api"), "INFOMANIAK_API");
         assert_eq!(role_env_prefix("infomaniak-manager"), "INFOMANIAK_MANAGER");
-        assert_eq!(role_env_prefix("kchat"), "KCHAT");
+        assert_eq!(role_env_prefix("kchat"), "INFOMANIAK_KCHAT");
     }
 }

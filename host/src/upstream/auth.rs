@@ -82,29 +82,17 @@ impl Auth {
 }
 
 /// The environment variables an operator sets to give `role` a credential, following the
-/// one pattern of the configuration: `INFOMANIAK_<ROLE>_…`, where `<ROLE>` is the role
-/// name without its `infomaniak-` prefix, upper-cased, `-` becoming `_`. A manager role
-/// takes a session cookie and its XSRF token; every other role takes a token.
+/// one pattern of the configuration (see [`crate::config::role_env_prefix`]): a token for
+/// most roles; for the manager role, the session cookie and its XSRF token, under the
+/// names the existing Infomaniak MCP servers use.
 pub fn credential_env_vars(role: &str) -> Vec<String> {
-    let stem = role.strip_prefix("infomaniak-").unwrap_or(role);
-    let stem: String = stem
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_uppercase()
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if stem == "MANAGER" {
-        vec![
-            format!("INFOMANIAK_{stem}_SESSION"),
-            format!("INFOMANIAK_{stem}_XSRF_TOKEN"),
-        ]
-    } else {
-        vec![format!("INFOMANIAK_{stem}_TOKEN")]
+    if role == crate::config::MANAGER_ROLE {
+        return vec![
+            crate::config::MANAGER_SESSION_VAR.to_string(),
+            crate::config::MANAGER_XSRF_VAR.to_string(),
+        ];
     }
+    vec![format!("{}_TOKEN", crate::config::role_env_prefix(role))]
 }
 
 #[cfg(test)]
@@ -119,10 +107,7 @@ mod tests {
         );
         assert_eq!(
             credential_env_vars("infomaniak-manager"),
-            [
-                "INFOMANIAK_MANAGER_SESSION",
-                "INFOMANIAK_MANAGER_XSRF_TOKEN"
-            ]
+            ["INFOMANIAK_SASESSION", "INFOMANIAK_XSRF_TOKEN"]
         );
         assert_eq!(credential_env_vars("kchat"), ["INFOMANIAK_KCHAT_TOKEN"]);
     }
