@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 pub const ALL_SCOPES: &str = "*";
 
 /// One configured API token.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct TokenSpec {
     /// Short label (`full`, `second`, `dns_read`); used as the rate-limit bucket key.
     pub label: &'static str,
@@ -19,6 +19,28 @@ pub struct TokenSpec {
     pub scopes: Vec<String>,
     /// Accounts this token may see; `None` = every account.
     pub accounts: Option<Vec<u64>>,
+}
+
+// Debug output never shows secrets, only their fingerprints.
+impl std::fmt::Debug for TokenSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenSpec")
+            .field("label", &self.label)
+            .field("secret", &fingerprint(&self.secret))
+            .field("scopes", &self.scopes)
+            .field("accounts", &self.accounts)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("tokens", &self.tokens)
+            .field("sasession", &fingerprint(&self.sasession))
+            .field("xsrf", &fingerprint(&self.xsrf))
+            .finish()
+    }
 }
 
 impl TokenSpec {
@@ -49,7 +71,7 @@ impl Caller {
 }
 
 /// The credential set of one simulator instance.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct Credentials {
     /// Bearer tokens.
     pub tokens: Vec<TokenSpec>,
@@ -200,6 +222,14 @@ mod tests {
         assert_eq!(bearer(Some("Basic abc")), None);
         assert_eq!(bearer(Some("Bearer ")), None);
         assert_eq!(bearer(None), None);
+    }
+
+    #[test]
+    fn debug_output_hides_secrets() {
+        let c = Credentials::from_seed(4);
+        let dbg = format!("{c:?}");
+        assert!(!dbg.contains(&c.token("full").secret));
+        assert!(!dbg.contains(&c.sasession));
     }
 
     #[test]

@@ -22,8 +22,8 @@ pub struct ApiError {
     pub description: String,
     /// Nested errors (validation details).
     pub errors: Vec<Value>,
-    /// Extra context object.
-    pub context: Option<Value>,
+    /// Extra context object (boxed: keeps `Result<_, ApiError>` small).
+    pub context: Option<Box<Value>>,
 }
 
 impl ApiError {
@@ -40,7 +40,7 @@ impl ApiError {
 
     /// Adds a context object.
     pub fn with_context(mut self, context: Value) -> Self {
-        self.context = Some(context);
+        self.context = Some(Box::new(context));
         self
     }
 
@@ -121,7 +121,7 @@ impl ApiError {
         let mut error =
             json!({"code": self.code, "description": self.description, "errors": self.errors});
         if let Some(ctx) = &self.context {
-            error["context"] = ctx.clone();
+            error["context"] = (**ctx).clone();
         }
         json!({"result": "error", "error": error})
     }

@@ -20,7 +20,16 @@ async fn binary_announces_and_serves() {
     let started = Instant::now();
     let mut child = Child(
         Command::new(env!("CARGO_BIN_EXE_ikmcp-sim"))
-            .args(["--port", "0", "--seed", "42", "--scale", "fleet", "--rate-limit", "0"])
+            .args([
+                "--port",
+                "0",
+                "--seed",
+                "42",
+                "--scale",
+                "fleet",
+                "--rate-limit",
+                "0",
+            ])
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -38,11 +47,17 @@ async fn binary_announces_and_serves() {
     assert!(started.elapsed() < Duration::from_secs(5), "starts fast");
     let v: Value = serde_json::from_str(&line).expect("first line is JSON");
     for key in ["api", "manager", "control", "token"] {
-        assert!(v[key].as_str().is_some_and(|s| !s.is_empty()), "{key} in {v}");
+        assert!(
+            v[key].as_str().is_some_and(|s| !s.is_empty()),
+            "{key} in {v}"
+        );
     }
     assert!(v["tokens"]["dns_read"].is_string());
     let r = reqwest::Client::new()
-        .get(format!("{}/1/products?return=total", v["api"].as_str().unwrap()))
+        .get(format!(
+            "{}/1/products?return=total",
+            v["api"].as_str().unwrap()
+        ))
         .bearer_auth(v["token"].as_str().unwrap())
         .send()
         .await

@@ -37,28 +37,53 @@ fn declared(spec: Spec, template: &str, method: &str, status: u16) -> bool {
 }
 
 /// Calls `path` (an instance of `template`) and validates the answer; returns the body.
-async fn exercise(sim: &SimHandle, token: &str, spec: Spec, method: &str, template: &str, path: &str, body: Option<Value>, want: u16) -> Value {
+async fn exercise(
+    sim: &SimHandle,
+    token: &str,
+    (spec, method, template): (Spec, &str, &str),
+    path: &str,
+    body: Option<Value>,
+    want: u16,
+) -> Value {
     let (status, _, v) = call(sim, token, method, path, body).await;
     assert_eq!(status, want, "{method} {path}: {v}");
     if declared(spec, template, method, status) {
         validate_response(spec, template, method, status, &v);
     } else {
-        assert!(status >= 400, "{method} {template}: success status {status} is not declared");
-        validate_at(spec, "/components/schemas/ErrorResponse", &v, &format!("{method} {path} -> {status} (generic)"));
+        assert!(
+            status >= 400,
+            "{method} {template}: success status {status} is not declared"
+        );
+        validate_at(
+            spec,
+            "/components/schemas/ErrorResponse",
+            &v,
+            &format!("{method} {path} -> {status} (generic)"),
+        );
         assert_error(&v, v["error"]["code"].as_str().unwrap_or("?"));
     }
     if status < 300 {
-        COVERED.lock().unwrap().insert((template.to_string(), method.to_string()));
+        COVERED
+            .lock()
+            .unwrap()
+            .insert((template.to_string(), method.to_string()));
     }
     v
 }
 
 fn check_items(spec: Spec, component: &str, body: &Value, what: &str) {
     assert_eq!(body["result"], "success", "{what}");
-    let items = body["data"].as_array().unwrap_or_else(|| panic!("{what}: data is a list"));
+    let items = body["data"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{what}: data is a list"));
     assert!(!items.is_empty(), "{what}: non-empty");
     for (i, item) in items.iter().enumerate() {
-        validate_at(spec, &format!("/components/schemas/{component}"), item, &format!("{what} item {i}"));
+        validate_at(
+            spec,
+            &format!("/components/schemas/{component}"),
+            item,
+            &format!("{what} item {i}"),
+        );
     }
 }
 
@@ -70,76 +95,434 @@ async fn dns_operations_match_the_spec() {
     let z = ZONE_COMPLETE;
 
     // Domain-level DNS.
-    exercise(&sim, &t, d, "GET", "/2/domains/{domain}/dnssec/check", &format!("/2/domains/{z}/dnssec/check"), None, 200).await;
-    exercise(&sim, &t, d, "GET", "/2/domains/{domain}/dnssec/check", &format!("/2/domains/{ZONE_DNSSEC}/dnssec/check"), None, 200).await;
-    exercise(&sim, &t, d, "POST", "/2/domains/{domain}/dnssec/enable", &format!("/2/domains/{z}/dnssec/enable"), Some(json!({"dnssec_data": ["256 3 13 ABCD"]})), 200).await;
-    exercise(&sim, &t, d, "POST", "/2/domains/{domain}/dnssec/disable", &format!("/2/domains/{z}/dnssec/disable"), None, 200).await;
-    exercise(&sim, &t, d, "GET", "/2/domains/{domain}/dnssec/check", "/2/domains/nope.ch/dnssec/check", None, 404).await;
-    exercise(&sim, &t, d, "PUT", "/2/domains/{domain}/nameservers", &format!("/2/domains/{ZONE_WILDCARD}/nameservers"), Some(json!({"use_infomaniak_ns": true})), 200).await;
-    exercise(&sim, &t, d, "PUT", "/2/domains/{domain}/nameservers", &format!("/2/domains/{ZONE_WILDCARD}/nameservers"), Some(json!({"nameservers": [1, 2]})), 422).await;
-    exercise(&sim, &t, d, "GET", "/2/domains/{domain}/zones", &format!("/2/domains/{z}/zones"), None, 200).await;
-    exercise(&sim, &t, d, "GET", "/2/domains/{domain}/zones", &format!("/2/domains/{z}/zones?page=1&per_page=5"), None, 200).await;
-    let v = exercise(&sim, &t, d, "GET", "/2/domains/{domain}/zones", &format!("/2/domains/{z}/zones?return=total"), None, 200).await;
+    exercise(
+        &sim,
+        &t,
+        (d, "GET", "/2/domains/{domain}/dnssec/check"),
+        &format!("/2/domains/{z}/dnssec/check"),
+        None,
+        200,
+    )
+    .await;
+    exercise(
+        &sim,
+        &t,
+        (d, "GET", "/2/domains/{domain}/dnssec/check"),
+        &format!("/2/domains/{ZONE_DNSSEC}/dnssec/check"),
+        None,
+        200,
+    )
+    .await;
+    exercise(
+        &sim,
+        &t,
+        (d, "POST", "/2/domains/{domain}/dnssec/enable"),
+        &format!("/2/domains/{z}/dnssec/enable"),
+        Some(json!({"dnssec_data": ["256 3 13 ABCD"]})),
+        200,
+    )
+    .await;
+    exercise(
+        &sim,
+        &t,
+        (d, "POST", "/2/domains/{domain}/dnssec/disable"),
+        &format!("/2/domains/{z}/dnssec/disable"),
+        None,
+        200,
+    )
+    .await;
+    exercise(
+        &sim,
+        &t,
+        (d, "GET", "/2/domains/{domain}/dnssec/check"),
+        "/2/domains/nope.ch/dnssec/check",
+        None,
+        404,
+    )
+    .await;
+    exercise(
+        &sim,
+        &t,
+        (d, "PUT", "/2/domains/{domain}/nameservers"),
+        &format!("/2/domains/{ZONE_WILDCARD}/nameservers"),
+        Some(json!({"use_infomaniak_ns": true})),
+        200,
+    )
+    .await;
+    exercise(
+        &sim,
+        &t,
+        (d, "PUT", "/2/domains/{domain}/nameservers"),
+        &format!("/2/domains/{ZONE_WILDCARD}/nameservers"),
+        Some(json!({"nameservers": [1, 2]})),
+        422,
+    )
+    .await;
+    exercise(
+        &sim,
+        &t,
+        (d, "GET", "/2/domains/{domain}/zones"),
+        &format!("/2/domains/{z}/zones"),
+        None,
+        200,
+    )
+    .await;
+    exercise(
+        &sim,
+        &t,
+        (d, "GET", "/2/domains/{domain}/zones"),
+        &format!("/2/domains/{z}/zones?page=1&per_page=5"),
+        None,
+        200,
+    )
+    .await;
+    let v = exercise(
+        &sim,
+        &t,
+        (d, "GET", "/2/domains/{domain}/zones"),
+        &format!("/2/domains/{z}/zones?return=total"),
+        None,
+        200,
+    )
+    .await;
     assert_eq!(v["data"], 1);
 
     // Zones.
-    for q in ["", "?with=records", "?with=records,idn,records_description", "?with=skel"] {
-        exercise(&sim, &t, d, "GET", "/2/zones/{zone}", &format!("/2/zones/{z}{q}"), None, 200).await;
+    for q in [
+        "",
+        "?with=records",
+        "?with=records,idn,records_description",
+        "?with=skel",
+    ] {
+        exercise(
+            &sim,
+            &t,
+            (d, "GET", "/2/zones/{zone}"),
+            &format!("/2/zones/{z}{q}"),
+            None,
+            200,
+        )
+        .await;
     }
-    exercise(&sim, &t, d, "GET", "/2/zones/{zone}", "/2/zones/nope.ch", None, 404).await;
-    exercise(&sim, &t, d, "GET", "/2/zones/{zone}", &format!("/2/zones/{z}?with=nope"), None, 422).await;
-    exercise(&sim, "bad-token", d, "GET", "/2/zones/{zone}", &format!("/2/zones/{z}"), None, 401).await;
-    exercise(&sim, &t, d, "POST", "/2/zones/{zone}", "/2/zones/fresh-zone.ch?with=records", Some(json!({"skel": "www 300 IN A 192.0.2.1"})), 200).await;
-    exercise(&sim, &t, d, "POST", "/2/zones/{zone}", "/2/zones/fresh-zone.ch", None, 400).await;
-    exercise(&sim, &t, d, "PUT", "/2/zones/{zone}", "/2/zones/fresh-zone.ch", Some(json!({"skel": "api IN A 192.0.2.2"})), 200).await;
-    exercise(&sim, &t, d, "PUT", "/2/zones/{zone}", "/2/zones/nope.ch", Some(json!({"skel": ""})), 404).await;
-    exercise(&sim, &t, d, "GET", "/2/zones/{zone}/exists", "/2/zones/fresh-zone.ch/exists", None, 200).await;
-    exercise(&sim, &t, d, "DELETE", "/2/zones/{zone}", "/2/zones/fresh-zone.ch", None, 200).await;
-    exercise(&sim, &t, d, "DELETE", "/2/zones/{zone}", "/2/zones/fresh-zone.ch", None, 404).await;
-    exercise(&sim, &t, d, "GET", "/2/zones/{zone}/exists", "/2/zones/fresh-zone.ch/exists", None, 404).await;
+    exercise(
+        &sim,
+        &t,
+        (d, "GET", "/2/zones/{zone}"),
+        "/2/zones/nope.ch",
+        None,
+        404,
+    )
+    .await;
+    exercise(
+        &sim,
+        &t,
+        (d, "GET", "/2/zones/{zone}"),
+        &format!("/2/zones/{z}?with=nope"),
+        None,
+        422,
+    )
+    .await;
+    exercise(
+        &sim,
+        "bad-token",
+        (d, "GET", "/2/zones/{zone}"),
+        &format!("/2/zones/{z}"),
+        None,
+        401,
+    )
+    .await;
+    exercise(
+        &sim,
+        &t,
+        (d, "POST", "/2/zones/{zone}"),
+        "/2/zones/fresh-zone.ch?with=records",
+        Some(json!({"skel": "www 300 IN A 192.0.2.1"})),
+        200,
+    )
+    .await;
+    exercise(
+        &sim,
+        &t,
+        (d, "POST", "/2/zones/{zone}"),
+        "/2/zones/fresh-zone.ch",
+        None,
+        400,
+    )
+    .await;
+    exercise(
+        &sim,
+        &t,
+        (d, "PUT", "/2/zones/{zone}"),
+        "/2/zones/fresh-zone.ch",
+        Some(json!({"skel": "api IN A 192.0.2.2"})),
+        200,
+    )
+    .await;
+    exercise(
+        &sim,
+        &t,
+        (d, "PUT", "/2/zones/{zone}"),
+        "/2/zones/nope.ch",
+        Some(json!({"skel": ""})),
+        404,
+    )
+    .await;
+    exercise(
+        &sim,
+        &t,
+        (d, "GET", "/2/zones/{zone}/exists"),
+        "/2/zones/fresh-zone.ch/exists",
+        None,
+        200,
+    )
+    .await;
+    exercise(
+        &sim,
+        &t,
+        (d, "DELETE", "/2/zones/{zone}"),
+        "/2/zones/fresh-zone.ch",
+        None,
+        200,
+    )
+    .await;
+    exercise(
+        &sim,
+        &t,
+        (d, "DELETE", "/2/zones/{zone}"),
+        "/2/zones/fresh-zone.ch",
+        None,
+        404,
+    )
+    .await;
+    exercise(
+        &sim,
+        &t,
+        (d, "GET", "/2/zones/{zone}/exists"),
+        "/2/zones/fresh-zone.ch/exists",
+        None,
+        404,
+    )
+    .await;
 
     // Records.
     let rp = format!("/2/zones/{z}/records");
-    for q in ["", "?with=idn", "?with=records_description", "?page=2&per_page=3", "?filter[types][]=MX", "?search=mta"] {
-        exercise(&sim, &t, d, "GET", "/2/zones/{zone}/records", &format!("{rp}{q}"), None, 200).await;
+    for q in [
+        "",
+        "?with=idn",
+        "?with=records_description",
+        "?page=2&per_page=3",
+        "?filter[types][]=MX",
+        "?search=mta",
+    ] {
+        exercise(
+            &sim,
+            &t,
+            (d, "GET", "/2/zones/{zone}/records"),
+            &format!("{rp}{q}"),
+            None,
+            200,
+        )
+        .await;
     }
     let (_, _, v) = call(&sim, &t, "GET", &format!("{rp}?return=total"), None).await;
-    assert!(v["data"].is_u64(), "return=total is a count (deviation: the records schema only allows an array)");
-    exercise(&sim, &t, d, "GET", "/2/zones/{zone}/records", "/2/zones/nope.ch/records", None, 404).await;
-    let created = exercise(&sim, &t, d, "POST", "/2/zones/{zone}/records", &format!("{rp}?with=idn"),
+    assert!(
+        v["data"].is_u64(),
+        "return=total is a count (deviation: the records schema only allows an array)"
+    );
+    exercise(
+        &sim,
+        &t,
+        (d, "GET", "/2/zones/{zone}/records"),
+        "/2/zones/nope.ch/records",
+        None,
+        404,
+    )
+    .await;
+    let created = exercise(&sim, &t, (d, "POST", "/2/zones/{zone}/records"), &format!("{rp}?with=idn"),
         Some(json!({"source": "conf", "type": "SRV", "target": "10 5 443 svc.example.com", "ttl": 300})), 200).await;
     let id = created["data"]["id"].as_u64().unwrap();
-    exercise(&sim, &t, d, "POST", "/2/zones/{zone}/records", &rp, Some(json!({"source": "conf", "type": "SRV", "target": "10 5 443 svc.example.com", "ttl": 300})), 400).await;
-    exercise(&sim, &t, d, "POST", "/2/zones/{zone}/records", &rp, Some(json!({"type": "HINFO", "target": "x", "ttl": 300})), 400).await;
-    exercise(&sim, &t, d, "POST", "/2/zones/{zone}/records", &rp, Some(json!({"type": "AAAA", "target": "1.2.3.4", "ttl": 300})), 400).await;
-    exercise(&sim, &t, d, "POST", "/2/zones/{zone}/records", &rp, Some(json!({"source": "www", "type": "TXT", "target": "x", "ttl": 300})), 400).await;
-    exercise(&sim, &t, d, "POST", "/2/zones/{zone}/records", &rp, Some(json!({"type": "A", "target": "1.2.3.4", "ttl": 59})), 422).await;
-    exercise(&sim, &t, d, "POST", "/2/zones/{zone}/records", "/2/zones/nope.ch/records", Some(json!({"type": "A", "target": "1.2.3.4", "ttl": 300})), 404).await;
-    exercise(&sim, sim.readonly_dns_token(), d, "POST", "/2/zones/{zone}/records", &rp, Some(json!({"type": "A", "target": "1.2.3.4", "ttl": 300})), 403).await;
+    exercise(&sim, &t, (d, "POST", "/2/zones/{zone}/records"), &rp, Some(json!({"source": "conf", "type": "SRV", "target": "10 5 443 svc.example.com", "ttl": 300})), 400).await;
+    exercise(
+        &sim,
+        &t,
+        (d, "POST", "/2/zones/{zone}/records"),
+        &rp,
+        Some(json!({"type": "HINFO", "target": "x", "ttl": 300})),
+        400,
+    )
+    .await;
+    exercise(
+        &sim,
+        &t,
+        (d, "POST", "/2/zones/{zone}/records"),
+        &rp,
+        Some(json!({"type": "AAAA", "target": "1.2.3.4", "ttl": 300})),
+        400,
+    )
+    .await;
+    exercise(
+        &sim,
+        &t,
+        (d, "POST", "/2/zones/{zone}/records"),
+        &rp,
+        Some(json!({"source": "www", "type": "TXT", "target": "x", "ttl": 300})),
+        400,
+    )
+    .await;
+    exercise(
+        &sim,
+        &t,
+        (d, "POST", "/2/zones/{zone}/records"),
+        &rp,
+        Some(json!({"type": "A", "target": "1.2.3.4", "ttl": 59})),
+        422,
+    )
+    .await;
+    exercise(
+        &sim,
+        &t,
+        (d, "POST", "/2/zones/{zone}/records"),
+        "/2/zones/nope.ch/records",
+        Some(json!({"type": "A", "target": "1.2.3.4", "ttl": 300})),
+        404,
+    )
+    .await;
+    exercise(
+        &sim,
+        sim.readonly_dns_token(),
+        (d, "POST", "/2/zones/{zone}/records"),
+        &rp,
+        Some(json!({"type": "A", "target": "1.2.3.4", "ttl": 300})),
+        403,
+    )
+    .await;
     let one = format!("{rp}/{id}");
     for q in ["", "?with=idn,records_description"] {
-        exercise(&sim, &t, d, "GET", "/2/zones/{zone}/records/{record}", &format!("{one}{q}"), None, 200).await;
+        exercise(
+            &sim,
+            &t,
+            (d, "GET", "/2/zones/{zone}/records/{record}"),
+            &format!("{one}{q}"),
+            None,
+            200,
+        )
+        .await;
     }
-    exercise(&sim, &t, d, "GET", "/2/zones/{zone}/records/{record}", &format!("{rp}/1"), None, 404).await;
-    exercise(&sim, &t, d, "GET", "/2/zones/{zone}/records/{record}", &format!("{rp}/abc"), None, 404).await;
-    exercise(&sim, &t, d, "PUT", "/2/zones/{zone}/records/{record}", &one, Some(json!({"target": "20 5 443 svc.example.com", "ttl": 600})), 200).await;
-    exercise(&sim, &t, d, "PUT", "/2/zones/{zone}/records/{record}", &one, Some(json!({"target": "bad"})), 400).await;
-    exercise(&sim, &t, d, "PUT", "/2/zones/{zone}/records/{record}", &format!("{rp}/1"), Some(json!({"ttl": 600})), 404).await;
-    exercise(&sim, &t, d, "GET", "/2/zones/{zone}/records/{record}/check", &format!("{one}/check"), None, 200).await;
-    exercise(&sim, &t, d, "GET", "/2/zones/{zone}/records/{record}/check", &format!("{rp}/1/check"), None, 404).await;
-    exercise(&sim, &t, d, "DELETE", "/2/zones/{zone}/records/{record}", &one, None, 200).await;
-    exercise(&sim, &t, d, "DELETE", "/2/zones/{zone}/records/{record}", &one, None, 404).await;
-    call(&sim, &t, "PUT", &format!("/2/domains/{z}/nameservers"), Some(json!({"nameservers": ["a.example.net", "b.example.net"]}))).await;
+    exercise(
+        &sim,
+        &t,
+        (d, "GET", "/2/zones/{zone}/records/{record}"),
+        &format!("{rp}/1"),
+        None,
+        404,
+    )
+    .await;
+    exercise(
+        &sim,
+        &t,
+        (d, "GET", "/2/zones/{zone}/records/{record}"),
+        &format!("{rp}/abc"),
+        None,
+        404,
+    )
+    .await;
+    exercise(
+        &sim,
+        &t,
+        (d, "PUT", "/2/zones/{zone}/records/{record}"),
+        &one,
+        Some(json!({"target": "20 5 443 svc.example.com", "ttl": 600})),
+        200,
+    )
+    .await;
+    exercise(
+        &sim,
+        &t,
+        (d, "PUT", "/2/zones/{zone}/records/{record}"),
+        &one,
+        Some(json!({"target": "bad"})),
+        400,
+    )
+    .await;
+    exercise(
+        &sim,
+        &t,
+        (d, "PUT", "/2/zones/{zone}/records/{record}"),
+        &format!("{rp}/1"),
+        Some(json!({"ttl": 600})),
+        404,
+    )
+    .await;
+    exercise(
+        &sim,
+        &t,
+        (d, "GET", "/2/zones/{zone}/records/{record}/check"),
+        &format!("{one}/check"),
+        None,
+        200,
+    )
+    .await;
+    exercise(
+        &sim,
+        &t,
+        (d, "GET", "/2/zones/{zone}/records/{record}/check"),
+        &format!("{rp}/1/check"),
+        None,
+        404,
+    )
+    .await;
+    exercise(
+        &sim,
+        &t,
+        (d, "DELETE", "/2/zones/{zone}/records/{record}"),
+        &one,
+        None,
+        200,
+    )
+    .await;
+    exercise(
+        &sim,
+        &t,
+        (d, "DELETE", "/2/zones/{zone}/records/{record}"),
+        &one,
+        None,
+        404,
+    )
+    .await;
+    call(
+        &sim,
+        &t,
+        "PUT",
+        &format!("/2/domains/{z}/nameservers"),
+        Some(json!({"nameservers": ["a.example.net", "b.example.net"]})),
+    )
+    .await;
     let rid = sim.with_world(|w| w.zone(z).unwrap().records[0].id);
-    exercise(&sim, &t, d, "GET", "/2/zones/{zone}/records/{record}/check", &format!("{rp}/{rid}/check"), None, 400).await;
+    exercise(
+        &sim,
+        &t,
+        (d, "GET", "/2/zones/{zone}/records/{record}/check"),
+        &format!("{rp}/{rid}/check"),
+        None,
+        400,
+    )
+    .await;
 
     // Every operation of the DNS document was served and validated.
     let doc = openapi::document(Spec::Dns);
     let covered = COVERED.lock().unwrap().clone();
     for (path, ops) in doc["paths"].as_object().unwrap() {
-        for method in ops.as_object().unwrap().keys().filter(|m| ["get", "post", "put", "delete", "patch"].contains(&m.as_str())) {
+        for method in ops
+            .as_object()
+            .unwrap()
+            .keys()
+            .filter(|m| ["get", "post", "put", "delete", "patch"].contains(&m.as_str()))
+        {
             let key = (path.clone(), method.to_ascii_uppercase());
-            assert!(covered.contains(&key), "DNS operation {method} {path} was not exercised");
+            assert!(
+                covered.contains(&key),
+                "DNS operation {method} {path} was not exercised"
+            );
         }
     }
 }
@@ -153,41 +536,203 @@ async fn core_operations_match_the_spec() {
     let team = sim.with_world(|w| w.teams[0].id);
     let inv = sim.with_world(|w| w.invitations[0].id);
 
-    exercise(&sim, &t, c, "GET", "/1/accounts", "/1/accounts", None, 200).await;
+    exercise(
+        &sim,
+        &t,
+        (c, "GET", "/1/accounts"),
+        "/1/accounts",
+        None,
+        200,
+    )
+    .await;
     let (_, _, v) = call(&sim, &t, "GET", "/1/account", None).await;
     validate_response(c, "/1/accounts", "GET", 200, &v);
-    exercise(&sim, &t, c, "GET", "/1/accounts/{account_id}", &format!("/1/accounts/{acc}"), None, 200).await;
-    exercise(&sim, &t, c, "GET", "/1/accounts/{account_id}", "/1/accounts/1", None, 404).await;
-    exercise(&sim, "nope", c, "GET", "/1/accounts/{account_id}", &format!("/1/accounts/{acc}"), None, 401).await;
-    exercise(&sim, &t, c, "GET", "/1/accounts/{account_id}/services", &format!("/1/accounts/{acc}/services"), None, 200).await;
-    exercise(&sim, &t, c, "GET", "/1/accounts/{account_id}/services", "/1/accounts/1/services", None, 404).await;
+    exercise(
+        &sim,
+        &t,
+        (c, "GET", "/1/accounts/{account_id}"),
+        &format!("/1/accounts/{acc}"),
+        None,
+        200,
+    )
+    .await;
+    exercise(
+        &sim,
+        &t,
+        (c, "GET", "/1/accounts/{account_id}"),
+        "/1/accounts/1",
+        None,
+        404,
+    )
+    .await;
+    exercise(
+        &sim,
+        "nope",
+        (c, "GET", "/1/accounts/{account_id}"),
+        &format!("/1/accounts/{acc}"),
+        None,
+        401,
+    )
+    .await;
+    exercise(
+        &sim,
+        &t,
+        (c, "GET", "/1/accounts/{account_id}/services"),
+        &format!("/1/accounts/{acc}/services"),
+        None,
+        200,
+    )
+    .await;
+    exercise(
+        &sim,
+        &t,
+        (c, "GET", "/1/accounts/{account_id}/services"),
+        "/1/accounts/1/services",
+        None,
+        404,
+    )
+    .await;
 
     let (_, _, v) = call(&sim, &t, "GET", &format!("/1/accounts/{acc}/tags"), None).await;
     check_items(c, "087adaad_Tag", &v, "tags (spec says data: string)");
-    let (_, _, v) = call(&sim, &t, "GET", &format!("/1/accounts/{acc}/products"), None).await;
-    check_items(c, "087adaad_Product", &v, "account products (spec says data: string)");
+    let (_, _, v) = call(
+        &sim,
+        &t,
+        "GET",
+        &format!("/1/accounts/{acc}/products"),
+        None,
+    )
+    .await;
+    check_items(
+        c,
+        "087adaad_Product",
+        &v,
+        "account products (spec says data: string)",
+    );
 
-    for q in ["", "?page=2&per_page=20", "?service_name=domain", "?limit=3&skip=2", "?account_id=1"] {
-        exercise(&sim, &t, c, "GET", "/1/products", &format!("/1/products{q}"), None, 200).await;
+    for q in [
+        "",
+        "?page=2&per_page=20",
+        "?service_name=domain",
+        "?limit=3&skip=2",
+        "?account_id=1",
+    ] {
+        exercise(
+            &sim,
+            &t,
+            (c, "GET", "/1/products"),
+            &format!("/1/products{q}"),
+            None,
+            200,
+        )
+        .await;
     }
-    exercise(&sim, &t, c, "GET", "/1/products", "/1/products?page=zero", None, 422).await;
-    exercise(&sim, &t, c, "GET", "/2/profile", "/2/profile", None, 200).await;
+    exercise(
+        &sim,
+        &t,
+        (c, "GET", "/1/products"),
+        "/1/products?page=zero",
+        None,
+        422,
+    )
+    .await;
+    exercise(&sim, &t, (c, "GET", "/2/profile"), "/2/profile", None, 200).await;
 
-    let (_, _, v) = call(&sim, &t, "GET", &format!("/2/accounts/{acc}/users?page=1&per_page=3"), None).await;
-    check_items(c, "087adaad_Userorpendinguser", &v, "users (spec says data: object)");
+    let (_, _, v) = call(
+        &sim,
+        &t,
+        "GET",
+        &format!("/2/accounts/{acc}/users?page=1&per_page=3"),
+        None,
+    )
+    .await;
+    check_items(
+        c,
+        "087adaad_Userorpendinguser",
+        &v,
+        "users (spec says data: object)",
+    );
     validate_at(c, "/components/schemas/Pagination", &v, "users pagination");
-    exercise(&sim, &t, c, "GET", "/2/accounts/{account}/users", "/2/accounts/1/users", None, 404).await;
+    exercise(
+        &sim,
+        &t,
+        (c, "GET", "/2/accounts/{account}/users"),
+        "/2/accounts/1/users",
+        None,
+        404,
+    )
+    .await;
 
     for q in ["", "?page=1&per_page=1", "?search=web"] {
-        exercise(&sim, &t, c, "GET", "/1/accounts/{account}/teams", &format!("/1/accounts/{acc}/teams{q}"), None, 200).await;
+        exercise(
+            &sim,
+            &t,
+            (c, "GET", "/1/accounts/{account}/teams"),
+            &format!("/1/accounts/{acc}/teams{q}"),
+            None,
+            200,
+        )
+        .await;
     }
-    exercise(&sim, &t, c, "GET", "/1/accounts/{account}/teams", "/1/accounts/1/teams", None, 404).await;
-    exercise(&sim, &t, c, "GET", "/1/accounts/{account}/teams/{team}", &format!("/1/accounts/{acc}/teams/{team}"), None, 200).await;
-    exercise(&sim, &t, c, "GET", "/1/accounts/{account}/teams/{team}", &format!("/1/accounts/{acc}/teams/1"), None, 404).await;
-    exercise(&sim, &t, c, "GET", "/1/accounts/{account}/invitations/{invitation}", &format!("/1/accounts/{acc}/invitations/{inv}"), None, 200).await;
-    exercise(&sim, &t, c, "GET", "/1/accounts/{account}/invitations/{invitation}", &format!("/1/accounts/{acc}/invitations/1"), None, 404).await;
-    let (_, _, v) = call(&sim, &t, "GET", &format!("/1/accounts/{acc}/invitations"), None).await;
-    check_items(c, "087adaad_AccountInvitation", &v, "invitations list (undocumented route)");
+    exercise(
+        &sim,
+        &t,
+        (c, "GET", "/1/accounts/{account}/teams"),
+        "/1/accounts/1/teams",
+        None,
+        404,
+    )
+    .await;
+    exercise(
+        &sim,
+        &t,
+        (c, "GET", "/1/accounts/{account}/teams/{team}"),
+        &format!("/1/accounts/{acc}/teams/{team}"),
+        None,
+        200,
+    )
+    .await;
+    exercise(
+        &sim,
+        &t,
+        (c, "GET", "/1/accounts/{account}/teams/{team}"),
+        &format!("/1/accounts/{acc}/teams/1"),
+        None,
+        404,
+    )
+    .await;
+    exercise(
+        &sim,
+        &t,
+        (c, "GET", "/1/accounts/{account}/invitations/{invitation}"),
+        &format!("/1/accounts/{acc}/invitations/{inv}"),
+        None,
+        200,
+    )
+    .await;
+    exercise(
+        &sim,
+        &t,
+        (c, "GET", "/1/accounts/{account}/invitations/{invitation}"),
+        &format!("/1/accounts/{acc}/invitations/1"),
+        None,
+        404,
+    )
+    .await;
+    let (_, _, v) = call(
+        &sim,
+        &t,
+        "GET",
+        &format!("/1/accounts/{acc}/invitations"),
+        None,
+    )
+    .await;
+    check_items(
+        c,
+        "087adaad_AccountInvitation",
+        &v,
+        "invitations list (undocumented route)",
+    );
 }
 
 #[tokio::test]
@@ -212,7 +757,11 @@ async fn every_fleet_product_and_account_validates() {
     }
     let zones: Vec<String> = sim.with_world(|w| w.zones.iter().map(|z| z.fqdn.clone()).collect());
     for z in zones {
-        let (_, v) = get(&sim, &format!("/2/zones/{z}?with=records,idn,records_description")).await;
+        let (_, v) = get(
+            &sim,
+            &format!("/2/zones/{z}?with=records,idn,records_description"),
+        )
+        .await;
         validate_response(Spec::Dns, "/2/zones/{zone}", "GET", 200, &v);
     }
 }
@@ -229,10 +778,18 @@ fn the_validation_is_not_vacuous() {
     let missing = json!({"result": "success", "data": [{"id": 1, "source": ".", "type": "A", "ttl": 60, "updated_at": 1}]});
     assert!(!v.is_valid(&missing), "target is required");
     assert!(!v.is_valid(&json!({"result": "bogus", "data": []})));
-    let zone = openapi::validator(Spec::Dns, &openapi::response_pointer("/2/zones/{zone}", "GET", 200)).unwrap();
+    let zone = openapi::validator(
+        Spec::Dns,
+        &openapi::response_pointer("/2/zones/{zone}", "GET", 200),
+    )
+    .unwrap();
     assert!(!zone.is_valid(&json!({"result": "success", "data": {"id": 1, "fqdn": "a.ch", "dnssec": {"is_enabled": false}, "nameservers": []}})),
         "the spec requires a top-level is_enabled on zones");
-    let e404 = openapi::validator(Spec::Dns, &openapi::response_pointer("/2/zones/{zone}/records", "GET", 404)).unwrap();
+    let e404 = openapi::validator(
+        Spec::Dns,
+        &openapi::response_pointer("/2/zones/{zone}/records", "GET", 404),
+    )
+    .unwrap();
     assert!(!e404.is_valid(&json!({"result": "error", "error": {"code": "zone_does_not_exists", "description": "x"}})),
         "records list only declares object_not_found for 404");
 }

@@ -28,7 +28,11 @@ async fn success_envelope_and_unknown_route() {
 #[tokio::test]
 async fn missing_and_unknown_tokens_are_401() {
     let sim = small().await;
-    let r = client().get(format!("{}/1/accounts", sim.api_url())).send().await.unwrap();
+    let r = client()
+        .get(format!("{}/1/accounts", sim.api_url()))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401);
     let v: Value = r.json().await.unwrap();
     assert_error(&v, "not_authorized");
@@ -48,10 +52,23 @@ async fn read_only_dns_token_cannot_write() {
     let (s, _, v) = call(&sim, ro, "POST", &path, Some(body.clone())).await;
     assert_eq!(s, 403);
     assert_error(&v, "access_denied");
-    let (s, _, v) = call(&sim, ro, "POST", &format!("/2/domains/{ZONE_COMPLETE}/dnssec/enable"), Some(json!({}))).await;
+    let (s, _, v) = call(
+        &sim,
+        ro,
+        "POST",
+        &format!("/2/domains/{ZONE_COMPLETE}/dnssec/enable"),
+        Some(json!({})),
+    )
+    .await;
     assert_eq!(s, 403, "{v}");
     // Nothing was created.
-    assert!(sim.with_world(|w| !w.zone(ZONE_COMPLETE).unwrap().records.iter().any(|r| r.source == "ro")));
+    assert!(sim.with_world(|w| {
+        !w.zone(ZONE_COMPLETE)
+            .unwrap()
+            .records
+            .iter()
+            .any(|r| r.source == "ro")
+    }));
     let (s, _, _) = call(&sim, sim.token(), "POST", &path, Some(body)).await;
     assert_eq!(s, 200);
 }
@@ -79,7 +96,10 @@ async fn rate_limit_429_after_60_and_per_token() {
     assert_eq!(h["x-ratelimit-remaining"], "0");
     assert_eq!(h["x-ratelimit-limit"], "60");
     let reset: u64 = h["x-ratelimit-reset"].to_str().unwrap().parse().unwrap();
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
     assert!(reset >= now && reset <= now + retry + 1);
     // The second token has its own budget.
     let (s, _, _) = call(&sim, sim.second_token(), "GET", "/1/accounts", None).await;
@@ -164,20 +184,40 @@ async fn pagination_across_the_big_zone() {
 async fn record_filters_and_search() {
     let sim = small().await;
     let base = format!("/2/zones/{ZONE_COMPLETE}/records");
-    let (_, v) = get(&sim, &format!("{base}?filter[types][]=MX&filter[types][]=TXT")).await;
-    let types: Vec<&str> = v["data"].as_array().unwrap().iter().map(|r| r["type"].as_str().unwrap()).collect();
+    let (_, v) = get(
+        &sim,
+        &format!("{base}?filter[types][]=MX&filter[types][]=TXT"),
+    )
+    .await;
+    let types: Vec<&str> = v["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["type"].as_str().unwrap())
+        .collect();
     assert!(!types.is_empty() && types.iter().all(|t| *t == "MX" || *t == "TXT"));
     let (_, v) = get(&sim, &format!("{base}?filter[source]=_dmarc")).await;
     let d = v["data"].as_array().unwrap();
     assert_eq!(d.len(), 1);
-    assert!(d[0]["target"].as_str().unwrap().starts_with("\"v=DMARC1"), "TXT is quoted");
+    assert!(
+        d[0]["target"].as_str().unwrap().starts_with("\"v=DMARC1"),
+        "TXT is quoted"
+    );
     let (_, v) = get(&sim, &format!("{base}?search=mta-gw")).await;
     let d = v["data"].as_array().unwrap();
     assert_eq!(d.len(), 1);
-    assert_eq!(d[0]["target"], "5 mta-gw.infomaniak.ch", "MX priority lives in target");
+    assert_eq!(
+        d[0]["target"], "5 mta-gw.infomaniak.ch",
+        "MX priority lives in target"
+    );
     assert_eq!(d[0]["source"], ".", "apex is '.'");
     let (_, v) = get(&sim, &format!("{base}?order_by=ttl&order=desc")).await;
-    let ttls: Vec<u64> = v["data"].as_array().unwrap().iter().map(|r| r["ttl"].as_u64().unwrap()).collect();
+    let ttls: Vec<u64> = v["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["ttl"].as_u64().unwrap())
+        .collect();
     assert!(ttls.windows(2).all(|w| w[0] >= w[1]));
     let (s, v) = get(&sim, &format!("{base}?order_by=colour")).await;
     assert_eq!(s, 422);
@@ -188,8 +228,14 @@ async fn record_filters_and_search() {
 async fn record_mutations_are_visible() {
     let sim = small().await;
     let base = format!("/2/zones/{ZONE_NO_MAIL_POLICY}/records");
-    let (s, _, v) = call(&sim, sim.token(), "POST", &base,
-        Some(json!({"type": "TXT", "source": "_dmarc", "target": "v=DMARC1; p=none", "ttl": 3600}))).await;
+    let (s, _, v) = call(
+        &sim,
+        sim.token(),
+        "POST",
+        &base,
+        Some(json!({"type": "TXT", "source": "_dmarc", "target": "v=DMARC1; p=none", "ttl": 3600})),
+    )
+    .await;
     assert_eq!(s, 200, "{v}");
     let rec = &v["data"];
     let id = rec["id"].as_u64().expect("integer id");
@@ -198,13 +244,25 @@ async fn record_mutations_are_visible() {
     let (_, v) = get(&sim, &format!("{base}/{id}")).await;
     assert_eq!(v["data"]["source"], "_dmarc");
     // Duplicate -> 400.
-    let (s, _, v) = call(&sim, sim.token(), "POST", &base,
-        Some(json!({"type": "TXT", "source": "_dmarc", "target": "v=DMARC1; p=none", "ttl": 3600}))).await;
+    let (s, _, v) = call(
+        &sim,
+        sim.token(),
+        "POST",
+        &base,
+        Some(json!({"type": "TXT", "source": "_dmarc", "target": "v=DMARC1; p=none", "ttl": 3600})),
+    )
+    .await;
     assert_eq!(s, 400);
     assert_error(&v, "dns_record_already_exists");
     // Update.
-    let (s, _, v) = call(&sim, sim.token(), "PUT", &format!("{base}/{id}"),
-        Some(json!({"target": "v=DMARC1; p=reject", "ttl": 600}))).await;
+    let (s, _, v) = call(
+        &sim,
+        sim.token(),
+        "PUT",
+        &format!("{base}/{id}"),
+        Some(json!({"target": "v=DMARC1; p=reject", "ttl": 600})),
+    )
+    .await;
     assert_eq!(s, 200, "{v}");
     let (_, v) = get(&sim, &format!("{base}/{id}")).await;
     assert_eq!(v["data"]["target"], "\"v=DMARC1; p=reject\"");
@@ -247,14 +305,26 @@ async fn record_validation_errors() {
     let (s, _, v) = post(json!({"type": "MX", "target": "mx.example.com", "ttl": 300})).await;
     assert_eq!(s, 400);
     assert_error(&v, "invalid_dns_record");
-    let (s, _, v) = post(json!({"type": "A", "source": "www", "target": "1.2.3.4", "ttl": 300})).await;
+    let (s, _, v) =
+        post(json!({"type": "A", "source": "www", "target": "1.2.3.4", "ttl": 300})).await;
     assert_eq!(s, 400, "www is a CNAME");
     assert_error(&v, "dns_record_mutual_exclusion");
-    let r = client().post(format!("{}{base}", sim.api_url())).bearer_auth(sim.token())
-        .body("{not json").send().await.unwrap();
+    let r = client()
+        .post(format!("{}{base}", sim.api_url()))
+        .bearer_auth(sim.token())
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 400);
-    let (s, _, v) = call(&sim, sim.token(), "POST", "/2/zones/unknown-zone.ch/records",
-        Some(json!({"type": "A", "target": "1.2.3.4", "ttl": 300}))).await;
+    let (s, _, v) = call(
+        &sim,
+        sim.token(),
+        "POST",
+        "/2/zones/unknown-zone.ch/records",
+        Some(json!({"type": "A", "target": "1.2.3.4", "ttl": 300})),
+    )
+    .await;
     assert_eq!(s, 404);
     assert_error(&v, "zone_does_not_exists");
 }
@@ -267,18 +337,43 @@ async fn zone_lifecycle_and_exists_quirk() {
     assert_error(&v, "object_not_found");
     assert_eq!(v["error"]["context"]["model"], "DelegatedSubDomain");
     let skel = "www 300 IN A 192.0.2.10\n@ IN MX 10 mx.new-zone.ch.\n@ IN TXT \"v=spf1 -all\"";
-    let (s, _, v) = call(&sim, sim.token(), "POST", "/2/zones/new-zone.ch?with=records", Some(json!({"skel": skel}))).await;
+    let (s, _, v) = call(
+        &sim,
+        sim.token(),
+        "POST",
+        "/2/zones/new-zone.ch?with=records",
+        Some(json!({"skel": skel})),
+    )
+    .await;
     assert_eq!(s, 200, "{v}");
-    assert_eq!(v["data"]["records"].as_array().unwrap().len(), 5, "2 NS + 3 from skel");
+    assert_eq!(
+        v["data"]["records"].as_array().unwrap().len(),
+        5,
+        "2 NS + 3 from skel"
+    );
     let (s, v) = get(&sim, "/2/zones/new-zone.ch/exists").await;
     assert_eq!((s, v["data"].clone()), (200, json!(true)));
     let (s, _, v) = call(&sim, sim.token(), "POST", "/2/zones/new-zone.ch", None).await;
     assert_eq!(s, 400);
     assert_error(&v, "zone_already_exists");
-    let (s, _, v) = call(&sim, sim.token(), "PUT", "/2/zones/new-zone.ch?with=records", Some(json!({"skel": "api 60 IN A 192.0.2.1"}))).await;
+    let (s, _, v) = call(
+        &sim,
+        sim.token(),
+        "PUT",
+        "/2/zones/new-zone.ch?with=records",
+        Some(json!({"skel": "api 60 IN A 192.0.2.1"})),
+    )
+    .await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["data"]["records"].as_array().unwrap().len(), 3);
-    let (s, _, v) = call(&sim, sim.token(), "PUT", "/2/zones/new-zone.ch", Some(json!({}))).await;
+    let (s, _, v) = call(
+        &sim,
+        sim.token(),
+        "PUT",
+        "/2/zones/new-zone.ch",
+        Some(json!({})),
+    )
+    .await;
     assert_eq!(s, 422);
     assert_eq!(v["error"]["errors"][0]["context"]["attribute"], "skel");
     let (s, _, v) = call(&sim, sim.token(), "DELETE", "/2/zones/new-zone.ch", None).await;
@@ -288,7 +383,12 @@ async fn zone_lifecycle_and_exists_quirk() {
     assert_error(&v, "zone_does_not_exists");
     let (s, v) = get(&sim, &format!("/2/zones/{ZONE_COMPLETE}?with=bogus")).await;
     assert_eq!(s, 422);
-    assert!(v["error"]["errors"][0]["context"]["values"].as_array().unwrap().contains(&json!("records")));
+    assert!(
+        v["error"]["errors"][0]["context"]["values"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("records"))
+    );
 }
 
 #[tokio::test]
@@ -297,7 +397,14 @@ async fn dnssec_and_nameservers_flip_state() {
     let d = ZONE_COMPLETE;
     let (_, v) = get(&sim, &format!("/2/domains/{d}/dnssec/check")).await;
     assert_eq!(v["data"]["has_dnssec"], false);
-    let (s, _, _) = call(&sim, sim.token(), "POST", &format!("/2/domains/{d}/dnssec/enable"), None).await;
+    let (s, _, _) = call(
+        &sim,
+        sim.token(),
+        "POST",
+        &format!("/2/domains/{d}/dnssec/enable"),
+        None,
+    )
+    .await;
     assert_eq!(s, 200);
     let (_, v) = get(&sim, &format!("/2/domains/{d}/dnssec/check")).await;
     assert_eq!(v["data"]["has_dnssec"], true);
@@ -306,29 +413,65 @@ async fn dnssec_and_nameservers_flip_state() {
     assert_eq!(v["data"]["dnssec"]["is_enabled"], true);
     let (_, v) = get(&sim, &format!("/2/domains/{d}/zones")).await;
     assert_eq!(v["data"][0]["dnssec"]["is_enabled"], true);
-    call(&sim, sim.token(), "POST", &format!("/2/domains/{d}/dnssec/disable"), None).await;
+    call(
+        &sim,
+        sim.token(),
+        "POST",
+        &format!("/2/domains/{d}/dnssec/disable"),
+        None,
+    )
+    .await;
     let (_, v) = get(&sim, &format!("/2/zones/{d}")).await;
     assert_eq!(v["data"]["dnssec"]["is_enabled"], false);
 
     // Name servers: external delegation makes record checks fail; Infomaniak NS fix it.
     let rec = sim.with_world(|w| w.zone(d).unwrap().records[0].id);
-    let (s, _, v) = call(&sim, sim.token(), "PUT", &format!("/2/domains/{d}/nameservers"),
-        Some(json!({"nameservers": ["ns1.other.example", "ns2.other.example"]}))).await;
+    let (s, _, v) = call(
+        &sim,
+        sim.token(),
+        "PUT",
+        &format!("/2/domains/{d}/nameservers"),
+        Some(json!({"nameservers": ["ns1.other.example", "ns2.other.example"]})),
+    )
+    .await;
     assert_eq!(s, 200, "{v}");
     let (s, v) = get(&sim, &format!("/2/zones/{d}/records/{rec}/check")).await;
     assert_eq!(s, 400);
     assert_error(&v, "zone_not_managed_by_infomaniak_dns");
     let (_, v) = get(&sim, &format!("/1/domain/{d}")).await;
     assert_eq!(v["data"]["is_dns_managed_by_infomaniak"], false);
-    let (s, _, _) = call(&sim, sim.token(), "PUT", &format!("/2/domains/domains/{d}/nameservers"),
-        Some(json!({"use_infomaniak_ns": true}))).await;
+    let (s, _, _) = call(
+        &sim,
+        sim.token(),
+        "PUT",
+        &format!("/2/domains/domains/{d}/nameservers"),
+        Some(json!({"use_infomaniak_ns": true})),
+    )
+    .await;
     assert_eq!(s, 200);
     let (s, v) = get(&sim, &format!("/2/zones/{d}/records/{rec}/check")).await;
     assert_eq!((s, v["data"].clone()), (200, json!(true)));
-    let (s, _, v) = call(&sim, sim.token(), "PUT", &format!("/2/domains/{d}/nameservers"), Some(json!({}))).await;
+    let (s, _, v) = call(
+        &sim,
+        sim.token(),
+        "PUT",
+        &format!("/2/domains/{d}/nameservers"),
+        Some(json!({})),
+    )
+    .await;
     assert_eq!(s, 422);
-    assert_eq!(v["error"]["errors"][0]["context"]["attribute"], "nameservers");
-    let (s, _, v) = call(&sim, sim.token(), "PUT", &format!("/2/domains/{d}/nameservers"), Some(json!({"nameservers": ["only.one"]}))).await;
+    assert_eq!(
+        v["error"]["errors"][0]["context"]["attribute"],
+        "nameservers"
+    );
+    let (s, _, v) = call(
+        &sim,
+        sim.token(),
+        "PUT",
+        &format!("/2/domains/{d}/nameservers"),
+        Some(json!({"nameservers": ["only.one"]})),
+    )
+    .await;
     assert_eq!(s, 422, "minItems 2: {v}");
 }
 
@@ -342,17 +485,33 @@ async fn products_filters_and_service_names() {
     assert_eq!(v["pages"], 5);
     let (_, v) = get(&sim, "/1/products?service_name=email_hosting&return=total").await;
     assert_eq!(v["data"], 12);
-    let (_, v) = get(&sim, &format!("/1/products?customer_name={ZONE_COMPLETE}&service_name=domain")).await;
+    let (_, v) = get(
+        &sim,
+        &format!("/1/products?customer_name={ZONE_COMPLETE}&service_name=domain"),
+    )
+    .await;
     assert_eq!(v["data"].as_array().unwrap().len(), 1);
     let acc = sim.with_world(|w| w.accounts[1].id);
     let (_, v) = get(&sim, &format!("/1/products?account_id={acc}&page=1")).await;
-    assert!(v["data"].as_array().unwrap().iter().all(|p| p["account_id"] == acc));
+    assert!(
+        v["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["account_id"] == acc)
+    );
     let (_, v) = get(&sim, "/1/products?limit=5&skip=5").await;
     assert_eq!(v["data"].as_array().unwrap().len(), 5);
     let (s, _) = get(&sim, "/1/products?account_id=abc").await;
     assert_eq!(s, 422);
     let (_, v) = get(&sim, &format!("/1/accounts/{acc}/services")).await;
-    assert!(v["data"].as_array().unwrap().iter().any(|s| s["name"] == "domain"));
+    assert!(
+        v["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["name"] == "domain")
+    );
     let (s, v) = get(&sim, "/1/accounts/999999").await;
     assert_eq!(s, 404);
     assert_error(&v, "object_not_found");
@@ -363,8 +522,14 @@ async fn request_log_records_everything_without_secrets() {
     let sim = small().await;
     sim.clear_requests();
     get(&sim, "/2/profile?with=x").await;
-    call(&sim, sim.token(), "POST", &format!("/2/zones/{ZONE_COMPLETE}/records"),
-        Some(json!({"type": "A", "source": "log", "target": "192.0.2.1", "ttl": 300}))).await;
+    call(
+        &sim,
+        sim.token(),
+        "POST",
+        &format!("/2/zones/{ZONE_COMPLETE}/records"),
+        Some(json!({"type": "A", "source": "log", "target": "192.0.2.1", "ttl": 300})),
+    )
+    .await;
     call(&sim, "bogus", "GET", "/1/accounts", None).await;
     let log = sim.requests();
     assert_eq!(log.len(), 3);
@@ -376,28 +541,66 @@ async fn request_log_records_everything_without_secrets() {
     assert_eq!(log[2].status, 401);
     assert!(log[1].seq > log[0].seq);
     let fp = log[0].token.clone().unwrap();
-    assert!(!sim.token().contains(&fp) && fp.len() <= 16, "fingerprint, not the token");
+    assert!(
+        !sim.token().contains(&fp) && fp.len() <= 16,
+        "fingerprint, not the token"
+    );
     assert_eq!(log[0].token, log[1].token);
     assert_ne!(log[0].token, log[2].token);
     // Same log over the control plane; DELETE clears it.
-    let v: Value = client().get(format!("{}/requests", sim.control_url())).send().await.unwrap().json().await.unwrap();
+    let v: Value = client()
+        .get(format!("{}/requests", sim.control_url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(v.as_array().unwrap().len(), 3);
     assert!(!v.to_string().contains(sim.token()));
-    client().delete(format!("{}/requests", sim.control_url())).send().await.unwrap();
+    client()
+        .delete(format!("{}/requests", sim.control_url()))
+        .send()
+        .await
+        .unwrap();
     assert!(sim.requests().is_empty());
 }
 
 #[tokio::test]
 async fn control_plane_reset_and_unknown_route() {
     let sim = small().await;
-    call(&sim, sim.token(), "DELETE", &format!("/2/zones/{ZONE_COMPLETE}"), None).await;
+    call(
+        &sim,
+        sim.token(),
+        "DELETE",
+        &format!("/2/zones/{ZONE_COMPLETE}"),
+        None,
+    )
+    .await;
     assert_eq!(get(&sim, &format!("/2/zones/{ZONE_COMPLETE}")).await.0, 404);
-    let r = client().post(format!("{}/reset", sim.control_url())).send().await.unwrap();
+    let r = client()
+        .post(format!("{}/reset", sim.control_url()))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(get(&sim, &format!("/2/zones/{ZONE_COMPLETE}")).await.0, 200);
-    let r = client().get(format!("{}/1/accounts", sim.control_url())).send().await.unwrap();
-    assert_eq!(r.status(), 404, "the control plane does not serve API routes");
-    let r = client().get(format!("{}/reset", sim.api_url())).bearer_auth(sim.token()).send().await.unwrap();
+    let r = client()
+        .get(format!("{}/1/accounts", sim.control_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        404,
+        "the control plane does not serve API routes"
+    );
+    let r = client()
+        .get(format!("{}/reset", sim.api_url()))
+        .bearer_auth(sim.token())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 404, "the API does not serve control routes");
 }
 
@@ -405,7 +608,11 @@ async fn control_plane_reset_and_unknown_route() {
 async fn same_seed_same_data_over_http() {
     let a = start(Scale::Fleet, None).await;
     let b = start(Scale::Fleet, None).await;
-    for path in ["/1/products?page=2&per_page=50", "/2/domains/domains?page=1", "/2/accounts/ACC/users"] {
+    for path in [
+        "/1/products?page=2&per_page=50",
+        "/2/domains/domains?page=1",
+        "/2/accounts/ACC/users",
+    ] {
         let acc = a.with_world(|w| w.accounts[0].id).to_string();
         let path = path.replace("ACC", &acc);
         let (_, va) = get(&a, &path).await;
@@ -413,7 +620,14 @@ async fn same_seed_same_data_over_http() {
         assert_eq!(va, vb, "{path}");
     }
     assert_eq!(a.token(), b.token());
-    let c = Sim::start(SimConfig { seed: 7, scale: Scale::Fleet, rate_limit_per_minute: None, ..SimConfig::default() }).await.unwrap();
+    let c = Sim::start(SimConfig {
+        seed: 7,
+        scale: Scale::Fleet,
+        rate_limit_per_minute: None,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
     let (_, va) = get(&a, "/2/domains/domains").await;
     let (_, vc) = get(&c, "/2/domains/domains").await;
     assert_ne!(va, vc, "another seed gives another tenant");

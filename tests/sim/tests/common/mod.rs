@@ -52,7 +52,8 @@ pub async fn call(
     let status = resp.status().as_u16();
     let headers = resp.headers().clone();
     let text = resp.text().await.unwrap();
-    let v = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{method} {path}: body is not JSON ({e}): {text}"));
+    let v = serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("{method} {path}: body is not JSON ({e}): {text}"));
     (status, headers, v)
 }
 
@@ -67,21 +68,42 @@ pub fn validate_at(spec: Spec, pointer: &str, body: &Value, what: &str) {
     let v = openapi::validator(spec, pointer).unwrap_or_else(|e| panic!("{what}: {e}"));
     let errors: Vec<String> = v
         .iter_errors(body)
-        .map(|e| format!("{} at {} (schema {})", e, e.instance_path(), e.schema_path()))
+        .map(|e| {
+            format!(
+                "{} at {} (schema {})",
+                e,
+                e.instance_path(),
+                e.schema_path()
+            )
+        })
         .collect();
-    assert!(errors.is_empty(), "{what}: response violates the OpenAPI schema:\n{}\nbody: {body:#}", errors.join("\n"));
+    assert!(
+        errors.is_empty(),
+        "{what}: response violates the OpenAPI schema:\n{}\nbody: {body:#}",
+        errors.join("\n")
+    );
 }
 
 /// Validates a response against the operation's response schema for its status.
 pub fn validate_response(spec: Spec, path: &str, method: &str, status: u16, body: &Value) {
     let pointer = openapi::response_pointer(path, method, status);
-    validate_at(spec, &pointer, body, &format!("{method} {path} -> {status}"));
+    validate_at(
+        spec,
+        &pointer,
+        body,
+        &format!("{method} {path} -> {status}"),
+    );
 }
 
 /// Asserts the generic error envelope shape and code.
 pub fn assert_error(body: &Value, code: &str) {
     assert_eq!(body["result"], "error", "{body}");
     assert_eq!(body["error"]["code"], code, "{body}");
-    assert!(body["error"]["description"].as_str().is_some_and(|d| !d.is_empty()), "{body}");
+    assert!(
+        body["error"]["description"]
+            .as_str()
+            .is_some_and(|d| !d.is_empty()),
+        "{body}"
+    );
     assert!(body["error"]["errors"].is_array(), "{body}");
 }
