@@ -271,7 +271,7 @@ pub fn list(items: Vec<Value>, q: &Query) -> ApiResult {
     let pages = total.div_ceil(per_page).max(1);
     let data: Vec<Value> = items
         .into_iter()
-        .skip((page as usize - 1) * per_page)
+        .skip((page as usize - 1).saturating_mul(per_page))
         .take(per_page)
         .collect();
     Ok(json_response(
@@ -326,6 +326,14 @@ mod tests {
         assert_eq!(v["pages"], 3);
         assert_eq!(v["total"], 250);
         assert_eq!(v["data"].as_array().unwrap().len(), 50);
+    }
+
+    #[test]
+    fn huge_page_is_empty_not_a_panic() {
+        let q = Query::parse(Some("page=9223372036854775807&per_page=100"));
+        let v = body(list(items(3), &q).unwrap());
+        assert!(v["data"].as_array().unwrap().is_empty());
+        assert_eq!(v["total"], 3);
     }
 
     #[test]

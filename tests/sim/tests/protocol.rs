@@ -112,16 +112,16 @@ async fn rate_limit_429_after_60_and_per_token() {
 
 #[tokio::test]
 async fn retry_after_is_honest() {
-    // 2 per second: after the burst, a token comes back within a second.
+    // 2 per 2 s (1 token/s): after the burst, a token comes back within a second.
     let sim = Sim::start(SimConfig {
         rate_limit_per_minute: Some(2),
-        rate_limit_period: Duration::from_secs(1),
+        rate_limit_period: Duration::from_secs(2),
         ..SimConfig::default()
     })
     .await
     .unwrap();
     let mut denied = None;
-    for _ in 0..5 {
+    for _ in 0..10 {
         let (s, h, _) = call(&sim, sim.token(), "GET", "/2/profile", None).await;
         if s == 429 {
             denied = Some(h["retry-after"].to_str().unwrap().parse::<u64>().unwrap());
