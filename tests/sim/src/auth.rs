@@ -225,6 +225,22 @@ mod tests {
     }
 
     #[test]
+    fn account_access_is_enforced_by_caller() {
+        let all = Caller {
+            label: "a".into(),
+            scopes: vec![],
+            accounts: None,
+        };
+        let one = Caller {
+            label: "b".into(),
+            scopes: vec![],
+            accounts: Some(vec![7]),
+        };
+        assert!(all.can_access(1) && all.can_access(7));
+        assert!(one.can_access(7) && !one.can_access(1));
+    }
+
+    #[test]
     fn debug_output_hides_secrets() {
         let c = Credentials::from_seed(4);
         let dbg = format!("{c:?}");
