@@ -41,8 +41,8 @@ pub async fn start(config: &mut Config, seed: u64, scale: Scale) -> anyhow::Resu
     api.token = Some(Secret::new(sim.token()));
     if let Some(manager) = config.roles.get_mut(MANAGER_ROLE) {
         manager.base_url = url::Url::parse(&sim.manager_url())?;
-        let (session, xsrf) = sim.manager_credentials();
-        manager.manager_session = Some((Secret::new(session), Secret::new(xsrf)));
+        let session = sim.manager_session();
+        manager.manager_session = Some((Secret::new(session.sasession), Secret::new(session.xsrf)));
     }
     eprintln!(
         "==================================================================\n\
