@@ -1,0 +1,1 @@
+//! Tool-level tests against canned API answers.
