@@ -21,9 +21,16 @@ fn valid_label(label: &str, allow_wildcard: bool) -> bool {
 }
 
 /// Whether `name` (without trailing dot) is a syntactically valid host name; labels may
-/// contain `_` (service labels such as `_dmarc`).
+/// contain `_` (service labels such as `_dmarc`). An all-numeric last label is refused, so an
+/// IPv4 address is not taken for a host name.
 pub fn is_hostname(name: &str) -> bool {
-    !name.is_empty() && name.len() <= 253 && name.split('.').all(|l| valid_label(l, false))
+    !name.is_empty()
+        && name.len() <= 253
+        && name.split('.').all(|l| valid_label(l, false))
+        && !name
+            .rsplit('.')
+            .next()
+            .is_some_and(|tld| tld.chars().all(|c| c.is_ascii_digit()))
 }
 
 /// Lower-cases a name and drops one trailing dot.

@@ -307,12 +307,10 @@ fn parse_quoted(v: &str) -> Option<Vec<String>> {
 /// an unquoted target is returned as is.
 pub fn txt_value(target: &str) -> String {
     let t = target.trim();
-    if t.starts_with('"') {
-        if let Some(parts) = parse_quoted(t) {
-            return parts.concat();
-        }
+    match parse_quoted(t) {
+        Some(parts) if t.starts_with('"') => parts.concat(),
+        _ => t.to_string(),
     }
-    t.to_string()
 }
 
 /// Whether two targets of `rtype` mean the same thing (TXT quoting, case and trailing dots
@@ -374,6 +372,7 @@ mod tests {
         );
         assert!(rejected(RecordType::Cname, "https://x.com/", None).contains("host name"));
         assert!(rejected(RecordType::Ns, "a b", None).contains("host name"));
+        assert!(rejected(RecordType::Cname, "192.0.2.1", None).contains("host name"));
         assert!(rejected(RecordType::Cname, "x.com", Some(5)).contains("remove priority"));
     }
 

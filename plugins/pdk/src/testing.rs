@@ -9,6 +9,9 @@ use serde_json::Value;
 use crate::host::Host;
 use crate::{HttpMethod, Level, Request, Response, UpstreamError};
 
+/// One progress report: `done`, `total`, `message`.
+pub type ProgressReport = (u32, Option<u32>, Option<String>);
+
 /// A canned answer to `method path` (optionally only for one `page` query value).
 struct Route {
     method: HttpMethod,
@@ -26,7 +29,7 @@ pub struct MockHost {
     queue: RefCell<VecDeque<Result<Response, UpstreamError>>>,
     requests: RefCell<Vec<Request>>,
     logs: RefCell<Vec<(Level, String)>>,
-    progress: RefCell<Vec<(u32, Option<u32>, Option<String>)>>,
+    progress: RefCell<Vec<ProgressReport>>,
 }
 
 fn response(status: u16, body: String) -> Response {
@@ -118,7 +121,7 @@ impl MockHost {
     }
 
     /// Every progress report so far.
-    pub fn progress_reports(&self) -> Vec<(u32, Option<u32>, Option<String>)> {
+    pub fn progress_reports(&self) -> Vec<ProgressReport> {
         self.progress.borrow().clone()
     }
 }
