@@ -27,7 +27,7 @@ pub mod testing;
 /// The bindings generated from `wit/plugin.wit` (world `plugin`). Plugins normally use the
 /// re-exports below instead; the module is public because [`export_plugin!`] expands to
 /// paths inside it. (Generated code: its export glue has one parameter per flattened value.)
-#[allow(clippy::too_many_arguments)]
+#[allow(clippy::too_many_arguments, missing_docs)]
 pub mod bindings {
     wit_bindgen::generate!({
         world: "plugin",
