@@ -1,6 +1,6 @@
 //! Domain tools: list the account's domains, read one, and change its name servers.
 
-use ikmcp_pdk::error::invalid_args;
+use ikmcp_pdk::error::{invalid_args, not_found};
 use ikmcp_pdk::{
     Api, Ctx, HttpMethod, Plan, PlanBuilder, Planned, ToolError, ToolErrorExt, api::decode,
 };
@@ -90,19 +90,19 @@ pub struct DomainArgs {
 pub struct GetDomainOutput {
     /// The domain.
     pub domain: String,
-    /// `/1/domain/{domain}`: DNS management, DNSSEC, expiry and status flags.
-    pub details: Map<String, Value>,
+    /// `/1/domain/{domain}`: DNS management, DNSSEC, expiry and status flags; null when
+    /// that view is not available for this domain.
+    pub details: Option<Map<String, Value>>,
     /// `/2/domains/domains/{domain}`: registration (expiry, options, contacts, EPP status);
     /// null when the registrar view is not available for this domain.
     pub registration: Option<Map<String, Value>>,
 }
 
-fn domain_not_found(e: ToolError, domain: &str) -> ToolError {
-    if e.is_not_found() {
-        e.with_hint(format!("{domain} is not a domain of this account: check the spelling with infomaniak_list_domains"))
-    } else {
-        e
-    }
+fn domain_not_found(domain: &str) -> ToolError {
+    not_found(
+        format!("{domain} is not a domain of this account"),
+        "check the spelling with infomaniak_list_domains",
+    )
 }
 
 fn optional<T>(result: Result<T, ToolError>) -> Result<Option<T>, ToolError> {
@@ -113,14 +113,16 @@ fn optional<T>(result: Result<T, ToolError>) -> Result<Option<T>, ToolError> {
     }
 }
 
-/// Reads one domain: its product details and, when available, its registration.
+/// Reads one domain: its product details and its registration, whichever exist; not found
+/// only when neither does.
 pub fn get_domain(ctx: &Ctx, args: DomainArgs) -> Result<GetDomainOutput, ToolError> {
     let domain = names::zone(&args.domain)?;
     let api = ctx.api();
-    let details = api
-        .get_as(&format!("/1/domain/{domain}"), &[])
-        .map_err(|e| domain_not_found(e, &domain))?;
+    let details = optional(api.get_as(&format!("/1/domain/{domain}"), &[]))?;
     let registration = optional(api.get_as(&format!("/2/domains/domains/{domain}"), &[]))?;
+    if details.is_none() && registration.is_none() {
+        return Err(domain_not_found(&domain));
+    }
     Ok(GetDomainOutput {
         domain,
         details,
@@ -213,11 +215,13 @@ fn nameserver_body(args: &NameserversArgs) -> Result<Value, ToolError> {
 }
 
 fn current_delegation(api: &Api, domain: &str) -> Result<NameserverState, ToolError> {
-    let details: Map<String, Value> = api
-        .get_as(&format!("/1/domain/{domain}"), &[])
-        .map_err(|e| domain_not_found(e, domain))?;
+    let details: Option<Map<String, Value>> =
+        optional(api.get_as(&format!("/1/domain/{domain}"), &[]))?;
     let zones: Option<Vec<Value>> =
         optional(api.get_as(&format!("/2/domains/{domain}/zones"), &[]))?;
+    if details.is_none() && zones.is_none() {
+        return Err(domain_not_found(domain));
+    }
     let nameservers = zones.and_then(|zs| {
         zs.into_iter()
             .find(|z| {
@@ -231,7 +235,8 @@ fn current_delegation(api: &Api, domain: &str) -> Result<NameserverState, ToolEr
     });
     Ok(NameserverState {
         is_dns_managed_by_infomaniak: details
-            .get("is_dns_managed_by_infomaniak")
+            .as_ref()
+            .and_then(|d| d.get("is_dns_managed_by_infomaniak"))
             .and_then(Value::as_bool),
         nameservers,
     })

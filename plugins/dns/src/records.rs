@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::names::{self, APEX, fqdn, source_key};
 use crate::targets::{self, RecordType, TTL_DEFAULT, check_ttl, same_target};
-use crate::zone::{DnsRecord, get_record, list_records, record_path, records_path};
+use crate::zone::{DnsRecord, get_record, list_records, record_path, records_path, refine_error};
 
 /// Arguments of `infomaniak_dns_list_records`.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -264,7 +264,10 @@ pub fn apply_create(
     confirmed: &Plan,
 ) -> Result<CreateOutput, ToolError> {
     let intent = CreateIntent::from_args(&args)?;
-    let data = ctx.api().perform(single_effect(confirmed)?)?;
+    let data = ctx
+        .api()
+        .perform(single_effect(confirmed)?)
+        .map_err(refine_error)?;
     let record = match data {
         Value::Object(_) | Value::Number(_) | Value::String(_) => {
             record_from_answer(ctx, &intent.zone, data, None)?
@@ -418,7 +421,10 @@ pub fn apply_update(
     confirmed: &Plan,
 ) -> Result<UpdateOutput, ToolError> {
     let zone = names::zone(&args.zone)?;
-    let data = ctx.api().perform(single_effect(confirmed)?)?;
+    let data = ctx
+        .api()
+        .perform(single_effect(confirmed)?)
+        .map_err(refine_error)?;
     let record = record_from_answer(ctx, &zone, data, Some(args.record_id))?;
     Ok(UpdateOutput {
         zone,
@@ -497,7 +503,9 @@ pub fn apply_delete(
     let record: DnsRecord = change_before(confirmed, 0)
         .ok_or_else(|| internal("the confirmed plan does not carry the record to delete"))
         .and_then(|v| decode(v, "the confirmed plan"))?;
-    ctx.api().perform(single_effect(confirmed)?)?;
+    ctx.api()
+        .perform(single_effect(confirmed)?)
+        .map_err(refine_error)?;
     Ok(DeleteOutput {
         zone,
         record_id: record.id,

@@ -839,6 +839,21 @@ fn get_domain_tolerates_a_missing_registration() {
         404,
         err("object_not_found", "Object not found"),
     );
+    host.route(
+        HttpMethod::Get,
+        "/2/domains/domains/nope.ch",
+        200,
+        ok(json!({"name": "nope.ch"})),
+    );
+    let out = invoke(&host, "infomaniak_get_domain", json!({"domain": "nope.ch"})).unwrap();
+    assert_eq!(out["details"], Value::Null);
+    assert_eq!(out["registration"]["name"], "nope.ch");
+    host.route(
+        HttpMethod::Get,
+        "/2/domains/domains/nope.ch",
+        404,
+        err("object_not_found", "Object not found"),
+    );
     match invoke(&host, "infomaniak_get_domain", json!({"domain": "nope.ch"})) {
         Err(ToolError::NotFound(d)) => assert!(d.hint.unwrap().contains("infomaniak_list_domains")),
         other => panic!("unexpected {other:?}"),
@@ -1013,4 +1028,44 @@ fn audit_zones_stops_when_the_budget_is_used_up() {
     assert_eq!(out["failed"], 1);
     assert_eq!(out["not_scanned"], json!(["b.ch"]));
     assert!(out["stopped_early"].as_str().unwrap().contains("budget"));
+}
+
+#[test]
+fn nameservers_of_an_unknown_domain_is_not_found() {
+    let host = MockHost::new();
+    host.route(
+        HttpMethod::Get,
+        "/1/domain/nope.ch",
+        404,
+        err("object_not_found", "Object not found"),
+    );
+    host.route(
+        HttpMethod::Get,
+        "/2/domains/nope.ch/zones",
+        404,
+        err("object_not_found", "Object not found"),
+    );
+    let args = json!({"domain": "nope.ch", "use_infomaniak_ns": true});
+    assert!(matches!(
+        plan(&host, "infomaniak_manage_domain_nameservers", args),
+        Err(ToolError::NotFound(_))
+    ));
+}
+
+#[test]
+fn apply_maps_record_clashes_to_conflict() {
+    let host = zone_host();
+    let args =
+        json!({"zone": "example.com", "source": "blog", "type": "A", "target": "192.0.2.10"});
+    let p = needs_confirmation(plan(&host, "infomaniak_dns_create_record", args.clone()).unwrap());
+    host.route(
+        HttpMethod::Post,
+        RECORDS,
+        400,
+        err("dns_record_mutual_exclusion", "Mutual exclusion"),
+    );
+    assert!(matches!(
+        apply(&host, "infomaniak_dns_create_record", args, &p),
+        Err(ToolError::Conflict(_))
+    ));
 }

@@ -1,6 +1,7 @@
 //! Reading zone state from the DNS API: the record model and the GETs every tool shares.
 
 use ikmcp_pdk::api::decode;
+use ikmcp_pdk::error::{conflict, invalid_args};
 use ikmcp_pdk::{Api, ToolError, ToolErrorExt};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -86,5 +87,40 @@ fn zone_hint(e: ToolError, zone: &str) -> ToolError {
         ))
     } else {
         e
+    }
+}
+
+/// Gives the DNS API's business refusals (HTTP 400) their proper kind: a record clash is a
+/// conflict, a record the API finds invalid is an argument problem.
+pub fn refine_error(e: ToolError) -> ToolError {
+    let ToolError::Upstream(u) = &e else {
+        return e;
+    };
+    match u.code.as_str() {
+        "dns_record_mutual_exclusion" => conflict(
+            u.message.clone(),
+            "another record of that name excludes this one (a CNAME must be alone): list the records of that name and remove the clash first",
+        ),
+        "invalid_dns_record" | "unsupported_dns_record_type" => invalid_args(
+            u.message.clone(),
+            "the API refused the record's value for its type: check the target format in the tool description",
+        ),
+        _ => e,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ikmcp_pdk::error::upstream;
+
+    #[test]
+    fn business_refusals_get_their_kind() {
+        let e = refine_error(upstream(400, "dns_record_mutual_exclusion", "clash", None));
+        assert!(matches!(e, ToolError::Conflict(d) if d.message == "clash"));
+        let e = refine_error(upstream(400, "invalid_dns_record", "bad", None));
+        assert!(matches!(e, ToolError::InvalidArgs(_)));
+        let e = refine_error(upstream(500, "unexpected_error", "boom", None));
+        assert!(matches!(e, ToolError::Upstream(u) if u.status == 500));
     }
 }
