@@ -7,6 +7,7 @@ pub mod dnssec;
 pub mod domains;
 pub mod names;
 pub mod records;
+pub mod resources;
 pub mod targets;
 pub mod zone;
 
@@ -133,6 +134,21 @@ impl Plugin for Dns {
             Effect::Write,
             dnssec::plan,
             dnssec::apply,
+        )
+        .read(
+            ToolSpec {
+                name: "infomaniak_get_domain_resources",
+                title: "Read a domain or zone resource",
+                description: "Read one resource of the domain and zone APIs that the other tools do not \
+                    show: list_domains (registered domains, all pages), get_domain, dnssec_check, \
+                    list_zones (base and delegated zones of a domain) with domain; show_zone and \
+                    zone_exists with zone; get_record and check_record (is the record actually served) \
+                    with zone and record_id.",
+                category: "domain",
+                idempotent: true,
+                undo_tool: None,
+            },
+            resources::get,
         )
         .write(
             ToolSpec {
