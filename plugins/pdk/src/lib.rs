@@ -6,9 +6,34 @@
 //! (envelope, typed errors, pagination to the end), and [`PlanBuilder`] for two-phase writes.
 //!
 //! ```ignore
+//! use ikmcp_pdk::{Ctx, Effect, INFOMANIAK_API, Plugin, PluginInfo, Registry, ToolError, ToolSpec};
+//!
+//! #[derive(serde::Deserialize, schemars::JsonSchema)]
+//! #[serde(deny_unknown_fields)]
+//! struct ListArgs {
+//!     /// Zone name, e.g. example.com.
+//!     zone: String,
+//! }
+//!
+//! #[derive(serde::Serialize, schemars::JsonSchema)]
+//! struct ListOut {
+//!     records: Vec<serde_json::Value>,
+//! }
+//!
+//! fn list(ctx: &Ctx, a: ListArgs) -> Result<ListOut, ToolError> {
+//!     // Every page, `{result,data}` unwrapped, errors typed with hints.
+//!     let records = ctx.api().list_all(&format!("/2/zones/{}/records", a.zone), &[])?;
+//!     Ok(ListOut { records })
+//! }
+//!
 //! struct Dns;
-//! impl ikmcp_pdk::Plugin for Dns {
-//!     fn registry() -> ikmcp_pdk::Registry { /* .read(..).write(..) */ }
+//! impl Plugin for Dns {
+//!     fn registry() -> Registry {
+//!         Registry::new(PluginInfo { id: "dns", version: "0.1.0", description: "DNS", roles: &[INFOMANIAK_API] })
+//!             .read(ToolSpec { name: "dns_list", title: "List", description: "…", category: "dns",
+//!                              idempotent: true, undo_tool: None }, list)
+//!         // .write(spec, Effect::Write, plan_fn, apply_fn) for two-phase writes (see PlanBuilder)
+//!     }
 //! }
 //! ikmcp_pdk::export_plugin!(Dns);
 //! ```
