@@ -1,0 +1,126 @@
+//! Reading zone state from the DNS API: the record model and the GETs every tool shares.
+
+use ikmcp_pdk::api::decode;
+use ikmcp_pdk::error::{conflict, invalid_args};
+use ikmcp_pdk::{Api, ToolError, ToolErrorExt};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// One DNS record as the API returns it (`source` is relative, `.` for the apex; MX/SRV
+/// priority is inside `target`; TXT targets are quoted).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct DnsRecord {
+    /// Record id (use it with update and delete).
+    pub id: i64,
+    /// Owner name relative to the zone; `.` is the zone apex.
+    pub source: String,
+    /// Record type (A, AAAA, CNAME, MX, TXT, …).
+    #[serde(rename = "type")]
+    pub record_type: String,
+    /// Value in wire format (MX `priority host`, TXT quoted).
+    pub target: String,
+    /// Time to live in seconds.
+    pub ttl: u32,
+    /// Last change, unix seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<i64>,
+}
+
+/// Path of a zone's record collection.
+pub fn records_path(zone: &str) -> String {
+    format!("/2/zones/{zone}/records")
+}
+
+/// Path of one record.
+pub fn record_path(zone: &str, id: i64) -> String {
+    format!("/2/zones/{zone}/records/{id}")
+}
+
+/// Every record of `zone` (all pages), optionally pre-filtered by type on the API side.
+pub fn list_records(
+    api: &Api,
+    zone: &str,
+    rtype: Option<&str>,
+) -> Result<Vec<DnsRecord>, ToolError> {
+    let path = records_path(zone);
+    let query: Vec<(&str, &str)> = rtype
+        .map(|t| vec![("filter[types][]", t)])
+        .unwrap_or_default();
+    let items = api
+        .list_all(&path, &query)
+        .map_err(|e| zone_hint(e, zone))?;
+    decode(Value::Array(items), &path)
+}
+
+/// One record by id, with a hint on where to find ids when it does not exist.
+pub fn get_record(api: &Api, zone: &str, id: i64) -> Result<DnsRecord, ToolError> {
+    api.get_as(&record_path(zone, id), &[]).map_err(|e| {
+        if e.is_not_found() {
+            e.with_hint(format!(
+                "record {id} or zone {zone} does not exist: call infomaniak_dns_list_records with zone {zone} to find the record id"
+            ))
+        } else {
+            e
+        }
+    })
+}
+
+/// The DNSSEC status of a domain (`/2/domains/{domain}/dnssec/check`).
+pub fn dnssec_status(api: &Api, domain: &str) -> Result<Map<String, Value>, ToolError> {
+    api.get_as(&format!("/2/domains/{domain}/dnssec/check"), &[])
+        .map_err(|e| zone_hint(e, domain))
+}
+
+/// Whether a DNSSEC status says DNSSEC is on.
+pub fn has_dnssec(status: &Map<String, Value>) -> bool {
+    status
+        .get("has_dnssec")
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
+}
+
+fn zone_hint(e: ToolError, zone: &str) -> ToolError {
+    if e.is_not_found() {
+        e.with_hint(format!(
+            "zone {zone} is not managed by this account's Infomaniak DNS: check the spelling with infomaniak_list_domains"
+        ))
+    } else {
+        e
+    }
+}
+
+/// Gives the DNS API's business refusals (HTTP 400) their proper kind: a record clash is a
+/// conflict, a record the API finds invalid is an argument problem.
+pub fn refine_error(e: ToolError) -> ToolError {
+    let ToolError::Upstream(u) = &e else {
+        return e;
+    };
+    match u.code.as_str() {
+        "dns_record_mutual_exclusion" => conflict(
+            u.message.clone(),
+            "another record of that name excludes this one (a CNAME must be alone): list the records of that name and remove the clash first",
+        ),
+        "invalid_dns_record" | "unsupported_dns_record_type" => invalid_args(
+            u.message.clone(),
+            "the API refused the record's value for its type: check the target format in the tool description",
+        ),
+        _ => e,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ikmcp_pdk::error::upstream;
+
+    #[test]
+    fn business_refusals_get_their_kind() {
+        let e = refine_error(upstream(400, "dns_record_mutual_exclusion", "clash", None));
+        assert!(matches!(e, ToolError::Conflict(d) if d.message == "clash"));
+        let e = refine_error(upstream(400, "invalid_dns_record", "bad", None));
+        assert!(matches!(e, ToolError::InvalidArgs(_)));
+        let e = refine_error(upstream(500, "unexpected_error", "boom", None));
+        assert!(matches!(e, ToolError::Upstream(u) if u.status == 500));
+    }
+}
