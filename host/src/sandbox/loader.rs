@@ -62,14 +62,14 @@ pub(super) fn load(
         source,
     })?;
     let sha256 = hex::encode(Sha256::digest(&bytes));
-    if let Some(expected) = pin {
-        if !expected.trim().eq_ignore_ascii_case(&sha256) {
-            return Err(LoadError::PinMismatch {
-                path: path.to_path_buf(),
-                expected: expected.trim().to_string(),
-                actual: sha256,
-            });
-        }
+    if let Some(expected) = pin
+        && !expected.trim().eq_ignore_ascii_case(&sha256)
+    {
+        return Err(LoadError::PinMismatch {
+            path: path.to_path_buf(),
+            expected: expected.trim().to_string(),
+            actual: sha256,
+        });
     }
     let started = std::time::Instant::now();
     let compiled = match &sandbox.cache {

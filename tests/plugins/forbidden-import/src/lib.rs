@@ -2,6 +2,9 @@
 //! `wasi:filesystem`. The sandbox must refuse to load it (`LoadError::ForbiddenImport`),
 //! even though it describes itself as a well-formed plugin.
 
+// The generated export glue for `apply` takes more arguments than clippy likes.
+#![allow(clippy::too_many_arguments)]
+
 wit_bindgen::generate!({ world: "plugin", path: "../../../wit" });
 
 use ikmcp::plugin::types::{Effect, ErrorDetail, ToolDescriptor};
