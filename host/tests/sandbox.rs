@@ -197,8 +197,9 @@ async fn echo_still_works() {
 
 async fn invoke_err(tool: &str) -> (ToolError, Duration) {
     let port = FakePort::new(Phase::Read);
+    let plugin = hostile();
     let started = Instant::now();
-    let err = hostile()
+    let err = plugin
         .invoke(tool, &json!({}), ctx(&port))
         .await
         .expect_err("the hostile tool must fail");
@@ -212,6 +213,13 @@ fn describe_is_converted_with_effects_and_schemas() {
     assert_eq!(m.id, "hostile");
     assert_eq!(m.contract_version, "0.1.0");
     assert_eq!(m.roles, vec!["infomaniak-api"]);
+    assert!(
+        m.description.ends_with(
+            "describe upstream probe: denied: describe may not call upstream (GET /1/profile)"
+        ),
+        "describe must get a deny-all upstream: {}",
+        m.description
+    );
     assert_eq!(m.tools.len(), 10);
     let tool = |name: &str| m.tools.iter().find(|t| t.name == name).unwrap();
     assert_eq!(
@@ -278,6 +286,47 @@ async fn infinite_loop_is_stopped_at_the_deadline() {
     assert!(
         elapsed < TIMEOUT + Duration::from_millis(700),
         "stopped too late: {elapsed:?}"
+    );
+    echo_still_works().await;
+}
+
+/// An upstream that never answers.
+struct Hanging;
+
+impl UpstreamPort for Hanging {
+    fn send(
+        &mut self,
+        _: UpstreamRequest,
+    ) -> BoxFuture<'_, Result<UpstreamResponse, UpstreamError>> {
+        Box::pin(std::future::pending())
+    }
+}
+
+#[tokio::test]
+async fn a_hung_upstream_cannot_hang_the_call() {
+    let plugin = hostile();
+    let started = Instant::now();
+    let err = plugin
+        .invoke(
+            "hostile_auth_header",
+            &json!({}),
+            CallContext {
+                upstream: Box::new(Hanging),
+                progress: None,
+            },
+        )
+        .await
+        .expect_err("the call must be cut off");
+    let elapsed = started.elapsed();
+    assert_eq!(
+        (err.kind, err.code.as_str()),
+        (ErrorKind::Sandbox, "plugin_timeout"),
+        "{err}"
+    );
+    assert!(elapsed >= TIMEOUT, "{elapsed:?}");
+    assert!(
+        elapsed < TIMEOUT + Duration::from_millis(1200),
+        "{elapsed:?}"
     );
     echo_still_works().await;
 }

@@ -116,11 +116,19 @@ fn mib_arg(args: &str, default: usize) -> usize {
 
 impl Guest for Hostile {
     fn describe() -> Manifest {
+        // The contract forbids upstream access in `describe`; try anyway and say what the
+        // host answered, so the tests can check the refusal.
+        let probe = match send(&request(ROLE, HttpMethod::Get, "/1/profile")) {
+            Ok(resp) => format!("reached upstream ({})", resp.status),
+            Err(err) => upstream_error_text(&err),
+        };
         Manifest {
             id: "hostile".to_string(),
             version: "0.1.0".to_string(),
             contract_version: "0.1.0".to_string(),
-            description: "Misbehaves on purpose to prove the sandbox contains it".to_string(),
+            description: format!(
+                "Misbehaves on purpose to prove the sandbox contains it; describe upstream probe: {probe}"
+            ),
             roles: vec![ROLE.to_string()],
             tools: vec![
                 tool(
