@@ -242,6 +242,25 @@ fn describe_is_converted_with_effects_and_schemas() {
     assert_eq!(plugin.sha256(), hex::encode(sha2::Sha256::digest(bytes)));
 }
 
+#[test]
+fn handles_and_call_futures_can_cross_threads() {
+    fn send_sync<T: Send + Sync>() {}
+    fn send<T: Send>(_: &T) {}
+    send_sync::<Sandbox>();
+    send_sync::<LoadedPlugin>();
+    let port = FakePort::new(Phase::Read);
+    let plugin = hostile();
+    send(&plugin.invoke("hostile_echo", &Value::Null, ctx(&port)));
+    send(&plugin.plan("hostile_echo", &Value::Null, ctx(&port)));
+    let plan = ikmcp_host::contract::Plan {
+        summary: String::new(),
+        changes: Vec::new(),
+        snapshot: Value::Null,
+        effects: Vec::new(),
+    };
+    send(&plugin.apply("hostile_echo", &Value::Null, &plan, ctx(&port)));
+}
+
 #[tokio::test]
 async fn echo_delivers_progress_and_log() {
     let logs = LogBuf::default();
@@ -273,7 +292,7 @@ async fn echo_delivers_progress_and_log() {
     assert!(port.requests().is_empty());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn infinite_loop_is_stopped_at_the_deadline() {
     let (err, elapsed) = invoke_err("hostile_spin").await;
     assert_eq!(
@@ -302,7 +321,7 @@ impl UpstreamPort for Hanging {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hung_upstream_cannot_hang_the_call() {
     let plugin = hostile();
     let started = Instant::now();
@@ -418,7 +437,7 @@ async fn write_during_read_reaches_the_port_and_its_denial_reaches_the_plugin() 
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn write_outside_plan_plans_one_delete_and_extra_writes_are_denied() {
     let plugin = hostile();
     let port = FakePort::new(Phase::Read);

@@ -99,7 +99,7 @@ pub enum LoadError {
     ForbiddenImport {
         /// The file.
         path: PathBuf,
-        /// The offending import.
+        /// The offending import(s), comma-separated (e.g. `wasi:filesystem/types@0.2.6`).
         import: String,
     },
     /// Not a valid component, or `describe` failed.
