@@ -53,15 +53,25 @@ pub(super) fn load(
     path: &Path,
     pin: Option<&str>,
 ) -> Result<LoadedPlugin, LoadError> {
-    let invalid = |reason: String| LoadError::Invalid {
-        path: path.to_path_buf(),
-        reason,
-    };
     let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
         path: path.to_path_buf(),
         source,
     })?;
-    let sha256 = hex::encode(Sha256::digest(&bytes));
+    load_bytes(sandbox, path, &bytes, pin)
+}
+
+/// Loads, checks and describes a component held in memory; `path` names it in errors.
+pub(super) fn load_bytes(
+    sandbox: &Sandbox,
+    path: &Path,
+    bytes: &[u8],
+    pin: Option<&str>,
+) -> Result<LoadedPlugin, LoadError> {
+    let invalid = |reason: String| LoadError::Invalid {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let sha256 = hex::encode(Sha256::digest(bytes));
     if let Some(expected) = pin
         && !expected.trim().eq_ignore_ascii_case(&sha256)
     {
@@ -73,8 +83,8 @@ pub(super) fn load(
     }
     let started = std::time::Instant::now();
     let compiled = match &sandbox.cache {
-        Some(cache) => cache.load_or_compile(&sandbox.engine, &bytes, &sha256),
-        None => cache::compile(&sandbox.engine, &bytes),
+        Some(cache) => cache.load_or_compile(&sandbox.engine, bytes, &sha256),
+        None => cache::compile(&sandbox.engine, bytes),
     };
     let (component, source) = compiled.map_err(|e| {
         invalid(format!(
