@@ -603,6 +603,23 @@ fn pin_is_checked() {
 }
 
 #[test]
+fn oversized_manifest_is_refused() {
+    let mut tiny = limits();
+    tiny.max_output_bytes = 1024;
+    let sandbox = Sandbox::new(tiny, None).unwrap();
+    match sandbox.load(&hostile_path(), None) {
+        Err(LoadError::Invalid { reason, .. }) => {
+            assert!(
+                reason.contains("more than the 1024-byte output limit"),
+                "{reason}"
+            )
+        }
+        Err(e) => panic!("expected Invalid, got {e}"),
+        Ok(_) => panic!("a manifest over the output cap must be refused"),
+    }
+}
+
+#[test]
 fn unreadable_and_invalid_files_are_refused() {
     let sandbox = Sandbox::new(limits(), None).unwrap();
     let dir = tempfile::tempdir().unwrap();

@@ -109,6 +109,13 @@ pub(super) fn load_bytes(
     let mut runner = Runner::new(pre, &label, sandbox.limits.clone());
     let described = describe(&runner).map_err(|e| invalid(format!("describe failed: {e}")))?;
     let manifest = convert::manifest(described).map_err(invalid)?;
+    let size = serde_json::to_vec(&manifest).map_or(usize::MAX, |json| json.len());
+    let cap = sandbox.limits.max_output_bytes;
+    if size > cap {
+        return Err(invalid(format!(
+            "its manifest is {size} bytes of JSON, more than the {cap}-byte output limit; shorten the descriptions and schemas"
+        )));
+    }
     policy::check_manifest(&manifest).map_err(invalid)?;
     runner.set_plugin(&manifest.id);
     tracing::info!(plugin = %manifest.id, version = %manifest.version, tools = manifest.tools.len(), %sha256, "plugin loaded");
