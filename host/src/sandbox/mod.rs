@@ -6,15 +6,31 @@
 //! `InstancePre`, under a memory limit, an epoch deadline and an output cap. A trap
 //! becomes a [`ToolError`] of kind `sandbox`; the host keeps serving.
 
+mod bindings;
+mod cache;
+mod convert;
+mod limits;
+mod loader;
+mod policy;
+mod run;
+mod state;
+mod text;
+
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+use wasmtime::Engine;
+use wasmtime::component::Linker;
+
 use crate::contract::{
-    Manifest, Plan, PlanOutcome, ToolError, UpstreamError, UpstreamRequest, UpstreamResponse,
+    ErrorKind, Manifest, Plan, PlanOutcome, ToolDescriptor, ToolError, UpstreamError,
+    UpstreamRequest, UpstreamResponse,
 };
+use bindings::ikmcp::plugin::types as wit;
+use run::{Apply, Invoke, PlanCall, Runner};
 
 /// A boxed, sendable future (object-safe async).
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -78,12 +94,12 @@ pub enum LoadError {
     },
     /// The component imports something outside the plugin world.
     #[error(
-        "plugin {path} imports {import}, which is outside the ikmcp:plugin world; plugins may import only ikmcp:plugin/{{upstream,log,progress}}"
+        "plugin {path} imports {import}, which is outside the ikmcp:plugin world; plugins may import only ikmcp:plugin/{{types,upstream,log,progress}} and WASI streams, stdio, clocks and random (no filesystem, sockets or http): remove the code that needs it"
     )]
     ForbiddenImport {
         /// The file.
         path: PathBuf,
-        /// The offending import.
+        /// The offending import(s), comma-separated (e.g. `wasi:filesystem/types@0.2.6`).
         import: String,
     },
     /// Not a valid component, or `describe` failed.
@@ -98,21 +114,36 @@ pub enum LoadError {
 
 /// The wasmtime engine, linker and precompile cache, shared by all plugins.
 pub struct Sandbox {
-    _limits: SandboxLimits,
+    engine: Engine,
+    linker: Linker<state::HostState>,
+    limits: SandboxLimits,
+    cache: Option<cache::PrecompileCache>,
 }
 
 impl Sandbox {
     /// Creates the engine (epoch ticker included) with a precompile cache directory
     /// (`None` = compile in memory every start).
     pub fn new(limits: SandboxLimits, cache_dir: Option<PathBuf>) -> anyhow::Result<Self> {
-        let _ = (limits, cache_dir);
-        todo!("sandbox helper")
+        loader::new_sandbox(limits, cache_dir)
     }
 
     /// Loads, checks and describes one component file; `pin` is an optional sha256 (hex).
+    ///
+    /// Blocking (it compiles, or reads the precompile cache, and runs `describe` on a
+    /// private thread): call it at startup, or from `spawn_blocking`.
     pub fn load(&self, path: &Path, pin: Option<&str>) -> Result<LoadedPlugin, LoadError> {
-        let _ = (path, pin);
-        todo!("sandbox helper")
+        loader::load(self, path, pin)
+    }
+
+    /// Same as [`Sandbox::load`] for a component already in memory (e.g. a first-party
+    /// plugin embedded in the binary); `origin` names it in errors and logs.
+    pub fn load_bytes(
+        &self,
+        origin: &Path,
+        bytes: &[u8],
+        pin: Option<&str>,
+    ) -> Result<LoadedPlugin, LoadError> {
+        loader::load_bytes(self, origin, bytes, pin)
     }
 }
 
@@ -120,6 +151,14 @@ impl Sandbox {
 pub struct LoadedPlugin {
     manifest: Manifest,
     sha256: String,
+    runner: Runner,
+}
+
+/// Which export a tool may run through.
+#[derive(Clone, Copy)]
+enum Phase {
+    Invoke,
+    PlanOrApply,
 }
 
 impl LoadedPlugin {
@@ -140,8 +179,13 @@ impl LoadedPlugin {
         args: &serde_json::Value,
         ctx: CallContext,
     ) -> Result<serde_json::Value, ToolError> {
-        let _ = (tool, args, ctx);
-        todo!("sandbox helper")
+        self.expect_tool(tool, Phase::Invoke)?;
+        let args = args.to_string();
+        let returned = self
+            .runner
+            .run(tool, Invoke { tool, args: &args }, ctx)
+            .await?;
+        self.text_result(tool, returned)
     }
 
     /// Plans a write tool.
@@ -151,8 +195,24 @@ impl LoadedPlugin {
         args: &serde_json::Value,
         ctx: CallContext,
     ) -> Result<PlanOutcome, ToolError> {
-        let _ = (tool, args, ctx);
-        todo!("sandbox helper")
+        self.expect_tool(tool, Phase::PlanOrApply)?;
+        let args = args.to_string();
+        let returned = self
+            .runner
+            .run(tool, PlanCall { tool, args: &args }, ctx)
+            .await?;
+        let stop = self.runner.stopped(tool);
+        let cap = self.runner.limits().max_output_bytes;
+        match returned {
+            Ok(outcome) => {
+                let size = convert::plan_outcome_size(&outcome);
+                if size > cap {
+                    return Err(stop.too_large(size, cap));
+                }
+                convert::plan_outcome(outcome).map_err(|why| stop.invalid_output(&why))
+            }
+            Err(e) => Err(self.plugin_error(tool, e)),
+        }
     }
 
     /// Applies a confirmed plan.
@@ -163,7 +223,75 @@ impl LoadedPlugin {
         confirmed: &Plan,
         ctx: CallContext,
     ) -> Result<serde_json::Value, ToolError> {
-        let _ = (tool, args, confirmed, ctx);
-        todo!("sandbox helper")
+        self.expect_tool(tool, Phase::PlanOrApply)?;
+        let args = args.to_string();
+        let confirmed = convert::plan_to_wit(confirmed);
+        let export = Apply {
+            tool,
+            args: &args,
+            confirmed: &confirmed,
+        };
+        let returned = self.runner.run(tool, export, ctx).await?;
+        self.text_result(tool, returned)
+    }
+
+    /// The tool's descriptor, if it exists and runs through `phase`.
+    fn expect_tool(&self, tool: &str, phase: Phase) -> Result<&ToolDescriptor, ToolError> {
+        let descriptor = self
+            .manifest
+            .tools
+            .iter()
+            .find(|t| t.name == tool)
+            .ok_or_else(|| {
+                ToolError::new(
+                    ErrorKind::InvalidArgs,
+                    "unknown_tool",
+                    format!("plugin {} has no tool named {tool}", self.manifest.id),
+                )
+                .with_hint("List the tools to see the available names.")
+            })?;
+        let fits = match phase {
+            Phase::Invoke => !descriptor.effect.is_mutation(),
+            Phase::PlanOrApply => descriptor.effect.is_mutation(),
+        };
+        if fits {
+            Ok(descriptor)
+        } else {
+            let (is, runs) = match phase {
+                Phase::Invoke => ("a write tool", "plan then apply"),
+                Phase::PlanOrApply => ("a read tool", "invoke"),
+            };
+            Err(ToolError::new(
+                ErrorKind::Internal,
+                "wrong_phase",
+                format!("tool {tool} is {is}; it runs through {runs}"),
+            )
+            .with_hint("This is a host bug: report it with the tool name."))
+        }
+    }
+
+    /// Checks and parses the JSON text an `invoke` or `apply` returned.
+    fn text_result(
+        &self,
+        tool: &str,
+        returned: Result<String, wit::ToolError>,
+    ) -> Result<serde_json::Value, ToolError> {
+        let stop = self.runner.stopped(tool);
+        let cap = self.runner.limits().max_output_bytes;
+        match returned {
+            Ok(text) if text.len() > cap => Err(stop.too_large(text.len(), cap)),
+            Ok(text) => convert::json("the result", &text).map_err(|why| stop.invalid_output(&why)),
+            Err(e) => Err(self.plugin_error(tool, e)),
+        }
+    }
+
+    /// Converts a tool error the plugin returned, under the same size cap as results.
+    fn plugin_error(&self, tool: &str, e: wit::ToolError) -> ToolError {
+        let size = convert::tool_error_size(&e);
+        let cap = self.runner.limits().max_output_bytes;
+        if size > cap {
+            return self.runner.stopped(tool).too_large(size, cap);
+        }
+        convert::tool_error(e)
     }
 }

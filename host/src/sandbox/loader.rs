@@ -1,0 +1,186 @@
+//! Building the engine and linker, and loading one component: read, pin check, compile
+//! (or reuse the precompile cache), import policy, link, `describe`, manifest checks.
+
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::{Config, Engine};
+
+use super::bindings::{Plugin, PluginPre};
+use super::cache::{self, PrecompileCache};
+use super::limits::start_epoch_ticker;
+use super::run::{Describe, Runner};
+use super::state::HostState;
+use super::{
+    BoxFuture, CallContext, LoadError, LoadedPlugin, Sandbox, SandboxLimits, UpstreamPort, convert,
+    policy,
+};
+use crate::contract::{UpstreamError, UpstreamRequest, UpstreamResponse};
+
+/// Creates the engine (epoch interruption on, ticker started) and the linker with WASI p2
+/// and the plugin world's imports.
+pub(super) fn new_sandbox(
+    limits: SandboxLimits,
+    cache_dir: Option<PathBuf>,
+) -> anyhow::Result<Sandbox> {
+    let mut config = Config::new();
+    config.epoch_interruption(true);
+    let engine = Engine::new(&config).map_err(|e| setup_error("create the wasmtime engine", &e))?;
+    start_epoch_ticker(&engine)?;
+    let mut linker = Linker::<HostState>::new(&engine);
+    wasmtime_wasi::p2::add_to_linker_async(&mut linker)
+        .map_err(|e| setup_error("link WASI", &e))?;
+    Plugin::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)
+        .map_err(|e| setup_error("link the plugin world", &e))?;
+    let cache = cache_dir.map(|dir| PrecompileCache::new(dir, &engine));
+    Ok(Sandbox {
+        engine,
+        linker,
+        limits,
+        cache,
+    })
+}
+
+/// `wasmtime::Error` is not an `anyhow::Error` without wasmtime's `anyhow` feature.
+fn setup_error(what: &str, e: &wasmtime::Error) -> anyhow::Error {
+    anyhow::anyhow!("cannot {what}: {e:#}")
+}
+
+/// Loads, checks and describes the component at `path`.
+pub(super) fn load(
+    sandbox: &Sandbox,
+    path: &Path,
+    pin: Option<&str>,
+) -> Result<LoadedPlugin, LoadError> {
+    let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    load_bytes(sandbox, path, &bytes, pin)
+}
+
+/// Loads, checks and describes a component held in memory; `path` names it in errors.
+pub(super) fn load_bytes(
+    sandbox: &Sandbox,
+    path: &Path,
+    bytes: &[u8],
+    pin: Option<&str>,
+) -> Result<LoadedPlugin, LoadError> {
+    let invalid = |reason: String| LoadError::Invalid {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let sha256 = hex::encode(Sha256::digest(bytes));
+    if let Some(expected) = pin
+        && !expected.trim().eq_ignore_ascii_case(&sha256)
+    {
+        return Err(LoadError::PinMismatch {
+            path: path.to_path_buf(),
+            expected: expected.trim().to_string(),
+            actual: sha256,
+        });
+    }
+    let started = std::time::Instant::now();
+    let compiled = match &sandbox.cache {
+        Some(cache) => cache.load_or_compile(&sandbox.engine, bytes, &sha256),
+        None => cache::compile(&sandbox.engine, bytes),
+    };
+    let (component, source) = compiled.map_err(|e| {
+        invalid(format!(
+            "it is not a WebAssembly component this host can compile ({e}); build it with `cargo build --target wasm32-wasip2`"
+        ))
+    })?;
+    tracing::debug!(path = %path.display(), ?source, elapsed_ms = started.elapsed().as_secs_f64() * 1e3, "plugin component ready");
+    check_imports(&sandbox.engine, &component, path)?;
+    let pre = sandbox
+        .linker
+        .instantiate_pre(&component)
+        .and_then(PluginPre::new)
+        .map_err(|e| {
+            invalid(format!(
+                "it cannot be linked against the ikmcp:plugin world: {e}"
+            ))
+        })?;
+    let label = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "plugin".into());
+    let mut runner = Runner::new(pre, &label, sandbox.limits.clone());
+    let described = describe(&runner).map_err(|e| invalid(format!("describe failed: {e}")))?;
+    let manifest = convert::manifest(described).map_err(invalid)?;
+    let size = serde_json::to_vec(&manifest).map_or(usize::MAX, |json| json.len());
+    let cap = sandbox.limits.max_output_bytes;
+    if size > cap {
+        return Err(invalid(format!(
+            "its manifest is {size} bytes of JSON, more than the {cap}-byte output limit; shorten the descriptions and schemas"
+        )));
+    }
+    policy::check_manifest(&manifest).map_err(invalid)?;
+    runner.set_plugin(&manifest.id);
+    tracing::info!(plugin = %manifest.id, version = %manifest.version, tools = manifest.tools.len(), %sha256, "plugin loaded");
+    Ok(LoadedPlugin {
+        manifest,
+        sha256,
+        runner,
+    })
+}
+
+/// Refuses the component if it imports anything outside the plugin world and WASI plumbing.
+fn check_imports(engine: &Engine, component: &Component, path: &Path) -> Result<(), LoadError> {
+    let ty = component.component_type();
+    let mut forbidden: Vec<&str> = ty
+        .imports(engine)
+        .map(|(name, _)| name)
+        .filter(|name| !policy::import_allowed(name))
+        .collect();
+    if forbidden.is_empty() {
+        return Ok(());
+    }
+    forbidden.sort_unstable();
+    Err(LoadError::ForbiddenImport {
+        path: path.to_path_buf(),
+        import: forbidden.join(", "),
+    })
+}
+
+/// Calls `describe` on a private single-threaded runtime in its own thread, so `load` can
+/// stay synchronous whether or not the caller is inside a tokio runtime.
+fn describe(runner: &Runner) -> Result<super::bindings::ikmcp::plugin::types::Manifest, String> {
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|e| format!("cannot start a runtime for describe: {e}"))?;
+                let ctx = CallContext {
+                    upstream: Box::new(DenyAll),
+                    progress: None,
+                };
+                runtime
+                    .block_on(runner.run("describe", Describe, ctx))
+                    .map_err(|e| e.to_string())
+            })
+            .join()
+            .unwrap_or_else(|_| Err("describe panicked in the host".to_string()))
+    })
+}
+
+/// The upstream port given to `describe`: the contract forbids upstream access there.
+struct DenyAll;
+
+impl UpstreamPort for DenyAll {
+    fn send(
+        &mut self,
+        request: UpstreamRequest,
+    ) -> BoxFuture<'_, Result<UpstreamResponse, UpstreamError>> {
+        Box::pin(async move {
+            Err(UpstreamError::Denied(format!(
+                "describe may not call upstream ({} {})",
+                request.method.as_str(),
+                request.path
+            )))
+        })
+    }
+}

@@ -1,0 +1,163 @@
+//! Running one export of a plugin in a fresh, limited store.
+//!
+//! Every call instantiates the component anew from the cached [`PluginPre`], so a trap
+//! (which poisons an instance) or leftover guest state never leaks into the next call.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use wasmtime::Store;
+
+use super::bindings::ikmcp::plugin::types as wit;
+use super::bindings::{Plugin, PluginPre};
+use super::limits::{Stopped, deadline_ticks};
+use super::state::HostState;
+use super::{CallContext, SandboxLimits};
+use crate::contract::ToolError;
+
+/// Extra wall-clock time after the epoch deadline before the call's future is dropped. It
+/// only matters when a host import (not guest code) is what is taking too long.
+const BACKSTOP_GRACE: Duration = Duration::from_millis(500);
+
+/// One export call, with its arguments.
+pub(crate) trait Export {
+    /// What the export returns.
+    type Output;
+    /// Calls the export on a fresh instance.
+    async fn call(
+        self,
+        plugin: &Plugin,
+        store: &mut Store<HostState>,
+    ) -> wasmtime::Result<Self::Output>;
+}
+
+/// `describe()`.
+pub(crate) struct Describe;
+
+impl Export for Describe {
+    type Output = wit::Manifest;
+    async fn call(self, p: &Plugin, s: &mut Store<HostState>) -> wasmtime::Result<Self::Output> {
+        p.call_describe(s).await
+    }
+}
+
+/// `invoke(tool, args)`.
+pub(crate) struct Invoke<'a> {
+    pub(crate) tool: &'a str,
+    pub(crate) args: &'a str,
+}
+
+impl Export for Invoke<'_> {
+    type Output = Result<String, wit::ToolError>;
+    async fn call(self, p: &Plugin, s: &mut Store<HostState>) -> wasmtime::Result<Self::Output> {
+        p.call_invoke(s, self.tool, self.args).await
+    }
+}
+
+/// `plan(tool, args)`.
+pub(crate) struct PlanCall<'a> {
+    pub(crate) tool: &'a str,
+    pub(crate) args: &'a str,
+}
+
+impl Export for PlanCall<'_> {
+    type Output = Result<wit::PlanOutcome, wit::ToolError>;
+    async fn call(self, p: &Plugin, s: &mut Store<HostState>) -> wasmtime::Result<Self::Output> {
+        p.call_plan(s, self.tool, self.args).await
+    }
+}
+
+/// `apply(tool, args, confirmed)`.
+pub(crate) struct Apply<'a> {
+    pub(crate) tool: &'a str,
+    pub(crate) args: &'a str,
+    pub(crate) confirmed: &'a wit::Plan,
+}
+
+impl Export for Apply<'_> {
+    type Output = Result<String, wit::ToolError>;
+    async fn call(self, p: &Plugin, s: &mut Store<HostState>) -> wasmtime::Result<Self::Output> {
+        p.call_apply(s, self.tool, self.args, self.confirmed).await
+    }
+}
+
+/// Everything needed to run calls of one plugin.
+pub(crate) struct Runner {
+    pre: PluginPre<HostState>,
+    plugin: Arc<str>,
+    limits: SandboxLimits,
+}
+
+impl Runner {
+    /// A runner for the pre-linked component `pre`, logged as `plugin`.
+    pub(crate) fn new(pre: PluginPre<HostState>, plugin: &str, limits: SandboxLimits) -> Self {
+        Runner {
+            pre,
+            plugin: Arc::from(plugin),
+            limits,
+        }
+    }
+
+    /// Renames the plugin (once `describe` has told its real id).
+    pub(crate) fn set_plugin(&mut self, plugin: &str) {
+        self.plugin = Arc::from(plugin);
+    }
+
+    /// The limits calls run under.
+    pub(crate) fn limits(&self) -> &SandboxLimits {
+        &self.limits
+    }
+
+    /// Error builder for a call of `tool`.
+    pub(crate) fn stopped<'a>(&'a self, tool: &'a str) -> Stopped<'a> {
+        Stopped {
+            plugin: &self.plugin,
+            tool,
+        }
+    }
+
+    /// Runs `export` in a fresh store under the memory cap and the deadline; a trap, an
+    /// interrupt or the backstop timeout becomes a `sandbox` [`ToolError`].
+    pub(crate) async fn run<E: Export>(
+        &self,
+        tool: &str,
+        export: E,
+        ctx: CallContext,
+    ) -> Result<E::Output, ToolError> {
+        let state = HostState::new(self.plugin.clone(), tool, self.limits.memory_bytes, ctx);
+        let mut store = Store::new(self.pre.engine(), state);
+        store.limiter(|s| s.limiter());
+        store.set_epoch_deadline(deadline_ticks(self.limits.timeout));
+        store.epoch_deadline_trap();
+        let call = async {
+            let plugin = self.pre.instantiate_async(&mut store).await?;
+            export.call(&plugin, &mut store).await
+        };
+        let outcome = tokio::time::timeout(self.limits.timeout + BACKSTOP_GRACE, call).await;
+        store.data().flush_diagnostics();
+        let stop = self.stopped(tool);
+        match outcome {
+            Ok(Ok(output)) => Ok(output),
+            Ok(Err(err)) => {
+                let error = stop.classify(
+                    &err,
+                    store.data().memory_denied(),
+                    self.limits.timeout,
+                    self.limits.memory_bytes,
+                );
+                tracing::warn!(
+                    plugin = %self.plugin,
+                    tool,
+                    code = %error.code,
+                    error = ?err,
+                    "plugin call stopped by the sandbox"
+                );
+                Err(error)
+            }
+            Err(_elapsed) => {
+                tracing::warn!(plugin = %self.plugin, tool, "plugin call hit the backstop timeout");
+                Err(stop.timeout(self.limits.timeout))
+            }
+        }
+    }
+}
