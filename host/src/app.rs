@@ -131,19 +131,18 @@ pub fn load_plugins(config: &Config, sandbox: &Sandbox) -> anyhow::Result<Vec<Ar
         tracing::info!(plugin = %id, version = %plugin.manifest().version, tools = plugin.manifest().tools.len(), "plugin loaded");
         by_id.insert(id, Arc::new(plugin));
     }
-    if let Some(enabled) = &config.enabled_plugins {
-        for id in enabled.iter().filter(|id| !by_id.contains_key(*id)) {
-            let searched: Vec<String> =
-                files.iter().map(|f| f.path.display().to_string()).collect();
-            bail!(
-                "plugin {id} is enabled in the configuration but no component provides it (components found: {})",
-                if searched.is_empty() {
-                    "none".into()
-                } else {
-                    searched.join(", ")
-                }
-            );
-        }
+    if let Some(enabled) = &config.enabled_plugins
+        && let Some(id) = enabled.iter().find(|id| !by_id.contains_key(*id))
+    {
+        let found: Vec<String> = files.iter().map(|f| f.path.display().to_string()).collect();
+        bail!(
+            "plugin {id} is enabled in the configuration but no component provides it (components found: {})",
+            if found.is_empty() {
+                "none".into()
+            } else {
+                found.join(", ")
+            }
+        );
     }
     Ok(by_id.into_values().collect())
 }
@@ -154,6 +153,7 @@ pub fn sandbox(config: &Config) -> anyhow::Result<Sandbox> {
         SandboxLimits {
             memory_bytes: config.limits.memory_bytes,
             timeout: config.limits.call_timeout,
+            wall_timeout: config.limits.call_wall_timeout,
             max_output_bytes: config.limits.max_output_bytes,
         },
         config.cache_dir.clone(),

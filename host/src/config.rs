@@ -56,6 +56,8 @@ pub struct Limits {
     pub memory_bytes: usize,
     /// CPU deadline of one plugin call (time waiting for upstream does not count).
     pub call_timeout: Duration,
+    /// Wall-clock cap of one plugin call, upstream waits included.
+    pub call_wall_timeout: Duration,
     /// Maximum size of one tool result.
     pub max_output_bytes: usize,
     /// Maximum upstream requests in one tool call.
@@ -161,6 +163,7 @@ struct FileGuard {
 struct FileLimits {
     memory_mb: Option<usize>,
     call_timeout_seconds: Option<u64>,
+    call_wall_timeout_seconds: Option<u64>,
     max_output_kb: Option<usize>,
     max_upstream_requests: Option<u32>,
     max_response_mb: Option<u64>,
@@ -244,6 +247,7 @@ fn resolve(
     let limits = Limits {
         memory_bytes: l.memory_mb.unwrap_or(64) << 20,
         call_timeout: Duration::from_secs(l.call_timeout_seconds.unwrap_or(10)),
+        call_wall_timeout: Duration::from_secs(l.call_wall_timeout_seconds.unwrap_or(1800)),
         max_output_bytes: l.max_output_kb.unwrap_or(4096) << 10,
         max_upstream_requests: l.max_upstream_requests.unwrap_or(2000),
         max_response_bytes: l.max_response_mb.unwrap_or(64) << 20,
@@ -261,6 +265,12 @@ fn resolve(
         return Err(ConfigError::Invalid {
             key: "limits".into(),
             message: "memory_mb and call_timeout_seconds must be greater than zero".into(),
+        });
+    }
+    if limits.call_wall_timeout < limits.call_timeout {
+        return Err(ConfigError::Invalid {
+            key: "limits.call_wall_timeout_seconds".into(),
+            message: "must be at least call_timeout_seconds".into(),
         });
     }
     let ttl = file.guard.token_ttl_seconds.unwrap_or(300);

@@ -255,7 +255,7 @@ impl Dispatcher {
                     tool,
                     AuditPhase::Plan,
                     args,
-                    Some(response.clone()),
+                    Some(for_audit(&response)),
                     None,
                     started,
                     records,
@@ -425,7 +425,7 @@ impl Dispatcher {
             tool,
             AuditPhase::Denied,
             audited_args,
-            fresh_plan.clone(),
+            fresh_plan.as_ref().map(for_audit),
             Some(error_json(&tool_error)),
             started,
             records,
@@ -540,6 +540,16 @@ fn with_token(args: &Value, token: &str) -> Value {
         obj.insert(CONFIRMATION_ARG.into(), Value::String(token.into()));
     }
     args
+}
+
+/// A plan response as the audit log keeps it: without the next-step prose, which repeats
+/// the token in clear (the `confirmation_token` field itself becomes a reference).
+fn for_audit(plan_response: &Value) -> Value {
+    let mut kept = plan_response.clone();
+    if let Some(obj) = kept.as_object_mut() {
+        obj.remove("next_step");
+    }
+    kept
 }
 
 fn error_json(error: &ToolError) -> Value {

@@ -37,10 +37,10 @@ pub async fn start(config: &mut Config, seed: u64, scale: Scale) -> anyhow::Resu
         .roles
         .get_mut(API_ROLE)
         .context("the infomaniak-api role is missing")?;
-    api.base_url = url::Url::parse(&sim.api_url())?;
+    api.base_url = url::Url::parse(sim.api_url())?;
     api.token = Some(Secret::new(sim.token()));
     if let Some(manager) = config.roles.get_mut(MANAGER_ROLE) {
-        manager.base_url = url::Url::parse(&sim.manager_url())?;
+        manager.base_url = url::Url::parse(sim.manager_url())?;
         let session = sim.manager_session();
         manager.manager_session = Some((Secret::new(session.sasession), Secret::new(session.xsrf)));
     }

@@ -23,11 +23,14 @@ use ikmcp_host::sandbox::{
 use serde_json::{Value, json};
 
 const TIMEOUT: Duration = Duration::from_millis(1000);
+/// Wall-clock cap of a call, upstream waits included.
+const WALL_TIMEOUT: Duration = Duration::from_millis(3000);
 
 fn limits() -> SandboxLimits {
     SandboxLimits {
         memory_bytes: 128 << 20,
         timeout: TIMEOUT,
+        wall_timeout: WALL_TIMEOUT,
         max_output_bytes: 1 << 20,
     }
 }
@@ -342,12 +345,52 @@ async fn a_hung_upstream_cannot_hang_the_call() {
         (ErrorKind::Sandbox, "plugin_timeout"),
         "{err}"
     );
-    assert!(elapsed >= TIMEOUT, "{elapsed:?}");
+    assert!(elapsed >= WALL_TIMEOUT, "{elapsed:?}");
     assert!(
-        elapsed < TIMEOUT + Duration::from_millis(1200),
+        elapsed < WALL_TIMEOUT + Duration::from_millis(1200),
         "{elapsed:?}"
     );
     echo_still_works().await;
+}
+
+/// An upstream that answers, but only after longer than the guest-time deadline.
+struct Slow;
+
+impl UpstreamPort for Slow {
+    fn send(
+        &mut self,
+        _: UpstreamRequest,
+    ) -> BoxFuture<'_, Result<UpstreamResponse, UpstreamError>> {
+        Box::pin(async {
+            tokio::time::sleep(TIMEOUT + Duration::from_millis(500)).await;
+            Ok(UpstreamResponse {
+                status: 200,
+                headers: vec![],
+                body: r#"{"result":"success","data":true}"#.into(),
+            })
+        })
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn waiting_for_upstream_does_not_count_against_the_deadline() {
+    let started = Instant::now();
+    let out = hostile()
+        .invoke(
+            "hostile_auth_header",
+            &json!({}),
+            CallContext {
+                upstream: Box::new(Slow),
+                progress: None,
+            },
+        )
+        .await
+        .expect("a slow upstream is not the plugin's fault");
+    assert!(
+        started.elapsed() > TIMEOUT,
+        "the wait really was longer than the deadline"
+    );
+    assert!(out.to_string().contains("200"), "{out}");
 }
 
 #[tokio::test]

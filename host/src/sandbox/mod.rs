@@ -63,8 +63,13 @@ pub struct CallContext {
 pub struct SandboxLimits {
     /// Maximum linear memory of one instance, in bytes.
     pub memory_bytes: usize,
-    /// Wall-clock deadline of one call (enforced with epochs).
+    /// Time one call may spend running guest code (enforced with epochs). Time spent
+    /// waiting for upstream answers does not count: a rate-limited audit of many zones
+    /// legitimately waits for minutes.
     pub timeout: Duration,
+    /// Wall-clock cap of one call, waits included: the backstop against an import that
+    /// never returns.
+    pub wall_timeout: Duration,
     /// Maximum size of a call's JSON result, in bytes.
     pub max_output_bytes: usize,
 }

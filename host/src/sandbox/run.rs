@@ -4,7 +4,6 @@
 //! (which poisons an instance) or leftover guest state never leaks into the next call.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use wasmtime::Store;
 
@@ -14,10 +13,6 @@ use super::limits::{Stopped, deadline_ticks};
 use super::state::HostState;
 use super::{CallContext, SandboxLimits};
 use crate::contract::ToolError;
-
-/// Extra wall-clock time after the epoch deadline before the call's future is dropped. It
-/// only matters when a host import (not guest code) is what is taking too long.
-const BACKSTOP_GRACE: Duration = Duration::from_millis(500);
 
 /// One export call, with its arguments.
 pub(crate) trait Export {
@@ -127,13 +122,25 @@ impl Runner {
         let state = HostState::new(self.plugin.clone(), tool, self.limits.memory_bytes, ctx);
         let mut store = Store::new(self.pre.engine(), state);
         store.limiter(|s| s.limiter());
-        store.set_epoch_deadline(deadline_ticks(self.limits.timeout));
-        store.epoch_deadline_trap();
+        // The deadline counts guest time only: when it comes, the time spent waiting for
+        // upstream answers is given back, and the call goes on if it still has budget.
+        let budget = self.limits.timeout;
+        let started = std::time::Instant::now();
+        store.set_epoch_deadline(deadline_ticks(budget));
+        store.epoch_deadline_callback(move |ctx| {
+            let busy = started.elapsed().saturating_sub(ctx.data().upstream_wait());
+            match budget.checked_sub(busy) {
+                Some(left) if !left.is_zero() => {
+                    Ok(wasmtime::UpdateDeadline::Continue(deadline_ticks(left)))
+                }
+                _ => Err(wasmtime::Trap::Interrupt.into()),
+            }
+        });
         let call = async {
             let plugin = self.pre.instantiate_async(&mut store).await?;
             export.call(&plugin, &mut store).await
         };
-        let outcome = tokio::time::timeout(self.limits.timeout + BACKSTOP_GRACE, call).await;
+        let outcome = tokio::time::timeout(self.limits.wall_timeout, call).await;
         store.data().flush_diagnostics();
         let stop = self.stopped(tool);
         match outcome {
@@ -155,8 +162,8 @@ impl Runner {
                 Err(error)
             }
             Err(_elapsed) => {
-                tracing::warn!(plugin = %self.plugin, tool, "plugin call hit the backstop timeout");
-                Err(stop.timeout(self.limits.timeout))
+                tracing::warn!(plugin = %self.plugin, tool, "plugin call hit the wall-clock cap");
+                Err(stop.timeout(self.limits.wall_timeout))
             }
         }
     }

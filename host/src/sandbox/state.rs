@@ -36,9 +36,15 @@ pub(crate) struct HostState {
     tool: String,
     ctx: CallContext,
     log_lines: u32,
+    upstream_wait: std::time::Duration,
 }
 
 impl HostState {
+    /// Time this call has spent waiting for upstream answers (not running guest code).
+    pub(crate) fn upstream_wait(&self) -> std::time::Duration {
+        self.upstream_wait
+    }
+
     /// State for one call of `tool` in `plugin`, under a `memory_bytes` cap.
     pub(crate) fn new(plugin: Arc<str>, tool: &str, memory_bytes: usize, ctx: CallContext) -> Self {
         let stderr = StderrCapture::default();
@@ -59,6 +65,7 @@ impl HostState {
             tool: tool.to_string(),
             ctx,
             log_lines: 0,
+            upstream_wait: std::time::Duration::ZERO,
         }
     }
 
@@ -121,10 +128,10 @@ impl upstream::Host for HostState {
                 "plugin tried to set credential headers; dropped"
             );
         }
-        self.ctx
-            .upstream
-            .send(request)
-            .await
+        let started = std::time::Instant::now();
+        let answer = self.ctx.upstream.send(request).await;
+        self.upstream_wait += started.elapsed();
+        answer
             .map(convert::upstream_response)
             .map_err(convert::upstream_error)
     }

@@ -49,7 +49,11 @@ async fn every_phase_is_audited_without_secrets_and_tampering_is_detected() {
     );
     assert!(
         !raw.contains(&token),
-        "confirmation tokens are stored only as references"
+        "confirmation tokens are stored only as references: {}",
+        raw.lines()
+            .filter(|l| l.contains(&token))
+            .collect::<Vec<_>>()
+            .join("\n")
     );
 
     let tail = h.ok("infomaniak_audit_log_tail", json!({"limit": 3})).await;
