@@ -8,3 +8,4 @@ mod audit_log;
 mod cli;
 mod dns;
 mod guard;
+mod hostile;
