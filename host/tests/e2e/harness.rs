@@ -4,10 +4,17 @@
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
-use rmcp::model::{CallToolRequestParams, CallToolResult, Tool};
-use rmcp::service::{ClientLifecycleMode, ClientServiceExt, RunningService};
+use std::sync::{Arc, Mutex};
+
+use rmcp::model::{
+    CallToolRequestParams, CallToolResult, ClientCapabilities, ClientConfig, ElicitRequestParams,
+    ElicitResult, ElicitationAction, Implementation, ProgressNotificationParam, Tool,
+};
+use rmcp::service::{
+    ClientLifecycleMode, ClientServiceExt, NotificationContext, RequestContext, RunningService,
+};
 use rmcp::transport::TokioChildProcess;
-use rmcp::{RoleClient, ServiceExt};
+use rmcp::{ClientHandler, ErrorData, RoleClient, ServiceExt};
 use serde_json::{Value, json};
 
 pub use ikmcp_sim::{Scale, Sim, SimConfig, SimHandle};
@@ -15,6 +22,53 @@ pub use ikmcp_sim::{Scale, Sim, SimConfig, SimHandle};
 /// The `ikmcp` binary under test.
 pub fn ikmcp_bin() -> &'static str {
     env!("CARGO_BIN_EXE_ikmcp")
+}
+
+/// The MCP client of the tests: records progress notifications and, when it declares
+/// elicitation, answers confirmation requests as told.
+#[derive(Clone, Default)]
+pub struct TestClient {
+    /// How to answer elicitation requests; `None` = the client does not support them.
+    pub elicitation: Option<ElicitationAction>,
+    /// Progress notifications received.
+    pub progress: Arc<Mutex<Vec<ProgressNotificationParam>>>,
+    /// Messages of the confirmation requests received.
+    pub asked: Arc<Mutex<Vec<String>>>,
+}
+
+impl ClientHandler for TestClient {
+    fn get_info(&self) -> ClientConfig {
+        let capabilities = if self.elicitation.is_some() {
+            ClientCapabilities::builder().enable_elicitation().build()
+        } else {
+            ClientCapabilities::default()
+        };
+        ClientConfig::new(capabilities, Implementation::new("ikmcp-e2e", "0"))
+    }
+
+    async fn create_elicitation(
+        &self,
+        request: ElicitRequestParams,
+        _context: RequestContext<RoleClient>,
+    ) -> Result<ElicitResult, ErrorData> {
+        if let ElicitRequestParams::FormElicitationParams { message, .. } = &request {
+            self.asked.lock().unwrap().push(message.clone());
+        }
+        let action = self
+            .elicitation
+            .clone()
+            .unwrap_or(ElicitationAction::Decline);
+        let approve = action == ElicitationAction::Accept;
+        Ok(ElicitResult::new(action).with_content(json!({"approve": approve})))
+    }
+
+    async fn on_progress(
+        &self,
+        params: ProgressNotificationParam,
+        _context: NotificationContext<RoleClient>,
+    ) {
+        self.progress.lock().unwrap().push(params);
+    }
 }
 
 /// Options of one server under test.
@@ -28,6 +82,8 @@ pub struct Options {
     pub discover: bool,
     /// Rate limit of the sandbox tenant (requests per minute, `None` = disabled).
     pub sim_rate_limit: Option<u32>,
+    /// The client's elicitation support and answer.
+    pub elicitation: Option<ElicitationAction>,
 }
 
 impl Default for Options {
@@ -38,6 +94,7 @@ impl Default for Options {
             env: vec![],
             discover: false,
             sim_rate_limit: None,
+            elicitation: None,
         }
     }
 }
@@ -46,7 +103,8 @@ impl Default for Options {
 pub struct Harness {
     pub sim: SimHandle,
     pub dir: tempfile::TempDir,
-    pub client: RunningService<RoleClient, ()>,
+    pub client: RunningService<RoleClient, TestClient>,
+    pub handler: TestClient,
 }
 
 /// A shared precompile cache, so each test does not recompile the plugins.
@@ -92,19 +150,34 @@ impl Harness {
             .stderr(Stdio::inherit())
             .spawn()
             .expect("ikmcp starts");
-        let client = if options.discover {
-            ().serve_with_lifecycle(
-                transport,
-                ClientLifecycleMode::Discover {
-                    preferred_versions: vec![rmcp::model::ProtocolVersion::V_2026_07_28],
-                },
-            )
-            .await
-            .expect("server/discover succeeds")
-        } else {
-            ().serve(transport).await.expect("initialize succeeds")
+        let handler = TestClient {
+            elicitation: options.elicitation.clone(),
+            ..TestClient::default()
         };
-        Harness { sim, dir, client }
+        let client = if options.discover {
+            handler
+                .clone()
+                .serve_with_lifecycle(
+                    transport,
+                    ClientLifecycleMode::Discover {
+                        preferred_versions: vec![rmcp::model::ProtocolVersion::V_2026_07_28],
+                    },
+                )
+                .await
+                .expect("server/discover succeeds")
+        } else {
+            handler
+                .clone()
+                .serve(transport)
+                .await
+                .expect("initialize succeeds")
+        };
+        Harness {
+            sim,
+            dir,
+            client,
+            handler,
+        }
     }
 
     pub fn audit_path(&self) -> PathBuf {

@@ -6,6 +6,7 @@ mod harness;
 
 mod audit_log;
 mod cli;
+mod confirm;
 mod dns;
 mod guard;
 mod hostile;
