@@ -22,8 +22,15 @@ async fn main() -> anyhow::Result<()> {
         .ok_or_else(|| {
             anyhow::anyhow!("ikmcp binary not found beside the example; run `make demo`")
         })?;
-    let state = tempfile::tempdir()?;
-    let audit_log = state.path().join("audit.jsonl");
+    // Kept after the demo (under target/demo/) so it can be inspected and verified.
+    let state = bin
+        .parent()
+        .and_then(|profile| profile.parent())
+        .map(|target| target.join("demo"))
+        .ok_or_else(|| anyhow::anyhow!("no target directory"))?;
+    std::fs::create_dir_all(&state)?;
+    let audit_log = state.join("audit.jsonl");
+    let _ = std::fs::remove_file(&audit_log);
     let mut cmd = tokio::process::Command::new(&bin);
     cmd.args(["serve", "--sandbox"])
         .env("IKMCP_AUDIT_LOG", &audit_log)
@@ -110,11 +117,15 @@ async fn main() -> anyhow::Result<()> {
             e["hash"].as_str().map(|h| &h[..12]).unwrap_or("")
         );
     }
-    println!(
-        "\n   audit log: {} (check it with `ikmcp audit verify`)",
-        audit_log.display()
-    );
     client.cancel().await?;
+
+    step("6. the operator checks the hash chain: ikmcp audit verify");
+    let verify = std::process::Command::new(&bin)
+        .args(["audit", "verify"])
+        .env("IKMCP_AUDIT_LOG", &audit_log)
+        .output()?;
+    print!("   {}", String::from_utf8_lossy(&verify.stdout));
+    println!("   audit log kept at {}", audit_log.display());
     Ok(())
 }
 
