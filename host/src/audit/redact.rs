@@ -27,6 +27,10 @@ const SENSITIVE_KEY_PARTS: [&str; 8] = [
     "apikey",
 ];
 
+/// Key names (normalized like the above) that contain a sensitive part but hold no
+/// credential: the plan's expiry time is useful in the log.
+const HARMLESS_KEYS: [&str; 1] = ["tokenexpiresat"];
+
 /// Redacts values before they are written.
 pub(crate) struct Redactor {
     secrets: Vec<String>,
@@ -133,9 +137,10 @@ fn sensitive_key(key: &str) -> bool {
         .filter(|c| !matches!(c, '_' | '-'))
         .map(|c| c.to_ascii_lowercase())
         .collect();
-    SENSITIVE_KEY_PARTS
-        .iter()
-        .any(|part| normalized.contains(part))
+    !HARMLESS_KEYS.contains(&normalized.as_str())
+        && SENSITIVE_KEY_PARTS
+            .iter()
+            .any(|part| normalized.contains(part))
 }
 
 #[cfg(test)]
@@ -143,6 +148,13 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn the_token_expiry_time_is_kept() {
+        assert!(!sensitive_key("token_expires_at"));
+        assert!(sensitive_key("api_token"));
+        assert!(sensitive_key("X-XSRF-TOKEN"));
+    }
 
     fn redactor() -> Redactor {
         Redactor::new(&[
