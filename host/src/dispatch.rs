@@ -152,16 +152,11 @@ impl Dispatcher {
             Ok(_) => (AuditPhase::Read, None, None),
             Err(e) => (AuditPhase::Failed, None, Some(error_json(e))),
         };
-        self.write_audit(event(
-            tool,
-            phase,
-            args,
-            summary,
+        self.write_audit(AuditEvent {
+            result_summary: summary,
             error,
-            started,
-            vec![],
-            None,
-        ));
+            ..line(tool, phase, args, started)
+        });
         match result {
             Ok(v) => CallOutcome::Success(v),
             Err(e) => CallOutcome::failure(e),
@@ -182,31 +177,19 @@ impl Dispatcher {
         self.audit_denials(tool, args, &records, started);
         match result {
             Ok(value) => {
-                self.write_audit(event(
-                    tool,
-                    AuditPhase::Read,
-                    args,
-                    Some(summarize(&value)),
-                    None,
-                    started,
-                    records,
-                    None,
-                ));
+                self.write_audit(AuditEvent {
+                    result_summary: Some(summarize(&value)),
+                    upstream: records,
+                    ..line(tool, AuditPhase::Read, args, started)
+                });
                 CallOutcome::Success(value)
             }
-            Err(error) => {
-                self.write_audit(event(
-                    tool,
-                    AuditPhase::Failed,
-                    args,
-                    None,
-                    Some(error_json(&error)),
-                    started,
-                    records,
-                    None,
-                ));
-                CallOutcome::failure(error)
-            }
+            Err(error) => self.failed(
+                line(tool, AuditPhase::Failed, args, started),
+                records,
+                None,
+                error,
+            ),
         }
     }
 
@@ -222,45 +205,29 @@ impl Dispatcher {
         let (outcome, records) = self.plan_once(tool, plugin, args, progress).await;
         self.audit_denials(tool, args, &records, started);
         match outcome {
-            Err(error) => {
-                self.write_audit(event(
-                    tool,
-                    AuditPhase::Failed,
-                    args,
-                    None,
-                    Some(error_json(&error)),
-                    started,
-                    records,
-                    None,
-                ));
-                CallOutcome::failure(error)
-            }
+            Err(error) => self.failed(
+                line(tool, AuditPhase::Failed, args, started),
+                records,
+                None,
+                error,
+            ),
             Ok(PlanOutcome::NoChange(result)) => {
                 let response = json!({"status": "no_change", "result": result});
-                self.write_audit(event(
-                    tool,
-                    AuditPhase::Plan,
-                    args,
-                    Some(response.clone()),
-                    None,
-                    started,
-                    records,
-                    None,
-                ));
+                self.write_audit(AuditEvent {
+                    result_summary: Some(response.clone()),
+                    upstream: records,
+                    ..line(tool, AuditPhase::Plan, args, started)
+                });
                 CallOutcome::Success(response)
             }
             Ok(PlanOutcome::NeedsConfirmation(plan)) => {
                 let (response, token, fp) = self.mint(tool, args, &plan);
-                self.write_audit(event(
-                    tool,
-                    AuditPhase::Plan,
-                    args,
-                    Some(for_audit(&response)),
-                    None,
-                    started,
-                    records,
-                    Some(fp),
-                ));
+                self.write_audit(AuditEvent {
+                    result_summary: Some(for_audit(&response)),
+                    upstream: records,
+                    fingerprint: Some(fp),
+                    ..line(tool, AuditPhase::Plan, args, started)
+                });
                 CallOutcome::PlanReady { response, token }
             }
         }
@@ -285,32 +252,22 @@ impl Dispatcher {
         self.audit_denials(tool, args, &records, started);
         let plan = match outcome {
             Err(error) => {
-                self.write_audit(event(
-                    tool,
-                    AuditPhase::Failed,
-                    &audited_args,
-                    None,
-                    Some(error_json(&error)),
-                    started,
+                return self.failed(
+                    line(tool, AuditPhase::Failed, &audited_args, started),
                     records,
                     None,
-                ));
-                return CallOutcome::failure(error);
+                    error,
+                );
             }
             Ok(PlanOutcome::NoChange(result)) => {
                 // The world already is as asked: the confirmed plan no longer applies.
                 let _ = self.guard.consume(token, name, args, "");
                 let response = json!({"status": "no_change", "result": result});
-                self.write_audit(event(
-                    tool,
-                    AuditPhase::Plan,
-                    &audited_args,
-                    Some(response.clone()),
-                    None,
-                    started,
-                    records,
-                    None,
-                ));
+                self.write_audit(AuditEvent {
+                    result_summary: Some(response.clone()),
+                    upstream: records,
+                    ..line(tool, AuditPhase::Plan, &audited_args, started)
+                });
                 return CallOutcome::Success(response);
             }
             Ok(PlanOutcome::NeedsConfirmation(plan)) => plan,
@@ -325,16 +282,12 @@ impl Dispatcher {
             };
             return self.refuse(tool, &audited_args, e, fresh, records, started);
         }
-        let attempt = event(
-            tool,
-            AuditPhase::ApplyAttempt,
-            &audited_args,
-            Some(json!({"summary": plan.summary})),
-            None,
-            started,
-            records,
-            Some(fp.clone()),
-        );
+        let attempt = AuditEvent {
+            result_summary: Some(json!({"summary": plan.summary})),
+            upstream: records,
+            fingerprint: Some(fp.clone()),
+            ..line(tool, AuditPhase::ApplyAttempt, &audited_args, started)
+        };
         if let Err(e) = self.audit.record(attempt) {
             tracing::error!(error = %e, tool = %name, "cannot write apply_attempt; refusing to apply");
             return CallOutcome::failure(
@@ -351,32 +304,38 @@ impl Dispatcher {
             Ok(value) => {
                 let response =
                     json!({"status": "applied", "summary": plan.summary, "result": value});
-                self.write_audit(event(
-                    tool,
-                    AuditPhase::Applied,
-                    &audited_args,
-                    Some(summarize(&response)),
-                    None,
-                    apply_started,
-                    records,
-                    Some(fp),
-                ));
+                self.write_audit(AuditEvent {
+                    result_summary: Some(summarize(&response)),
+                    upstream: records,
+                    fingerprint: Some(fp),
+                    ..line(tool, AuditPhase::Applied, &audited_args, apply_started)
+                });
                 CallOutcome::Success(response)
             }
-            Err(error) => {
-                self.write_audit(event(
-                    tool,
-                    AuditPhase::Failed,
-                    &audited_args,
-                    None,
-                    Some(error_json(&error)),
-                    apply_started,
-                    records,
-                    Some(fp),
-                ));
-                CallOutcome::failure(error)
-            }
+            Err(error) => self.failed(
+                line(tool, AuditPhase::Failed, &audited_args, apply_started),
+                records,
+                Some(fp),
+                error,
+            ),
         }
+    }
+
+    /// Audits a failed phase with the upstream requests it made, and returns the failure.
+    fn failed(
+        &self,
+        base: AuditEvent,
+        upstream: Vec<RequestRecord>,
+        fingerprint: Option<String>,
+        error: ToolError,
+    ) -> CallOutcome {
+        self.write_audit(AuditEvent {
+            error: Some(error_json(&error)),
+            upstream,
+            fingerprint,
+            ..base
+        });
+        CallOutcome::failure(error)
     }
 
     async fn plan_once(
@@ -421,16 +380,12 @@ impl Dispatcher {
         started: Instant,
     ) -> CallOutcome {
         let tool_error = error.to_tool_error(&tool.descriptor.name);
-        self.write_audit(event(
-            tool,
-            AuditPhase::Denied,
-            audited_args,
-            fresh_plan.as_ref().map(for_audit),
-            Some(error_json(&tool_error)),
-            started,
-            records,
-            None,
-        ));
+        self.write_audit(AuditEvent {
+            result_summary: fresh_plan.as_ref().map(for_audit),
+            error: Some(error_json(&tool_error)),
+            upstream: records,
+            ..line(tool, AuditPhase::Denied, audited_args, started)
+        });
         CallOutcome::Failure {
             error: tool_error,
             detail: fresh_plan.map(|p| json!({"fresh_plan": p})),
@@ -485,16 +440,11 @@ impl Dispatcher {
             .collect();
         if !denied.is_empty() {
             let error = json!({"kind": "denied", "message": "the host refused upstream requests of this call"});
-            self.write_audit(event(
-                tool,
-                AuditPhase::Denied,
-                args,
-                None,
-                Some(error),
-                started,
-                denied,
-                None,
-            ));
+            self.write_audit(AuditEvent {
+                error: Some(error),
+                upstream: denied,
+                ..line(tool, AuditPhase::Denied, args, started)
+            });
         }
     }
 
@@ -505,28 +455,20 @@ impl Dispatcher {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn event(
-    tool: &RegisteredTool,
-    phase: AuditPhase,
-    args: &Value,
-    result_summary: Option<Value>,
-    error: Option<Value>,
-    started: Instant,
-    upstream: Vec<RequestRecord>,
-    fingerprint: Option<String>,
-) -> AuditEvent {
+/// The audit line of a call phase, with nothing but who, what and how long; callers add
+/// the summary, error, upstream requests and fingerprint that apply.
+fn line(tool: &RegisteredTool, phase: AuditPhase, args: &Value, started: Instant) -> AuditEvent {
     AuditEvent {
         phase,
         tool: tool.descriptor.name.clone(),
         plugin: tool.plugin_id.clone(),
         risk: tool.descriptor.effect.as_str().to_string(),
         args: args.clone(),
-        result_summary,
-        error,
+        result_summary: None,
+        error: None,
         duration_ms: Some(started.elapsed().as_millis() as u64),
-        upstream,
-        fingerprint,
+        upstream: vec![],
+        fingerprint: None,
     }
 }
 
