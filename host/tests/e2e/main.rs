@@ -8,5 +8,6 @@ mod audit_log;
 mod cli;
 mod confirm;
 mod dns;
+mod faults;
 mod guard;
 mod hostile;
