@@ -42,5 +42,11 @@ demo: build
 sim:
 	$(CARGO) run -q -p ikmcp-sim -- --port 0 --seed 42 --scale fleet
 
+## bench: release build, then what users feel: cold start, per-call overhead, memory, tool
+##        surface, upstream efficiency, plan/apply (table + <target>/bench/results.json)
+bench: plugins
+	$(CARGO) build --release -p ikmcp-host -p ikmcp-bench
+	$(CARGO) run -q --release -p ikmcp-bench -- $(BENCH_ARGS)
+
 clean:
 	$(CARGO) clean

@@ -1,0 +1,172 @@
+//! `ikmcp-bench`: what `make bench` runs. It drives the release `ikmcp` binary from outside,
+//! like a real MCP client over stdio, against the sandbox tenant started in this process,
+//! prints a table and writes the same figures as JSON (`<target>/bench/results.json`).
+//!
+//! The figures are what users feel: time to the first `tools/list`, the cost of a call over
+//! the upstream request itself, memory, the size of the tool surface, how close a bulk audit
+//! comes to Infomaniak's 60 requests/minute, and the plan/apply round trip of a write.
+//! None of this is a test assertion: numbers on a shared machine are noisy, so the table
+//! shows medians and ranges, and only figures of the same run should be compared.
+
+mod audit;
+mod calls;
+mod cold_start;
+mod plan_apply;
+mod procfs;
+mod report;
+mod server;
+mod stats;
+mod surface;
+mod tenant;
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use clap::Parser;
+
+/// Command-line options; the defaults are what `make bench` measures.
+#[derive(Debug, Parser)]
+#[command(about = "Measures the release ikmcp binary like a real MCP client would")]
+struct Args {
+    /// The ikmcp binary (default: the one beside this program, i.e. the same target dir).
+    #[arg(long)]
+    ikmcp: Option<PathBuf>,
+    /// Where to write the JSON results (default: <target dir>/bench/results.json).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Cold starts per cache state (warm and empty).
+    #[arg(long, default_value_t = 10)]
+    cold_runs: usize,
+    /// Sequential read calls.
+    #[arg(long, default_value_t = 1000)]
+    calls: usize,
+    /// Concurrent clients (one ikmcp process each).
+    #[arg(long, default_value_t = 8)]
+    clients: usize,
+    /// Read calls per concurrent client.
+    #[arg(long, default_value_t = 250)]
+    calls_per_client: usize,
+    /// Plan/apply round trips.
+    #[arg(long, default_value_t = 20)]
+    plan_runs: usize,
+    /// Skip the fleet audit (it takes about a minute at 60 requests/minute).
+    #[arg(long)]
+    skip_audit: bool,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    if args.cold_runs == 0 || args.calls == 0 || args.clients == 0 || args.calls_per_client == 0 {
+        bail!("--cold-runs, --calls, --clients and --calls-per-client must be at least 1");
+    }
+    if args.plan_runs == 0 {
+        bail!("--plan-runs must be at least 1");
+    }
+    let exe_dir = std::env::current_exe()
+        .context("locating ikmcp-bench")?
+        .parent()
+        .map(Path::to_path_buf)
+        .context("ikmcp-bench has no parent directory")?;
+    let bin = args.ikmcp.clone().unwrap_or_else(|| exe_dir.join("ikmcp"));
+    let out = args.out.clone().unwrap_or_else(|| {
+        exe_dir
+            .parent()
+            .unwrap_or(&exe_dir)
+            .join("bench")
+            .join("results.json")
+    });
+    let binary = report::Binary {
+        path: bin.display().to_string(),
+        bytes: std::fs::metadata(&bin)
+            .with_context(|| {
+                format!(
+                    "{} not found: build it with `make bench` (cargo build --release -p ikmcp-host)",
+                    bin.display()
+                )
+            })?
+            .len(),
+    };
+
+    let started_at = now_rfc3339();
+    let clock = Instant::now();
+    let results = measure(&args, &bin, binary, started_at, clock).await?;
+
+    println!("{}", report::table(&results));
+    if let Some(dir) = out.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let json = serde_json::to_string_pretty(&results).context("serializing the results")?;
+    std::fs::write(&out, json + "\n").with_context(|| format!("writing {}", out.display()))?;
+    println!("results written to {}", out.display());
+    Ok(())
+}
+
+/// Runs every scenario in order, each against its own tenant.
+async fn measure(
+    args: &Args,
+    bin: &Path,
+    binary: report::Binary,
+    started_at: String,
+    clock: Instant,
+) -> anyhow::Result<report::Results> {
+    let cache = tempfile::tempdir().context("creating the shared precompile cache")?;
+
+    eprintln!("[1/6] cold start ({} runs per cache state)", args.cold_runs);
+    let sim = tenant::start(ikmcp_sim::Scale::Small, None).await?;
+    let cold_start = cold_start::run(&sim, bin, args.cold_runs).await?;
+
+    eprintln!("[4/6] tool surface");
+    let server = tenant::launch(&sim, bin, cache.path(), 0).start().await?;
+    let tool_surface = surface::measure(&server.list_tools().await?)?;
+    server.stop().await;
+
+    eprintln!(
+        "[2-3/6] per-call overhead and memory ({} sequential, {} clients x {})",
+        args.calls, args.clients, args.calls_per_client
+    );
+    let plan = calls::Plan {
+        sequential_calls: args.calls,
+        clients: args.clients,
+        calls_per_client: args.calls_per_client,
+    };
+    let (per_call, memory) = calls::run(&sim, bin, cache.path(), plan).await?;
+
+    eprintln!("[6/6] plan/apply round trips ({})", args.plan_runs);
+    sim.reset();
+    let plan_apply = plan_apply::run(&sim, bin, cache.path(), args.plan_runs).await?;
+    sim.shutdown().await;
+
+    let upstream_efficiency = if args.skip_audit {
+        None
+    } else {
+        eprintln!("[5/6] fleet audit at 60 requests/minute (about a minute or two)");
+        Some(audit::run(bin, cache.path()).await?)
+    };
+
+    Ok(report::Results {
+        started_at,
+        wall_s: clock.elapsed().as_secs_f64(),
+        machine: report::Machine {
+            cpu_model: procfs::cpu_model(),
+            vcpus: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        },
+        ikmcp: binary,
+        cold_start,
+        per_call,
+        memory,
+        tool_surface,
+        upstream_efficiency,
+        plan_apply,
+    })
+}
+
+/// The current UTC time, RFC 3339, to the second.
+fn now_rfc3339() -> String {
+    let now = time::OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .unwrap_or_else(|_| time::OffsetDateTime::now_utc());
+    now.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| now.to_string())
+}

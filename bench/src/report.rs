@@ -1,0 +1,339 @@
+//! The results of one `make bench` run: the JSON written to `target/bench/results.json`
+//! and the table printed for humans, both from the same figures.
+
+use serde::Serialize;
+
+use crate::audit::{self, Audit};
+use crate::calls::{self, Comparison, Memory, PerCall};
+use crate::cold_start::ColdStart;
+use crate::plan_apply::{self, PlanApply};
+use crate::stats::Summary;
+use crate::surface::{BYTES_PER_TOKEN, Surface};
+
+/// Everything one run measured.
+#[derive(Debug, Serialize)]
+pub struct Results {
+    /// When the run started (UTC, RFC 3339).
+    pub started_at: String,
+    /// Wall time of the measurements (not the build), in seconds.
+    pub wall_s: f64,
+    /// Where the figures came from.
+    pub machine: Machine,
+    /// The binary measured.
+    pub ikmcp: Binary,
+    /// Scenario 1.
+    pub cold_start: ColdStart,
+    /// Scenario 2.
+    pub per_call: PerCall,
+    /// Scenario 3.
+    pub memory: Memory,
+    /// Scenario 4.
+    pub tool_surface: Surface,
+    /// Scenario 5 (`None` when skipped with `--skip-audit`).
+    pub upstream_efficiency: Option<Audit>,
+    /// Scenario 6.
+    pub plan_apply: PlanApply,
+}
+
+/// The machine the run happened on.
+#[derive(Debug, Serialize)]
+pub struct Machine {
+    /// CPU model from `/proc/cpuinfo`.
+    pub cpu_model: String,
+    /// CPUs available to this process.
+    pub vcpus: usize,
+}
+
+/// The binary under test.
+#[derive(Debug, Serialize)]
+pub struct Binary {
+    /// Its path.
+    pub path: String,
+    /// Its size on disk.
+    pub bytes: u64,
+}
+
+/// The human-readable table of `results`.
+pub fn table(r: &Results) -> String {
+    let mut t = Table::default();
+    t.title(format!(
+        "ikmcp bench, {}, {} vCPU ({}), {} ({:.1} MB), measured in {:.0} s",
+        r.started_at,
+        r.machine.vcpus,
+        r.machine.cpu_model,
+        r.ikmcp.path,
+        r.ikmcp.bytes as f64 / 1e6,
+        r.wall_s
+    ));
+
+    let c = &r.cold_start;
+    t.section(format!(
+        "1. Cold start: spawn -> initialize -> tools/list answer ({} tools, every plugin)",
+        c.tools
+    ));
+    t.stat("warm precompile cache", &c.warm_cache);
+    t.stat(
+        "empty precompile cache (fresh dir each run)",
+        &c.empty_cache,
+    );
+
+    let p = &r.per_call;
+    t.section(format!(
+        "2. Per call: {} on {} ({} records, {} upstream request(s)); no added latency, rate limits off",
+        calls::READ_TOOL,
+        p.zone,
+        p.zone_records,
+        p.upstream_requests_per_call
+    ));
+    comparison(&mut t, "sequential", &p.sequential);
+    comparison(
+        &mut t,
+        &format!("{} concurrent clients", p.concurrent.clients),
+        &p.concurrent,
+    );
+
+    let m = &r.memory;
+    t.section("3. Memory: ikmcp peak RSS (VmHWM)".into());
+    t.value("after start (tools/list answered)", mib(m.after_start_kib));
+    t.value(
+        &format!("after the {} sequential calls", p.sequential.via_ikmcp.n),
+        mib(m.after_calls_kib),
+    );
+    t.value(
+        &format!("largest of the {} concurrent servers", p.concurrent.clients),
+        mib(m.concurrent_max_kib),
+    );
+
+    let s = &r.tool_surface;
+    t.section(format!(
+        "4. Tool surface: serialized tools/list result; tokens = bytes/{BYTES_PER_TOKEN} (an estimate, not a tokenizer)"
+    ));
+    t.value(
+        &format!("total ({} tools)", s.tools.len()),
+        format!(
+            "{} B, ~{} tokens",
+            thousands(s.total_bytes),
+            thousands(s.total_tokens_estimate)
+        ),
+    );
+    for tool in &s.tools {
+        t.value(
+            &format!("  {}", tool.name),
+            format!(
+                "{} B, ~{} tokens",
+                thousands(tool.bytes),
+                thousands(tool.tokens_estimate)
+            ),
+        );
+    }
+
+    match &r.upstream_efficiency {
+        Some(a) => upstream(&mut t, a),
+        None => {
+            t.section("5. Upstream efficiency: skipped (--skip-audit)".into());
+        }
+    }
+
+    let pa = &r.plan_apply;
+    t.section(format!(
+        "6. Plan/apply: {} on {}, fresh record names; rate limits off",
+        plan_apply::WRITE_TOOL,
+        pa.zone
+    ));
+    t.stat("plan call (no token)", &pa.plan);
+    t.stat("apply call (confirmed)", &pa.apply);
+    t.stat("round trip (plan + apply)", &pa.round_trip);
+    t.render()
+}
+
+fn comparison(t: &mut Table, what: &str, c: &Comparison) {
+    t.stat(&format!("{what}: tools/call via ikmcp"), &c.via_ikmcp);
+    t.stat(
+        &format!("{what}: same upstream request, reqwest direct"),
+        &c.direct,
+    );
+    t.value(
+        &format!("{what}: host share (p50 / p99 difference)"),
+        format!("{} / {}", ms(c.host_share_p50_ms), ms(c.host_share_p99_ms)),
+    );
+    t.value(
+        &format!("{what}: throughput via ikmcp / direct"),
+        format!("{:.0} / {:.0} calls/s", c.via_ikmcp_per_s, c.direct_per_s),
+    );
+}
+
+fn upstream(t: &mut Table, a: &Audit) {
+    t.section(format!(
+        "5. Upstream efficiency: {} over every zone of the fleet tenant; tenant limit {}/min, +{} ms latency",
+        audit::AUDIT_TOOL,
+        audit::REQUESTS_PER_MINUTE,
+        audit::LATENCY_MS
+    ));
+    t.value(
+        "zones read / zones in tenant",
+        format!("{} / {}", a.zones_read, a.zones),
+    );
+    t.value(
+        "upstream requests (tenant's log)",
+        thousands(a.upstream_requests),
+    );
+    t.value(
+        "429 answers (tenant's log; 0 expected)",
+        a.rate_limited_429.to_string(),
+    );
+    t.value("wall time of the call", format!("{:.1} s", a.wall_s));
+    t.value(
+        &format!(
+            "floor: (requests - {} burst) / {} per min",
+            a.host_burst,
+            audit::REQUESTS_PER_MINUTE
+        ),
+        format!(
+            "{:.1} s (wall = {:.2}x floor)",
+            a.floor_after_burst_s, a.wall_over_floor
+        ),
+    );
+    t.value(
+        "plain floor: requests / 60 per min",
+        format!("{:.1} s", a.floor_plain_s),
+    );
+}
+
+/// Milliseconds with a precision that suits their size.
+pub fn ms(v: f64) -> String {
+    if v.abs() >= 10_000.0 {
+        format!("{:.1} s", v / 1e3)
+    } else if v.abs() >= 100.0 {
+        format!("{v:.0} ms")
+    } else if v.abs() >= 10.0 {
+        format!("{v:.1} ms")
+    } else {
+        format!("{v:.2} ms")
+    }
+}
+
+/// KiB as MiB.
+fn mib(kib: u64) -> String {
+    format!("{:.1} MiB", kib as f64 / 1024.0)
+}
+
+/// An integer with thousands separators (`12,345`).
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// A fixed-width text table: statistics rows (n, p50, p99, range) and single values.
+#[derive(Default)]
+struct Table {
+    lines: Vec<Line>,
+}
+
+enum Line {
+    Title(String),
+    Section(String),
+    Stat(String, Summary),
+    Value(String, String),
+}
+
+const LABEL: usize = 52;
+
+impl Table {
+    fn title(&mut self, text: String) {
+        self.lines.push(Line::Title(text));
+    }
+    fn section(&mut self, text: String) {
+        self.lines.push(Line::Section(text));
+    }
+    fn stat(&mut self, label: &str, s: &Summary) {
+        self.lines.push(Line::Stat(label.into(), s.clone()));
+    }
+    fn value(&mut self, label: &str, value: String) {
+        self.lines.push(Line::Value(label.into(), value));
+    }
+
+    fn render(&self) -> String {
+        let mut out = String::new();
+        for line in &self.lines {
+            match line {
+                Line::Title(text) => {
+                    out.push_str(text);
+                    out.push('\n');
+                    out.push_str(&format!(
+                        "{:<LABEL$} {:>6} {:>10} {:>10}  {}\n",
+                        "measure", "n", "p50", "p99", "min - max"
+                    ));
+                }
+                Line::Section(text) => out.push_str(&format!("\n{text}\n")),
+                Line::Stat(label, s) => out.push_str(&format!(
+                    "  {label:<w$} {:>6} {:>10} {:>10}  {} - {}\n",
+                    thousands(s.n),
+                    ms(s.p50_ms),
+                    ms(s.p99_ms),
+                    ms(s.min_ms),
+                    ms(s.max_ms),
+                    w = LABEL - 2
+                )),
+                Line::Value(label, value) => {
+                    out.push_str(&format!("  {label:<w$} {value}\n", w = LABEL - 2 + 7));
+                }
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn milliseconds_keep_three_significant_digits() {
+        assert_eq!(ms(0.4123), "0.41 ms");
+        assert_eq!(ms(12.345), "12.3 ms");
+        assert_eq!(ms(123.4), "123 ms");
+        assert_eq!(ms(65_432.0), "65.4 s");
+        assert_eq!(ms(-0.5), "-0.50 ms");
+    }
+
+    #[test]
+    fn thousands_are_separated() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+    }
+
+    #[test]
+    fn table_rows_line_up() {
+        let mut t = Table::default();
+        t.title("title".into());
+        t.section("section".into());
+        let s = Summary {
+            n: 10,
+            min_ms: 1.0,
+            p50_ms: 2.0,
+            p99_ms: 3.0,
+            max_ms: 4.0,
+        };
+        t.stat("a stat", &s);
+        t.value("a value", "5 MiB".into());
+        let text = t.render();
+        let stat = text.lines().find(|l| l.contains("a stat")).unwrap();
+        let value = text.lines().find(|l| l.contains("a value")).unwrap();
+        let header = text.lines().nth(1).unwrap();
+        assert_eq!(
+            stat.find("2.00 ms").unwrap() + 7,
+            header.find("p50").unwrap() + 3
+        );
+        assert!(stat.ends_with("1.00 ms - 4.00 ms"), "{stat}");
+        assert_eq!(value.find("5 MiB"), stat.find(" 2.00 ms").map(|i| i - 2));
+    }
+}
