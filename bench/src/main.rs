@@ -11,6 +11,7 @@
 mod audit;
 mod calls;
 mod cold_start;
+mod node_floor;
 mod plan_apply;
 mod procfs;
 mod report;
@@ -117,6 +118,9 @@ async fn measure(
     let sim = tenant::start(ikmcp_sim::Scale::Small, None).await?;
     let cold_start = cold_start::run(&sim, bin, args.cold_runs).await?;
 
+    eprintln!("[1/6] reference: bare node ({} runs)", args.cold_runs);
+    let node_floor = node_floor::run(args.cold_runs).await?;
+
     eprintln!("[4/6] tool surface");
     let server = tenant::launch(&sim, bin, cache.path(), 0).start().await?;
     let tool_surface = surface::measure(&server.list_tools().await?)?;
@@ -154,6 +158,7 @@ async fn measure(
         },
         ikmcp: binary,
         cold_start,
+        node_floor,
         per_call,
         memory,
         tool_surface,

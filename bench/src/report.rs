@@ -6,6 +6,7 @@ use serde::Serialize;
 use crate::audit::{self, Audit};
 use crate::calls::{self, Comparison, Memory, PerCall};
 use crate::cold_start::ColdStart;
+use crate::node_floor::NodeFloor;
 use crate::plan_apply::{self, PlanApply};
 use crate::stats::Summary;
 use crate::surface::{BYTES_PER_TOKEN, Surface};
@@ -23,6 +24,8 @@ pub struct Results {
     pub ikmcp: Binary,
     /// Scenario 1.
     pub cold_start: ColdStart,
+    /// Reference for scenarios 1 and 3: a bare Node.js process (`None` without `node`).
+    pub node_floor: Option<NodeFloor>,
     /// Scenario 2.
     pub per_call: PerCall,
     /// Scenario 3.
