@@ -79,6 +79,13 @@ pub fn table(r: &Results) -> String {
         "empty precompile cache (fresh dir each run)",
         &c.empty_cache,
     );
+    match &r.node_floor {
+        Some(n) => t.stat(
+            &format!("reference: bare node {} to first output", n.version),
+            &n.ready,
+        ),
+        None => t.value("reference: bare node", "skipped (node not on PATH)".into()),
+    }
 
     let p = &r.per_call;
     t.section(format!(
@@ -106,6 +113,12 @@ pub fn table(r: &Results) -> String {
         &format!("largest of the {} concurrent servers", p.concurrent.clients),
         mib(m.concurrent_max_kib),
     );
+    if let Some(n) = &r.node_floor {
+        t.value(
+            "reference: bare node, no SDK loaded (median)",
+            mib(n.peak_rss_kib),
+        );
+    }
 
     let s = &r.tool_surface;
     t.section(format!(
