@@ -31,7 +31,11 @@ const TIMEOUT: Duration = Duration::from_secs(600);
 pub struct Audit {
     /// Zones in the tenant.
     pub zones: usize,
-    /// Distinct zones whose records the audit read.
+    /// Domains the audit reported as audited.
+    pub domains_scanned: u64,
+    /// Domains the audit reported as failed (an upstream error on that zone).
+    pub domains_failed: u64,
+    /// Distinct zones whose records the audit read (from the tenant's log).
     pub zones_read: usize,
     /// Requests the tenant received during the audit.
     pub upstream_requests: usize,
@@ -58,7 +62,7 @@ pub async fn run(bin: &Path, cache_dir: &Path) -> anyhow::Result<Audit> {
         .start()
         .await?;
     let tools = server.tools().await?;
-    let args = unlimited_args(&tools, zones)?;
+    let args = unlimited_args(&tools)?;
     sim.set_faults(Faults {
         latency_ms: LATENCY_MS,
         ..Faults::default()
@@ -73,14 +77,14 @@ pub async fn run(bin: &Path, cache_dir: &Path) -> anyhow::Result<Audit> {
     server.stop().await;
     let requests = sim.requests();
     sim.shutdown().await;
-    if out.is_null() {
-        bail!("{AUDIT_TOOL} answered without structured content");
-    }
+    let (domains_scanned, domains_failed) = coverage(&out)?;
     let upstream_requests = requests.len();
     let host_burst = host_burst(REQUESTS_PER_MINUTE);
     let floor = floor_s(upstream_requests, host_burst, REQUESTS_PER_MINUTE);
     Ok(Audit {
         zones,
+        domains_scanned,
+        domains_failed,
         zones_read: zones_read(requests.iter().map(|r| r.path.as_str())),
         upstream_requests,
         rate_limited_429: requests.iter().filter(|r| r.status == 429).count(),
@@ -96,31 +100,31 @@ pub async fn run(bin: &Path, cache_dir: &Path) -> anyhow::Result<Audit> {
     })
 }
 
-/// The audit's arguments with no domain cap: the tool's `max_domains` set to its schema
-/// maximum or, without one, to the number of zones.
-fn unlimited_args(tools: &[Tool], zones: usize) -> anyhow::Result<Value> {
-    let tool = tools
-        .iter()
-        .find(|t| t.name == AUDIT_TOOL)
-        .with_context(|| format!("ikmcp does not offer {AUDIT_TOOL}: is the DNS plugin built?"))?;
-    let Some(max_domains) = tool
-        .input_schema
-        .get("properties")
-        .and_then(|p| p.get("max_domains"))
-    else {
-        return Ok(json!({}));
-    };
-    let cap = max_domains
-        .get("maximum")
-        .and_then(Value::as_u64)
-        .unwrap_or(zones as u64);
-    if cap < zones as u64 {
-        bail!(
-            "{AUDIT_TOOL} caps max_domains at {cap} but the tenant has {zones} zones: the \
-             audit cannot cover every zone in one call"
-        );
+/// The audit's arguments: none, so no `max_domains` cap (the tool audits every domain by
+/// default). Refuses to run when the server does not offer the tool.
+fn unlimited_args(tools: &[Tool]) -> anyhow::Result<Value> {
+    if !tools.iter().any(|t| t.name == AUDIT_TOOL) {
+        bail!("ikmcp does not offer {AUDIT_TOOL}: is the DNS plugin built? (`make plugins`)");
     }
-    Ok(json!({ "max_domains": zones }))
+    Ok(json!({}))
+}
+
+/// `(scanned, failed)` from the audit's answer; an audit that stopped early or skipped
+/// domains is an error, since its timing would not be that of a whole-fleet audit.
+fn coverage(out: &Value) -> anyhow::Result<(u64, u64)> {
+    let field = |name: &str| {
+        out[name]
+            .as_u64()
+            .with_context(|| format!("{AUDIT_TOOL} answered without {name}: {out}"))
+    };
+    let (total, scanned, failed) = (field("total_domains")?, field("scanned")?, field("failed")?);
+    if let Some(why) = out["stopped_early"].as_str() {
+        bail!("{AUDIT_TOOL} stopped early: {why}");
+    }
+    if scanned + failed != total {
+        bail!("{AUDIT_TOOL} covered {scanned} + {failed} of {total} domains");
+    }
+    Ok((scanned, failed))
 }
 
 /// The host's default burst allowance for a per-minute limit: `rpm - rpm/12`, at least 1
@@ -178,31 +182,41 @@ mod tests {
         assert_eq!(zones_read(paths.into_iter()), 2);
     }
 
-    fn audit_tool(max_domains: Value) -> Tool {
-        let schema = json!({"type": "object", "properties": {"max_domains": max_domains}});
-        Tool::new(
+    #[test]
+    fn the_audit_runs_without_arguments_only_if_offered() {
+        let schema = json!({"type": "object"});
+        let tool = Tool::new(
             AUDIT_TOOL,
             "audit",
             std::sync::Arc::new(schema.as_object().unwrap().clone()),
-        )
+        );
+        assert_eq!(unlimited_args(&[tool]).unwrap(), json!({}));
+        let err = unlimited_args(&[]).unwrap_err().to_string();
+        assert!(
+            err.contains(AUDIT_TOOL) && err.contains("make plugins"),
+            "{err}"
+        );
     }
 
     #[test]
-    fn arguments_lift_the_domain_cap_or_say_why_they_cannot() {
-        let tools = [audit_tool(json!({"type": "integer", "maximum": 500}))];
-        assert_eq!(
-            unlimited_args(&tools, 60).unwrap(),
-            json!({"max_domains": 60})
+    fn coverage_must_be_the_whole_fleet() {
+        let whole = json!({"total_domains": 60, "scanned": 59, "failed": 1});
+        assert_eq!(coverage(&whole).unwrap(), (59, 1));
+        let partial = json!({"total_domains": 60, "scanned": 20, "failed": 0});
+        assert!(
+            coverage(&partial)
+                .unwrap_err()
+                .to_string()
+                .contains("20 + 0 of 60")
         );
-        let tools = [audit_tool(json!({"type": "integer"}))];
-        assert_eq!(
-            unlimited_args(&tools, 60).unwrap(),
-            json!({"max_domains": 60})
+        let stopped =
+            json!({"total_domains": 60, "scanned": 60, "failed": 0, "stopped_early": "budget"});
+        assert!(
+            coverage(&stopped)
+                .unwrap_err()
+                .to_string()
+                .contains("budget")
         );
-        let tools = [audit_tool(json!({"type": "integer", "maximum": 50}))];
-        let err = unlimited_args(&tools, 60).unwrap_err().to_string();
-        assert!(err.contains("50") && err.contains("60"), "{err}");
-        let err = unlimited_args(&[], 60).unwrap_err().to_string();
-        assert!(err.contains(AUDIT_TOOL), "{err}");
+        assert!(coverage(&json!({"scanned": 1})).is_err());
     }
 }

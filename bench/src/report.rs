@@ -186,7 +186,11 @@ fn upstream(t: &mut Table, a: &Audit) {
         audit::LATENCY_MS
     ));
     t.value(
-        "zones read / zones in tenant",
+        "domains audited / failed (tool's answer)",
+        format!("{} / {}", a.domains_scanned, a.domains_failed),
+    );
+    t.value(
+        "zones read (tenant's log) / zones in tenant",
         format!("{} / {}", a.zones_read, a.zones),
     );
     t.value(
