@@ -52,15 +52,52 @@ pub struct Audit {
     pub host_burst: u32,
     /// `wall_s / floor_after_burst_s` (1.0 = as fast as the limit allows).
     pub wall_over_floor: f64,
+    /// Why the audit failed with the default configuration, when it did.
+    pub default_config_failure: Option<String>,
+    /// The per-call deadline the figures were measured with, when the default was too short.
+    pub call_timeout_raised_to_s: Option<u64>,
 }
 
-/// Runs one audit of every zone of the fleet tenant.
+/// Runs one audit of every zone of the fleet tenant with the default configuration. If
+/// the host's per-call deadline stops it, says so and measures again on a fresh tenant
+/// with the deadline raised, so the figures still describe a whole-fleet audit.
 pub async fn run(bin: &Path, cache_dir: &Path) -> anyhow::Result<Audit> {
+    match attempt(bin, cache_dir, "").await? {
+        Outcome::Done(audit) => Ok(audit),
+        Outcome::DeadlineHit(message) => {
+            let config = format!("[limits]\ncall_timeout_seconds = {RAISED_CALL_TIMEOUT_S}\n");
+            match attempt(bin, cache_dir, &config).await? {
+                Outcome::Done(audit) => Ok(Audit {
+                    default_config_failure: Some(message),
+                    call_timeout_raised_to_s: Some(RAISED_CALL_TIMEOUT_S),
+                    ..audit
+                }),
+                Outcome::DeadlineHit(again) => bail!(
+                    "{AUDIT_TOOL} hit the call deadline even at {RAISED_CALL_TIMEOUT_S} s: {again}"
+                ),
+            }
+        }
+    }
+}
+
+/// Per-call deadline (`limits.call_timeout_seconds`) of the second attempt.
+pub const RAISED_CALL_TIMEOUT_S: u64 = 600;
+
+/// How one attempt ended.
+enum Outcome {
+    /// The audit finished.
+    Done(Audit),
+    /// The host's per-call deadline stopped the audit (its message).
+    DeadlineHit(String),
+}
+
+/// One audit on a fresh fleet tenant, `config` being the host's TOML configuration.
+async fn attempt(bin: &Path, cache_dir: &Path, config: &str) -> anyhow::Result<Outcome> {
     let sim = tenant::start(ikmcp_sim::Scale::Fleet, Some(REQUESTS_PER_MINUTE)).await?;
     let zones = tenant::zone_count(&sim);
-    let server = tenant::launch(&sim, bin, cache_dir, REQUESTS_PER_MINUTE)
-        .start()
-        .await?;
+    let mut launch = tenant::launch(&sim, bin, cache_dir, REQUESTS_PER_MINUTE);
+    launch.config = config.to_string();
+    let server = launch.start().await?;
     let tools = server.tools().await?;
     let args = unlimited_args(&tools)?;
     sim.set_faults(Faults {
@@ -70,18 +107,31 @@ pub async fn run(bin: &Path, cache_dir: &Path) -> anyhow::Result<Audit> {
     .map_err(|e| anyhow::anyhow!("the tenant refused the latency fault: {e}"))?;
     sim.clear_requests();
     let started = Instant::now();
-    let out = tokio::time::timeout(TIMEOUT, server.call_ok(AUDIT_TOOL, &args))
+    let result = tokio::time::timeout(TIMEOUT, server.call(AUDIT_TOOL, &args))
         .await
         .with_context(|| format!("{AUDIT_TOOL} took more than {TIMEOUT:?}"))??;
     let wall = started.elapsed();
     server.stop().await;
     let requests = sim.requests();
     sim.shutdown().await;
+    let out = result.structured_content.clone().unwrap_or(Value::Null);
+    if result.is_error == Some(true) {
+        let text = crate::server::text(&result);
+        if out["error"]["code"] == "plugin_timeout" {
+            let first_line = text.lines().next().unwrap_or_default();
+            return Ok(Outcome::DeadlineHit(format!(
+                "{first_line} (after {:.1} s and {} upstream requests)",
+                wall.as_secs_f64(),
+                requests.len()
+            )));
+        }
+        bail!("{AUDIT_TOOL} returned an error: {text}");
+    }
     let (domains_scanned, domains_failed) = coverage(&out)?;
     let upstream_requests = requests.len();
     let host_burst = host_burst(REQUESTS_PER_MINUTE);
     let floor = floor_s(upstream_requests, host_burst, REQUESTS_PER_MINUTE);
-    Ok(Audit {
+    Ok(Outcome::Done(Audit {
         zones,
         domains_scanned,
         domains_failed,
@@ -97,7 +147,9 @@ pub async fn run(bin: &Path, cache_dir: &Path) -> anyhow::Result<Audit> {
         } else {
             0.0
         },
-    })
+        default_config_failure: None,
+        call_timeout_raised_to_s: None,
+    }))
 }
 
 /// The audit's arguments: none, so no `max_domains` cap (the tool audits every domain by

@@ -37,7 +37,7 @@ struct Args {
     #[arg(long)]
     out: Option<PathBuf>,
     /// Cold starts per cache state (warm and empty).
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = 20)]
     cold_runs: usize,
     /// Sequential read calls.
     #[arg(long, default_value_t = 1000)]

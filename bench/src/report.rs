@@ -95,12 +95,8 @@ pub fn table(r: &Results) -> String {
         p.zone_records,
         p.upstream_requests_per_call
     ));
-    comparison(&mut t, "sequential", &p.sequential);
-    comparison(
-        &mut t,
-        &format!("{} concurrent clients", p.concurrent.clients),
-        &p.concurrent,
-    );
+    comparison(&mut t, &p.sequential);
+    comparison(&mut t, &p.concurrent);
 
     let m = &r.memory;
     t.section("3. Memory: ikmcp peak RSS (VmHWM)".into());
@@ -162,19 +158,20 @@ pub fn table(r: &Results) -> String {
     t.render()
 }
 
-fn comparison(t: &mut Table, what: &str, c: &Comparison) {
-    t.stat(&format!("{what}: tools/call via ikmcp"), &c.via_ikmcp);
-    t.stat(
-        &format!("{what}: same upstream request, reqwest direct"),
-        &c.direct,
-    );
+fn comparison(t: &mut Table, c: &Comparison) {
+    let who = match c.clients {
+        1 => "1 client".to_string(),
+        n => format!("{n} clients at once"),
+    };
+    t.stat(&format!("{who}: via ikmcp (tools/call)"), &c.via_ikmcp);
+    t.stat(&format!("{who}: direct (reqwest, same request)"), &c.direct);
     t.value(
-        &format!("{what}: host share (p50 / p99 difference)"),
+        &format!("{who}: host share, p50 / p99"),
         format!("{} / {}", ms(c.host_share_p50_ms), ms(c.host_share_p99_ms)),
     );
     t.value(
-        &format!("{what}: throughput via ikmcp / direct"),
-        format!("{:.0} / {:.0} calls/s", c.via_ikmcp_per_s, c.direct_per_s),
+        &format!("{who}: calls/s via ikmcp / direct"),
+        format!("{:.0} / {:.0}", c.via_ikmcp_per_s, c.direct_per_s),
     );
 }
 
@@ -201,6 +198,13 @@ fn upstream(t: &mut Table, a: &Audit) {
         "429 answers (tenant's log; 0 expected)",
         a.rate_limited_429.to_string(),
     );
+    if let (Some(why), Some(raised)) = (&a.default_config_failure, a.call_timeout_raised_to_s) {
+        t.value("with the default config", format!("FAILED: {why}"));
+        t.value(
+            "so measured with",
+            format!("[limits] call_timeout_seconds = {raised}"),
+        );
+    }
     t.value("wall time of the call", format!("{:.1} s", a.wall_s));
     t.value(
         &format!(

@@ -25,6 +25,8 @@ pub struct Launch {
     pub cache_dir: PathBuf,
     /// The host's own per-credential budget (`IKMCP_REQUESTS_PER_MINUTE`, 0 = unlimited).
     pub requests_per_minute: u32,
+    /// The TOML configuration file's text (`IKMCP_CONFIG`; empty = defaults).
+    pub config: String,
 }
 
 /// A running `ikmcp` with an initialized MCP session.
@@ -41,8 +43,8 @@ impl Launch {
     /// and the variables the host documents.
     fn command(&self, home: &Path) -> anyhow::Result<tokio::process::Command> {
         let config = home.join("ikmcp.toml");
-        std::fs::write(&config, "")
-            .with_context(|| format!("writing an empty config at {}", config.display()))?;
+        std::fs::write(&config, &self.config)
+            .with_context(|| format!("writing the config file {}", config.display()))?;
         let mut cmd = tokio::process::Command::new(&self.bin);
         cmd.env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -196,6 +198,7 @@ mod tests {
             token: "t".into(),
             cache_dir: std::env::temp_dir(),
             requests_per_minute: 0,
+            config: String::new(),
         };
         let err = launch.start().await.err().expect("cannot start");
         assert!(format!("{err:#}").contains("make bench"), "{err:#}");

@@ -21,7 +21,7 @@ pub async fn start(scale: Scale, rate_limit_per_minute: Option<u32>) -> anyhow::
     .context("starting the sandbox tenant on loopback")
 }
 
-/// How to launch `ikmcp` against this tenant.
+/// How to launch `ikmcp` against this tenant, with the default configuration.
 pub fn launch(sim: &SimHandle, bin: &Path, cache_dir: &Path, requests_per_minute: u32) -> Launch {
     Launch {
         bin: bin.to_path_buf(),
@@ -29,6 +29,7 @@ pub fn launch(sim: &SimHandle, bin: &Path, cache_dir: &Path, requests_per_minute
         token: sim.token().to_string(),
         cache_dir: cache_dir.to_path_buf(),
         requests_per_minute,
+        config: String::new(),
     }
 }
 
