@@ -114,20 +114,23 @@ async fn measure(
 ) -> anyhow::Result<report::Results> {
     let cache = tempfile::tempdir().context("creating the shared precompile cache")?;
 
-    eprintln!("[1/6] cold start ({} runs per cache state)", args.cold_runs);
+    eprintln!(
+        "bench: cold start ({} runs per cache state)",
+        args.cold_runs
+    );
     let sim = tenant::start(ikmcp_sim::Scale::Small, None).await?;
     let cold_start = cold_start::run(&sim, bin, args.cold_runs).await?;
 
-    eprintln!("[1/6] reference: bare node ({} runs)", args.cold_runs);
+    eprintln!("bench: bare node reference ({} runs)", args.cold_runs);
     let node_floor = node_floor::run(args.cold_runs).await?;
 
-    eprintln!("[4/6] tool surface");
+    eprintln!("bench: tool surface");
     let server = tenant::launch(&sim, bin, cache.path(), 0).start().await?;
     let tool_surface = surface::measure(&server.list_tools().await?)?;
     server.stop().await;
 
     eprintln!(
-        "[2-3/6] per-call overhead and memory ({} sequential, {} clients x {})",
+        "bench: per-call overhead and memory ({} sequential, {} clients x {})",
         args.calls, args.clients, args.calls_per_client
     );
     let plan = calls::Plan {
@@ -137,7 +140,7 @@ async fn measure(
     };
     let (per_call, memory) = calls::run(&sim, bin, cache.path(), plan).await?;
 
-    eprintln!("[6/6] plan/apply round trips ({})", args.plan_runs);
+    eprintln!("bench: plan/apply round trips ({})", args.plan_runs);
     sim.reset();
     let plan_apply = plan_apply::run(&sim, bin, cache.path(), args.plan_runs).await?;
     sim.shutdown().await;
@@ -145,7 +148,7 @@ async fn measure(
     let upstream_efficiency = if args.skip_audit {
         None
     } else {
-        eprintln!("[5/6] fleet audit at 60 requests/minute (about a minute or two)");
+        eprintln!("bench: fleet audit at 60 requests/minute (about 70 s)");
         Some(audit::run(bin, cache.path()).await?)
     };
 

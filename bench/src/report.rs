@@ -102,7 +102,10 @@ pub fn table(r: &Results) -> String {
     t.section("3. Memory: ikmcp peak RSS (VmHWM)".into());
     t.value("after start (tools/list answered)", mib(m.after_start_kib));
     t.value(
-        &format!("after the {} sequential calls", p.sequential.via_ikmcp.n),
+        &format!(
+            "after warm-up and {} sequential calls",
+            thousands(p.sequential.via_ikmcp.n)
+        ),
         mib(m.after_calls_kib),
     );
     t.value(
@@ -218,7 +221,7 @@ fn upstream(t: &mut Table, a: &Audit) {
         ),
     );
     t.value(
-        "plain floor: requests / 60 per min",
+        "naive floor: requests / 60 per min (no burst)",
         format!("{:.1} s", a.floor_plain_s),
     );
 }
