@@ -7,7 +7,11 @@ PLUGINS := -p ikmcp-plugin-dns
 # Components used only by tests (hostile and edge-case plugins).
 TEST_PLUGINS := -p ikmcp-test-plugin-hostile -p ikmcp-test-plugin-forbidden-import
 
-.PHONY: all build plugins test-plugins test lint fmt demo bench sim clean
+# Where cargo puts its output (honours CARGO_TARGET_DIR) and where `make install` copies to.
+TARGET_DIR ?= $(or $(CARGO_TARGET_DIR),target)
+PREFIX ?= $(HOME)/.local
+
+.PHONY: all build plugins test-plugins test lint fmt demo bench sim install clean
 
 all: build
 
@@ -47,6 +51,13 @@ sim:
 bench: plugins
 	$(CARGO) build --release -p ikmcp-host -p ikmcp-bench
 	$(CARGO) run -q --release -p ikmcp-bench -- $(BENCH_ARGS)
+
+## install: release binary to $(PREFIX)/bin, first-party plugins to $(PREFIX)/share/ikmcp/plugins
+install: plugins
+	$(CARGO) build --release -p ikmcp-host
+	install -d $(PREFIX)/bin $(PREFIX)/share/ikmcp/plugins
+	install -m 755 $(TARGET_DIR)/release/ikmcp $(PREFIX)/bin/ikmcp
+	install -m 644 $(TARGET_DIR)/$(GUEST_TARGET)/guest/ikmcp_plugin_*.wasm $(PREFIX)/share/ikmcp/plugins/
 
 clean:
 	$(CARGO) clean

@@ -139,17 +139,6 @@ impl Sandbox {
     pub fn load(&self, path: &Path, pin: Option<&str>) -> Result<LoadedPlugin, LoadError> {
         loader::load(self, path, pin)
     }
-
-    /// Same as [`Sandbox::load`] for a component already in memory (e.g. a first-party
-    /// plugin embedded in the binary); `origin` names it in errors and logs.
-    pub fn load_bytes(
-        &self,
-        origin: &Path,
-        bytes: &[u8],
-        pin: Option<&str>,
-    ) -> Result<LoadedPlugin, LoadError> {
-        loader::load_bytes(self, origin, bytes, pin)
-    }
 }
 
 /// A loaded, described plugin, ready to run calls.
