@@ -324,9 +324,19 @@ fn with_confirmation_arg(schema: &Value) -> Value {
     schema
 }
 
-/// Output of a write tool: a plan to confirm, the applied result, or nothing to do.
+/// Output of a write tool: a plan to confirm, the applied result, or nothing to do. The
+/// plugin's result schema goes under `result`; its `$defs` move to the root, where its
+/// `#/$defs/…` references point.
 fn write_output_schema(result: &Value) -> Value {
-    json!({
+    let mut result = result.clone();
+    let mut defs = Map::new();
+    if let Some(obj) = result.as_object_mut() {
+        obj.remove("$schema");
+        if let Some(Value::Object(d)) = obj.remove("$defs") {
+            defs = d;
+        }
+    }
+    let mut schema = json!({
         "type": "object",
         "required": ["status"],
         "properties": {
@@ -339,7 +349,11 @@ fn write_output_schema(result: &Value) -> Value {
             "next_step": {"type": "string"},
             "result": result,
         }
-    })
+    });
+    if !defs.is_empty() {
+        schema["$defs"] = Value::Object(defs);
+    }
+    schema
 }
 
 fn to_mcp_tool(tool: &RegisteredTool) -> rmcp::model::Tool {
@@ -442,6 +456,31 @@ mod tests {
         let ann = mcp.annotations.unwrap();
         assert_eq!(ann.destructive_hint, Some(true));
         assert_eq!(ann.read_only_hint, Some(false));
+    }
+
+    #[test]
+    fn a_write_tools_result_schema_keeps_its_references_resolvable() {
+        let mut t = tool("w", Effect::Write);
+        t.output_schema = json!({
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "type": "object",
+            "properties": {"record": {"$ref": "#/$defs/Record"}},
+            "required": ["record"],
+            "$defs": {"Record": {"type": "object", "properties": {"id": {"type": "integer"}}, "required": ["id"]}}
+        });
+        let reg = Registry::build(vec![t], vec![], &ToolPolicy::default()).unwrap();
+        let schema = &reg.tools()[0].advertised_output;
+        assert!(
+            schema.pointer("/$defs/Record").is_some(),
+            "#/$defs/Record resolves from the root"
+        );
+        assert!(schema["properties"]["result"].get("$defs").is_none());
+        let validator = jsonschema::validator_for(schema).expect("every $ref resolves");
+        assert!(validator.is_valid(&json!({"status": "applied", "result": {"record": {"id": 1}}})));
+        assert!(
+            !validator.is_valid(&json!({"status": "applied", "result": {"record": {"id": "x"}}}))
+        );
+        assert!(validator.is_valid(&json!({"status": "plan", "confirmation_token": "t"})));
     }
 
     #[test]

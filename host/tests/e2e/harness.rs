@@ -105,6 +105,8 @@ pub struct Harness {
     pub dir: tempfile::TempDir,
     pub client: RunningService<RoleClient, TestClient>,
     pub handler: TestClient,
+    /// Each tool's advertised output schema, as a strict client would check results.
+    output_schemas: std::collections::HashMap<String, Value>,
 }
 
 /// A shared precompile cache, so each test does not recompile the plugins.
@@ -172,11 +174,28 @@ impl Harness {
                 .await
                 .expect("initialize succeeds")
         };
+        let tools = client.list_all_tools().await.expect("tools/list");
+        for tool in &tools {
+            let input = Value::Object((*tool.input_schema).clone());
+            assert_local_refs_resolve(&tool.name, &input, &input);
+            if let Some(output) = &tool.output_schema {
+                let output = Value::Object((**output).clone());
+                assert_local_refs_resolve(&tool.name, &output, &output);
+            }
+        }
+        let output_schemas = tools
+            .into_iter()
+            .filter_map(|t| {
+                let schema = Value::Object((*t.output_schema?).clone());
+                Some((t.name.to_string(), schema))
+            })
+            .collect();
         Harness {
             sim,
             dir,
             client,
             handler,
+            output_schemas,
         }
     }
 
@@ -242,6 +261,29 @@ impl Harness {
             .into_iter()
             .filter(|r| r.method != "GET" && r.method != "HEAD")
             .collect()
+    }
+}
+
+/// Every `"$ref": "#/…"` in `node` must point into `root` (JSON pointer from the document
+/// root, as strict clients such as the Python SDK resolve it).
+fn assert_local_refs_resolve(tool: &str, root: &Value, node: &Value) {
+    match node {
+        Value::Object(map) => {
+            if let Some(Value::String(r)) = map.get("$ref")
+                && let Some(pointer) = r.strip_prefix('#')
+            {
+                assert!(
+                    root.pointer(pointer).is_some(),
+                    "{tool}: $ref {r} points nowhere"
+                );
+            }
+            map.values()
+                .for_each(|v| assert_local_refs_resolve(tool, root, v));
+        }
+        Value::Array(items) => items
+            .iter()
+            .for_each(|v| assert_local_refs_resolve(tool, root, v)),
+        _ => {}
     }
 }
 
