@@ -216,7 +216,8 @@ impl Harness {
             .unwrap_or_else(|e| panic!("tools/call {name} failed at the protocol level: {e}"))
     }
 
-    /// Calls a tool that must succeed and returns its structured content.
+    /// Calls a tool that must succeed and returns its structured content, checked against
+    /// the tool's advertised output schema as a strict client would.
     pub async fn ok(&self, name: &str, args: Value) -> Value {
         let result = self.call(name, args).await;
         assert_ne!(
@@ -225,10 +226,23 @@ impl Harness {
             "{name} failed: {}",
             text(&result)
         );
-        result
+        let content = result
             .structured_content
             .clone()
-            .unwrap_or_else(|| json!(null))
+            .unwrap_or_else(|| json!(null));
+        if let Some(schema) = self.output_schemas.get(name) {
+            let validator = jsonschema::validator_for(schema)
+                .unwrap_or_else(|e| panic!("{name}'s output schema does not compile: {e}"));
+            let errors: Vec<String> = validator
+                .iter_errors(&content)
+                .map(|e| format!("{e} at {}", e.instance_path()))
+                .collect();
+            assert!(
+                errors.is_empty(),
+                "{name}'s result breaks its output schema: {errors:?}\n{content}"
+            );
+        }
+        content
     }
 
     /// Calls a tool that must fail and returns `{error: …}` (plus extra data).
