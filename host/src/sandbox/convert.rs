@@ -237,19 +237,11 @@ pub(crate) fn tool_error_size(e: &wit::ToolError) -> usize {
     }
 }
 
-/// Header names a plugin may never set: the host alone holds credentials.
-const CREDENTIAL_HEADERS: [&str; 4] = [
-    "authorization",
-    "proxy-authorization",
-    "cookie",
-    "x-xsrf-token",
-];
-
 /// Converts the plugin's upstream request, dropping any credential header it tried to set.
 /// Returns the request and the names of the headers dropped.
 pub(crate) fn upstream_request(r: wit_up::Request) -> (UpstreamRequest, Vec<String>) {
     let (dropped, headers): (Vec<_>, Vec<_>) = r.headers.into_iter().partition(|(name, _)| {
-        CREDENTIAL_HEADERS
+        crate::upstream::hygiene::CREDENTIAL_HEADERS
             .iter()
             .any(|c| name.trim().eq_ignore_ascii_case(c))
     });

@@ -19,13 +19,19 @@ const MAX_PATH_LEN: usize = 2048;
 /// Most headers a plugin may add.
 const MAX_HEADERS: usize = 64;
 
-/// Headers the host owns: credentials, routing, framing, body type and method overrides.
-/// A plugin's values for them are dropped (case-insensitively) before the host sets its own.
-const STRIPPED_HEADERS: &[&str] = &[
+/// Credential headers (lower case): only the host sets them. The sandbox also drops and
+/// reports a plugin's attempt to set one, before the request reaches the gateway.
+pub(crate) const CREDENTIAL_HEADERS: [&str; 4] = [
     "authorization",
     "proxy-authorization",
     "cookie",
     "x-xsrf-token",
+];
+
+/// The other headers the host owns: routing, framing, body type and method overrides.
+/// A plugin's values for these and the credential headers are dropped (case-insensitively)
+/// before the host sets its own.
+const HOST_OWNED_HEADERS: &[&str] = &[
     "x-csrf-token",
     "host",
     "content-length",
@@ -140,7 +146,9 @@ pub(crate) fn plugin_headers(headers: &[(String, String)]) -> Result<HeaderMap, 
     for (name, value) in headers {
         let name = HeaderName::from_bytes(name.as_bytes())
             .map_err(|_| format!("{name:?} is not a valid header name"))?;
-        if STRIPPED_HEADERS.contains(&name.as_str()) {
+        if CREDENTIAL_HEADERS.contains(&name.as_str())
+            || HOST_OWNED_HEADERS.contains(&name.as_str())
+        {
             continue;
         }
         let value = HeaderValue::from_str(value)

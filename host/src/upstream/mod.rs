@@ -14,7 +14,7 @@
 mod auth;
 mod effects;
 mod gateway;
-mod hygiene;
+pub(crate) mod hygiene;
 mod ratelimit;
 pub mod record;
 mod retry;
