@@ -37,6 +37,14 @@ impl Effect {
     }
 }
 
+/// Whether `name` is a valid tool name: `^[a-zA-Z0-9_-]{1,64}$`, as the WIT contract says.
+pub fn valid_tool_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
 /// One tool as a plugin describes it (WIT `tool-descriptor`), schemas parsed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ToolDescriptor {

@@ -187,7 +187,7 @@ impl Registry {
         let mut index: HashMap<String, usize> = HashMap::new();
         let mut owners: HashMap<String, String> = HashMap::new();
         for (descriptor, owner, runner) in entries {
-            if !valid_name(&descriptor.name) {
+            if !crate::contract::valid_tool_name(&descriptor.name) {
                 return Err(RegistryError::BadName {
                     name: descriptor.name,
                     owner,
@@ -251,13 +251,6 @@ impl Registry {
     pub fn mcp_tools(&self) -> Vec<rmcp::model::Tool> {
         self.tools.iter().map(to_mcp_tool).collect()
     }
-}
-
-fn valid_name(name: &str) -> bool {
-    (1..=64).contains(&name.len())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 fn register(

@@ -70,14 +70,6 @@ fn contract_compatible(plugin: &str, host: &str) -> bool {
     }
 }
 
-/// Whether `name` is a valid MCP tool name for ikmcp: `^[a-zA-Z0-9_-]{1,64}$`.
-fn valid_tool_name(name: &str) -> bool {
-    (1..=64).contains(&name.len())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-}
-
 /// Whether `id` is a valid plugin id: lowercase `^[a-z0-9_-]{1,64}$`.
 fn valid_plugin_id(id: &str) -> bool {
     (1..=64).contains(&id.len())
@@ -105,7 +97,7 @@ pub(crate) fn check_manifest(m: &Manifest) -> Result<(), String> {
     }
     let mut seen = HashSet::new();
     for tool in &m.tools {
-        if !valid_tool_name(&tool.name) {
+        if !crate::contract::valid_tool_name(&tool.name) {
             return Err(format!(
                 "plugin {}: tool name {:?} must match ^[a-zA-Z0-9_-]{{1,64}}$",
                 m.id, tool.name
