@@ -725,6 +725,141 @@ fn precompile_cache_is_reused_and_corrupt_entries_recovered() {
     assert_eq!(cwasm_files(&cache).len(), 1);
 }
 
+/// A greedy component (built from WAT at test time) written to a file.
+fn greedy_file(dir: &Path, name: &str, bytes: anyhow::Result<Vec<u8>>) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes.expect("the greedy component builds")).unwrap();
+    path
+}
+
+/// Resident memory of this process, in KiB.
+fn rss_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// Finding 4: no limit on table elements. One `table.grow` of 2^27 entries took about
+/// 1 GiB of host memory under a 128 MiB memory cap, in one instruction the CPU deadline
+/// cannot interrupt.
+#[tokio::test]
+async fn a_table_grown_by_2_27_entries_is_refused_and_memory_stays_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = greedy_file(
+        dir.path(),
+        "greedy.wasm",
+        ikmcp_test_plugin_greedy::table_and_progress(),
+    );
+    let plugin = Sandbox::new(limits(), None)
+        .unwrap()
+        .load(&path, None)
+        .expect("the greedy plugin loads");
+    let port = FakePort::new(Phase::Read);
+    let before = rss_kib();
+    let err = plugin
+        .invoke("greedy_table", &json!({}), ctx(&port))
+        .await
+        .expect_err("the table growth must be refused");
+    let grown_kib = rss_kib().saturating_sub(before);
+    assert_eq!(err.kind, ErrorKind::Sandbox);
+    assert_eq!(err.code, "plugin_table_limit", "{err:?}");
+    assert!(err.message.contains("table"), "{}", err.message);
+    assert!(
+        grown_kib < 256 * 1024,
+        "the host grew by {grown_kib} KiB for one refused table.grow"
+    );
+    let ok = plugin
+        .invoke("greedy_ok", &json!({}), ctx(&port))
+        .await
+        .expect("the next call runs");
+    assert_eq!(ok, json!({"ok": true}));
+}
+
+/// Finding 4: `memories(4)` made the per-memory cap four times the instance's memory. A
+/// component declaring four memories is refused when it is instantiated (at load).
+#[test]
+fn a_component_with_four_memories_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = greedy_file(
+        dir.path(),
+        "greedy-memories.wasm",
+        ikmcp_test_plugin_greedy::many_memories(),
+    );
+    match Sandbox::new(limits(), None).unwrap().load(&path, None) {
+        Err(LoadError::Invalid { reason, .. }) => {
+            assert!(reason.contains("memor"), "{reason}");
+        }
+        Err(other) => panic!("expected an invalid plugin, got {other}"),
+        Ok(p) => panic!("{} loaded with four memories", p.manifest().id),
+    }
+}
+
+/// The cache entry of the component file at `path`.
+fn entry_of(cache: &Path, path: &Path) -> PathBuf {
+    use sha2::Digest;
+    let sha = hex::encode(sha2::Sha256::digest(std::fs::read(path).unwrap()));
+    cwasm_files(cache)
+        .into_iter()
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with(&sha))
+        .unwrap_or_else(|| panic!("no cache entry for {}", path.display()))
+}
+
+/// Finding 3: the cache ran whatever native code sat under a component's name. A
+/// precompiled hostile plugin copied over the forbidden-import plugin's entry would have
+/// run as that plugin, its import check passed on the swapped-in code.
+#[test]
+fn a_cwasm_swapped_under_another_plugins_name_is_refused_and_recompiled() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let forbidden = component("ikmcp_test_plugin_forbidden_import");
+    let sandbox = Sandbox::new(limits(), Some(cache.clone())).unwrap();
+    sandbox.load(&hostile_path(), None).expect("hostile loads");
+    let refused = sandbox.load(&forbidden, None);
+    assert!(matches!(refused, Err(LoadError::ForbiddenImport { .. })));
+    let (hostile_entry, forbidden_entry) = (
+        entry_of(&cache, &hostile_path()),
+        entry_of(&cache, &forbidden),
+    );
+    let hostile_code = std::fs::read(&hostile_entry).unwrap();
+    std::fs::write(&forbidden_entry, &hostile_code).unwrap();
+
+    let sandbox = Sandbox::new(limits(), Some(cache.clone())).unwrap();
+    match sandbox.load(&forbidden, None) {
+        Err(LoadError::ForbiddenImport { .. }) => {}
+        Err(other) => panic!("expected the import check on the real code, got {other}"),
+        Ok(p) => panic!("swapped-in code ran as {}", p.manifest().id),
+    }
+    assert_ne!(
+        std::fs::read(&forbidden_entry).unwrap(),
+        hostile_code,
+        "the swapped entry was replaced by a fresh compilation"
+    );
+    assert_eq!(
+        sandbox.load(&hostile_path(), None).unwrap().manifest().id,
+        "hostile"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_cache_dir_others_can_write_is_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    std::fs::create_dir(&cache).unwrap();
+    std::fs::set_permissions(&cache, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let err = Sandbox::new(limits(), Some(cache.clone()))
+        .err()
+        .expect("a world-writable cache is refused")
+        .to_string();
+    assert!(err.contains(&cache.display().to_string()), "{err}");
+    assert!(err.contains("chmod 700"), "{err}");
+    assert!(cwasm_files(&cache).is_empty());
+}
+
 #[tokio::test]
 async fn fresh_instance_per_call_overhead() {
     let port = FakePort::new(Phase::Read);

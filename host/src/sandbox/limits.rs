@@ -37,30 +37,47 @@ pub(crate) fn deadline_ticks(timeout: Duration) -> u64 {
         .saturating_add(1)
 }
 
-/// Wasmtime's [`StoreLimits`] plus a record of whether the guest hit the memory cap, so an
-/// out-of-memory abort can be told apart from any other crash.
+/// Elements one table may hold. A Rust guest's function table has a few hundred; each
+/// element costs the host 8 bytes that the memory cap does not count, and a single
+/// `table.grow` instruction can ask for 2^27 of them (1 GiB) before any deadline runs.
+pub(crate) const TABLE_ELEMENTS: usize = 10_000;
+/// Linear memories per instance: one, so the memory cap is the instance's whole memory
+/// (a component declaring four memories would otherwise get four times the cap).
+pub(crate) const MEMORIES: usize = 1;
+
+/// Wasmtime's [`StoreLimits`] plus a record of whether the guest hit the memory or table
+/// cap, so an out-of-memory abort can be told apart from any other crash.
 pub(crate) struct CallLimiter {
     limits: StoreLimits,
     memory_denied: bool,
+    table_denied: bool,
 }
 
 impl CallLimiter {
-    /// A limiter capping linear memory at `memory_bytes` (per memory; a plugin has one).
+    /// A limiter capping linear memory at `memory_bytes` (one memory per instance) and
+    /// tables at [`TABLE_ELEMENTS`] elements.
     pub(crate) fn new(memory_bytes: usize) -> Self {
         CallLimiter {
             limits: StoreLimitsBuilder::new()
                 .memory_size(memory_bytes)
+                .table_elements(TABLE_ELEMENTS)
                 .instances(16)
                 .tables(16)
-                .memories(4)
+                .memories(MEMORIES)
                 .build(),
             memory_denied: false,
+            table_denied: false,
         }
     }
 
     /// Whether a memory growth was refused during this call.
     pub(crate) fn memory_denied(&self) -> bool {
         self.memory_denied
+    }
+
+    /// Whether a table growth was refused during this call.
+    pub(crate) fn table_denied(&self) -> bool {
+        self.table_denied
     }
 }
 
@@ -84,7 +101,11 @@ impl ResourceLimiter for CallLimiter {
         desired: usize,
         maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        self.limits.table_growing(current, desired, maximum)
+        let allowed = self.limits.table_growing(current, desired, maximum)?;
+        if !allowed {
+            self.table_denied = true;
+        }
+        Ok(allowed)
     }
 
     fn instances(&self) -> usize {
@@ -143,6 +164,21 @@ impl Stopped<'_> {
         )
     }
 
+    /// The guest tried to grow a table past [`TABLE_ELEMENTS`].
+    pub(crate) fn table(&self) -> ToolError {
+        ToolError::new(
+            ErrorKind::Sandbox,
+            "plugin_table_limit",
+            format!(
+                "plugin {} was stopped: tool {} tried to grow a table past {TABLE_ELEMENTS} elements",
+                self.plugin, self.tool
+            ),
+        )
+        .with_hint(
+            "This plugin asks for far more than any plugin needs: report it to its author (or stop using it). Other tools still work.",
+        )
+    }
+
     /// The guest trapped (panic, abort, bug).
     pub(crate) fn crashed(&self, what: &str) -> ToolError {
         ToolError::new(
@@ -181,18 +217,19 @@ impl Stopped<'_> {
         .with_hint("This is a bug in the plugin: report it to its author with the arguments used.")
     }
 
-    /// Classifies a failed guest call: interrupt → timeout, refused growth → memory,
-    /// anything else → crashed.
+    /// Classifies a failed guest call: interrupt → timeout, refused growth → memory or
+    /// table, anything else → crashed.
     pub(crate) fn classify(
         &self,
         err: &wasmtime::Error,
-        memory_denied: bool,
+        limiter: &CallLimiter,
         timeout: Duration,
         memory_bytes: usize,
     ) -> ToolError {
         match err.downcast_ref::<Trap>() {
             Some(Trap::Interrupt) => self.timeout(timeout),
-            _ if memory_denied => self.memory(memory_bytes),
+            _ if limiter.memory_denied() => self.memory(memory_bytes),
+            _ if limiter.table_denied() => self.table(),
             Some(trap) => self.crashed(&format!("wasm trap: {trap}")),
             None => self.crashed(&first_line(err)),
         }
@@ -232,22 +269,45 @@ mod tests {
     }
 
     #[test]
+    fn limiter_caps_tables_and_memories() {
+        let mut limiter = CallLimiter::new(1 << 20);
+        assert!(limiter.table_growing(0, TABLE_ELEMENTS, None).unwrap());
+        assert!(!limiter.table_denied());
+        assert!(!limiter.table_growing(1, 1 << 27, None).unwrap());
+        assert!(limiter.table_denied());
+        assert!(!limiter.memory_denied());
+        assert_eq!(limiter.memories(), 1);
+    }
+
+    #[test]
     fn traps_are_classified() {
         let t = Duration::from_millis(5);
+        let fresh = CallLimiter::new(1 << 20);
+        let mut out_of_memory = CallLimiter::new(1 << 20);
+        out_of_memory.memory_growing(0, 2 << 20, None).unwrap();
+        let mut out_of_table = CallLimiter::new(1 << 20);
+        out_of_table.table_growing(0, 1 << 27, None).unwrap();
         let interrupt = wasmtime::Error::from(Trap::Interrupt);
-        assert_eq!(STOP.classify(&interrupt, true, t, 1).code, "plugin_timeout");
+        assert_eq!(
+            STOP.classify(&interrupt, &out_of_memory, t, 1).code,
+            "plugin_timeout"
+        );
         let unreachable = wasmtime::Error::from(Trap::UnreachableCodeReached);
         assert_eq!(
-            STOP.classify(&unreachable, true, t, 1).code,
+            STOP.classify(&unreachable, &out_of_memory, t, 1).code,
             "plugin_memory_limit"
         );
-        let crash = STOP.classify(&unreachable, false, t, 1);
+        assert_eq!(
+            STOP.classify(&unreachable, &out_of_table, t, 1).code,
+            "plugin_table_limit"
+        );
+        let crash = STOP.classify(&unreachable, &fresh, t, 1);
         assert_eq!(crash.code, "plugin_crashed");
         assert_eq!(crash.kind, ErrorKind::Sandbox);
         assert!(crash.hint.is_some());
         let other = wasmtime::Error::msg("line one\nline two");
         assert!(
-            STOP.classify(&other, false, t, 1)
+            STOP.classify(&other, &fresh, t, 1)
                 .message
                 .ends_with("line one")
         );

@@ -8,7 +8,7 @@ use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::{Config, Engine};
 
 use super::bindings::{Plugin, PluginPre};
-use super::cache::{self, PrecompileCache};
+use super::cache::{self, CacheError, PrecompileCache};
 use super::limits::start_epoch_ticker;
 use super::run::{Describe, Runner};
 use super::state::HostState;
@@ -33,7 +33,15 @@ pub(super) fn new_sandbox(
         .map_err(|e| setup_error("link WASI", &e))?;
     Plugin::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)
         .map_err(|e| setup_error("link the plugin world", &e))?;
-    let cache = cache_dir.map(|dir| PrecompileCache::new(dir, &engine));
+    let cache = match cache_dir.map(|dir| PrecompileCache::open(dir, &engine)) {
+        None => None,
+        Some(Ok(cache)) => Some(cache),
+        Some(Err(e @ CacheError::Exposed(_))) => return Err(e.into()),
+        Some(Err(e)) => {
+            tracing::warn!(error = %e, "compiling plugins without a cache");
+            None
+        }
+    };
     Ok(Sandbox {
         engine,
         linker,

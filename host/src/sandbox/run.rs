@@ -148,7 +148,7 @@ impl Runner {
             Ok(Err(err)) => {
                 let error = stop.classify(
                     &err,
-                    store.data().memory_denied(),
+                    store.data().limits_hit(),
                     self.limits.timeout,
                     self.limits.memory_bytes,
                 );

@@ -74,9 +74,9 @@ impl HostState {
         &mut self.limiter
     }
 
-    /// Whether the guest hit the memory cap during this call.
-    pub(crate) fn memory_denied(&self) -> bool {
-        self.limiter.memory_denied()
+    /// What the limiter refused during this call.
+    pub(crate) fn limits_hit(&self) -> &CallLimiter {
+        &self.limiter
     }
 
     /// Sends what the guest wrote to stderr (capped) and any suppressed log lines to the
