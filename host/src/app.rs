@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 
-use crate::audit::AuditLog;
+use crate::audit::{AuditKey, AuditLog};
 use crate::builtins;
 use crate::config::{Config, RoleSettings};
 use crate::dispatch::Dispatcher;
@@ -160,6 +160,18 @@ pub fn sandbox(config: &Config) -> anyhow::Result<Sandbox> {
     )
 }
 
+/// The operator's audit key, when `[audit] hmac_key_file` (or `IKMCP_AUDIT_HMAC_KEY_FILE`)
+/// names one.
+pub fn audit_key(config: &Config) -> anyhow::Result<Option<AuditKey>> {
+    config
+        .audit_key_file
+        .as_deref()
+        .map(|path| {
+            AuditKey::load(path).with_context(|| "reading the audit key ([audit] hmac_key_file)")
+        })
+        .transpose()
+}
+
 /// Everything `serve` needs.
 pub fn build_dispatcher(config: &Config) -> anyhow::Result<Arc<Dispatcher>> {
     let sandbox = sandbox(config)?;
@@ -181,9 +193,10 @@ pub fn build_dispatcher(config: &Config) -> anyhow::Result<Arc<Dispatcher>> {
         request_timeout: config.limits.request_timeout,
         max_retries: config.limits.max_retries,
     })?;
-    let audit = AuditLog::open(&config.audit_log, gateway.secrets()).with_context(
-        || "opening the audit log (set audit_log in the config or IKMCP_AUDIT_LOG)",
-    )?;
+    let audit = AuditLog::open_keyed(&config.audit_log, gateway.secrets(), audit_key(config)?)
+        .with_context(
+            || "opening the audit log (set audit_log in the config or IKMCP_AUDIT_LOG)",
+        )?;
     let granted: Vec<String> = config.roles.keys().cloned().collect();
     Ok(Arc::new(Dispatcher::new(
         registry,

@@ -39,6 +39,9 @@ pub struct Config {
     pub deny_tools: Vec<String>,
     /// The audit log file.
     pub audit_log: PathBuf,
+    /// The operator's audit key file (`[audit] hmac_key_file`): when set, the chain and
+    /// its checkpoint are HMACs under this key.
+    pub audit_key_file: Option<PathBuf>,
     /// The precompiled-component cache (`None` disables it).
     pub cache_dir: Option<PathBuf>,
     /// How long a confirmation token lives.
@@ -120,6 +123,8 @@ struct FileConfig {
     audit_log: Option<PathBuf>,
     cache_dir: Option<PathBuf>,
     #[serde(default)]
+    audit: FileAudit,
+    #[serde(default)]
     plugins: FilePlugins,
     #[serde(default)]
     tools: FileTools,
@@ -129,6 +134,12 @@ struct FileConfig {
     limits: FileLimits,
     #[serde(default)]
     upstream: BTreeMap<String, FileRole>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileAudit {
+    hmac_key_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -305,6 +316,10 @@ fn resolve(
         allow_tools: file.tools.allow,
         deny_tools: file.tools.deny,
         audit_log,
+        audit_key_file: env("IKMCP_AUDIT_HMAC_KEY_FILE")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .or(file.audit.hmac_key_file),
         cache_dir,
         token_ttl: Duration::from_secs(ttl),
         limits,

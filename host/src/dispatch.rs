@@ -128,7 +128,7 @@ impl Dispatcher {
         }
         let started = Instant::now();
         match (&tool.runner, token) {
-            (Runner::Builtin, _) => self.run_builtin(tool, &args, started),
+            (Runner::Builtin, _) => self.run_builtin(tool, &args, started).await,
             (Runner::Plugin(plugin), _) if !tool.descriptor.effect.is_mutation() => {
                 self.run_read(tool, plugin, &args, progress, started).await
             }
@@ -142,12 +142,17 @@ impl Dispatcher {
         }
     }
 
-    fn run_builtin(&self, tool: &RegisteredTool, args: &Value, started: Instant) -> CallOutcome {
+    async fn run_builtin(
+        &self,
+        tool: &RegisteredTool,
+        args: &Value,
+        started: Instant,
+    ) -> CallOutcome {
         let ctx = BuiltinContext {
             registry: &self.registry,
             audit_path: self.audit.path(),
         };
-        let result = builtins::run(&tool.descriptor.name, args, &ctx);
+        let result = builtins::run(&tool.descriptor.name, args, &ctx).await;
         let (phase, summary, error) = match &result {
             Ok(_) => (AuditPhase::Read, None, None),
             Err(e) => (AuditPhase::Failed, None, Some(error_json(e))),

@@ -68,8 +68,12 @@ enum AuditCommand {
         #[arg(short = 'n', long, default_value_t = 20)]
         lines: usize,
     },
-    /// Check the hash chain of the whole log; exits 1 if it was tampered with.
+    /// Check the hash chain of the whole log and its checkpoint; exits 1 if it was
+    /// tampered with.
     Verify,
+    /// Check the chain, then record the log's current end as its checkpoint (for a log
+    /// written before checkpoints, or one you restored or trimmed yourself).
+    Reseal,
 }
 
 fn main() -> ExitCode {
@@ -177,31 +181,46 @@ fn plugins_list(config: &Config, json: bool) -> anyhow::Result<ExitCode> {
 
 fn audit_command(config: &Config, command: AuditCommand) -> anyhow::Result<ExitCode> {
     let path = &config.audit_log;
+    let key = app::audit_key(config)?;
     match command {
         AuditCommand::Tail { lines } => {
             let query = audit::AuditQuery {
                 limit: lines,
                 ..Default::default()
             };
-            for entry in audit::query(path, &query)? {
+            for entry in audit::query(path, &query)?.entries {
                 println!("{entry}");
             }
             Ok(ExitCode::SUCCESS)
         }
-        AuditCommand::Verify => match audit::verify(path) {
+        AuditCommand::Verify => match audit::verify_keyed(path, key.as_ref()) {
             Ok(report) => {
                 println!(
-                    "ok: {} lines, chain intact{}",
+                    "ok: {} lines, chain intact, checkpoint matches{}{}",
                     report.lines,
                     report
                         .head
                         .map(|h| format!(", head {h}"))
-                        .unwrap_or_default()
+                        .unwrap_or_default(),
+                    if key.is_some() { ", keyed" } else { "" }
                 );
                 Ok(ExitCode::SUCCESS)
             }
             Err(e) => {
                 println!("TAMPERED OR CORRUPT: {e}");
+                Ok(ExitCode::from(1))
+            }
+        },
+        AuditCommand::Reseal => match audit::reseal(path, key.as_ref()) {
+            Ok(report) => {
+                println!(
+                    "resealed: {} lines, chain intact; the checkpoint now records this end",
+                    report.lines
+                );
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(e) => {
+                println!("NOT RESEALED: {e}");
                 Ok(ExitCode::from(1))
             }
         },

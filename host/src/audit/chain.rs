@@ -1,7 +1,9 @@
 //! The hash chain: how a line is sealed when written and checked when read.
 //!
 //! `hash` = sha256 (hex) of `prev_hash` followed by the canonical JSON of the line
-//! without its `hash` key. On top of the hash, a line must be byte-for-byte the JSON the
+//! without its `hash` key; or, when the operator configured a key (`[audit]
+//! hmac_key_file`), HMAC-SHA256 of the same under that key, so that someone who can write
+//! the file but not read the key cannot forge a line or re-chain an edited log. On top of the hash, a line must be byte-for-byte the JSON the
 //! log writes for its own value, so even an edit that keeps the value (an escape, a
 //! number spelling) is caught.
 
@@ -9,6 +11,7 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::canonical::canonical_json;
+use crate::mac::MacKey;
 
 /// The `prev_hash` of the first line.
 pub(crate) const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -26,8 +29,12 @@ pub(crate) struct Sealed {
 
 /// Adds `hash` to `line` (which already holds `prev_hash`) and returns the text to append,
 /// newline included, with the hash.
-pub(crate) fn seal(mut line: Map<String, Value>, prev_hash: &str) -> (String, String) {
-    let hash = chain_hash(prev_hash, &Value::Object(line.clone()));
+pub(crate) fn seal(
+    mut line: Map<String, Value>,
+    prev_hash: &str,
+    key: Option<&MacKey>,
+) -> (String, String) {
+    let hash = chain_hash(prev_hash, &Value::Object(line.clone()), key);
     line.insert("hash".to_string(), Value::String(hash.clone()));
     let mut text = Value::Object(line).to_string();
     text.push('\n');
@@ -36,7 +43,7 @@ pub(crate) fn seal(mut line: Map<String, Value>, prev_hash: &str) -> (String, St
 
 /// Parses one line (without its newline) and checks it against its own hash; the
 /// error says what is wrong with it. Links to other lines are the caller's business.
-pub(crate) fn open_line(bytes: &[u8]) -> Result<Sealed, String> {
+pub(crate) fn open_line(bytes: &[u8], key: Option<&MacKey>) -> Result<Sealed, String> {
     if bytes.is_empty() {
         return Err("the line is empty".to_string());
     }
@@ -66,8 +73,18 @@ pub(crate) fn open_line(bytes: &[u8]) -> Result<Sealed, String> {
         .and_then(Value::as_str)
         .ok_or("the line has no string `prev_hash`")?
         .to_string();
-    if chain_hash(&prev_hash, &Value::Object(line)) != hash {
-        return Err("the hash does not match the line's content: the line was edited".to_string());
+    if chain_hash(&prev_hash, &Value::Object(line), key) != hash {
+        return Err(match key {
+            None => {
+                "the hash does not match the line's content: the line was edited (or the \
+                     log is keyed: give `ikmcp` its [audit] hmac_key_file)"
+            }
+            Some(_) => {
+                "the hash does not match the line's content under the configured key: \
+                        the line was edited, or written without this key"
+            }
+        }
+        .to_string());
     }
     Ok(Sealed {
         seq,
@@ -76,10 +93,14 @@ pub(crate) fn open_line(bytes: &[u8]) -> Result<Sealed, String> {
     })
 }
 
-fn chain_hash(prev_hash: &str, unsealed: &Value) -> String {
+fn chain_hash(prev_hash: &str, unsealed: &Value, key: Option<&MacKey>) -> String {
+    let content = canonical_json(unsealed);
+    if let Some(key) = key {
+        return hex::encode(key.tag(&[prev_hash.as_bytes(), content.as_bytes()]));
+    }
     let mut digest = Sha256::new();
     digest.update(prev_hash.as_bytes());
-    digest.update(canonical_json(unsealed).as_bytes());
+    digest.update(content.as_bytes());
     hex::encode(digest.finalize())
 }
 
@@ -98,9 +119,9 @@ mod tests {
 
     #[test]
     fn sealed_lines_open() {
-        let (text, hash) = seal(line(1, GENESIS, json!({"z": 1, "a": "é\n"})), GENESIS);
+        let (text, hash) = seal(line(1, GENESIS, json!({"z": 1, "a": "é\n"})), GENESIS, None);
         assert!(text.ends_with('\n') && !text[..text.len() - 1].contains('\n'));
-        let sealed = open_line(text.trim_end_matches('\n').as_bytes()).unwrap();
+        let sealed = open_line(text.trim_end_matches('\n').as_bytes(), None).unwrap();
         assert_eq!((sealed.seq, sealed.prev_hash.as_str()), (1, GENESIS));
         assert_eq!(sealed.hash, hash);
         assert_eq!(hash.len(), 64);
@@ -108,10 +129,10 @@ mod tests {
 
     #[test]
     fn hash_depends_on_prev_hash_and_content() {
-        let (_, a) = seal(line(1, GENESIS, json!(1)), GENESIS);
-        let (_, b) = seal(line(1, GENESIS, json!(2)), GENESIS);
+        let (_, a) = seal(line(1, GENESIS, json!(1)), GENESIS, None);
+        let (_, b) = seal(line(1, GENESIS, json!(2)), GENESIS, None);
         let other = "1".repeat(64);
-        let (_, c) = seal(line(1, GENESIS, json!(1)), &other);
+        let (_, c) = seal(line(1, GENESIS, json!(1)), &other, None);
         assert_ne!(a, b);
         assert_ne!(a, c);
     }
@@ -127,17 +148,17 @@ mod tests {
             -0.0,
             1e300
         ]);
-        let (text, _) = seal(line(1, GENESIS, args), GENESIS);
-        open_line(text.trim_end().as_bytes()).unwrap();
+        let (text, _) = seal(line(1, GENESIS, args), GENESIS, None);
+        open_line(text.trim_end().as_bytes(), None).unwrap();
     }
 
     #[test]
     fn value_preserving_edits_are_caught() {
-        let (text, _) = seal(line(1, GENESIS, json!("A")), GENESIS);
+        let (text, _) = seal(line(1, GENESIS, json!("A")), GENESIS, None);
         let escaped = text.trim_end().replace("\"A\"", "\"\\u0041\"");
         let spaced = text.trim_end().replacen(",", ", ", 1);
         for edited in [escaped, spaced] {
-            let err = open_line(edited.as_bytes()).unwrap_err();
+            let err = open_line(edited.as_bytes(), None).unwrap_err();
             assert!(err.contains("byte-for-byte"), "{err}");
         }
     }
@@ -153,15 +174,30 @@ mod tests {
             (b"{\"hash\":\"x\",\"seq\":1}", "`prev_hash`"),
         ];
         for (bytes, expected) in cases {
-            let err = open_line(bytes).unwrap_err();
+            let err = open_line(bytes, None).unwrap_err();
             assert!(err.contains(expected), "{err} should mention {expected}");
         }
-        let (text, _) = seal(line(1, GENESIS, json!("A")), GENESIS);
+        let (text, _) = seal(line(1, GENESIS, json!("A")), GENESIS, None);
         let edited = text.trim_end().replace("\"A\"", "\"B\"");
         assert!(
-            open_line(edited.as_bytes())
+            open_line(edited.as_bytes(), None)
                 .unwrap_err()
                 .contains("was edited")
         );
+    }
+
+    #[test]
+    fn a_keyed_chain_needs_the_key() {
+        let key = MacKey::new(b"k".repeat(32));
+        let (text, hash) = seal(line(1, GENESIS, json!("A")), GENESIS, Some(&key));
+        let bytes = text.trim_end().as_bytes();
+        assert_eq!(open_line(bytes, Some(&key)).unwrap().hash, hash);
+        let (_, plain) = seal(line(1, GENESIS, json!("A")), GENESIS, None);
+        assert_ne!(hash, plain, "the key changes the hash");
+        let err = open_line(bytes, None).unwrap_err();
+        assert!(err.contains("hmac_key_file"), "{err}");
+        let other = MacKey::new(b"j".repeat(32));
+        let err = open_line(bytes, Some(&other)).unwrap_err();
+        assert!(err.contains("under the configured key"), "{err}");
     }
 }

@@ -96,37 +96,95 @@ pub(crate) enum Tail {
     Unterminated,
 }
 
-const CHUNK: u64 = 8192;
+const CHUNK: u64 = 64 * 1024;
 
 /// Reads the last line of the first `len` bytes of `file` without reading the rest.
-pub(crate) fn read_tail(mut file: &File, len: u64) -> io::Result<Tail> {
-    if len == 0 {
-        return Ok(Tail::Empty);
-    }
-    let mut last = [0u8; 1];
-    file.seek(SeekFrom::Start(len - 1))?;
-    file.read_exact(&mut last)?;
-    if last[0] != b'\n' {
+pub(crate) fn read_tail(file: &File, len: u64) -> io::Result<Tail> {
+    let mut lines = ReverseLines::new(file, len)?;
+    if !lines.ends_with_newline() {
         return Ok(Tail::Unterminated);
     }
-    let end = len - 1;
-    let mut start = end;
-    let mut line: Vec<u8> = Vec::new();
-    while start > 0 {
-        let from = start.saturating_sub(CHUNK);
-        let mut chunk = vec![0u8; (start - from) as usize];
+    Ok(match lines.next_line()? {
+        None => Tail::Empty,
+        Some((_, line)) => Tail::Line(line),
+    })
+}
+
+/// The lines of the first `len` bytes of a file, newest first, read in chunks from the
+/// end: the cost of reading the last lines does not grow with the file.
+pub(crate) struct ReverseLines<'f> {
+    file: &'f File,
+    /// File offset of `buf[0]`.
+    start: u64,
+    /// The unread bytes before the lines already returned, `file[start..start+buf.len()]`.
+    buf: Vec<u8>,
+    terminated: bool,
+    /// The first line was returned (or the file is empty).
+    done: bool,
+}
+
+impl<'f> ReverseLines<'f> {
+    /// Starts at the end of the first `len` bytes of `file`.
+    pub(crate) fn new(mut file: &'f File, len: u64) -> io::Result<Self> {
+        let mut terminated = true;
+        let mut end = len;
+        if len > 0 {
+            let mut last = [0u8; 1];
+            file.seek(SeekFrom::Start(len - 1))?;
+            file.read_exact(&mut last)?;
+            terminated = last[0] == b'\n';
+            if terminated {
+                end -= 1;
+            }
+        }
+        Ok(ReverseLines {
+            file,
+            start: end,
+            buf: Vec::new(),
+            terminated,
+            done: len == 0,
+        })
+    }
+
+    /// Whether the region ends with a newline (or is empty): if not, the newest line was
+    /// cut short by an interrupted write.
+    pub(crate) fn ends_with_newline(&self) -> bool {
+        self.terminated
+    }
+
+    /// The previous line and the file offset where it starts, or `None` before the first.
+    pub(crate) fn next_line(&mut self) -> io::Result<Option<(u64, Vec<u8>)>> {
+        if self.done {
+            return Ok(None);
+        }
+        loop {
+            if let Some(newline) = self.buf.iter().rposition(|&b| b == b'\n') {
+                let line = self.buf.split_off(newline + 1);
+                self.buf.pop();
+                return Ok(Some((self.start + newline as u64 + 1, line)));
+            }
+            if self.start == 0 {
+                self.done = true;
+                return Ok(Some((0, std::mem::take(&mut self.buf))));
+            }
+            self.read_chunk()?;
+        }
+    }
+
+    fn read_chunk(&mut self) -> io::Result<()> {
+        // Grow the chunk with the pending bytes, so a line longer than CHUNK costs a few
+        // reads rather than one per CHUNK.
+        let want = CHUNK.max(self.buf.len() as u64);
+        let from = self.start.saturating_sub(want);
+        let mut chunk = vec![0u8; (self.start - from) as usize];
+        let mut file = self.file;
         file.seek(SeekFrom::Start(from))?;
         file.read_exact(&mut chunk)?;
-        if let Some(newline) = chunk.iter().rposition(|&b| b == b'\n') {
-            chunk.drain(..=newline);
-            chunk.extend_from_slice(&line);
-            return Ok(Tail::Line(chunk));
-        }
-        chunk.extend_from_slice(&line);
-        line = chunk;
-        start = from;
+        chunk.extend_from_slice(&self.buf);
+        self.buf = chunk;
+        self.start = from;
+        Ok(())
     }
-    Ok(Tail::Line(line))
 }
 
 #[cfg(test)]
@@ -171,6 +229,51 @@ mod tests {
         let mut file = tempfile::tempfile().unwrap();
         file.write_all(b"one\ntwo\nthr").unwrap();
         assert_eq!(read_tail(&file, 8).unwrap(), Tail::Line(b"two".to_vec()));
+    }
+
+    fn backwards(content: &[u8]) -> Vec<(u64, Vec<u8>)> {
+        let mut file = tempfile::tempfile().unwrap();
+        file.write_all(content).unwrap();
+        let mut lines = ReverseLines::new(&file, content.len() as u64).unwrap();
+        assert_eq!(
+            lines.ends_with_newline(),
+            content.is_empty() || content.ends_with(b"\n")
+        );
+        let mut seen = Vec::new();
+        while let Some(line) = lines.next_line().unwrap() {
+            seen.push(line);
+        }
+        assert!(lines.next_line().unwrap().is_none());
+        seen
+    }
+
+    #[test]
+    fn reverse_lines_give_every_line_newest_first_with_its_offset() {
+        assert!(backwards(b"").is_empty());
+        assert_eq!(backwards(b"\n"), vec![(0, vec![])]);
+        assert_eq!(
+            backwards(b"a\n\nbc\n"),
+            vec![(3, b"bc".to_vec()), (2, vec![]), (0, b"a".to_vec())]
+        );
+        assert_eq!(
+            backwards(b"a\nbc"),
+            vec![(2, b"bc".to_vec()), (0, b"a".to_vec())]
+        );
+        // Many lines and lines longer than a chunk, across chunk boundaries.
+        let mut content = Vec::new();
+        let mut expected = Vec::new();
+        for i in 0..3000u64 {
+            let line = if i % 1000 == 7 {
+                vec![b'x'; 2 * CHUNK as usize + 3]
+            } else {
+                format!("line {i}").into_bytes()
+            };
+            expected.push((content.len() as u64, line.clone()));
+            content.extend_from_slice(&line);
+            content.push(b'\n');
+        }
+        expected.reverse();
+        assert_eq!(backwards(&content), expected);
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! The writer: one chained, redacted line per event, appended under a cross-process lock.
+//! The writer: one chained, redacted line per event, appended under a cross-process lock,
+//! with the chain head recorded in the checkpoint after every line.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
@@ -10,22 +11,31 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::chain::{GENESIS, open_line, seal};
-use super::file::{FileLock, Tail, read_tail};
+use super::checkpoint::{self, HeadFile};
+use super::file::{FileLock, ReverseLines, Tail, read_tail};
 use super::redact::Redactor;
 use super::{AuditError, AuditEvent};
+use crate::mac::MacKey;
+use crate::private_fs;
 use crate::secret::Secret;
+
+/// How far back the writer looks for the line its checkpoint recorded, when the
+/// checkpoint lags behind the log (the process stopped between the two writes).
+const MAX_LAG: u64 = 1000;
 
 /// The append-only audit log of this process. Several processes may share one file: each
 /// append takes an exclusive file lock and re-reads the chain head if the file grew.
 pub struct AuditLog {
     path: PathBuf,
     redactor: Redactor,
+    key: Option<MacKey>,
     head: Mutex<Head>,
 }
 
 /// Where the chain ends, as far as this handle knows.
 struct Head {
     file: File,
+    checkpoint: HeadFile,
     /// File length after the last line we read or wrote.
     len: u64,
     seq: u64,
@@ -33,10 +43,22 @@ struct Head {
 }
 
 impl AuditLog {
-    /// Opens (creating if needed, mode 0600 on unix, parent directories too) the log at
-    /// `path`; `secrets` are redacted by value from everything written. Reads only the
-    /// last line to find the chain head, and refuses a log whose last line is broken.
+    /// Opens (creating if needed, parent directories too) the log at `path` without an
+    /// audit key; see [`AuditLog::open_keyed`].
     pub fn open(path: &Path, secrets: Vec<Secret>) -> Result<Self, AuditError> {
+        AuditLog::open_keyed(path, secrets, None)
+    }
+
+    /// Opens (creating if needed, parent directories too) the log at `path`; `secrets` are
+    /// redacted by value from everything written; with a `key`, lines and checkpoint are
+    /// sealed with HMAC under it. The log and its checkpoint are made mode 0600 (on every
+    /// open, not only at creation). Reads only the end of the log to find the chain head,
+    /// and refuses a log whose last line is broken or that does not match its checkpoint.
+    pub fn open_keyed(
+        path: &Path,
+        secrets: Vec<Secret>,
+        key: Option<MacKey>,
+    ) -> Result<Self, AuditError> {
         let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
         if let Some(parent) = parent {
             std::fs::create_dir_all(parent).map_err(AuditError::io(path))?;
@@ -47,20 +69,35 @@ impl AuditLog {
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
         let file = options.open(path).map_err(AuditError::io(path))?;
+        let checkpoint = HeadFile::open(path).map_err(AuditError::io(path))?;
+        for (file, file_path) in [(&file, path), (checkpoint.file(), checkpoint.path())] {
+            if let Some(mode) = private_fs::restrict_file(file, file_path)? {
+                tracing::warn!(
+                    path = %file_path.display(),
+                    was = format!("{mode:04o}"),
+                    "the audit log was readable or writable by others; made it 0600"
+                );
+            }
+        }
         if !existed {
             sync_dir(parent.unwrap_or(Path::new("."))).map_err(AuditError::io(path))?;
         }
-        let (len, tail) = {
-            let _lock = FileLock::shared(&file).map_err(AuditError::io(path))?;
+        let (len, seq, hash) = {
+            let _lock = FileLock::exclusive(&file).map_err(AuditError::io(path))?;
             let len = file.metadata().map_err(AuditError::io(path))?.len();
-            (len, read_tail(&file, len).map_err(AuditError::io(path))?)
+            let tail = read_tail(&file, len).map_err(AuditError::io(path))?;
+            let (seq, hash) = chain_head(path, tail, key.as_ref())?;
+            let actual = checkpoint::Head { seq, hash };
+            reconcile(path, &file, len, &checkpoint, &actual, None, key.as_ref())?;
+            (len, actual.seq, actual.hash)
         };
-        let (seq, hash) = chain_head(path, tail)?;
         Ok(AuditLog {
             path: path.to_path_buf(),
             redactor: Redactor::new(&secrets),
+            key,
             head: Mutex::new(Head {
                 file,
+                checkpoint,
                 len,
                 seq,
                 hash,
@@ -78,9 +115,25 @@ impl AuditLog {
         let _lock = FileLock::exclusive(&head.file).map_err(io())?;
         let len = head.file.metadata().map_err(io())?.len();
         if len != head.len {
-            // Another process appended (or the file was replaced): continue its chain.
+            // Another process appended (or the file was cut or replaced): continue its
+            // chain, once it agrees with the checkpoint and with what this handle wrote.
             let tail = read_tail(&head.file, len).map_err(io())?;
-            (head.seq, head.hash) = chain_head(&self.path, tail)?;
+            let (seq, hash) = chain_head(&self.path, tail, self.key.as_ref())?;
+            let actual = checkpoint::Head { seq, hash };
+            let known = checkpoint::Head {
+                seq: head.seq,
+                hash: head.hash.clone(),
+            };
+            reconcile(
+                &self.path,
+                &head.file,
+                len,
+                &head.checkpoint,
+                &actual,
+                Some(&known),
+                self.key.as_ref(),
+            )?;
+            (head.seq, head.hash) = (actual.seq, actual.hash);
             head.len = len;
         }
         let ts = OffsetDateTime::now_utc()
@@ -91,13 +144,14 @@ impl AuditLog {
         line.insert("ts".into(), Value::String(ts));
         line.extend(fields);
         line.insert("prev_hash".into(), Value::String(head.hash.clone()));
-        let (text, hash) = seal(line, &head.hash);
+        let (text, hash) = seal(line, &head.hash, self.key.as_ref());
         if let Err(e) = (&head.file).write_all(text.as_bytes()) {
             // Take back a partial line so the chain stays appendable.
             let _ = head.file.set_len(len);
             return Err(io()(e));
         }
-        if event.phase.is_durable() {
+        let durable = event.phase.is_durable();
+        if durable {
             head.file.sync_data().map_err(io())?;
         } else {
             (&head.file).flush().map_err(io())?;
@@ -105,6 +159,13 @@ impl AuditLog {
         head.len = len + text.len() as u64;
         head.seq += 1;
         head.hash.clone_from(&hash);
+        let recorded = checkpoint::Head {
+            seq: head.seq,
+            hash: hash.clone(),
+        };
+        head.checkpoint
+            .write(&recorded, self.key.as_ref(), durable)
+            .map_err(io())?;
         Ok(hash)
     }
 
@@ -149,7 +210,7 @@ impl AuditLog {
 }
 
 /// The `seq` and `hash` to continue from, given the file's last line.
-fn chain_head(path: &Path, tail: Tail) -> Result<(u64, String), AuditError> {
+fn chain_head(path: &Path, tail: Tail, key: Option<&MacKey>) -> Result<(u64, String), AuditError> {
     let tail_error = |reason: String| AuditError::Tail {
         path: path.to_path_buf(),
         reason,
@@ -159,10 +220,75 @@ fn chain_head(path: &Path, tail: Tail) -> Result<(u64, String), AuditError> {
         Tail::Unterminated => Err(tail_error(
             "it is cut short, with no final newline: a write was interrupted".to_string(),
         )),
-        Tail::Line(bytes) => open_line(&bytes)
+        Tail::Line(bytes) => open_line(&bytes, key)
             .map(|sealed| (sealed.seq, sealed.hash))
             .map_err(tail_error),
     }
+}
+
+/// Checks the log's `actual` end (the first `len` bytes of `file`) against its checkpoint
+/// and against the head this handle last `known`; records the end in a new or lagging
+/// checkpoint. Called under the exclusive lock.
+fn reconcile(
+    path: &Path,
+    file: &File,
+    len: u64,
+    checkpoint: &HeadFile,
+    actual: &checkpoint::Head,
+    known: Option<&checkpoint::Head>,
+    key: Option<&MacKey>,
+) -> Result<(), AuditError> {
+    let mismatch = |reason: String| AuditError::Checkpoint {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let recorded = checkpoint
+        .read(key)
+        .map_err(AuditError::io(path))?
+        .map_err(&mismatch)?;
+    let hash_at = |seq| hash_at(file, len, seq, key);
+    match &recorded {
+        None if actual.seq > 0 => {
+            return Err(AuditError::NoCheckpoint {
+                path: path.to_path_buf(),
+            });
+        }
+        None => {}
+        Some(recorded) => checkpoint::compare(recorded, actual, hash_at).map_err(&mismatch)?,
+    }
+    // Another process may have appended any number of lines (the checkpoint vouches for
+    // those); but the log never shrinks or changes its end under a writer.
+    if let Some(known) = known
+        && (actual.seq < known.seq || actual.seq == known.seq && actual.hash != known.hash)
+    {
+        return Err(mismatch(format!(
+            "while this process was writing it, the log was cut or replaced: it now ends at \
+             line {}, and this process had written up to line {}",
+            actual.seq, known.seq
+        )));
+    }
+    if recorded.as_ref() != Some(actual) {
+        checkpoint
+            .write(actual, key, true)
+            .map_err(AuditError::io(path))?;
+    }
+    Ok(())
+}
+
+/// The hash of line `seq`, looked for among the last [`MAX_LAG`] lines.
+fn hash_at(file: &File, len: u64, seq: u64, key: Option<&MacKey>) -> Option<String> {
+    let mut lines = ReverseLines::new(file, len).ok()?;
+    for _ in 0..MAX_LAG {
+        let (_, bytes) = lines.next_line().ok()??;
+        let sealed = open_line(&bytes, key).ok()?;
+        if sealed.seq == seq {
+            return Some(sealed.hash);
+        }
+        if sealed.seq < seq {
+            return None;
+        }
+    }
+    None
 }
 
 /// Makes a new file's directory entry durable, so a durable line cannot vanish with it.

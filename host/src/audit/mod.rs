@@ -1,7 +1,11 @@
 //! The audit log: append-only, hash-chained JSONL, one line per phase of every tool call.
 //!
 //! Each line carries the hash of the previous one, so editing, removing or reordering a
-//! line breaks the chain (`ikmcp audit verify`). Credentials are redacted by value (the
+//! line breaks the chain (`ikmcp audit verify`); a checkpoint beside the log
+//! (`<log>.head`) records the chain's length and last hash, so lines cut from the end are
+//! caught too. With an operator key (`[audit] hmac_key_file`) the hashes and the
+//! checkpoint are HMACs, which someone who can write the files but not read the key cannot
+//! forge. Credentials are redacted by value (the
 //! host knows them) before anything is written; confirmation tokens appear only as a
 //! short reference. `apply_attempt` lines are flushed to disk before any upstream write.
 //!
@@ -19,6 +23,7 @@
 //! ```
 
 mod chain;
+mod checkpoint;
 mod file;
 mod log;
 mod query;
@@ -35,9 +40,10 @@ use time::OffsetDateTime;
 
 use crate::upstream::RequestRecord;
 
+pub use crate::mac::MacKey as AuditKey;
 pub use log::AuditLog;
-pub use query::query;
-pub use verify::verify;
+pub use query::{Found, query};
+pub use verify::{reseal, verify, verify_keyed};
 
 /// The phase a line records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -119,6 +125,9 @@ pub struct AuditQuery {
     pub text: Option<String>,
     /// Newest N matches (returned oldest first); 0 means every match.
     pub limit: usize,
+    /// Read at most this many lines, newest first; 0 means no bound. A search that stops
+    /// here says so ([`Found::truncated`]).
+    pub max_scan: u64,
 }
 
 /// Result of verifying the chain.
@@ -149,6 +158,48 @@ pub enum AuditError {
         path: PathBuf,
         /// 1-based line number.
         line: u64,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The log does not match its checkpoint: lines were cut from its end, or its end
+    /// was replaced.
+    #[error(
+        "audit log {path} does not match its checkpoint ({path}.head): {reason}. Nothing \
+         more is written to it. Keep both files as evidence and compare them with your \
+         backups; to start a new log, move both aside. If you changed the log yourself \
+         (restored or trimmed it), `ikmcp audit reseal` records its current end as the \
+         checkpoint"
+    )]
+    Checkpoint {
+        /// The log file.
+        path: PathBuf,
+        /// What does not match.
+        reason: String,
+    },
+    /// The log has lines but no checkpoint, so lines cut from its end would go unnoticed.
+    #[error(
+        "audit log {path} has lines but no checkpoint ({path}.head): it was written by an \
+         older ikmcp, or the checkpoint was deleted, which would hide lines cut from the \
+         end. Check the log with `ikmcp audit verify`; if you trust it, `ikmcp audit reseal` \
+         records its current end; otherwise move it aside to start a new log"
+    )]
+    NoCheckpoint {
+        /// The log file.
+        path: PathBuf,
+    },
+    /// The log or its checkpoint belongs to someone else.
+    #[error("audit log: {0}")]
+    Private(#[from] crate::private_fs::PrivateError),
+    /// A line read while searching is not a log line.
+    #[error(
+        "audit log {path} has an unreadable line at byte {offset}: {reason}; run \
+         `ikmcp audit verify` to check the whole log"
+    )]
+    Unreadable {
+        /// The file.
+        path: PathBuf,
+        /// Where the line starts.
+        offset: u64,
         /// What is wrong.
         reason: String,
     },

@@ -8,6 +8,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::chain::GENESIS;
+use super::checkpoint;
 use super::*;
 use crate::secret::Secret;
 use crate::upstream::RequestOutcome;
@@ -518,32 +519,38 @@ fn query_filters() {
     let dir = tempfile::tempdir().unwrap();
     let path = log_path(&dir);
     write_log(&path, 12);
-    let all = query(&path, &AuditQuery::default()).unwrap();
+    let all = query(&path, &AuditQuery::default()).unwrap().entries;
     assert_eq!(seqs(&all), (1..=12).collect::<Vec<_>>());
 
     let by_tool = AuditQuery {
         tool: Some("RECORD_list".into()),
         ..AuditQuery::default()
     };
-    assert_eq!(seqs(&query(&path, &by_tool).unwrap()), [2, 4, 6, 8, 10, 12]);
+    assert_eq!(
+        seqs(&query(&path, &by_tool).unwrap().entries),
+        [2, 4, 6, 8, 10, 12]
+    );
 
     let by_phase = AuditQuery {
         phase: Some(AuditPhase::ApplyAttempt),
         ..AuditQuery::default()
     };
-    assert_eq!(seqs(&query(&path, &by_phase).unwrap()), [2, 8]);
+    assert_eq!(seqs(&query(&path, &by_phase).unwrap().entries), [2, 8]);
 
     let by_risk = AuditQuery {
         risk: Some("read".into()),
         ..AuditQuery::default()
     };
-    assert_eq!(seqs(&query(&path, &by_risk).unwrap()), [6, 12]);
+    assert_eq!(seqs(&query(&path, &by_risk).unwrap().entries), [6, 12]);
 
     let by_text = AuditQuery {
         text: Some("LINE 1".into()),
         ..AuditQuery::default()
     };
-    assert_eq!(seqs(&query(&path, &by_text).unwrap()), [1, 10, 11, 12]);
+    assert_eq!(
+        seqs(&query(&path, &by_text).unwrap().entries),
+        [1, 10, 11, 12]
+    );
 
     let ts = |i: usize| OffsetDateTime::parse(all[i]["ts"].as_str().unwrap(), &Rfc3339).unwrap();
     let window = AuditQuery {
@@ -551,7 +558,7 @@ fn query_filters() {
         until: Some(ts(6)),
         ..AuditQuery::default()
     };
-    assert_eq!(seqs(&query(&path, &window).unwrap()), [4, 5, 6, 7]);
+    assert_eq!(seqs(&query(&path, &window).unwrap().entries), [4, 5, 6, 7]);
 
     let combined = AuditQuery {
         tool: Some("mail".into()),
@@ -559,7 +566,7 @@ fn query_filters() {
         limit: 2,
         ..AuditQuery::default()
     };
-    assert_eq!(seqs(&query(&path, &combined).unwrap()), [9, 11]);
+    assert_eq!(seqs(&query(&path, &combined).unwrap().entries), [9, 11]);
 }
 
 #[test]
@@ -571,28 +578,245 @@ fn query_limit_keeps_the_newest_oldest_first() {
         limit: 3,
         ..AuditQuery::default()
     };
-    assert_eq!(seqs(&query(&path, &q).unwrap()), [48, 49, 50]);
+    assert_eq!(seqs(&query(&path, &q).unwrap().entries), [48, 49, 50]);
     let q = AuditQuery {
         limit: 100,
         ..AuditQuery::default()
     };
-    assert_eq!(query(&path, &q).unwrap().len(), 50);
+    assert_eq!(query(&path, &q).unwrap().entries.len(), 50);
 }
 
 #[test]
 fn query_on_missing_and_damaged_logs() {
     let dir = tempfile::tempdir().unwrap();
     let path = log_path(&dir);
-    assert!(query(&path, &AuditQuery::default()).unwrap().is_empty());
+    assert!(
+        query(&path, &AuditQuery::default())
+            .unwrap()
+            .entries
+            .is_empty()
+    );
     write_log(&path, 3);
     let mut all = lines(&path);
     all.insert(1, "not json".into());
+    let offset = all[0].len() as u64 + 1;
     write_lines(&path, &all);
     match query(&path, &AuditQuery::default()) {
-        Err(AuditError::Broken { line, reason, .. }) => {
-            assert_eq!(line, 2);
-            assert!(reason.contains("ikmcp audit verify"), "{reason}");
+        Err(AuditError::Unreadable {
+            offset: at, reason, ..
+        }) => {
+            assert_eq!(at, offset);
+            assert!(reason.contains("not JSON"), "{reason}");
         }
         other => panic!("expected an error, got {other:?}"),
+    }
+    // A tail that does not reach the damage still answers.
+    let newest = AuditQuery {
+        limit: 2,
+        ..AuditQuery::default()
+    };
+    assert_eq!(seqs(&query(&path, &newest).unwrap().entries), [2, 3]);
+}
+
+#[test]
+fn a_search_stops_at_its_scan_bound_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = log_path(&dir);
+    write_log(&path, 40);
+    let rare = AuditQuery {
+        text: Some("line 3\"".into()),
+        max_scan: 20,
+        ..AuditQuery::default()
+    };
+    let found = query(&path, &rare).unwrap();
+    assert!(found.entries.is_empty() && found.truncated, "{found:?}");
+    assert_eq!(found.scanned, 20);
+    let unbounded = AuditQuery {
+        max_scan: 0,
+        ..rare
+    };
+    let found = query(&path, &unbounded).unwrap();
+    assert_eq!(seqs(&found.entries), [3]);
+    assert!(!found.truncated);
+    assert_eq!(found.scanned, 40);
+    let tail = AuditQuery {
+        limit: 5,
+        max_scan: 5,
+        ..AuditQuery::default()
+    };
+    let found = query(&path, &tail).unwrap();
+    assert_eq!((found.scanned, found.truncated), (5, false));
+}
+
+fn checkpoint_path(path: &Path) -> PathBuf {
+    checkpoint::path_for(path)
+}
+
+/// Finding 10: cutting lines from the end left a valid chain; verify said "ok" and the
+/// writer carried on from the shortened file.
+#[test]
+fn lines_cut_from_the_end_are_reported_and_the_writer_refuses() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = log_path(&dir);
+    write_log(&path, 10);
+    let all = lines(&path);
+    write_lines(&path, &all[..7]);
+    let cut = std::fs::read(&path).unwrap();
+    let message = match verify(&path) {
+        Err(e @ AuditError::Checkpoint { .. }) => e.to_string(),
+        other => panic!("expected a checkpoint mismatch, got {other:?}"),
+    };
+    assert!(
+        message.contains("3 line(s) were cut from the end"),
+        "{message}"
+    );
+    assert!(message.contains("ikmcp audit reseal"), "{message}");
+    let err = AuditLog::open(&path, vec![])
+        .err()
+        .expect("the writer refuses");
+    assert!(matches!(err, AuditError::Checkpoint { .. }), "{err}");
+    assert_eq!(std::fs::read(&path).unwrap(), cut, "nothing appended");
+
+    // Deleting the whole log is the same cut.
+    std::fs::remove_file(&path).unwrap();
+    let err = AuditLog::open(&path, vec![])
+        .err()
+        .expect("the writer refuses");
+    assert!(err.to_string().contains("10 line(s) were cut"), "{err}");
+}
+
+#[test]
+fn a_cut_while_the_writer_runs_stops_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = log_path(&dir);
+    let log = AuditLog::open(&path, vec![]).unwrap();
+    for i in 0..5 {
+        log.record(event(AuditPhase::Read, "t", json!({"i": i})))
+            .unwrap();
+    }
+    let all = lines(&path);
+    write_lines(&path, &all[..3]);
+    let err = log
+        .record(event(AuditPhase::Applied, "t", json!({})))
+        .unwrap_err();
+    assert!(matches!(err, AuditError::Checkpoint { .. }), "{err}");
+    assert_eq!(lines(&path).len(), 3);
+}
+
+#[test]
+fn the_end_replaced_by_a_valid_chain_is_caught() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = log_path(&dir);
+    write_log(&path, 4);
+    let recorded = std::fs::read(checkpoint_path(&path)).unwrap();
+    // Line 4 replaced by another, properly chained line 4.
+    let all = lines(&path);
+    write_lines(&path, &all[..3]);
+    reseal(&path, None).unwrap();
+    AuditLog::open(&path, vec![])
+        .unwrap()
+        .record(event(AuditPhase::Read, "other", json!({})))
+        .unwrap();
+    std::fs::write(checkpoint_path(&path), &recorded).unwrap();
+    match verify(&path) {
+        Err(AuditError::Checkpoint { reason, .. }) => {
+            assert!(reason.contains("end of the log was replaced"), "{reason}");
+        }
+        other => panic!("expected a checkpoint mismatch, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_missing_checkpoint_is_refused_until_resealed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = log_path(&dir);
+    write_log(&path, 3);
+    std::fs::remove_file(checkpoint_path(&path)).unwrap();
+    assert!(matches!(
+        verify(&path),
+        Err(AuditError::NoCheckpoint { .. })
+    ));
+    let err = AuditLog::open(&path, vec![]).err().expect("refused");
+    assert!(err.to_string().contains("ikmcp audit reseal"), "{err}");
+    assert_eq!(reseal(&path, None).unwrap().lines, 3);
+    let log = AuditLog::open(&path, vec![]).unwrap();
+    log.record(event(AuditPhase::Read, "t", json!({}))).unwrap();
+    assert_eq!(verify(&path).unwrap().lines, 4);
+}
+
+#[test]
+fn a_checkpoint_lagging_after_a_crash_is_caught_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = log_path(&dir);
+    write_log(&path, 3);
+    let before = std::fs::read(checkpoint_path(&path)).unwrap();
+    AuditLog::open(&path, vec![])
+        .unwrap()
+        .record(event(AuditPhase::Read, "t", json!({})))
+        .unwrap();
+    std::fs::write(checkpoint_path(&path), &before).unwrap();
+    assert_eq!(verify(&path).unwrap().lines, 4);
+    AuditLog::open(&path, vec![]).unwrap();
+    assert_ne!(std::fs::read(checkpoint_path(&path)).unwrap(), before);
+}
+
+#[test]
+fn a_keyed_log_cannot_be_recut_or_rechained_without_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = log_path(&dir);
+    let key = AuditKey::new(b"operator-key-of-32-bytes-or-more".to_vec());
+    let log = AuditLog::open_keyed(&path, vec![], Some(key.clone())).unwrap();
+    for i in 0..5 {
+        log.record(event(AuditPhase::Read, "t", json!({"i": i})))
+            .unwrap();
+    }
+    drop(log);
+    assert_eq!(verify_keyed(&path, Some(&key)).unwrap().lines, 5);
+    // Without the key, neither the checkpoint nor the lines check out.
+    assert!(verify(&path).is_err());
+    assert!(AuditLog::open(&path, vec![]).is_err());
+
+    // Someone without the key cuts two lines and writes an unkeyed checkpoint for the
+    // shortened log (`reseal` refuses to without the key: the lines do not check out).
+    let all = lines(&path);
+    write_lines(&path, &all[..3]);
+    assert!(reseal(&path, None).is_err());
+    let third: Value = serde_json::from_str(&all[2]).unwrap();
+    let forged = checkpoint::Head {
+        seq: 3,
+        hash: third["hash"].as_str().unwrap().to_string(),
+    };
+    checkpoint::HeadFile::open(&path)
+        .unwrap()
+        .write(&forged, None, true)
+        .unwrap();
+    let err = verify_keyed(&path, Some(&key)).unwrap_err();
+    assert!(err.to_string().contains("carries no tag"), "{err}");
+    assert!(AuditLog::open_keyed(&path, vec![], Some(key.clone())).is_err());
+
+    // Or re-chains the whole log with plain hashes.
+    std::fs::remove_file(&path).unwrap();
+    std::fs::remove_file(checkpoint_path(&path)).unwrap();
+    write_log(&path, 3);
+    match verify_keyed(&path, Some(&key)) {
+        Err(AuditError::Checkpoint { .. }) => {}
+        other => panic!("expected the unkeyed checkpoint refused, got {other:?}"),
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn the_log_and_checkpoint_are_made_private_on_every_open() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = log_path(&dir);
+    write_log(&path, 1);
+    for file in [path.clone(), checkpoint_path(&path)] {
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    AuditLog::open(&path, vec![]).unwrap();
+    for file in [path.clone(), checkpoint_path(&path)] {
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{}", file.display());
     }
 }

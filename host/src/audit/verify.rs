@@ -1,20 +1,75 @@
-//! `ikmcp audit verify`: walk the chain and name the first bad line.
+//! `ikmcp audit verify`: walk the chain, name the first bad line, and compare the end with
+//! the checkpoint; `ikmcp audit reseal`: record a checked log's end as its checkpoint.
 
 use std::path::Path;
 
 use super::chain::{GENESIS, open_line};
+use super::checkpoint::{self, HeadFile};
 use super::file::LineReader;
 use super::{AuditError, VerifyReport};
+use crate::mac::MacKey;
+
+/// Verifies the log at `path` without an audit key; see [`verify_keyed`].
+pub fn verify(path: &Path) -> Result<VerifyReport, AuditError> {
+    verify_keyed(path, None)
+}
 
 /// Verifies the hash chain of the log at `path`, streaming it (a missing or empty file is
 /// a valid log of 0 lines). Checks that every line is complete, is the JSON the log
-/// writes, matches its own hash, has the next `seq`, and links to the previous hash.
-pub fn verify(path: &Path) -> Result<VerifyReport, AuditError> {
+/// writes, matches its own hash (HMAC under `key` when given), has the next `seq`, and
+/// links to the previous hash; then that the log ends where its checkpoint says.
+pub fn verify_keyed(path: &Path, key: Option<&MacKey>) -> Result<VerifyReport, AuditError> {
+    let mismatch = |reason: String| AuditError::Checkpoint {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let recorded = checkpoint::read(path, key)
+        .map_err(AuditError::io(path))?
+        .map_err(mismatch)?;
+    let (report, hash_at_recorded) = walk(path, key, recorded.as_ref().map(|h| h.seq))?;
+    let actual = checkpoint::Head {
+        seq: report.lines,
+        hash: report.head.clone().unwrap_or_else(|| GENESIS.to_string()),
+    };
+    match recorded {
+        None if report.lines > 0 => Err(AuditError::NoCheckpoint {
+            path: path.to_path_buf(),
+        }),
+        None => Ok(report),
+        Some(recorded) => {
+            checkpoint::compare(&recorded, &actual, |_| hash_at_recorded).map_err(mismatch)?;
+            Ok(report)
+        }
+    }
+}
+
+/// Verifies the chain of the log at `path` (not its checkpoint), then records its end as
+/// the checkpoint: for a log written before checkpoints existed, or one the operator
+/// restored or trimmed on purpose. Run it while no ikmcp is writing the log.
+pub fn reseal(path: &Path, key: Option<&MacKey>) -> Result<VerifyReport, AuditError> {
+    let (report, _) = walk(path, key, None)?;
+    let head = checkpoint::Head {
+        seq: report.lines,
+        hash: report.head.clone().unwrap_or_else(|| GENESIS.to_string()),
+    };
+    let file = HeadFile::open(path).map_err(AuditError::io(path))?;
+    crate::private_fs::restrict_file(file.file(), file.path())?;
+    file.write(&head, key, true).map_err(AuditError::io(path))?;
+    Ok(report)
+}
+
+/// Walks the whole chain; also returns the hash of line `note` when asked.
+fn walk(
+    path: &Path,
+    key: Option<&MacKey>,
+    note: Option<u64>,
+) -> Result<(VerifyReport, Option<String>), AuditError> {
     let Some(mut reader) = LineReader::open(path).map_err(AuditError::io(path))? else {
-        return Ok(VerifyReport {
+        let empty = VerifyReport {
             lines: 0,
             head: None,
-        });
+        };
+        return Ok((empty, None));
     };
     let broken = |line: u64, reason: String| AuditError::Broken {
         path: path.to_path_buf(),
@@ -22,6 +77,7 @@ pub fn verify(path: &Path) -> Result<VerifyReport, AuditError> {
         reason,
     };
     let mut head: Option<String> = None;
+    let mut noted = None;
     let mut lines = 0;
     while let Some(line) = reader.next_line().map_err(AuditError::io(path))? {
         lines = line.number;
@@ -33,7 +89,7 @@ pub fn verify(path: &Path) -> Result<VerifyReport, AuditError> {
                     .to_string(),
             ));
         }
-        let sealed = open_line(line.bytes).map_err(|reason| broken(lines, reason))?;
+        let sealed = open_line(line.bytes, key).map_err(|reason| broken(lines, reason))?;
         if sealed.seq != lines {
             return Err(broken(
                 lines,
@@ -59,7 +115,10 @@ pub fn verify(path: &Path) -> Result<VerifyReport, AuditError> {
                 },
             ));
         }
+        if note == Some(lines) {
+            noted = Some(sealed.hash.clone());
+        }
         head = Some(sealed.hash);
     }
-    Ok(VerifyReport { lines, head })
+    Ok((VerifyReport { lines, head }, noted))
 }

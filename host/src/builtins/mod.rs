@@ -70,7 +70,7 @@ pub fn descriptors() -> Vec<ToolDescriptor> {
             "Latest audit log entries",
             "The newest entries of the local audit log (every read, plan, apply attempt, applied change, failure and denial), oldest first.",
             json!({"type":"object","properties":{"limit":{"type":"integer","minimum":1,"maximum":500,"default":50}},"additionalProperties":false}),
-            json!({"type":"object","required":["entries"],"properties":{"path":{"type":"string"},"entries":{"type":"array","items":entry.clone()}}}),
+            json!({"type":"object","required":["entries"],"properties":{"path":{"type":"string"},"entries":{"type":"array","items":entry.clone()},"truncated":{"type":"boolean"},"hint":{"type":"string"}}}),
         ),
         descriptor(
             SEARCH,
@@ -85,7 +85,7 @@ pub fn descriptors() -> Vec<ToolDescriptor> {
                 "text":{"type":"string","description":"Case-insensitive text anywhere in the entry"},
                 "limit":{"type":"integer","minimum":1,"maximum":500,"default":50}
             },"additionalProperties":false}),
-            json!({"type":"object","required":["entries"],"properties":{"path":{"type":"string"},"entries":{"type":"array","items":entry}}}),
+            json!({"type":"object","required":["entries"],"properties":{"path":{"type":"string"},"entries":{"type":"array","items":entry},"truncated":{"type":"boolean"},"hint":{"type":"string"}}}),
         ),
     ]
 }
@@ -110,13 +110,26 @@ fn descriptor(
     }
 }
 
-/// Runs built-in `name` with validated `args`.
-pub fn run(name: &str, args: &Value, ctx: &BuiltinContext<'_>) -> Result<Value, ToolError> {
+/// Runs built-in `name` with validated `args`. The audit tools read files, so they run
+/// on tokio's blocking pool, never on the async runtime's workers.
+pub async fn run(name: &str, args: &Value, ctx: &BuiltinContext<'_>) -> Result<Value, ToolError> {
     match name {
         HELP => Ok(help(args, ctx.registry)),
         CATALOG => Ok(catalog(args, ctx.registry)),
         EXPLAIN => explain(args, ctx.registry),
-        TAIL | SEARCH => audit_entries(name, args, ctx.audit_path),
+        TAIL | SEARCH => {
+            let (name, args, path) = (name.to_string(), args.clone(), ctx.audit_path.to_path_buf());
+            tokio::task::spawn_blocking(move || audit_entries(&name, &args, &path))
+                .await
+                .unwrap_or_else(|e| {
+                    Err(ToolError::new(
+                        ErrorKind::Internal,
+                        "audit_query_failed",
+                        format!("the audit query stopped unexpectedly: {e}"),
+                    )
+                    .with_hint("retry; if it persists, run `ikmcp audit verify`"))
+                })
+        }
         other => Err(ToolError::new(
             ErrorKind::Internal,
             "unknown_builtin",
@@ -275,10 +288,22 @@ fn audit_entries(name: &str, args: &Value, path: &Path) -> Result<Value, ToolErr
         until: time("until")?,
         text: args["text"].as_str().map(String::from),
         limit: args["limit"].as_u64().unwrap_or(50) as usize,
+        max_scan: AUDIT_SCAN_LINES,
     };
-    let entries = audit::query(path, &query).map_err(|e| {
+    let found = audit::query(path, &query).map_err(|e| {
         ToolError::new(ErrorKind::Internal, "audit_unreadable", e.to_string())
             .with_hint("run `ikmcp audit verify` to check the log")
     })?;
-    Ok(json!({"path": path.display().to_string(), "entries": entries}))
+    let mut answer = json!({"path": path.display().to_string(), "entries": found.entries});
+    if found.truncated {
+        answer["truncated"] = json!(true);
+        answer["hint"] = json!(format!(
+            "only the newest {AUDIT_SCAN_LINES} entries were searched; narrow with since/until for older ones"
+        ));
+    }
+    Ok(answer)
 }
+
+/// Entries one audit tool call reads at most, newest first: a search for something rare
+/// in a huge log answers in bounded time and says it stopped.
+const AUDIT_SCAN_LINES: u64 = 200_000;
