@@ -7,6 +7,7 @@
 //! `input_required` round trip on 2026-07-28. Either way the dispatcher re-plans and
 //! checks the fingerprint before anything is written.
 
+mod progress;
 mod render;
 
 use std::sync::Arc;
@@ -16,15 +17,16 @@ use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ElicitRequestParams,
     ElicitationAction, ElicitationSchema, Implementation, InitializeResult, InputRequest,
     InputRequests, InputRequiredResult, ListToolsResult, PaginatedRequestParams,
-    ProgressNotificationParam, ProgressToken, ServerCapabilities, Tool,
+    ServerCapabilities, Tool,
 };
-use rmcp::service::{Peer, RequestContext};
+use rmcp::service::RequestContext;
 use rmcp::{RoleServer, ServerHandler};
 use serde_json::{Map, Value};
 
 use crate::dispatch::{CallOutcome, Dispatcher};
 use crate::registry::CONFIRMATION_ARG;
 use crate::sandbox::ProgressSink;
+use progress::ProgressForwarder;
 
 /// Key of the confirmation request in an `input_required` round trip.
 const CONFIRM_KEY: &str = "confirm";
@@ -195,37 +197,4 @@ fn declined(plan: &Value) -> CallToolResponse {
         );
     }
     CallToolResult::structured(response).into()
-}
-
-/// Forwards plugin progress reports to the client, in order, as MCP notifications.
-struct ProgressForwarder {
-    sender: tokio::sync::mpsc::UnboundedSender<ProgressNotificationParam>,
-    token: ProgressToken,
-}
-
-impl ProgressForwarder {
-    fn start(peer: Peer<RoleServer>, token: ProgressToken) -> Arc<dyn ProgressSink> {
-        let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel();
-        tokio::spawn(async move {
-            while let Some(param) = receiver.recv().await {
-                if peer.notify_progress(param).await.is_err() {
-                    break;
-                }
-            }
-        });
-        Arc::new(ProgressForwarder { sender, token })
-    }
-}
-
-impl ProgressSink for ProgressForwarder {
-    fn report(&self, done: u32, total: Option<u32>, message: Option<String>) {
-        let mut param = ProgressNotificationParam::new(self.token.clone(), f64::from(done));
-        if let Some(total) = total {
-            param = param.with_total(f64::from(total));
-        }
-        if let Some(message) = message {
-            param = param.with_message(message);
-        }
-        let _ = self.sender.send(param);
-    }
 }

@@ -9,5 +9,6 @@ mod cli;
 mod confirm;
 mod dns;
 mod faults;
+mod greedy;
 mod guard;
 mod hostile;
