@@ -9,6 +9,7 @@
 //! shows medians and ranges, and only figures of the same run should be compared.
 
 mod audit;
+mod audit_tail;
 mod calls;
 mod cold_start;
 mod node_floor;
@@ -54,6 +55,9 @@ struct Args {
     /// Skip the fleet audit (it takes about a minute at 60 requests/minute).
     #[arg(long)]
     skip_audit: bool,
+    /// Lines of the audit log the audit tools are measured on (0 skips the scenario).
+    #[arg(long, default_value_t = 1_000_000)]
+    audit_lines: u64,
 }
 
 #[tokio::main]
@@ -143,6 +147,17 @@ async fn measure(
     eprintln!("bench: plan/apply round trips ({})", args.plan_runs);
     sim.reset();
     let plan_apply = plan_apply::run(&sim, bin, cache.path(), args.plan_runs).await?;
+    let audit_tools = if args.audit_lines == 0 {
+        None
+    } else {
+        eprintln!(
+            "bench: audit tools on a {}-line log (writing it takes a while)",
+            args.audit_lines
+        );
+        let launch = tenant::launch(&sim, bin, cache.path(), 0);
+        Some(audit_tail::run(&launch, args.audit_lines).await?)
+    };
+
     sim.shutdown().await;
 
     let upstream_efficiency = if args.skip_audit {
@@ -167,6 +182,7 @@ async fn measure(
         tool_surface,
         upstream_efficiency,
         plan_apply,
+        audit_tools,
     })
 }
 

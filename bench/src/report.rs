@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::audit::{self, Audit};
+use crate::audit_tail::{self, AuditTail};
 use crate::calls::{self, Comparison, Memory, PerCall};
 use crate::cold_start::ColdStart;
 use crate::node_floor::NodeFloor;
@@ -36,6 +37,8 @@ pub struct Results {
     pub upstream_efficiency: Option<Audit>,
     /// Scenario 6.
     pub plan_apply: PlanApply,
+    /// Scenario 7 (`None` with `--audit-lines 0`).
+    pub audit_tools: Option<AuditTail>,
 }
 
 /// The machine the run happened on.
@@ -158,7 +161,43 @@ pub fn table(r: &Results) -> String {
     t.stat("plan call (no token)", &pa.plan);
     t.stat("apply call (confirmed)", &pa.apply);
     t.stat("round trip (plan + apply)", &pa.round_trip);
+
+    match &r.audit_tools {
+        Some(a) => audit_tools(&mut t, a),
+        None => t.section("7. Audit tools: skipped (--audit-lines 0)".into()),
+    }
     t.render()
+}
+
+fn audit_tools(t: &mut Table, a: &AuditTail) {
+    t.section(format!(
+        "7. Audit tools on a {}-line log ({:.0} MiB), read from the end",
+        thousands(a.lines as usize),
+        a.log_bytes as f64 / (1024.0 * 1024.0)
+    ));
+    t.stat("start with this log (spawn -> initialize)", &a.start);
+    t.stat(&format!("{} limit 50", audit_tail::TAIL_TOOL), &a.tail_50);
+    t.stat(
+        &format!("{}: match in the newest lines", audit_tail::SEARCH_TOOL),
+        &a.search_recent,
+    );
+    t.stat(
+        &format!(
+            "{}: no match, scan bound{}",
+            audit_tail::SEARCH_TOOL,
+            if a.search_bounded_truncated {
+                " reached"
+            } else {
+                " not reached (whole log)"
+            }
+        ),
+        &a.search_bounded,
+    );
+    t.stat("`ikmcp audit tail -n 50` (whole process)", &a.cli_tail);
+    t.value(
+        "(setup) writing the log through AuditLog",
+        format!("{:.1} s", a.write_s),
+    );
 }
 
 fn comparison(t: &mut Table, c: &Comparison) {

@@ -27,6 +27,8 @@ pub struct Launch {
     pub requests_per_minute: u32,
     /// The TOML configuration file's text (`IKMCP_CONFIG`; empty = defaults).
     pub config: String,
+    /// The audit log (`IKMCP_AUDIT_LOG`; `None` = a fresh one in the server's HOME).
+    pub audit_log: Option<PathBuf>,
 }
 
 /// A running `ikmcp` with an initialized MCP session.
@@ -53,7 +55,12 @@ impl Launch {
             .env("XDG_STATE_HOME", home.join("state"))
             .env("XDG_CACHE_HOME", home.join("cache"))
             .env("IKMCP_CONFIG", &config)
-            .env("IKMCP_AUDIT_LOG", home.join("audit.jsonl"))
+            .env(
+                "IKMCP_AUDIT_LOG",
+                self.audit_log
+                    .clone()
+                    .unwrap_or_else(|| home.join("audit.jsonl")),
+            )
             .env("IKMCP_CACHE_DIR", &self.cache_dir)
             .env(
                 "IKMCP_REQUESTS_PER_MINUTE",
@@ -198,6 +205,7 @@ mod tests {
             token: "t".into(),
             cache_dir: std::env::temp_dir(),
             requests_per_minute: 0,
+            audit_log: None,
             config: String::new(),
         };
         let err = launch.start().await.err().expect("cannot start");

@@ -30,6 +30,7 @@ pub fn launch(sim: &SimHandle, bin: &Path, cache_dir: &Path, requests_per_minute
         cache_dir: cache_dir.to_path_buf(),
         requests_per_minute,
         config: String::new(),
+        audit_log: None,
     }
 }
 
