@@ -1,7 +1,7 @@
 //! Scenario 7, the audit tools at any size: a log of `--audit-lines` lines (one million by
 //! default) written through the host's own audit writer, then read through the release
 //! binary as users do: the MCP tools `infomaniak_audit_log_tail` (newest 50) and
-//! `infomaniak_audit_log_search` (a recent match, and a needle found nowhere, which stops
+//! `infomaniak_audit_log_search` (a recent match, and a tool found nowhere, which stops
 //! at the tools' scan bound), and the `ikmcp audit tail -n 50` command, process start
 //! included.
 
@@ -40,9 +40,9 @@ pub struct AuditTail {
     pub tail_50: Summary,
     /// `infomaniak_audit_log_search` for a tool used only in the newest lines.
     pub search_recent: Summary,
-    /// `infomaniak_audit_log_search` for text found nowhere: bounded by the scan limit.
+    /// `infomaniak_audit_log_search` for a tool found nowhere: bounded by the scan limit.
     pub search_bounded: Summary,
-    /// Lines the bounded search read before it stopped (`None` if it read them all).
+    /// Whether the bounded search stopped at the scan limit (false: it read the whole log).
     pub search_bounded_truncated: bool,
     /// `ikmcp audit tail -n 50`, whole process.
     pub cli_tail: Summary,
@@ -83,7 +83,9 @@ pub async fn run(launch: &Launch, lines: u64) -> anyhow::Result<AuditTail> {
         expect_entries(&out, 10)
     })
     .await?;
-    let nowhere = json!({"text": "found-nowhere-7f3a", "limit": 10});
+    // A tool filter, not free text: the server's own audit lines of these searches carry
+    // their arguments, so a text needle would find them.
+    let nowhere = json!({"tool": "no_such_tool_7f3a", "limit": 10});
     let search_bounded = timed(CALLS / 3, || async {
         let out = server.call_ok(SEARCH_TOOL, &nowhere).await?;
         expect_entries(&out, 0)

@@ -175,22 +175,15 @@ fn audit_tools(t: &mut Table, a: &AuditTail) {
         thousands(a.lines as usize),
         a.log_bytes as f64 / (1024.0 * 1024.0)
     ));
-    t.stat("start with this log (spawn -> initialize)", &a.start);
+    t.stat("spawn -> initialize with this log", &a.start);
     t.stat(&format!("{} limit 50", audit_tail::TAIL_TOOL), &a.tail_50);
+    t.stat("search tool: match in the newest lines", &a.search_recent);
     t.stat(
-        &format!("{}: match in the newest lines", audit_tail::SEARCH_TOOL),
-        &a.search_recent,
-    );
-    t.stat(
-        &format!(
-            "{}: no match, scan bound{}",
-            audit_tail::SEARCH_TOOL,
-            if a.search_bounded_truncated {
-                " reached"
-            } else {
-                " not reached (whole log)"
-            }
-        ),
+        if a.search_bounded_truncated {
+            "search tool: no match (stops at its scan bound)"
+        } else {
+            "search tool: no match (whole log read)"
+        },
         &a.search_bounded,
     );
     t.stat("`ikmcp audit tail -n 50` (whole process)", &a.cli_tail);
