@@ -490,6 +490,21 @@ mod tests {
     }
 
     #[test]
+    fn the_audit_key_file_comes_from_the_file_or_the_environment() {
+        let file = write("[audit]\nhmac_key_file = \"/etc/ikmcp/audit.key\"\n");
+        let cfg = load(Some(file.path()), &env_of(&[])).unwrap();
+        assert_eq!(
+            cfg.audit_key_file.as_deref(),
+            Some(Path::new("/etc/ikmcp/audit.key"))
+        );
+        let env = env_of(&[("IKMCP_AUDIT_HMAC_KEY_FILE", "/run/key")]);
+        let cfg = load(Some(file.path()), &env).unwrap();
+        assert_eq!(cfg.audit_key_file.as_deref(), Some(Path::new("/run/key")));
+        let cfg = load(Some(write("").path()), &env_of(&[])).unwrap();
+        assert!(cfg.audit_key_file.is_none());
+    }
+
+    #[test]
     fn unknown_keys_are_rejected_with_the_location() {
         let file = write("[limits]\nmemory_megabytes = 3\n");
         let err = load(Some(file.path()), &env_of(&[])).unwrap_err();

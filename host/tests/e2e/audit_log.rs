@@ -81,3 +81,34 @@ async fn every_phase_is_audited_without_secrets_and_tampering_is_detected() {
     assert_eq!(code, 1, "an edited byte is detected: {out}");
     assert!(out.contains("line"), "{out}");
 }
+
+/// Finding 10 through the binary: lines cut from the end are reported by `audit verify`,
+/// the server refuses to write to the cut log, and `audit reseal` accepts a deliberate cut.
+#[tokio::test]
+async fn a_log_cut_at_the_end_is_reported_refused_and_resealed_on_purpose() {
+    let h = Harness::start(Options::default()).await;
+    for _ in 0..3 {
+        h.ok("infomaniak_list_domains", json!({})).await;
+    }
+    let log = h.audit_path();
+    let Harness { dir, client, .. } = h;
+    let _ = client.cancel().await;
+    let dir = dir.path();
+    let env = [("IKMCP_AUDIT_LOG", log.to_str().unwrap())];
+    let text = std::fs::read_to_string(&log).unwrap();
+    let kept: Vec<&str> = text.lines().take(text.lines().count() - 2).collect();
+    std::fs::write(&log, format!("{}\n", kept.join("\n"))).unwrap();
+
+    let (code, out, _) = run_cli(dir, &["audit", "verify"], &env).await;
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("2 line(s) were cut from the end"), "{out}");
+    let (code, _, err) = run_cli(dir, &["serve", "--sandbox"], &env).await;
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("does not match its checkpoint"), "{err}");
+
+    let (code, out, _) = run_cli(dir, &["audit", "reseal"], &env).await;
+    assert_eq!(code, 0, "{out}");
+    let (code, out, _) = run_cli(dir, &["audit", "verify"], &env).await;
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains(&format!("ok: {} lines", kept.len())), "{out}");
+}
