@@ -278,7 +278,11 @@ async fn an_apply_that_idles_before_its_first_write_is_stopped_unwritten() {
         started.elapsed()
     );
     tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
-    assert!(h.writes().is_empty(), "the write never left: {:?}", h.writes());
+    assert!(
+        h.writes().is_empty(),
+        "the write never left: {:?}",
+        h.writes()
+    );
     let failed = h
         .audit_lines()
         .into_iter()
@@ -312,15 +316,17 @@ async fn calls_past_the_concurrent_limit_are_refused_as_busy() {
         })
         .unwrap();
     let args = json!({"zone": zone});
-    let (slow, quick) = tokio::join!(
-        h.call("infomaniak_dns_list_records", args.clone()),
-        async {
-            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-            h.call("infomaniak_dns_list_records", args.clone()).await
-        }
-    );
+    let (slow, quick) = tokio::join!(h.call("infomaniak_dns_list_records", args.clone()), async {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        h.call("infomaniak_dns_list_records", args.clone()).await
+    });
     assert_ne!(slow.is_error, Some(true), "{}", crate::harness::text(&slow));
-    assert_eq!(quick.is_error, Some(true), "{}", crate::harness::text(&quick));
+    assert_eq!(
+        quick.is_error,
+        Some(true),
+        "{}",
+        crate::harness::text(&quick)
+    );
     let body = quick.structured_content.unwrap();
     assert_eq!(body["error"]["kind"], "busy", "{body}");
     assert_eq!(body["error"]["code"], "too_many_calls", "{body}");
@@ -332,19 +338,18 @@ async fn calls_past_the_concurrent_limit_are_refused_as_busy() {
 #[tokio::test]
 async fn read_only_mode_offers_exactly_the_tools_whose_effect_is_read() {
     let full = Harness::start(Options::default()).await;
-    let effects: std::collections::HashMap<String, String> = full
-        .ok("infomaniak_tool_catalog", json!({}))
-        .await["tools"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| {
-            (
-                t["name"].as_str().unwrap().to_string(),
-                t["effect"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
+    let effects: std::collections::HashMap<String, String> =
+        full.ok("infomaniak_tool_catalog", json!({})).await["tools"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                (
+                    t["name"].as_str().unwrap().to_string(),
+                    t["effect"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
     assert!(effects.values().any(|e| e != "read"), "{effects:?}");
     let mut reads: Vec<String> = effects
         .iter()
