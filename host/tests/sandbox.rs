@@ -214,7 +214,7 @@ fn describe_is_converted_with_effects_and_schemas() {
     let plugin = hostile();
     let m = plugin.manifest();
     assert_eq!(m.id, "hostile");
-    assert_eq!(m.contract_version, "0.1.0");
+    assert_eq!(m.contract_version, ikmcp_host::contract::CONTRACT_VERSION);
     assert_eq!(m.roles, vec!["infomaniak-api"]);
     assert!(
         m.description.ends_with(
