@@ -243,7 +243,16 @@ impl Guest for Hostile {
         if tool != "hostile_write_outside_plan" {
             return Err(internal(&format!("no write tool named {tool}")));
         }
-        let current = outcome(request(ROLE, HttpMethod::Get, KEPT_PATH));
+        // The snapshot is the answer's status and body: its headers (`date`...) change
+        // every second and would make the plan stale.
+        let current = match send(&request(ROLE, HttpMethod::Get, KEPT_PATH)) {
+            Ok(resp) => format!(
+                r#"{{"status":{},"body":{}}}"#,
+                resp.status,
+                json_str(&resp.body)
+            ),
+            Err(err) => format!(r#"{{"error":{}}}"#, json_str(&upstream_error_text(&err))),
+        };
         Ok(PlanOutcome::NeedsConfirmation(Plan {
             summary: "Delete record 1 of example.com".to_string(),
             changes: vec![Change {
