@@ -12,7 +12,7 @@ TEST_PLUGINS := -p ikmcp-test-plugin-hostile -p ikmcp-test-plugin-forbidden-impo
 TARGET_DIR ?= $(or $(CARGO_TARGET_DIR),target)
 PREFIX ?= $(HOME)/.local
 
-.PHONY: all build plugins test-plugins test lint fmt demo bench sim install clean
+.PHONY: all toolchain build plugins test-plugins test lint fmt demo bench sim install clean
 
 all: build
 
@@ -20,11 +20,19 @@ all: build
 build: plugins
 	$(CARGO) build -p ikmcp-host -p ikmcp-sim
 
+## toolchain: the toolchain of rust-toolchain.toml with its guest target. rustup installs it
+##            on first use; this covers rustup with auto-install off (RUSTUP_AUTO_INSTALL=0,
+##            rustup 1.28.0), where a missing target would fail with "can't find crate for std".
+toolchain:
+	@test -d "$$(rustc --print sysroot 2>/dev/null)/lib/rustlib/$(GUEST_TARGET)" \
+		|| rustup toolchain install \
+		|| { echo "install the $(GUEST_TARGET) target: rustup target add $(GUEST_TARGET)" >&2; exit 1; }
+
 ## plugins: the first-party plugin components (wasm32-wasip2)
-plugins:
+plugins: toolchain
 	$(CARGO) build $(GUEST_FLAGS) $(PLUGINS)
 
-test-plugins:
+test-plugins: toolchain
 	$(CARGO) build $(GUEST_FLAGS) $(TEST_PLUGINS)
 
 ## test: every test of the workspace (unit, simulator, end-to-end, hostile plugins)
