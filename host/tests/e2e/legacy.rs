@@ -3,8 +3,9 @@
 //! still loads, lists, reads and applies; and what 0.1 could not declare (a query on a
 //! write) it cannot send.
 
-use serde_json::{Value, json};
+use serde_json::json;
 
+use crate::dns::largest_zone;
 use crate::harness::{Harness, Options};
 use crate::hostile::plugin_dir;
 
@@ -19,18 +20,6 @@ async fn legacy_harness() -> (Harness, tempfile::TempDir) {
         .await,
         dir,
     )
-}
-
-/// Plans `tool` on `zone`, then confirms it with the token; returns (plan, applied).
-async fn plan_and_apply(h: &Harness, tool: &str, zone: &str) -> (Value, Value) {
-    let args = json!({"zone": zone, "text": "v=legacy1"});
-    let plan = h.ok(tool, args.clone()).await;
-    assert_eq!(plan["status"], "plan", "{plan}");
-    assert!(h.writes().is_empty(), "planning wrote nothing");
-    let mut confirmed = args;
-    confirmed["confirmation_token"] = plan["confirmation_token"].clone();
-    let applied = h.ok(tool, confirmed).await;
-    (plan, applied)
 }
 
 #[tokio::test]
@@ -51,7 +40,7 @@ async fn a_0_1_plugin_loads_lists_reads_and_applies() {
     let hints = add.annotations.as_ref().expect("annotations");
     assert_eq!(hints.read_only_hint, Some(false), "a 0.1 write is a write");
 
-    let (zone, records) = h.largest_zone().await;
+    let (zone, records) = largest_zone(&h).await;
     let count = h.ok("legacy_count_records", json!({"zone": zone})).await;
     assert_eq!(
         count["count"].as_u64(),
@@ -59,18 +48,19 @@ async fn a_0_1_plugin_loads_lists_reads_and_applies() {
         "{count}"
     );
 
-    let (plan, applied) = plan_and_apply(&h, "legacy_add_txt", &zone).await;
-    let effect = &plan["effects"][0];
-    assert_eq!(effect["method"], "POST", "{plan}");
+    let applied = h
+        .plan_and_apply("legacy_add_txt", json!({"zone": zone, "text": "v=legacy1"}))
+        .await;
+    let effect = &applied.plan["effects"][0];
+    assert_eq!(effect["method"], "POST", "{}", applied.plan);
     assert_eq!(effect["path_pattern"], format!("/2/zones/{zone}/records"));
     assert!(
         effect.get("query").is_none_or(|q| q == &json!([])),
         "a 0.1 effect carries no query: {effect}"
     );
-    assert_eq!(applied["status"], "applied", "{applied}");
-    assert_eq!(applied["result"]["confirmed_effects"], 1, "{applied}");
-    assert_eq!(applied["result"]["post"]["ok"]["status"], 200, "{applied}");
-    let writes = h.writes();
+    assert_eq!(applied.result["confirmed_effects"], 1, "{applied:?}");
+    assert_eq!(applied.result["post"]["ok"]["status"], 200, "{applied:?}");
+    let writes = &applied.writes;
     assert_eq!(writes.len(), 1, "exactly the planned write: {writes:?}");
     assert_eq!(
         (writes[0].method.as_str(), writes[0].path.as_str()),
