@@ -12,3 +12,4 @@ mod faults;
 mod greedy;
 mod guard;
 mod hostile;
+mod legacy;

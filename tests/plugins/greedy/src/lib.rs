@@ -176,11 +176,13 @@ impl Data {
             let input = self.string(r#"{"type":"object","additionalProperties":false}"#);
             let output = self.string(r#"{"type":"object"}"#);
             let category = self.string("test");
-            // tool-descriptor: five strings, effect (u8 read = 0) and idempotent (u8) in one
-            // word, category, option<string> none (discriminant word + two words).
+            // tool-descriptor (contract 0.2): five strings, effect (u8, read = 0) and
+            // idempotent (u8) in one word, category, undo-tool and toolset as
+            // option<string> none (discriminant word + two words each), keywords as an
+            // empty list.
             descriptors.extend_from_slice(&[
                 name.0, name.1, title.0, title.1, title.0, title.1, input.0, input.1, output.0,
-                output.1, 0x0100, category.0, category.1, 0, 0, 0,
+                output.1, 0x0100, category.0, category.1, 0, 0, 0, 0, 0, 0, 0, 0,
             ]);
         }
         let tools_ptr = self.words(&descriptors);
