@@ -2,6 +2,8 @@
 //!
 //! They run in the host (no plugin, no upstream) and only read.
 
+pub mod toolsets;
+
 use std::path::Path;
 
 use serde_json::{Value, json};
@@ -33,7 +35,7 @@ pub fn descriptors() -> Vec<ToolDescriptor> {
         descriptor(
             HELP,
             "Find tools for a task",
-            "Describe what you want to do in plain words (e.g. 'add an MX record', 'check DNSSEC'); returns the best matching tools with why they match. Start here when unsure which tool to use.",
+            "Describe a task in plain words (e.g. 'add an MX record'); returns the tools that fit it and why. Start here when unsure.",
             json!({"type":"object","properties":{
                 "intent":{"type":"string","minLength":1,"description":"What you want to do."},
                 "limit":{"type":"integer","minimum":1,"maximum":50,"default":5}
@@ -44,7 +46,7 @@ pub fn descriptors() -> Vec<ToolDescriptor> {
         descriptor(
             CATALOG,
             "List every tool",
-            "Lists every offered tool grouped by category with its effect (read, write, destructive), plus the loaded plugins. Filter by category or effect.",
+            "Every offered tool with its category, toolset and effect, plus the loaded plugins; filter by category or effect.",
             json!({"type":"object","properties":{
                 "category":{"type":"string"},
                 "effect":{"type":"string","enum":["read","write","destructive"]}
@@ -57,12 +59,12 @@ pub fn descriptors() -> Vec<ToolDescriptor> {
         descriptor(
             EXPLAIN,
             "Explain one tool",
-            "Full description of one tool: arguments (JSON Schema), result schema, effect, whether it needs confirmation, and its undo tool.",
+            "One tool in full: argument and result schemas, effect, whether it needs confirmation, undo tool.",
             json!({"type":"object","properties":{"tool":{"type":"string","minLength":1}},"required":["tool"],"additionalProperties":false}),
             json!({"type":"object","required":["name"],"properties":{
                 "name":{"type":"string"},"title":{"type":"string"},"description":{"type":"string"},
                 "plugin":{"type":"string"},"effect":{"type":"string"},"idempotent":{"type":"boolean"},
-                "category":{"type":"string"},"undo_tool":{"type":["string","null"]},
+                "category":{"type":"string"},"toolset":{"type":"string"},"undo_tool":{"type":"string"},
                 "requires_confirmation":{"type":"boolean"},"input_schema":{"type":"object"},"output_schema":{"type":"object"}}}),
         ),
         descriptor(
@@ -90,6 +92,7 @@ pub fn descriptors() -> Vec<ToolDescriptor> {
     ]
 }
 
+/// A built-in's descriptor: read-only, idempotent, category `introspection`.
 fn descriptor(
     name: &str,
     title: &str,
@@ -208,13 +211,13 @@ fn catalog(args: &Value, registry: &Registry) -> Value {
     let tools: Vec<Value> = registry
         .tools()
         .iter()
-        .map(|t| &t.descriptor)
-        .filter(|d| category.is_none_or(|c| d.category.eq_ignore_ascii_case(c)))
-        .filter(|d| effect.is_none_or(|e| d.effect.as_str() == e))
-        .map(|d| {
+        .filter(|t| category.is_none_or(|c| t.descriptor.category.eq_ignore_ascii_case(c)))
+        .filter(|t| effect.is_none_or(|e| t.descriptor.effect.as_str() == e))
+        .map(|t| {
+            let d = &t.descriptor;
             let count = categories.entry(d.category.clone()).or_insert(json!(0));
             *count = json!(count.as_u64().unwrap_or(0) + 1);
-            json!({"name": d.name, "title": d.title, "category": d.category, "effect": d.effect.as_str(), "idempotent": d.idempotent, "undo_tool": d.undo_tool})
+            json!({"name": d.name, "title": d.title, "category": d.category, "toolset": t.toolset, "effect": d.effect.as_str(), "idempotent": d.idempotent, "undo_tool": d.undo_tool})
         })
         .collect();
     json!({"tools": tools, "plugins": registry.plugins(), "categories": categories})
@@ -233,7 +236,7 @@ fn explain(args: &Value, registry: &Registry) -> Result<Value, ToolError> {
     let d = &tool.descriptor;
     Ok(json!({
         "name": d.name, "title": d.title, "description": d.description,
-        "plugin": tool.plugin_id, "effect": d.effect.as_str(), "idempotent": d.idempotent,
+        "plugin": tool.plugin_id, "toolset": tool.toolset, "effect": d.effect.as_str(), "idempotent": d.idempotent,
         "category": d.category, "undo_tool": d.undo_tool,
         "requires_confirmation": d.effect.is_mutation(),
         "runs_in": if matches!(tool.runner, Runner::Builtin) { "host" } else { "sandboxed plugin" },

@@ -8,6 +8,7 @@
 //! checks the fingerprint before anything is written.
 
 mod render;
+mod toolsets;
 
 use std::sync::Arc;
 
@@ -16,15 +17,16 @@ use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ElicitRequestParams,
     ElicitationAction, ElicitationSchema, Implementation, InitializeResult, InputRequest,
     InputRequests, InputRequiredResult, ListToolsResult, PaginatedRequestParams,
-    ProgressNotificationParam, ProgressToken, ServerCapabilities, Tool,
+    ProgressNotificationParam, ProgressToken, ServerCapabilities, SubscriptionFilter, Tool,
 };
-use rmcp::service::{Peer, RequestContext};
+use rmcp::service::{Peer, RequestContext, SubscriptionContext};
 use rmcp::{RoleServer, ServerHandler};
 use serde_json::{Map, Value};
 
 use crate::dispatch::{CallOutcome, Dispatcher};
 use crate::registry::CONFIRMATION_ARG;
 use crate::sandbox::ProgressSink;
+use toolsets::SessionToolsets;
 
 /// Key of the confirmation request in an `input_required` round trip.
 const CONFIRM_KEY: &str = "confirm";
@@ -40,13 +42,19 @@ Use infomaniak_help to find a tool for a task.";
 pub struct McpServer {
     dispatcher: Arc<Dispatcher>,
     tools: Arc<Vec<Tool>>,
+    session: Arc<SessionToolsets>,
 }
 
 impl McpServer {
     /// Wraps a dispatcher; the tool list is computed once.
     pub fn new(dispatcher: Arc<Dispatcher>) -> Self {
         let tools = Arc::new(dispatcher.registry().mcp_tools());
-        McpServer { dispatcher, tools }
+        let session = Arc::new(SessionToolsets::new(dispatcher.registry().dynamic()));
+        McpServer {
+            dispatcher,
+            tools,
+            session,
+        }
     }
 
     async fn confirm_in_protocol(
@@ -106,7 +114,13 @@ impl McpServer {
 
 impl ServerHandler for McpServer {
     fn get_info(&self) -> InitializeResult {
-        InitializeResult::new(ServerCapabilities::builder().enable_tools().build())
+        let capabilities = ServerCapabilities::builder().enable_tools();
+        let capabilities = if self.dispatcher.registry().dynamic() {
+            capabilities.enable_tool_list_changed().build()
+        } else {
+            capabilities.build()
+        };
+        InitializeResult::new(capabilities)
             .with_server_info(Implementation::new("ikmcp", env!("CARGO_PKG_VERSION")))
             .with_instructions(INSTRUCTIONS)
     }
@@ -116,11 +130,34 @@ impl ServerHandler for McpServer {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
-        Ok(ListToolsResult::with_all_items((*self.tools).clone()))
+        Ok(ListToolsResult::with_all_items(self.visible_tools()))
     }
 
     fn get_tool(&self, name: &str) -> Option<Tool> {
-        self.tools.iter().find(|t| t.name == name).cloned()
+        self.visible_tools().into_iter().find(|t| t.name == name)
+    }
+
+    fn accepted_subscription_filter(
+        &self,
+        requested: &SubscriptionFilter,
+    ) -> Option<SubscriptionFilter> {
+        let tools =
+            requested.tools_list_changed == Some(true) && self.dispatcher.registry().dynamic();
+        let filter = SubscriptionFilter::builder();
+        Some(
+            if tools {
+                filter.tools_list_changed()
+            } else {
+                filter
+            }
+            .build(),
+        )
+    }
+
+    async fn listen(&self, subscription: SubscriptionContext) -> Result<(), ErrorData> {
+        self.session.listen(subscription.sink().clone());
+        subscription.cancelled().await;
+        Ok(())
     }
 
     async fn call_tool(
@@ -129,13 +166,21 @@ impl ServerHandler for McpServer {
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
         let name = request.name.to_string();
-        if self.dispatcher.registry().get(&name).is_none() {
+        let registry = self.dispatcher.registry();
+        let Some(tool) = registry.get(&name) else {
             return Err(ErrorData::invalid_params(
                 format!("unknown tool {name}; call tools/list or infomaniak_tool_catalog"),
                 None,
             ));
-        }
+        };
         let mut args = request.arguments.unwrap_or_default();
+        if let Some(answer) = self
+            .session
+            .intercept(tool, &args, registry, &context.peer)
+            .await
+        {
+            return Ok(answer.into());
+        }
         let progress = context
             .meta
             .get_progress_token()
@@ -166,6 +211,20 @@ impl ServerHandler for McpServer {
             return Ok(confirmed);
         }
         Ok(render::outcome(outcome).into())
+    }
+}
+
+impl McpServer {
+    /// The tools this session's `tools/list` shows (all offered ones unless dynamic).
+    fn visible_tools(&self) -> Vec<Tool> {
+        let registry = self.dispatcher.registry();
+        registry
+            .tools()
+            .iter()
+            .zip(self.tools.iter())
+            .filter(|(registered, _)| self.session.visible(registered))
+            .map(|(_, tool)| tool.clone())
+            .collect()
     }
 }
 
