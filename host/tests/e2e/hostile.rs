@@ -18,7 +18,7 @@ fn guest_dir() -> PathBuf {
 }
 
 /// A directory holding only the named test component.
-fn plugin_dir(file: &str) -> tempfile::TempDir {
+pub(crate) fn plugin_dir(file: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let from = guest_dir().join(file);
     assert!(
