@@ -8,6 +8,7 @@ use std::time::Duration;
 use rmcp::model::{ServerNotification, SubscriptionFilter, Tool};
 use serde_json::{Value, json};
 
+use crate::dns::largest_zone;
 use crate::harness::{Harness, Options, run_cli};
 use crate::hostile::plugin_dir;
 
@@ -249,7 +250,7 @@ async fn dynamic_mode_notifies_subscribers_on_discover_sessions() {
     );
     h.ok(
         "infomaniak_dns_list_records",
-        json!({"zone": h.largest_zone().await.0}),
+        json!({"zone": largest_zone(&h).await.0}),
     )
     .await;
 }
