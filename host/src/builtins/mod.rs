@@ -110,6 +110,8 @@ fn descriptor(
         idempotent: true,
         category: "introspection".into(),
         undo_tool: None,
+        toolset: "builtin".into(),
+        keywords: Vec::new(),
     }
 }
 

@@ -340,6 +340,10 @@ impl Registry {
                     idempotent: t.spec.idempotent || t.effect == Effect::Read,
                     category: t.spec.category.to_string(),
                     undo_tool: t.spec.undo_tool.map(str::to_string),
+                    // Contract 0.2 fields; ToolSpec does not carry them yet, so every
+                    // tool is in the plugin's own toolset and has no keywords.
+                    toolset: None,
+                    keywords: Vec::new(),
                 })
                 .collect(),
         }
