@@ -365,9 +365,14 @@ impl Registry {
     }
 }
 
-/// The toolset of a plugin's tool: the plugin id until the descriptor declares a finer one.
-fn toolset_of(_tool: &ToolDescriptor, plugin: &str) -> String {
-    plugin.to_string()
+/// The toolset of a plugin's tool: the one it declares, else its plugin id (the contract
+/// layer resolves an absent toolset to the plugin id when it reads the manifest).
+fn toolset_of(tool: &ToolDescriptor, plugin: &str) -> String {
+    if tool.toolset.is_empty() {
+        plugin.to_string()
+    } else {
+        tool.toolset.clone()
+    }
 }
 
 fn register(

@@ -2,6 +2,7 @@
 //!
 //! They run in the host (no plugin, no upstream) and only read.
 
+mod help;
 pub mod toolsets;
 
 use std::path::Path;
@@ -118,7 +119,7 @@ fn descriptor(
 /// Runs built-in `name` with validated `args`.
 pub fn run(name: &str, args: &Value, ctx: &BuiltinContext<'_>) -> Result<Value, ToolError> {
     match name {
-        HELP => Ok(help(args, ctx.registry)),
+        HELP => Ok(help::help(args, ctx.registry)),
         CATALOG => Ok(catalog(args, ctx.registry)),
         EXPLAIN => explain(args, ctx.registry),
         TAIL | SEARCH => audit_entries(name, args, ctx.audit_path),
@@ -128,82 +129,6 @@ pub fn run(name: &str, args: &Value, ctx: &BuiltinContext<'_>) -> Result<Value, 
             format!("{other} is not a built-in tool"),
         )),
     }
-}
-
-const STOPWORDS: &[&str] = &[
-    "a", "an", "the", "to", "of", "for", "on", "in", "my", "i", "want", "and", "or", "is", "with",
-    "how", "do", "can", "please", "me", "all", "from",
-];
-
-/// Related words, so 'remove' finds delete tools and 'mx' finds record tools.
-const SYNONYMS: &[(&str, &[&str])] = &[
-    ("remove", &["delete"]),
-    ("add", &["create"]),
-    ("new", &["create"]),
-    ("change", &["update", "manage"]),
-    ("edit", &["update"]),
-    ("modify", &["update"]),
-    ("show", &["list", "get"]),
-    ("find", &["list", "search"]),
-    ("check", &["audit", "check"]),
-    ("security", &["audit", "dnssec"]),
-    ("posture", &["audit"]),
-    ("mx", &["record", "dns"]),
-    ("txt", &["record", "dns"]),
-    ("cname", &["record", "dns"]),
-    ("spf", &["record", "audit", "dns"]),
-    ("dmarc", &["record", "audit", "dns"]),
-    ("zone", &["dns"]),
-    ("zones", &["dns"]),
-    ("records", &["record"]),
-    ("domains", &["domain"]),
-    ("history", &["audit_log"]),
-    ("log", &["audit_log"]),
-];
-
-fn help(args: &Value, registry: &Registry) -> Value {
-    let intent = args["intent"].as_str().unwrap_or_default().to_lowercase();
-    let limit = args["limit"].as_u64().unwrap_or(5) as usize;
-    let mut terms: Vec<String> = Vec::new();
-    for word in intent
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty() && !STOPWORDS.contains(w))
-    {
-        terms.push(word.to_string());
-        if let Some((_, more)) = SYNONYMS.iter().find(|(w, _)| *w == word) {
-            terms.extend(more.iter().map(|s| s.to_string()));
-        }
-    }
-    terms.sort();
-    terms.dedup();
-    let mut scored: Vec<(i64, Value)> = registry
-        .tools()
-        .iter()
-        .filter_map(|t| {
-            let d = &t.descriptor;
-            let name = d.name.to_lowercase();
-            let text = format!("{} {} {}", d.title, d.description, d.category).to_lowercase();
-            let mut score = 0i64;
-            let mut matched = Vec::new();
-            for term in &terms {
-                let in_name = name.split('_').any(|part| part == term || (term.len() > 3 && part.starts_with(term.as_str())));
-                let in_text = text.contains(term.as_str());
-                if in_name || in_text {
-                    score += if in_name { 3 } else { 1 };
-                    matched.push(term.clone());
-                }
-            }
-            (score > 0).then(|| {
-                (score, json!({"name": d.name, "title": d.title, "effect": d.effect.as_str(), "category": d.category, "score": score, "matched": matched}))
-            })
-        })
-        .collect();
-    scored.sort_by(|a, b| {
-        b.0.cmp(&a.0)
-            .then_with(|| a.1["name"].as_str().cmp(&b.1["name"].as_str()))
-    });
-    let matches: Vec<Value> = scored.into_iter().take(limit).map(|(_, v)| v).collect();
-    json!({"matches": matches})
 }
 
 fn catalog(args: &Value, registry: &Registry) -> Value {

@@ -115,7 +115,7 @@ impl ServerHandler for McpServer {
     }
 
     async fn listen(&self, subscription: SubscriptionContext) -> Result<(), ErrorData> {
-        self.session.listen(subscription.sink().clone());
+        self.session.listen(subscription.sink().clone()).await;
         subscription.cancelled().await;
         Ok(())
     }

@@ -17,8 +17,8 @@ use rmcp::service::{Peer, SubscriptionSink};
 use serde_json::{Map, Value};
 
 use crate::builtins::toolsets;
+use crate::call::CallOutcome;
 use crate::contract::{ErrorKind, ToolError};
-use crate::dispatch::CallOutcome;
 use crate::registry::{RegisteredTool, Registry};
 
 use super::render;
@@ -49,10 +49,22 @@ impl SessionToolsets {
                 .is_none_or(|t| self.lock_enabled().contains(t))
     }
 
-    /// Keeps a 2026-07-28 `subscriptions/listen` stream to notify of list changes.
-    pub fn listen(&self, sink: SubscriptionSink) {
-        let mut listeners = self.listeners.lock().unwrap_or_else(|e| e.into_inner());
-        listeners.push(sink);
+    /// Keeps a 2026-07-28 `subscriptions/listen` stream to notify of list changes. The SDK
+    /// acknowledges the stream before the server sees it, so a client may enable a toolset
+    /// in between: a stream that arrives once toolsets are enabled is told at once that the
+    /// list changed (at worst the client lists again for nothing).
+    pub async fn listen(&self, sink: SubscriptionSink) {
+        {
+            let mut listeners = self.listeners.lock().unwrap_or_else(|e| e.into_inner());
+            listeners.push(sink.clone());
+        }
+        let changed = self.dynamic && !self.lock_enabled().is_empty();
+        if changed
+            && sink.accepted().tools_list_changed == Some(true)
+            && let Err(e) = sink.notify_tool_list_changed().await
+        {
+            tracing::debug!(error = %e, "a new subscription closed at once");
+        }
     }
 
     /// What the session answers itself, before the dispatcher: the toolset built-ins, and a
@@ -60,13 +72,13 @@ impl SessionToolsets {
     pub async fn intercept(
         &self,
         tool: &RegisteredTool,
-        args: &Map<String, Value>,
+        args: Option<&Map<String, Value>>,
         registry: &Registry,
         peer: &Peer<RoleServer>,
     ) -> Option<CallToolResult> {
         let name = tool.descriptor.name.as_str();
         if toolsets::is_toolset_builtin(name) {
-            let args = Value::Object(args.clone());
+            let args = Value::Object(args.cloned().unwrap_or_default());
             if let Err(error) = tool.validate_args(&args) {
                 return Some(failure(error));
             }
@@ -154,8 +166,5 @@ impl SessionToolsets {
 }
 
 fn failure(error: ToolError) -> CallToolResult {
-    render::outcome(CallOutcome::Failure {
-        error,
-        detail: None,
-    })
+    render::outcome(CallOutcome::failure(error))
 }

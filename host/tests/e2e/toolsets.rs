@@ -304,3 +304,25 @@ async fn enabling_never_widens_policy() {
         "a tool outside the offered toolsets is unknown"
     );
 }
+
+/// `infomaniak_help` finds a tool from a keyword its plugin declares that its name and
+/// description lack (the host has no DNS word list).
+#[tokio::test]
+async fn help_matches_the_keywords_plugins_declare() {
+    let h = Harness::start(Options::default()).await;
+    let best = |v: &Value| {
+        v["matches"][0]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let whois = h
+        .ok("infomaniak_help", json!({"intent": "whois of my domain"}))
+        .await;
+    assert_eq!(best(&whois), "infomaniak_get_domain", "{whois}");
+    assert!(whois["matches"][0]["matched"].to_string().contains("whois"));
+    let dkim = h
+        .ok("infomaniak_help", json!({"intent": "add a DKIM key"}))
+        .await;
+    assert_eq!(best(&dkim), "infomaniak_dns_create_record", "{dkim}");
+}

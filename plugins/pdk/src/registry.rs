@@ -340,10 +340,8 @@ impl Registry {
                     idempotent: t.spec.idempotent || t.effect == Effect::Read,
                     category: t.spec.category.to_string(),
                     undo_tool: t.spec.undo_tool.map(str::to_string),
-                    // Contract 0.2 fields; ToolSpec does not carry them yet, so every
-                    // tool is in the plugin's own toolset and has no keywords.
-                    toolset: None,
-                    keywords: Vec::new(),
+                    toolset: t.spec.toolset.map(str::to_string),
+                    keywords: t.spec.keywords.iter().map(|k| k.to_string()).collect(),
                 })
                 .collect(),
         }
@@ -564,6 +562,22 @@ mod tests {
         assert_eq!(spec.toolset, Some("dns-records"));
         assert_eq!(spec.keywords, &["mx", "spf"]);
         assert_eq!(spec.undo_tool, Some("u"));
+        let m = Registry::new(PluginInfo {
+            id: "t",
+            version: "1.0.0",
+            description: "test",
+            roles: &[],
+        })
+        .read(spec, echo)
+        .read(ToolSpec::new("plain", "P", "D"), echo)
+        .manifest();
+        assert_eq!(m.tools[0].toolset.as_deref(), Some("dns-records"));
+        assert_eq!(m.tools[0].keywords, ["mx", "spf"]);
+        assert_eq!(
+            m.tools[1].toolset, None,
+            "absent: the host files it under the plugin id"
+        );
+        assert!(m.tools[1].keywords.is_empty());
     }
 
     #[test]
