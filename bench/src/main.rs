@@ -58,6 +58,9 @@ struct Args {
     /// Lines of the audit log the audit tools are measured on (0 skips the scenario).
     #[arg(long, default_value_t = 1_000_000)]
     audit_lines: u64,
+    /// Measure only the tool surface (scenario 4) and print it; no JSON is written.
+    #[arg(long)]
+    surface_only: bool,
 }
 
 #[tokio::main]
@@ -94,6 +97,15 @@ async fn main() -> anyhow::Result<()> {
             .len(),
     };
 
+    if args.surface_only {
+        let sim = tenant::start(ikmcp_sim::Scale::Small, None).await?;
+        let cache = tempfile::tempdir().context("creating the precompile cache")?;
+        let surface = surface::run(&tenant::launch(&sim, &bin, cache.path(), 0)).await?;
+        sim.shutdown().await;
+        println!("{}", report::surface_table(&surface));
+        return Ok(());
+    }
+
     let started_at = now_rfc3339();
     let clock = Instant::now();
     let results = measure(&args, &bin, binary, started_at, clock).await?;
@@ -129,9 +141,7 @@ async fn measure(
     let node_floor = node_floor::run(args.cold_runs).await?;
 
     eprintln!("bench: tool surface");
-    let server = tenant::launch(&sim, bin, cache.path(), 0).start().await?;
-    let tool_surface = surface::measure(&server.list_tools().await?)?;
-    server.stop().await;
+    let tool_surface = surface::run(&tenant::launch(&sim, bin, cache.path(), 0)).await?;
 
     eprintln!(
         "bench: per-call overhead and memory ({} sequential, {} clients x {})",

@@ -13,3 +13,4 @@ mod greedy;
 mod guard;
 mod hostile;
 mod legacy;
+mod toolsets;
