@@ -19,7 +19,8 @@
 use std::fmt::Write as _;
 
 use crate::canonical::canonical_json;
-use crate::contract::{Effect, HttpMethod, Plan, PlannedEffect};
+use crate::contract::effect_rules::BodyRule;
+use crate::contract::{Effect, Plan, PlannedEffect};
 
 /// Starts every line of plugin-written text, so it can never pass for host text.
 pub const QUOTE: &str = "  │ ";
@@ -136,21 +137,47 @@ fn render_effect(
             "     WILDCARD: path segment {segment} is `*`: it matches ANY single value, chosen by the plugin during the apply (meant for the id of something the apply creates)"
         );
     }
-    match &effect.body {
-        Some(body) => {
+    // What follows is rendered from the enforcement data (contract::effect_rules), so the
+    // approval says exactly what the effect ledger will let through.
+    let enforced = effect.enforced();
+    let pairs = |list: &[(String, String)], sep: &str| {
+        list.iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(sep)
+    };
+    let query = if enforced.query.is_empty() {
+        "none (the write is refused if it carries one)".to_owned()
+    } else {
+        neutralise(&pairs(enforced.query, "&"), usize::MAX)
+    };
+    let _ = writeln!(text, "     query, exactly: {query}");
+    if !enforced.base_params.is_empty() {
+        let _ = writeln!(
+            text,
+            "     base URL parameters: {}",
+            neutralise(&pairs(enforced.base_params, ", "), usize::MAX)
+        );
+    }
+    match enforced.body {
+        BodyRule::Pinned(body) => {
             let _ = writeln!(
                 text,
                 "     body, exactly: {}",
                 neutralise(&canonical_json(body), usize::MAX)
             );
         }
-        None if effect.method == HttpMethod::Delete => {
-            let _ = writeln!(text, "     body: not pinned (a DELETE is sent as is)");
-        }
-        None => {
+        BodyRule::Empty => {
             let _ = writeln!(
                 text,
-                "     body: NOT PINNED: the plugin may send any body with this write (it gave no reason)"
+                "     body: none (the write is refused if it carries one)"
+            );
+        }
+        BodyRule::Unpinned(why) => {
+            let _ = writeln!(
+                text,
+                "     body: NOT PINNED: the plugin may send any body with this write; its reason, in its words: {}",
+                neutralise(why, 300)
             );
         }
     }
@@ -207,7 +234,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::contract::Change;
+    use crate::contract::{Change, HttpMethod};
 
     fn effect(method: HttpMethod, path: &str, body: Option<serde_json::Value>) -> PlannedEffect {
         PlannedEffect {
@@ -278,18 +305,41 @@ mod tests {
 
     #[test]
     fn a_wildcard_and_an_unpinned_body_are_flagged() {
-        let p = plan(
-            "s",
-            vec![effect(
-                HttpMethod::Put,
-                "/2/zones/example.com/records/*",
-                None,
-            )],
-        );
-        let text = approval(&p);
+        let mut e = effect(HttpMethod::Put, "/2/zones/example.com/records/*", None);
+        e.unpinned_body = Some("holds the id\nof the record created first".into());
+        let text = approval(&plan("s", vec![e]));
         assert!(text.contains("PUT https://api.infomaniak.com/2/zones/example.com/records/*"));
         assert!(text.contains("WILDCARD: path segment 5 is `*`"), "{text}");
-        assert!(text.contains("body: NOT PINNED"), "{text}");
+        assert!(
+            text.contains("body: NOT PINNED: the plugin may send any body with this write; its reason, in its words: holds the id⏎of the record created first"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn the_query_base_params_and_an_empty_body_are_shown_as_enforced() {
+        let mut e = effect(HttpMethod::Delete, "/2/zones/example.com/records/9", None);
+        e.query = vec![("force".into(), "1".into())];
+        e.base_params = vec![("team".into(), "acme".into())];
+        let text = approval(&plan("s", vec![e]));
+        assert!(text.contains("query, exactly: force=1"), "{text}");
+        assert!(text.contains("base URL parameters: team=acme"), "{text}");
+        assert!(
+            text.contains("body: none (the write is refused if it carries one)"),
+            "{text}"
+        );
+        let plain = approval(&plan(
+            "s",
+            vec![effect(
+                HttpMethod::Delete,
+                "/2/zones/example.com/records/9",
+                None,
+            )],
+        ));
+        assert!(
+            plain.contains("query, exactly: none (the write is refused if it carries one)"),
+            "{plain}"
+        );
     }
 
     #[test]
