@@ -111,10 +111,17 @@ fn render_effect(
     base_url: &dyn Fn(&str) -> Option<String>,
 ) {
     let url = match base_url(&effect.role) {
-        Some(base) => format!("{}{}", base.trim_end_matches('/'), effect.path_pattern),
+        Some(base) => format!(
+            "{}{}{}",
+            with_base_params(base.trim_end_matches('/'), &effect.base_params),
+            effect.path_pattern,
+            query_text(&effect.query)
+        ),
         None => format!(
-            "[role {} is not configured] {}",
-            effect.role, effect.path_pattern
+            "[role {} is not configured] {}{}",
+            effect.role,
+            effect.path_pattern,
+            query_text(&effect.query)
         ),
     };
     let _ = writeln!(
@@ -124,42 +131,33 @@ fn render_effect(
         neutralise(&url, usize::MAX),
         neutralise(&effect.role, 200)
     );
-    let wildcards: Vec<usize> = effect
+    if !effect.base_params.is_empty() {
+        let params: Vec<String> = effect
+            .base_params
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        let _ = writeln!(
+            text,
+            "     base URL parameters: {}",
+            neutralise(&params.join(", "), usize::MAX)
+        );
+    }
+    let wildcards = effect
         .path_pattern
         .split('/')
         .enumerate()
         .filter(|(_, s)| *s == "*")
-        .map(|(i, _)| i)
-        .collect();
+        .map(|(i, _)| i);
     for segment in wildcards {
         let _ = writeln!(
             text,
             "     WILDCARD: path segment {segment} is `*`: it matches ANY single value, chosen by the plugin during the apply (meant for the id of something the apply creates)"
         );
     }
-    // What follows is rendered from the enforcement data (contract::effect_rules), so the
-    // approval says exactly what the effect ledger will let through.
-    let enforced = effect.enforced();
-    let pairs = |list: &[(String, String)], sep: &str| {
-        list.iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join(sep)
-    };
-    let query = if enforced.query.is_empty() {
-        "none (the write is refused if it carries one)".to_owned()
-    } else {
-        neutralise(&pairs(enforced.query, "&"), usize::MAX)
-    };
-    let _ = writeln!(text, "     query, exactly: {query}");
-    if !enforced.base_params.is_empty() {
-        let _ = writeln!(
-            text,
-            "     base URL parameters: {}",
-            neutralise(&pairs(enforced.base_params, ", "), usize::MAX)
-        );
-    }
-    match enforced.body {
+    // The body line is rendered from the enforcement data (contract::effect_rules), so
+    // the approval says exactly what the effect ledger will let through.
+    match effect.enforced().body {
         BodyRule::Pinned(body) => {
             let _ = writeln!(
                 text,
@@ -167,20 +165,40 @@ fn render_effect(
                 neutralise(&canonical_json(body), usize::MAX)
             );
         }
+        BodyRule::Unpinned(reason) => {
+            let _ = writeln!(
+                text,
+                "     body: NOT PINNED: the plugin may send any body with this write; its reason:"
+            );
+            let _ = writeln!(text, "{QUOTE}{}", neutralise(reason, SUMMARY_CAP));
+        }
         BodyRule::Empty => {
             let _ = writeln!(
                 text,
                 "     body: none (the write is refused if it carries one)"
             );
         }
-        BodyRule::Unpinned(why) => {
-            let _ = writeln!(
-                text,
-                "     body: NOT PINNED: the plugin may send any body with this write; its reason, in its words: {}",
-                neutralise(why, 300)
-            );
-        }
     }
+}
+
+/// The role's base URL with its `{placeholders}` filled from the effect's base params
+/// (an unknown placeholder stays visible as written).
+fn with_base_params(base: &str, params: &[(String, String)]) -> String {
+    params.iter().fold(base.to_string(), |url, (k, v)| {
+        url.replace(&format!("{{{k}}}"), v)
+            .replace(&format!("%7B{k}%7D"), v)
+    })
+}
+
+/// `?k=v&…`, form-encoded in the plugin's order, or nothing for no query.
+fn query_text(query: &[(String, String)]) -> String {
+    if query.is_empty() {
+        return String::new();
+    }
+    let encoded = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(query)
+        .finish();
+    format!("?{encoded}")
 }
 
 fn shown_value(value: Option<&serde_json::Value>) -> String {
@@ -306,39 +324,53 @@ mod tests {
     #[test]
     fn a_wildcard_and_an_unpinned_body_are_flagged() {
         let mut e = effect(HttpMethod::Put, "/2/zones/example.com/records/*", None);
-        e.unpinned_body = Some("holds the id\nof the record created first".into());
+        e.unpinned_body = Some("holds the id of the record created first".into());
         let text = approval(&plan("s", vec![e]));
         assert!(text.contains("PUT https://api.infomaniak.com/2/zones/example.com/records/*"));
         assert!(text.contains("WILDCARD: path segment 5 is `*`"), "{text}");
+        assert!(text.contains("body: NOT PINNED"), "{text}");
+    }
+
+    #[test]
+    fn a_write_without_an_approved_body_is_shown_as_bodiless() {
+        let e = effect(HttpMethod::Delete, "/2/zones/example.com/records/9", None);
+        let text = approval(&plan("s", vec![e]));
         assert!(
-            text.contains("body: NOT PINNED: the plugin may send any body with this write; its reason, in its words: holds the id⏎of the record created first"),
-            "{text}"
+            text.contains("body: none (the write is refused if it carries one)"),
+            "as the ledger enforces it: {text}"
         );
     }
 
     #[test]
-    fn the_query_base_params_and_an_empty_body_are_shown_as_enforced() {
-        let mut e = effect(HttpMethod::Delete, "/2/zones/example.com/records/9", None);
-        e.query = vec![("force".into(), "1".into())];
+    fn query_base_params_and_the_unpinned_reason_are_shown() {
+        let mut e = effect(HttpMethod::Post, "/api/v4/posts", None);
+        e.role = "kchat".into();
+        e.query = vec![
+            ("set_online".into(), "false".into()),
+            ("a b".into(), "x&y".into()),
+        ];
         e.base_params = vec![("team".into(), "acme".into())];
-        let text = approval(&plan("s", vec![e]));
-        assert!(text.contains("query, exactly: force=1"), "{text}");
-        assert!(text.contains("base URL parameters: team=acme"), "{text}");
+        e.unpinned_body = Some("the message is written\nby the apply".into());
+        let kchat = |role: &str| {
+            (role == "kchat").then(|| "https://{team}.kchat.infomaniak.com".to_string())
+        };
+        let p = plan("s", vec![e]);
+        let text = render(&ApprovalSubject {
+            tool: "t",
+            plugin: "kchat",
+            effect: Effect::Write,
+            plan: &p,
+            base_url: &kchat,
+        });
         assert!(
-            text.contains("body: none (the write is refused if it carries one)"),
+            text.contains("1. POST https://acme.kchat.infomaniak.com/api/v4/posts?set_online=false&a+b=x%26y (role kchat)"),
             "{text}"
         );
-        let plain = approval(&plan(
-            "s",
-            vec![effect(
-                HttpMethod::Delete,
-                "/2/zones/example.com/records/9",
-                None,
-            )],
-        ));
+        assert!(text.contains("base URL parameters: team=acme"), "{text}");
+        assert!(text.contains("body: NOT PINNED"), "{text}");
         assert!(
-            plain.contains("query, exactly: none (the write is refused if it carries one)"),
-            "{plain}"
+            text.contains(&format!("{QUOTE}the message is written⏎by the apply")),
+            "the reason is quoted as the plugin's words: {text}"
         );
     }
 
