@@ -13,3 +13,4 @@ mod faults;
 mod guard;
 mod hostile;
 mod legacy;
+mod toolsets;
