@@ -6,7 +6,9 @@
 //! through which a plugin's requests reach the gateway is part of the contract too
 //! ([`port`]), so that the sandbox and the gateway depend on it and not on each other.
 
+pub mod effect_rules;
 pub mod port;
+pub mod request_rules;
 
 use serde::{Deserialize, Serialize};
 
