@@ -78,6 +78,12 @@ async fn a_declining_user_changes_nothing() {
     let out = create(&h, "declined").await;
     assert_eq!(out["status"], "declined", "{out}");
     assert!(!carries_a_token(&out.to_string()), "{out}");
+    let refusal = h.audit_lines().into_iter().find(|l| l["phase"] == "denied");
+    assert_eq!(
+        refusal.as_ref().map(|l| l["error"]["code"].clone()),
+        Some(json!("not_approved")),
+        "the refusal is audited: {refusal:?}"
+    );
     assert!(h.writes().is_empty());
 }
 
@@ -230,6 +236,12 @@ async fn a_failed_confirmation_request_writes_nothing_and_hands_out_no_token() {
     assert_eq!(
         body["error"]["code"], "confirmation_request_failed",
         "{body}"
+    );
+    assert!(
+        h.audit_lines()
+            .iter()
+            .any(|l| l["phase"] == "denied" && l["error"]["code"] == "confirmation_request_failed"),
+        "the failed request is audited"
     );
     assert!(!carries_a_token(&whole(&result)), "{}", whole(&result));
     assert!(h.writes().is_empty());
