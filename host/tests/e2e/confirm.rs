@@ -11,7 +11,7 @@ use rmcp::model::{
 use serde_json::json;
 
 use crate::dns::first_zone;
-use crate::guard::an_a_record;
+use crate::guard::{an_a_record, approved_via};
 use crate::harness::{Ask, Harness, Options, Scale};
 
 async fn create(h: &Harness, source: &str) -> serde_json::Value {
@@ -57,15 +57,7 @@ async fn an_approving_user_confirms_through_elicitation() {
         phases.contains(&"apply_attempt".to_string()) && phases.contains(&"applied".to_string()),
         "{phases:?}"
     );
-    let attempt = h
-        .audit_lines()
-        .into_iter()
-        .find(|l| l["phase"] == "apply_attempt")
-        .unwrap();
-    assert_eq!(
-        attempt["result_summary"]["approved_via"], "in_protocol",
-        "{attempt}"
-    );
+    assert_eq!(approved_via(&h), "in_protocol");
 }
 
 #[tokio::test]
