@@ -247,6 +247,16 @@ impl GuardFlow {
             })
     }
 
+    /// Records that the human did not approve `fingerprint` in-protocol (declined, or the
+    /// request could not be answered): a `denied` line; nothing was written.
+    pub fn not_approved(&self, call: &WriteCall<'_>, fingerprint: Option<&str>, why: &ToolError) {
+        self.audit.write(AuditEvent {
+            error: Some(error_json(why)),
+            fingerprint: fingerprint.map(str::to_string),
+            ..line(call.tool, AuditPhase::Denied, call.args, Instant::now())
+        });
+    }
+
     /// Audits a refused confirmation, and says what to do. A stale plan's replacement is
     /// returned for approval in-protocol, or with its new token on the token way.
     fn refuse(
