@@ -168,6 +168,27 @@ pub struct PlannedEffect {
     pub unpinned_body: Option<String>,
 }
 
+impl PlannedEffect {
+    /// A write on `role` with no query, no base params and `body` pinned (or, when `None`,
+    /// no body at all): the common case, and the 0.1 contract's only one.
+    pub fn new(
+        role: impl Into<String>,
+        method: HttpMethod,
+        path_pattern: impl Into<String>,
+        body: Option<serde_json::Value>,
+    ) -> Self {
+        PlannedEffect {
+            role: role.into(),
+            method,
+            path_pattern: path_pattern.into(),
+            query: Vec::new(),
+            base_params: Vec::new(),
+            body,
+            unpinned_body: None,
+        }
+    }
+}
+
 /// One human-reviewable change (WIT `change`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Change {

@@ -222,15 +222,7 @@ fn with_body(mut req: UpstreamRequest, body: serde_json::Value) -> UpstreamReque
 }
 
 fn effect(method: HttpMethod, pattern: &str, body: Option<serde_json::Value>) -> PlannedEffect {
-    PlannedEffect {
-        role: "infomaniak-api".to_owned(),
-        method,
-        path_pattern: pattern.to_owned(),
-        query: Vec::new(),
-        base_params: Vec::new(),
-        body,
-        unpinned_body: None,
-    }
+    PlannedEffect::new("infomaniak-api", method, pattern, body)
 }
 
 fn assert_no_secret(text: &str) {

@@ -47,8 +47,8 @@ pub struct EnforcedEffect<'a> {
     pub method: HttpMethod,
     /// The path pattern as declared.
     pub path: &'a str,
-    /// Indexes (0-based, after the leading `/`) of the `*` segments: each matches any one
-    /// id, and the approval must flag it.
+    /// Positions (1 = the first segment after the leading `/`) of the `*` segments: each
+    /// matches any one id, and the approval must flag it.
     pub wildcards: Vec<usize>,
     /// The exact query, in order.
     pub query: &'a [(String, String)],
@@ -73,8 +73,8 @@ impl PlannedEffect {
             wildcards: self
                 .path_pattern
                 .split('/')
-                .skip(1)
                 .enumerate()
+                .skip(1)
                 .filter(|(_, segment)| *segment == "*")
                 .map(|(i, _)| i)
                 .collect(),
@@ -217,15 +217,7 @@ mod tests {
     use serde_json::json;
 
     fn effect(method: HttpMethod, path: &str, body: Option<Value>) -> PlannedEffect {
-        PlannedEffect {
-            role: "infomaniak-api".into(),
-            method,
-            path_pattern: path.into(),
-            query: Vec::new(),
-            base_params: Vec::new(),
-            body,
-            unpinned_body: None,
-        }
+        PlannedEffect::new("infomaniak-api", method, path, body)
     }
 
     fn refused(tool: Effect, e: PlannedEffect) -> String {
@@ -335,7 +327,7 @@ mod tests {
         e.query = vec![("force".into(), "1".into())];
         e.base_params = vec![("team".into(), "acme".into())];
         let v = e.enforced();
-        assert_eq!(v.wildcards, vec![4]);
+        assert_eq!(v.wildcards, vec![5], "the fifth segment");
         assert_eq!(v.body, BodyRule::Pinned(&json!({"target": "x"})));
         assert_eq!(
             v.to_string(),

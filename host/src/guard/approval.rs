@@ -143,13 +143,7 @@ fn render_effect(
             neutralise(&params.join(", "), usize::MAX)
         );
     }
-    let wildcards = effect
-        .path_pattern
-        .split('/')
-        .enumerate()
-        .filter(|(_, s)| *s == "*")
-        .map(|(i, _)| i);
-    for segment in wildcards {
+    for segment in effect.enforced().wildcards {
         let _ = writeln!(
             text,
             "     WILDCARD: path segment {segment} is `*`: it matches ANY single value, chosen by the plugin during the apply (meant for the id of something the apply creates)"
@@ -255,15 +249,7 @@ mod tests {
     use crate::contract::{Change, HttpMethod};
 
     fn effect(method: HttpMethod, path: &str, body: Option<serde_json::Value>) -> PlannedEffect {
-        PlannedEffect {
-            role: "infomaniak-api".into(),
-            method,
-            path_pattern: path.into(),
-            query: Vec::new(),
-            base_params: Vec::new(),
-            body,
-            unpinned_body: None,
-        }
+        PlannedEffect::new("infomaniak-api", method, path, body)
     }
 
     fn plan(summary: &str, effects: Vec<PlannedEffect>) -> Plan {

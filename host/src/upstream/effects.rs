@@ -205,15 +205,7 @@ mod tests {
     }
 
     fn effect(method: HttpMethod, pattern: &str, body: Option<Value>) -> PlannedEffect {
-        PlannedEffect {
-            role: "api".to_owned(),
-            method,
-            path_pattern: pattern.to_owned(),
-            query: Vec::new(),
-            base_params: Vec::new(),
-            body,
-            unpinned_body: None,
-        }
+        PlannedEffect::new("api", method, pattern, body)
     }
 
     #[test]

@@ -5,22 +5,8 @@
 use serde_json::{Value, json};
 
 use crate::dns::largest_zone;
-use crate::harness::{Harness, Options};
-use crate::hostile::plugin_dir;
-
-/// A server with the DNS plugin plus the named test component.
-async fn with_component(file: &str) -> (Harness, tempfile::TempDir) {
-    let dir = plugin_dir(file);
-    let config = format!("[plugins]\ndirs = [{:?}]\n", dir.path());
-    (
-        Harness::start(Options {
-            config,
-            ..Options::default()
-        })
-        .await,
-        dir,
-    )
-}
+use crate::harness::Harness;
+use crate::hostile::with_component;
 
 /// The audit lines of `tool`, as (phase, error code) pairs.
 fn phases(h: &Harness, tool: &str) -> Vec<(String, String)> {
