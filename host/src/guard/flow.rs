@@ -17,8 +17,8 @@
 //!    token way, as a new approval request in-protocol.
 //! 4. Apply: `apply_attempt` is written to the audit log durably, then the plugin
 //!    applies under a session that lets through only the approved effects, each once.
-//!    It must hand over its first write within `apply_start_timeout` of the freshness
-//!    check ([`super::first_write`]), or it is stopped before writing.
+//!    Its first write must leave within `apply_start_timeout` of the freshness check
+//!    ([`super::first_write`]), or it is stopped before writing.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
