@@ -1,7 +1,15 @@
 //! `infomaniak_manage_dnssec`: check, enable or disable DNSSEC on a domain.
+//!
+//! A domain on Infomaniak's name servers is signed by Infomaniak, which publishes the DS
+//! record itself. A domain on external name servers is signed by its DNS provider: enabling
+//! DNSSEC then means handing the registry that provider's DS (or DNSKEY) data, the
+//! `dnssec_data` of `POST /2/domains/{domain}/dnssec/enable` ("Only necessary when domain has
+//! external nameservers", dns.json). The plan finds out which case it is from
+//! `is_dns_managed_by_infomaniak` of `GET /1/domain/{domain}` (infomaniak-api.md §7.2, MOGA
+//! live).
 
-use ikmcp_pdk::error::internal;
-use ikmcp_pdk::{Ctx, HttpMethod, Plan, PlanBuilder, Planned, ToolError};
+use ikmcp_pdk::error::{internal, invalid_args};
+use ikmcp_pdk::{Api, Ctx, HttpMethod, Plan, PlanBuilder, Planned, ToolError};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -29,6 +37,9 @@ pub struct DnssecArgs {
     pub domain: String,
     /// check, enable or disable.
     pub action: DnssecAction,
+    /// For enable on a domain with external name servers only: the DS (or DNSKEY) records
+    /// of the provider's signing key, e.g. `12345 13 2 <hex digest>`.
+    pub dnssec_data: Option<Vec<String>>,
 }
 
 /// Result of `infomaniak_manage_dnssec`.
@@ -46,9 +57,77 @@ pub struct DnssecOutput {
     pub status: Map<String, Value>,
 }
 
+/// Whether the domain's DNS is served by Infomaniak's name servers (`None`: the API does
+/// not say).
+fn managed_by_infomaniak(api: &Api, domain: &str) -> Result<Option<bool>, ToolError> {
+    let details: Map<String, Value> = api.get_as(&format!("/1/domain/{domain}"), &[])?;
+    Ok(details
+        .get("is_dns_managed_by_infomaniak")
+        .and_then(Value::as_bool))
+}
+
+/// Checks DS/DNSKEY data: four fields, three numbers then a hex or base64 string.
+fn check_dnssec_data(data: &[String]) -> Result<Vec<String>, ToolError> {
+    if data.is_empty() {
+        return Err(invalid_args(
+            "dnssec_data is empty",
+            "give at least one DS record of the key your DNS provider signs with, e.g. 12345 13 2 <hex digest>",
+        ));
+    }
+    data.iter()
+        .map(|item| {
+            let fields: Vec<&str> = item.split_whitespace().collect();
+            let valid = fields.len() == 4
+                && fields[..3].iter().all(|f| f.parse::<u32>().is_ok())
+                && fields[3]
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+/=".contains(c));
+            if valid {
+                Ok(fields.join(" "))
+            } else {
+                Err(invalid_args(
+                    format!("`{item}` is not DS or DNSKEY data"),
+                    "write each entry as a DS record `key-tag algorithm digest-type digest` (e.g. 12345 13 2 <hex>) or a DNSKEY `flags protocol algorithm key`, as your DNS provider shows it",
+                ))
+            }
+        })
+        .collect()
+}
+
+/// The enable request's body: `dnssec_data` exactly when the name servers are external.
+fn enable_body(api: &Api, domain: &str, args: &DnssecArgs) -> Result<Value, ToolError> {
+    let managed = managed_by_infomaniak(api, domain)?;
+    match (managed, &args.dnssec_data) {
+        (Some(true), None) => Ok(json!({})),
+        (Some(true), Some(_)) => Err(invalid_args(
+            format!(
+                "{domain} uses Infomaniak's name servers: Infomaniak signs the zone and publishes the DS record itself"
+            ),
+            "call again without dnssec_data",
+        )),
+        (_, Some(data)) => Ok(json!({"dnssec_data": check_dnssec_data(data)?})),
+        (Some(false), None) => Err(invalid_args(
+            format!(
+                "{domain} uses external name servers, so the registry needs the DS data of the key they sign with"
+            ),
+            "enable DNSSEC at your DNS provider first, copy its DS record(s), then call again with dnssec_data: [\"<key-tag> <algorithm> <digest-type> <digest>\"]; or move the domain to Infomaniak's name servers (infomaniak_manage_domain_nameservers, use_infomaniak_ns) and enable without it",
+        )),
+        (None, None) => Err(invalid_args(
+            format!("the API does not say whether {domain} uses Infomaniak's name servers"),
+            "check with infomaniak_get_domain; if they are external, call again with dnssec_data from your DNS provider",
+        )),
+    }
+}
+
 /// Plans the action: `check`, and enabling/disabling what already is, are no-changes.
 pub fn plan(ctx: &Ctx, args: DnssecArgs) -> Result<Planned<DnssecOutput>, ToolError> {
     let domain = names::zone(&args.domain)?;
+    if args.dnssec_data.is_some() && args.action != DnssecAction::Enable {
+        return Err(invalid_args(
+            "dnssec_data only goes with action enable",
+            "remove dnssec_data",
+        ));
+    }
     let status = dnssec_status(&ctx.api(), &domain)?;
     let on = has_dnssec(&status);
     let wanted = match args.action {
@@ -65,12 +144,23 @@ pub fn plan(ctx: &Ctx, args: DnssecArgs) -> Result<Planned<DnssecOutput>, ToolEr
             status,
         }));
     }
+    let body = if wanted {
+        enable_body(&ctx.api(), &domain, &args)?
+    } else {
+        json!({})
+    };
     let (verb, summary) = if wanted {
         (
             "enable",
-            format!(
-                "Enable DNSSEC on {domain}: its zone gets signed and the DS record is published at the registry."
-            ),
+            if body.get("dnssec_data").is_some() {
+                format!(
+                    "Enable DNSSEC on {domain}: the registry publishes the DS data given. The external name servers must already sign the zone with that key, or validating resolvers stop resolving {domain}."
+                )
+            } else {
+                format!(
+                    "Enable DNSSEC on {domain}: its zone gets signed and the DS record is published at the registry."
+                )
+            },
         )
     } else {
         (
@@ -91,7 +181,7 @@ pub fn plan(ctx: &Ctx, args: DnssecArgs) -> Result<Planned<DnssecOutput>, ToolEr
         .effect(
             HttpMethod::Post,
             format!("/2/domains/{domain}/dnssec/{verb}"),
-            Some(&json!({})),
+            Some(&body),
         )
         .confirm()
 }

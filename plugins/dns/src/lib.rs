@@ -78,7 +78,8 @@ impl Plugin for Dns {
                 description: "Create a DNS record in a zone (A, AAAA, CNAME, MX, TXT, SRV, CAA, NS, DS, TLSA, \
                     SSHFP, SMIMEA, DNAME). The target is validated for the type: A = IPv4, AAAA = IPv6, \
                     CNAME/NS = host name, MX = `priority host` (or priority given separately), SRV = \
-                    `priority weight port target`, CAA = `flags tag value`; TXT text is quoted for you. \
+                    `priority weight port target`, CAA = `flags tag value`, TXT = the text itself (sent \
+                    raw, shown quoted). A zone given as a full name (www.example.com) is found. \
                     source is relative (www, _dmarc) with @ or nothing for the apex; no CNAME at the apex. \
                     TTL 60..86400, default 3600. An identical record is reported, not duplicated. Two-phase: \
                     returns a plan to confirm. Undo with infomaniak_dns_delete_record.",
@@ -126,7 +127,8 @@ impl Plugin for Dns {
                 name: "infomaniak_manage_dnssec",
                 title: "Check, enable or disable DNSSEC",
                 description: "DNSSEC for a domain: action check reports the status at once (no confirmation); \
-                    enable or disable returns a plan to confirm, or reports that nothing needs to change.",
+                    enable or disable returns a plan to confirm, or reports that nothing needs to change. \
+                    On external name servers, enable needs dnssec_data (the provider's DS records).",
                 category: "dns",
                 idempotent: true,
                 undo_tool: None,
