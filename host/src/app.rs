@@ -15,7 +15,7 @@ use crate::audit::AuditLog;
 use crate::builtins;
 use crate::config::{Config, RoleSettings};
 use crate::dispatch::Dispatcher;
-use crate::guard::Guard;
+use crate::guard::Tokens;
 use crate::registry::{Registry, ToolPolicy};
 use crate::sandbox::{LoadedPlugin, Sandbox, SandboxLimits};
 use crate::upstream::{Auth, Gateway, GatewayConfig, RoleConfig};
@@ -188,7 +188,7 @@ pub fn build_dispatcher(config: &Config) -> anyhow::Result<Arc<Dispatcher>> {
     Ok(Arc::new(Dispatcher::new(
         registry,
         gateway,
-        Guard::new(config.token_ttl),
+        Tokens::new(config.token_ttl),
         audit,
         config.limits.clone(),
         granted,
