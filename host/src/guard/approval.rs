@@ -214,7 +214,10 @@ mod tests {
             role: "infomaniak-api".into(),
             method,
             path_pattern: path.into(),
+            query: Vec::new(),
+            base_params: Vec::new(),
             body,
+            unpinned_body: None,
         }
     }
 

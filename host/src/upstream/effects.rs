@@ -141,7 +141,10 @@ mod tests {
             role: "api".to_owned(),
             method,
             path_pattern: pattern.to_owned(),
+            query: Vec::new(),
+            base_params: Vec::new(),
             body,
+            unpinned_body: None,
         }
     }
 

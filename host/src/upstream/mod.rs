@@ -14,7 +14,7 @@
 mod auth;
 mod effects;
 mod gateway;
-pub(crate) mod hygiene;
+mod hygiene;
 mod ratelimit;
 pub mod record;
 mod retry;

@@ -11,8 +11,9 @@ use super::effects::EffectLedger;
 use super::hygiene::{build_url, check_body, check_path, plugin_headers, shown};
 use super::transport::{ByteBudget, Outgoing};
 use super::{Gateway, Phase, RecordLog, RequestOutcome, RequestRecord, SessionSpec};
-use crate::contract::{PlannedEffect, UpstreamError, UpstreamRequest, UpstreamResponse};
-use crate::sandbox::{BoxFuture, UpstreamPort};
+use crate::contract::{
+    BoxFuture, PlannedEffect, UpstreamError, UpstreamPort, UpstreamRequest, UpstreamResponse,
+};
 
 /// What the call's phase lets through.
 enum PhasePolicy {
