@@ -287,6 +287,18 @@ async fn the_2026_discover_era_works_too() {
 
 // ---- issue 16: what the live API is known to do, through the whole stack ----
 
+/// Another client moves `domain` to name servers outside Infomaniak.
+async fn delegate_elsewhere(h: &Harness, domain: &str) {
+    let moved = h
+        .direct(
+            Method::PUT,
+            &format!("/2/domains/{domain}/nameservers"),
+            Some(json!({"nameservers": ["ns1.elsewhere.example", "ns2.elsewhere.example"]})),
+        )
+        .await;
+    assert_eq!(moved["result"], "success", "{moved}");
+}
+
 /// The TXT targets of every write the tenant received.
 fn txt_targets_sent(h: &Harness) -> Vec<String> {
     h.writes()
@@ -415,14 +427,7 @@ async fn a_full_name_finds_its_zone_and_the_audit_its_domain() {
 async fn dnssec_on_external_name_servers_needs_the_providers_ds_data() {
     let h = Harness::start(Options::default()).await;
     let domain = ZONE_NO_MAIL_POLICY;
-    let moved = h
-        .direct(
-            Method::PUT,
-            &format!("/2/domains/{domain}/nameservers"),
-            Some(json!({"nameservers": ["ns1.elsewhere.example", "ns2.elsewhere.example"]})),
-        )
-        .await;
-    assert_eq!(moved["result"], "success");
+    delegate_elsewhere(&h, domain).await;
     let err = h
         .err(
             "infomaniak_manage_dnssec",
@@ -459,12 +464,7 @@ async fn a_record_on_external_name_servers_is_reported_not_served() {
     let check = json!({"resource": "check_record", "zone": zone, "record_id": id});
     let out = h.ok("infomaniak_get_domain_resources", check.clone()).await;
     assert_eq!(out["data"]["served"], true, "{out}");
-    h.direct(
-        Method::PUT,
-        &format!("/2/domains/{zone}/nameservers"),
-        Some(json!({"nameservers": ["ns1.elsewhere.example", "ns2.elsewhere.example"]})),
-    )
-    .await;
+    delegate_elsewhere(&h, zone).await;
     let out = h.ok("infomaniak_get_domain_resources", check).await;
     assert_eq!(out["data"]["served"], false, "{out}");
     assert!(out["data"]["hint"].is_string(), "{out}");

@@ -558,13 +558,11 @@ pub async fn records_list(
         .map(|t| t.to_ascii_uppercase())
         .collect();
     if let Some(bad) = types.iter().find(|t| !FILTER_TYPES.contains(&t.as_str())) {
-        let mut err = ApiError::validation(vec![(
-            "filter.types".into(),
-            "validation_rule_in",
+        return Err(ApiError::not_one_of(
+            "filter.types",
             format!("The selected filter type {bad:?} is invalid"),
-        )]);
-        err.errors[0]["context"]["values"] = json!(FILTER_TYPES);
-        return Err(err);
+            FILTER_TYPES,
+        ));
     }
     let search = q.get("search").map(str::to_ascii_lowercase);
     let mut recs: Vec<&Record> = z
