@@ -110,10 +110,17 @@ fn render_effect(
     base_url: &dyn Fn(&str) -> Option<String>,
 ) {
     let url = match base_url(&effect.role) {
-        Some(base) => format!("{}{}", base.trim_end_matches('/'), effect.path_pattern),
+        Some(base) => format!(
+            "{}{}{}",
+            with_base_params(base.trim_end_matches('/'), &effect.base_params),
+            effect.path_pattern,
+            query_text(&effect.query)
+        ),
         None => format!(
-            "[role {} is not configured] {}",
-            effect.role, effect.path_pattern
+            "[role {} is not configured] {}{}",
+            effect.role,
+            effect.path_pattern,
+            query_text(&effect.query)
         ),
     };
     let _ = writeln!(
@@ -123,37 +130,75 @@ fn render_effect(
         neutralise(&url, usize::MAX),
         neutralise(&effect.role, 200)
     );
-    let wildcards: Vec<usize> = effect
+    if !effect.base_params.is_empty() {
+        let params: Vec<String> = effect
+            .base_params
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        let _ = writeln!(
+            text,
+            "     base URL parameters: {}",
+            neutralise(&params.join(", "), usize::MAX)
+        );
+    }
+    let wildcards = effect
         .path_pattern
         .split('/')
         .enumerate()
         .filter(|(_, s)| *s == "*")
-        .map(|(i, _)| i)
-        .collect();
+        .map(|(i, _)| i);
     for segment in wildcards {
         let _ = writeln!(
             text,
             "     WILDCARD: path segment {segment} is `*`: it matches ANY single value, chosen by the plugin during the apply (meant for the id of something the apply creates)"
         );
     }
-    match &effect.body {
-        Some(body) => {
+    match (&effect.body, &effect.unpinned_body) {
+        (Some(body), _) => {
             let _ = writeln!(
                 text,
                 "     body, exactly: {}",
                 neutralise(&canonical_json(body), usize::MAX)
             );
         }
-        None if effect.method == HttpMethod::Delete => {
+        (None, Some(reason)) => {
+            let _ = writeln!(
+                text,
+                "     body: NOT PINNED: the plugin may send any body with this write; its reason:"
+            );
+            let _ = writeln!(text, "{QUOTE}{}", neutralise(reason, SUMMARY_CAP));
+        }
+        (None, None) if effect.method == HttpMethod::Delete => {
             let _ = writeln!(text, "     body: not pinned (a DELETE is sent as is)");
         }
-        None => {
+        (None, None) => {
             let _ = writeln!(
                 text,
                 "     body: NOT PINNED: the plugin may send any body with this write (it gave no reason)"
             );
         }
     }
+}
+
+/// The role's base URL with its `{placeholders}` filled from the effect's base params
+/// (an unknown placeholder stays visible as written).
+fn with_base_params(base: &str, params: &[(String, String)]) -> String {
+    params.iter().fold(base.to_string(), |url, (k, v)| {
+        url.replace(&format!("{{{k}}}"), v)
+            .replace(&format!("%7B{k}%7D"), v)
+    })
+}
+
+/// `?k=v&…`, form-encoded in the plugin's order, or nothing for no query.
+fn query_text(query: &[(String, String)]) -> String {
+    if query.is_empty() {
+        return String::new();
+    }
+    let encoded = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(query)
+        .finish();
+    format!("?{encoded}")
 }
 
 fn shown_value(value: Option<&serde_json::Value>) -> String {
@@ -290,6 +335,39 @@ mod tests {
         assert!(text.contains("PUT https://api.infomaniak.com/2/zones/example.com/records/*"));
         assert!(text.contains("WILDCARD: path segment 5 is `*`"), "{text}");
         assert!(text.contains("body: NOT PINNED"), "{text}");
+    }
+
+    #[test]
+    fn query_base_params_and_the_unpinned_reason_are_shown() {
+        let mut e = effect(HttpMethod::Post, "/api/v4/posts", None);
+        e.role = "kchat".into();
+        e.query = vec![
+            ("set_online".into(), "false".into()),
+            ("a b".into(), "x&y".into()),
+        ];
+        e.base_params = vec![("team".into(), "acme".into())];
+        e.unpinned_body = Some("the message is written\nby the apply".into());
+        let kchat = |role: &str| {
+            (role == "kchat").then(|| "https://{team}.kchat.infomaniak.com".to_string())
+        };
+        let p = plan("s", vec![e]);
+        let text = render(&ApprovalSubject {
+            tool: "t",
+            plugin: "kchat",
+            effect: Effect::Write,
+            plan: &p,
+            base_url: &kchat,
+        });
+        assert!(
+            text.contains("1. POST https://acme.kchat.infomaniak.com/api/v4/posts?set_online=false&a+b=x%26y (role kchat)"),
+            "{text}"
+        );
+        assert!(text.contains("base URL parameters: team=acme"), "{text}");
+        assert!(text.contains("body: NOT PINNED"), "{text}");
+        assert!(
+            text.contains(&format!("{QUOTE}the message is written⏎by the apply")),
+            "the reason is quoted as the plugin's words: {text}"
+        );
     }
 
     #[test]
