@@ -168,8 +168,14 @@ pub fn build_dispatcher(config: &Config) -> anyhow::Result<Arc<Dispatcher>> {
         read_only: config.read_only,
         allow: config.allow_tools.clone(),
         deny: config.deny_tools.clone(),
+        toolsets: config.toolsets.clone(),
+        dynamic: config.dynamic_toolsets,
     };
-    let registry = Arc::new(Registry::build(builtins::descriptors(), plugins, &policy)?);
+    let mut offered_builtins = builtins::descriptors();
+    if policy.dynamic {
+        offered_builtins.extend(builtins::toolsets::descriptors());
+    }
+    let registry = Arc::new(Registry::build(offered_builtins, plugins, &policy)?);
     let gateway = Gateway::new(GatewayConfig {
         roles: config
             .roles

@@ -12,3 +12,4 @@ mod faults;
 mod guard;
 mod hostile;
 mod legacy;
+mod toolsets;

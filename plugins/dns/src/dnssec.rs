@@ -33,12 +33,11 @@ pub enum DnssecAction {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DnssecArgs {
-    /// Domain name, e.g. example.com.
+    /// Domain, e.g. example.com.
     pub domain: String,
     /// check, enable or disable.
     pub action: DnssecAction,
-    /// For enable on a domain with external name servers only: the DS (or DNSKEY) records
-    /// of the provider's signing key, e.g. `12345 13 2 <hex digest>`.
+    /// Enable on external name servers only: their DS records (`12345 13 2 <hex>`).
     pub dnssec_data: Option<Vec<String>>,
 }
 

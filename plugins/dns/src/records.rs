@@ -19,13 +19,12 @@ use crate::zone::{
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListArgs {
-    /// Zone (domain) name, e.g. example.com; a name inside a zone (www.example.com) lists
-    /// that name's records.
+    /// Zone, e.g. example.com; a name in a zone (www.example.com) lists that name.
     pub zone: String,
-    /// Only records of this type (A, AAAA, CNAME, MX, TXT, NS, SRV, CAA…).
+    /// Only this record type.
     #[serde(rename = "type")]
     pub record_type: Option<String>,
-    /// Only records with this name: relative (www, _dmarc), fully qualified, or @ for the apex.
+    /// Only this name: relative (www), fully qualified, or @ for the apex.
     pub source: Option<String>,
 }
 
@@ -101,22 +100,19 @@ fn planned_zone(plan: &Plan) -> Result<String, ToolError> {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateArgs {
-    /// Zone (domain) name, e.g. example.com; a name inside a zone (www.example.com) is
-    /// found in the zone holding it.
+    /// Zone, e.g. example.com, or a name in it (www.example.com).
     pub zone: String,
-    /// Record name relative to the zone (www, _dmarc, *.dev); @ or omitted for the apex.
+    /// Name in the zone (www, _dmarc, *.dev); @ or none for the apex.
     pub source: Option<String>,
     /// Record type.
     #[serde(rename = "type")]
     pub record_type: RecordType,
-    /// Value: A = IPv4, AAAA = IPv6, CNAME/NS = host name, MX = `priority host`,
-    /// SRV = `priority weight port target`, CAA = `flags tag value`, TXT = the text
-    /// itself, without quotes.
+    /// A: IPv4; AAAA: IPv6; CNAME/NS: host; MX: `priority host`; SRV: `priority weight port host`; CAA: `flags tag value`; TXT: the text, unquoted.
     pub target: String,
-    /// Time to live in seconds (60..86400, default 3600).
+    /// Seconds (default 3600).
     #[schemars(range(min = 60, max = 86400))]
     pub ttl: Option<u32>,
-    /// MX/SRV priority, when not written at the start of target.
+    /// MX/SRV priority, if not in target.
     pub priority: Option<u16>,
 }
 
@@ -347,16 +343,16 @@ fn find_created(ctx: &Ctx, intent: &CreateIntent) -> Result<DnsRecord, ToolError
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateArgs {
-    /// Zone (domain) name, e.g. example.com.
+    /// Zone, e.g. example.com.
     pub zone: String,
-    /// Id of the record (from infomaniak_dns_list_records).
+    /// From infomaniak_dns_list_records.
     pub record_id: i64,
-    /// New value, in the same format as for creation (validated against the record's type).
+    /// New value, in the create format.
     pub target: Option<String>,
-    /// New time to live in seconds (60..86400).
+    /// New TTL in seconds.
     #[schemars(range(min = 60, max = 86400))]
     pub ttl: Option<u32>,
-    /// New MX/SRV priority (alone, it keeps the rest of the target).
+    /// New MX/SRV priority (alone, keeps the host).
     pub priority: Option<u16>,
 }
 
@@ -496,9 +492,9 @@ pub fn apply_update(
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeleteArgs {
-    /// Zone (domain) name, e.g. example.com.
+    /// Zone, e.g. example.com.
     pub zone: String,
-    /// Id of the record (from infomaniak_dns_list_records).
+    /// From infomaniak_dns_list_records.
     pub record_id: i64,
 }
 
