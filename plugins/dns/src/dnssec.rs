@@ -37,7 +37,7 @@ pub struct DnssecArgs {
     pub domain: String,
     /// check, enable or disable.
     pub action: DnssecAction,
-    /// Enable on external name servers only: their DS records (`12345 13 2 <hex>`).
+    /// DS records, to enable on external name servers.
     pub dnssec_data: Option<Vec<String>>,
 }
 

@@ -19,12 +19,12 @@ use crate::zone::{
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListArgs {
-    /// Zone, e.g. example.com; a name in a zone (www.example.com) lists that name.
+    /// Zone, or a name in it, e.g. www.example.com.
     pub zone: String,
     /// Only this record type.
     #[serde(rename = "type")]
     pub record_type: Option<String>,
-    /// Only this name: relative (www), fully qualified, or @ for the apex.
+    /// Only this name (www, or @ for the apex).
     pub source: Option<String>,
 }
 
@@ -100,7 +100,7 @@ fn planned_zone(plan: &Plan) -> Result<String, ToolError> {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateArgs {
-    /// Zone, e.g. example.com, or a name in it (www.example.com).
+    /// Zone, or a name in it, e.g. example.com.
     pub zone: String,
     /// Name in the zone (www, _dmarc, *.dev); @ or none for the apex.
     pub source: Option<String>,
