@@ -213,5 +213,7 @@ fn role_config(role: &RoleSettings) -> RoleConfig {
     RoleConfig {
         base_url: role.base_url.clone(),
         auth,
+        // D wires the operator's per-role list from the configuration.
+        allowed_headers: Vec::new(),
     }
 }

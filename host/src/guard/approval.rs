@@ -19,7 +19,8 @@
 use std::fmt::Write as _;
 
 use crate::canonical::canonical_json;
-use crate::contract::{Effect, HttpMethod, Plan, PlannedEffect};
+use crate::contract::effect_rules::BodyRule;
+use crate::contract::{Effect, Plan, PlannedEffect};
 
 /// Starts every line of plugin-written text, so it can never pass for host text.
 pub const QUOTE: &str = "  │ ";
@@ -142,40 +143,33 @@ fn render_effect(
             neutralise(&params.join(", "), usize::MAX)
         );
     }
-    let wildcards = effect
-        .path_pattern
-        .split('/')
-        .enumerate()
-        .filter(|(_, s)| *s == "*")
-        .map(|(i, _)| i);
-    for segment in wildcards {
+    for segment in effect.enforced().wildcards {
         let _ = writeln!(
             text,
             "     WILDCARD: path segment {segment} is `*`: it matches ANY single value, chosen by the plugin during the apply (meant for the id of something the apply creates)"
         );
     }
-    match (&effect.body, &effect.unpinned_body) {
-        (Some(body), _) => {
+    // The body line is rendered from the enforcement data (contract::effect_rules), so
+    // the approval says exactly what the effect ledger will let through.
+    match effect.enforced().body {
+        BodyRule::Pinned(body) => {
             let _ = writeln!(
                 text,
                 "     body, exactly: {}",
                 neutralise(&canonical_json(body), usize::MAX)
             );
         }
-        (None, Some(reason)) => {
+        BodyRule::Unpinned(reason) => {
             let _ = writeln!(
                 text,
                 "     body: NOT PINNED: the plugin may send any body with this write; its reason:"
             );
             let _ = writeln!(text, "{QUOTE}{}", neutralise(reason, SUMMARY_CAP));
         }
-        (None, None) if effect.method == HttpMethod::Delete => {
-            let _ = writeln!(text, "     body: not pinned (a DELETE is sent as is)");
-        }
-        (None, None) => {
+        BodyRule::Empty => {
             let _ = writeln!(
                 text,
-                "     body: NOT PINNED: the plugin may send any body with this write (it gave no reason)"
+                "     body: none (the write is refused if it carries one)"
             );
         }
     }
@@ -252,18 +246,10 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::contract::Change;
+    use crate::contract::{Change, HttpMethod};
 
     fn effect(method: HttpMethod, path: &str, body: Option<serde_json::Value>) -> PlannedEffect {
-        PlannedEffect {
-            role: "infomaniak-api".into(),
-            method,
-            path_pattern: path.into(),
-            query: Vec::new(),
-            base_params: Vec::new(),
-            body,
-            unpinned_body: None,
-        }
+        PlannedEffect::new("infomaniak-api", method, path, body)
     }
 
     fn plan(summary: &str, effects: Vec<PlannedEffect>) -> Plan {
@@ -323,18 +309,22 @@ mod tests {
 
     #[test]
     fn a_wildcard_and_an_unpinned_body_are_flagged() {
-        let p = plan(
-            "s",
-            vec![effect(
-                HttpMethod::Put,
-                "/2/zones/example.com/records/*",
-                None,
-            )],
-        );
-        let text = approval(&p);
+        let mut e = effect(HttpMethod::Put, "/2/zones/example.com/records/*", None);
+        e.unpinned_body = Some("holds the id of the record created first".into());
+        let text = approval(&plan("s", vec![e]));
         assert!(text.contains("PUT https://api.infomaniak.com/2/zones/example.com/records/*"));
         assert!(text.contains("WILDCARD: path segment 5 is `*`"), "{text}");
         assert!(text.contains("body: NOT PINNED"), "{text}");
+    }
+
+    #[test]
+    fn a_write_without_an_approved_body_is_shown_as_bodiless() {
+        let e = effect(HttpMethod::Delete, "/2/zones/example.com/records/9", None);
+        let text = approval(&plan("s", vec![e]));
+        assert!(
+            text.contains("body: none (the write is refused if it carries one)"),
+            "as the ledger enforces it: {text}"
+        );
     }
 
     #[test]

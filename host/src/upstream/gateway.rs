@@ -14,6 +14,8 @@ use crate::secret::Secret;
 pub struct Gateway {
     pub(crate) config: GatewayConfig,
     pub(crate) client: reqwest::Client,
+    /// The client for writes: it never follows a redirect (see `transport`).
+    pub(crate) write_client: reqwest::Client,
     pub(crate) limiters: Limiters,
     secrets: Vec<Secret>,
 }
@@ -49,6 +51,11 @@ impl Gateway {
             .user_agent(concat!("ikmcp/", env!("CARGO_PKG_VERSION")))
             .build()
             .context("cannot build the HTTP client of the upstream gateway")?;
+        let write_client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("ikmcp/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .context("cannot build the HTTP client of the upstream gateway")?;
         let auths = config.roles.values().filter_map(|role| role.auth.as_ref());
         let limiters = Limiters::new(
             config.requests_per_minute,
@@ -64,6 +71,7 @@ impl Gateway {
         Ok(Arc::new(Gateway {
             config,
             client,
+            write_client,
             limiters,
             secrets,
         }))

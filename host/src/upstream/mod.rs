@@ -54,6 +54,9 @@ pub struct RoleConfig {
     /// Credential; `None` when the operator configured none (requests are then refused
     /// with a message naming the variable to set).
     pub auth: Option<Auth>,
+    /// Extra request headers a plugin may send on this role, besides `accept` and
+    /// `content-type` (case-insensitive; method overrides and proxy headers never pass).
+    pub allowed_headers: Vec<String>,
 }
 
 /// Settings of the gateway.

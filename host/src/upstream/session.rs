@@ -5,12 +5,14 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderValue};
+use serde_json::Value;
 
 use super::auth::credential_env_vars;
-use super::effects::EffectLedger;
-use super::hygiene::{build_url, check_body, check_path, plugin_headers, shown};
+use super::effects::{EffectLedger, Write};
+use super::hygiene::{build_url, check_body, plugin_headers};
 use super::transport::{ByteBudget, Outgoing};
 use super::{Gateway, Phase, RecordLog, RequestOutcome, RequestRecord, SessionSpec};
+use crate::contract::request_rules::{check_path, shown};
 use crate::contract::{
     BoxFuture, PlannedEffect, UpstreamError, UpstreamPort, UpstreamRequest, UpstreamResponse,
 };
@@ -91,6 +93,7 @@ impl CallSession {
             path: self
                 .gateway
                 .redact(shown(request.path.split('?').next().unwrap_or_default())),
+            query: self.gateway.redact(shown(&query_string(&request.query))),
             status: None,
             ms: 0,
             attempts: 0,
@@ -149,7 +152,8 @@ impl CallSession {
         check_path(&request.path).map_err(invalid)?;
         let body = check_body(request.method, request.body.as_deref()).map_err(invalid)?;
         let url = build_url(&config.base_url, &request.path, &request.query).map_err(invalid)?;
-        let mut headers = plugin_headers(&request.headers).map_err(invalid)?;
+        let mut headers =
+            plugin_headers(&request.headers, &config.allowed_headers).map_err(invalid)?;
         let Some(auth) = &config.auth else {
             return Err(UpstreamError::Denied(format!(
                 "no credential is configured for the upstream role {role}; set {} in the \
@@ -176,7 +180,14 @@ impl CallSession {
                     )));
                 }
                 PhasePolicy::Apply(ledger) => ledger
-                    .admit(role, request.method, &request.path, body.as_ref())
+                    .admit(Write {
+                        role,
+                        method: request.method,
+                        path: &request.path,
+                        query: &request.query,
+                        base_params: &request.base_params,
+                        body: body.as_ref(),
+                    })
                     .map_err(UpstreamError::Denied)?,
             }
         }
@@ -184,7 +195,10 @@ impl CallSession {
             method: request.method,
             url,
             headers,
-            body: request.body.clone(),
+            // What goes on the wire is the host's serialization of the body the guard
+            // compared, never the plugin's text: duplicate keys or odd spacing cannot make
+            // the upstream read something else than what was checked.
+            body: body.as_ref().map(Value::to_string),
             credential: auth.key(),
         })
     }
@@ -219,6 +233,13 @@ impl CallSession {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .push(record);
     }
+}
+
+/// The query as it goes on the wire (form-encoded, in order), for the record.
+fn query_string(query: &[(String, String)]) -> String {
+    url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(query)
+        .finish()
 }
 
 impl UpstreamPort for CallSession {

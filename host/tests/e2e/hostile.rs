@@ -30,6 +30,20 @@ pub fn plugin_dir(file: &str) -> tempfile::TempDir {
     dir
 }
 
+/// A server with the DNS plugin plus the named test component, default limits.
+pub async fn with_component(file: &str) -> (Harness, tempfile::TempDir) {
+    let dir = plugin_dir(file);
+    let config = format!("[plugins]\ndirs = [{:?}]\n", dir.path());
+    (
+        Harness::start(Options {
+            config,
+            ..Options::default()
+        })
+        .await,
+        dir,
+    )
+}
+
 async fn hostile_harness() -> (Harness, tempfile::TempDir) {
     let dir = plugin_dir("ikmcp_test_plugin_hostile.wasm");
     let config = format!(

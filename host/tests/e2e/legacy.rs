@@ -6,20 +6,11 @@
 use serde_json::json;
 
 use crate::dns::largest_zone;
-use crate::harness::{Harness, Options};
-use crate::hostile::plugin_dir;
+use crate::harness::Harness;
+use crate::hostile::with_component;
 
 async fn legacy_harness() -> (Harness, tempfile::TempDir) {
-    let dir = plugin_dir("ikmcp_test_plugin_legacy_v01.wasm");
-    let config = format!("[plugins]\ndirs = [{:?}]\n", dir.path());
-    (
-        Harness::start(Options {
-            config,
-            ..Options::default()
-        })
-        .await,
-        dir,
-    )
+    with_component("ikmcp_test_plugin_legacy_v01.wasm").await
 }
 
 #[tokio::test]
