@@ -50,6 +50,17 @@ async fn a_token_is_single_use() {
         "{err}"
     );
     assert_eq!(h.writes().len(), 1, "a replay writes nothing");
+    assert_eq!(approved_via(&h), "token");
+}
+
+/// How the audit log says the (first) applied plan was approved.
+pub fn approved_via(h: &Harness) -> Value {
+    let attempt = h
+        .audit_lines()
+        .into_iter()
+        .find(|l| l["phase"] == "apply_attempt")
+        .expect("an apply_attempt line");
+    attempt["result_summary"]["approved_via"].clone()
 }
 
 #[tokio::test]

@@ -135,7 +135,7 @@ impl Plugin for Dns {
             ToolSpec {
                 name: "infomaniak_get_domain_resources",
                 title: "Read a domain or zone resource",
-                description: "Reads what other tools do not: list_domains, get_domain, dnssec_check, list_zones (domain); show_zone, zone_exists (zone); get_record, check_record (zone, record_id).",
+                description: "Reads one domain or zone resource the other tools do not show; give the argument the resource needs.",
                 category: "domain",
                 idempotent: true,
                 undo_tool: None,
