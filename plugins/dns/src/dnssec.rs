@@ -8,8 +8,10 @@
 //! `is_dns_managed_by_infomaniak` of `GET /1/domain/{domain}` (infomaniak-api.md §7.2, MOGA
 //! live).
 
-use ikmcp_pdk::error::{internal, invalid_args};
-use ikmcp_pdk::{Api, Ctx, HttpMethod, Plan, PlanBuilder, Planned, ToolError};
+use ikmcp_pdk::error::invalid_args;
+use ikmcp_pdk::{
+    Api, Ctx, HttpMethod, Intent, Plan, PlanBuilder, Planned, ToolError, single_effect,
+};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -39,6 +41,39 @@ pub struct DnssecArgs {
     pub action: DnssecAction,
     /// DS records, to enable on external name servers.
     pub dnssec_data: Option<Vec<String>>,
+}
+
+/// The arguments of `infomaniak_manage_dnssec`, checked once for both phases.
+#[derive(Debug)]
+pub struct DnssecIntent {
+    domain: String,
+    action: DnssecAction,
+    /// Validated DS/DNSKEY data, only with `enable`.
+    dnssec_data: Option<Vec<String>>,
+}
+
+impl Intent for DnssecIntent {
+    type Args = DnssecArgs;
+
+    fn from_args(args: DnssecArgs) -> Result<Self, ToolError> {
+        let domain = names::zone(&args.domain)?;
+        if args.dnssec_data.is_some() && args.action != DnssecAction::Enable {
+            return Err(invalid_args(
+                "dnssec_data only goes with action enable",
+                "remove dnssec_data",
+            ));
+        }
+        let dnssec_data = args
+            .dnssec_data
+            .as_deref()
+            .map(check_dnssec_data)
+            .transpose()?;
+        Ok(DnssecIntent {
+            domain,
+            action: args.action,
+            dnssec_data,
+        })
+    }
 }
 
 /// Result of `infomaniak_manage_dnssec`.
@@ -94,9 +129,10 @@ fn check_dnssec_data(data: &[String]) -> Result<Vec<String>, ToolError> {
 }
 
 /// The enable request's body: `dnssec_data` exactly when the name servers are external.
-fn enable_body(api: &Api, domain: &str, args: &DnssecArgs) -> Result<Value, ToolError> {
+fn enable_body(api: &Api, intent: &DnssecIntent) -> Result<Value, ToolError> {
+    let domain = &intent.domain;
     let managed = managed_by_infomaniak(api, domain)?;
-    match (managed, &args.dnssec_data) {
+    match (managed, &intent.dnssec_data) {
         (Some(true), None) => Ok(json!({})),
         (Some(true), Some(_)) => Err(invalid_args(
             format!(
@@ -104,7 +140,7 @@ fn enable_body(api: &Api, domain: &str, args: &DnssecArgs) -> Result<Value, Tool
             ),
             "call again without dnssec_data",
         )),
-        (_, Some(data)) => Ok(json!({"dnssec_data": check_dnssec_data(data)?})),
+        (_, Some(data)) => Ok(json!({"dnssec_data": data})),
         (Some(false), None) => Err(invalid_args(
             format!(
                 "{domain} uses external name servers, so the registry needs the DS data of the key they sign with"
@@ -119,17 +155,11 @@ fn enable_body(api: &Api, domain: &str, args: &DnssecArgs) -> Result<Value, Tool
 }
 
 /// Plans the action: `check`, and enabling/disabling what already is, are no-changes.
-pub fn plan(ctx: &Ctx, args: DnssecArgs) -> Result<Planned<DnssecOutput>, ToolError> {
-    let domain = names::zone(&args.domain)?;
-    if args.dnssec_data.is_some() && args.action != DnssecAction::Enable {
-        return Err(invalid_args(
-            "dnssec_data only goes with action enable",
-            "remove dnssec_data",
-        ));
-    }
+pub fn plan(ctx: &Ctx, intent: &DnssecIntent) -> Result<Planned<DnssecOutput>, ToolError> {
+    let domain = intent.domain.clone();
     let status = dnssec_status(&ctx.api(), &domain)?;
     let on = has_dnssec(&status);
-    let wanted = match args.action {
+    let wanted = match intent.action {
         DnssecAction::Check => on,
         DnssecAction::Enable => true,
         DnssecAction::Disable => false,
@@ -137,14 +167,14 @@ pub fn plan(ctx: &Ctx, args: DnssecArgs) -> Result<Planned<DnssecOutput>, ToolEr
     if wanted == on {
         return Ok(Planned::NoChange(DnssecOutput {
             domain,
-            action: args.action,
+            action: intent.action,
             changed: false,
             has_dnssec: on,
             status,
         }));
     }
     let body = if wanted {
-        enable_body(&ctx.api(), &domain, &args)?
+        enable_body(&ctx.api(), intent)?
     } else {
         json!({})
     };
@@ -186,17 +216,17 @@ pub fn plan(ctx: &Ctx, args: DnssecArgs) -> Result<Planned<DnssecOutput>, ToolEr
 }
 
 /// Performs the confirmed action and reports the fresh status.
-pub fn apply(ctx: &Ctx, args: DnssecArgs, confirmed: &Plan) -> Result<DnssecOutput, ToolError> {
-    let domain = names::zone(&args.domain)?;
-    let [effect] = confirmed.effects.as_slice() else {
-        return Err(internal("the confirmed plan must have exactly one effect"));
-    };
+pub fn apply(
+    ctx: &Ctx,
+    intent: &DnssecIntent,
+    confirmed: &Plan,
+) -> Result<DnssecOutput, ToolError> {
     let api = ctx.api();
-    api.perform(effect)?;
-    let status = dnssec_status(&api, &domain)?;
+    api.perform(single_effect(confirmed)?)?;
+    let status = dnssec_status(&api, &intent.domain)?;
     Ok(DnssecOutput {
-        domain,
-        action: args.action,
+        domain: intent.domain.clone(),
+        action: intent.action,
         changed: true,
         has_dnssec: has_dnssec(&status),
         status,

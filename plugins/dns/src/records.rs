@@ -3,7 +3,9 @@
 
 use ikmcp_pdk::error::{conflict, internal, invalid_args};
 use ikmcp_pdk::plan::change_before;
-use ikmcp_pdk::{Ctx, HttpMethod, Plan, PlanBuilder, Planned, ToolError, api::decode};
+use ikmcp_pdk::{
+    Ctx, HttpMethod, Plan, PlanBuilder, Planned, ToolError, api::decode, single_effect,
+};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -260,17 +262,6 @@ pub fn plan_create(ctx: &Ctx, args: CreateArgs) -> Result<Planned<CreateOutput>,
         .snapshot(&json!({"zone": zone, "source": intent.source, "records": at_source}))
         .effect(HttpMethod::Post, records_path(zone), Some(&body))
         .confirm()
-}
-
-/// The single effect of a confirmed plan, or an internal error.
-fn single_effect(plan: &Plan) -> Result<&ikmcp_pdk::PlannedEffect, ToolError> {
-    match plan.effects.as_slice() {
-        [effect] => Ok(effect),
-        other => Err(internal(format!(
-            "the confirmed plan has {} effects, expected 1",
-            other.len()
-        ))),
-    }
 }
 
 /// A record from a write's answer: the record itself, or its id (then read back).

@@ -90,6 +90,7 @@ fn zone_host() -> MockHost {
 #[test]
 fn manifest_is_valid_for_the_host() {
     let m = Dns::registry().manifest();
+    ikmcp_pdk::testing::check_manifest(&m, crate::ALL_TOOLS);
     assert_eq!(m.id, "dns");
     assert_eq!(m.roles, vec!["infomaniak-api".to_string()]);
     assert!(m.tools.len() >= 10);
