@@ -20,6 +20,7 @@ pub mod record;
 mod retry;
 mod session;
 mod transport;
+mod write_gate;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -31,6 +32,7 @@ pub use auth::credential_env_vars;
 pub use gateway::Gateway;
 pub use record::{RequestOutcome, RequestRecord};
 pub use session::CallSession;
+pub use write_gate::FirstWriteGate;
 
 /// How the host authenticates to one upstream role.
 #[derive(Debug, Clone)]

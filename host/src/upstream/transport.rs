@@ -8,6 +8,7 @@
 //! either: a 3xx answered to a write is reported as an error, so an approved write is
 //! sent once, to the approved path, and the audit records the 3xx.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::header::HeaderMap;
@@ -18,6 +19,7 @@ use time::OffsetDateTime;
 use super::Gateway;
 use super::auth::CredentialKey;
 use super::retry::{backoff, rate_limit_wait};
+use super::write_gate::FirstWriteGate;
 use crate::contract::{HttpMethod, UpstreamError, UpstreamResponse};
 
 /// Most same-origin redirects followed for one request.
@@ -56,6 +58,8 @@ pub(crate) struct Outgoing {
     pub(crate) body: Option<String>,
     /// Whose rate budget it spends.
     pub(crate) credential: CredentialKey,
+    /// For an apply's write: the gate it must pass right before it is first sent.
+    pub(crate) first_write: Option<Arc<FirstWriteGate>>,
 }
 
 /// What became of an outgoing request.
@@ -95,6 +99,19 @@ impl Gateway {
             attempts += 1;
             let may_retry = out.method.is_read() && attempts <= self.config.max_retries;
             self.limiters.wait(&out.credential).await;
+            if let Some(gate) = &out.first_write
+                && !gate.start_write()
+            {
+                return Delivery {
+                    result: Err(UpstreamError::Denied(
+                        "the apply did not start writing in time after its confirmation; \
+                         nothing was sent"
+                            .into(),
+                    )),
+                    status,
+                    attempts,
+                };
+            }
             let answer = tokio::time::timeout(
                 self.config.request_timeout,
                 self.attempt(out, may_retry, bytes, &mut status),
