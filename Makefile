@@ -19,9 +19,14 @@ all: build
 build: plugins
 	$(CARGO) build -p ikmcp-host -p ikmcp-sim
 
-## plugins: the first-party plugin components (wasm32-wasip2)
+GUEST_DIR := $(TARGET_DIR)/$(GUEST_TARGET)/guest
+
+## plugins: the first-party plugin components (wasm32-wasip2), and SHA256SUMS beside them:
+##          the host tells first-party plugins by these hashes (README: Plugins)
 plugins:
 	$(CARGO) build $(GUEST_FLAGS) $(PLUGINS)
+	cd $(GUEST_DIR) && if command -v sha256sum >/dev/null; then sha256sum ikmcp_plugin_*.wasm; \
+		else shasum -a 256 ikmcp_plugin_*.wasm; fi > SHA256SUMS.tmp && mv SHA256SUMS.tmp SHA256SUMS
 
 test-plugins:
 	$(CARGO) build $(GUEST_FLAGS) $(TEST_PLUGINS)
@@ -57,7 +62,7 @@ install: plugins
 	$(CARGO) build --release -p ikmcp-host
 	install -d $(PREFIX)/bin $(PREFIX)/share/ikmcp/plugins
 	install -m 755 $(TARGET_DIR)/release/ikmcp $(PREFIX)/bin/ikmcp
-	install -m 644 $(TARGET_DIR)/$(GUEST_TARGET)/guest/ikmcp_plugin_*.wasm $(PREFIX)/share/ikmcp/plugins/
+	install -m 644 $(GUEST_DIR)/ikmcp_plugin_*.wasm $(GUEST_DIR)/SHA256SUMS $(PREFIX)/share/ikmcp/plugins/
 
 clean:
 	$(CARGO) clean

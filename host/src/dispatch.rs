@@ -14,6 +14,7 @@ use crate::audit::{AuditEvent, AuditLog, AuditPhase};
 use crate::builtins::{self, BuiltinContext};
 use crate::config::Limits;
 use crate::contract::{ErrorKind, Plan, PlanOutcome, ToolError};
+use crate::grants::Grants;
 use crate::guard::{self, Guard, GuardError};
 use crate::registry::{CONFIRMATION_ARG, RegisteredTool, Registry, Runner};
 use crate::sandbox::{CallContext, LoadedPlugin, ProgressSink};
@@ -56,7 +57,7 @@ pub struct Dispatcher {
     guard: Guard,
     audit: AuditLog,
     limits: Limits,
-    granted_roles: Vec<String>,
+    grants: Grants,
 }
 
 impl Dispatcher {
@@ -67,7 +68,7 @@ impl Dispatcher {
         guard: Guard,
         audit: AuditLog,
         limits: Limits,
-        granted_roles: Vec<String>,
+        grants: Grants,
     ) -> Self {
         Dispatcher {
             registry,
@@ -75,7 +76,7 @@ impl Dispatcher {
             guard,
             audit,
             limits,
-            granted_roles,
+            grants,
         }
     }
 
@@ -399,13 +400,7 @@ impl Dispatcher {
         progress: Option<Arc<dyn ProgressSink>>,
     ) -> (CallContext, crate::upstream::RecordLog) {
         let granted = match &tool.runner {
-            Runner::Plugin(p) => p
-                .manifest()
-                .roles
-                .iter()
-                .filter(|r| self.granted_roles.contains(r))
-                .cloned()
-                .collect(),
+            Runner::Plugin(_) => self.grants.roles(&tool.plugin_id).to_vec(),
             Runner::Builtin => vec![],
         };
         let session = self.gateway.session(SessionSpec {

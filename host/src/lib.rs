@@ -4,7 +4,9 @@
 //! The layout follows the architecture: [`sandbox`] runs plugins, [`upstream`] is their
 //! only way out, [`guard`] decides when a write may happen, [`audit`] records every phase,
 //! [`dispatch`] runs one call through all of them, [`mcp`] speaks the protocol,
-//! [`config`] reads operator policy and [`app`] assembles everything at start-up.
+//! [`config`] reads operator policy, [`discovery`] finds plugin components and tells
+//! first-party ones by hash, [`grants`] decides which roles each plugin may use, and
+//! [`app`] assembles everything at start-up.
 
 pub mod app;
 pub mod audit;
@@ -12,7 +14,9 @@ pub mod builtins;
 pub mod canonical;
 pub mod config;
 pub mod contract;
+pub mod discovery;
 pub mod dispatch;
+pub mod grants;
 pub mod guard;
 pub mod mcp;
 pub mod registry;

@@ -5,6 +5,10 @@
 //! wait has passed, after a 5xx, a timeout or a network failure with exponential backoff.
 //! Writes are never retried: the first answer, even a 429 or a 5xx, goes to the plugin,
 //! which alone knows whether repeating its write is safe.
+//!
+//! One exception, for every method: an OAuth role's 401 is answered once more with a
+//! renewed access token. A 401 means the upstream refused the credential before acting on
+//! the request, so the write has not happened.
 
 use std::time::Duration;
 
@@ -14,7 +18,7 @@ use reqwest::{Method, StatusCode};
 use time::OffsetDateTime;
 
 use super::Gateway;
-use super::auth::CredentialKey;
+use super::auth::{Auth, CredentialKey};
 use super::retry::{backoff, rate_limit_wait};
 use crate::contract::{HttpMethod, UpstreamError, UpstreamResponse};
 
@@ -47,12 +51,17 @@ pub(crate) struct Outgoing {
     pub(crate) method: HttpMethod,
     /// Full URL.
     pub(crate) url: url::Url,
-    /// Headers, credential included.
+    /// The plugin's headers and the host's (`accept`, `content-type`); the credential is
+    /// added per attempt.
     pub(crate) headers: HeaderMap,
     /// JSON body text.
     pub(crate) body: Option<String>,
     /// Whose rate budget it spends.
     pub(crate) credential: CredentialKey,
+    /// How to authenticate each attempt.
+    pub(crate) auth: Auth,
+    /// The role (for messages).
+    pub(crate) role: String,
 }
 
 /// What became of an outgoing request.
@@ -88,17 +97,41 @@ impl Gateway {
     pub(crate) async fn deliver(&self, out: &Outgoing, bytes: &mut ByteBudget) -> Delivery {
         let mut attempts = 0;
         let mut status = None;
+        let mut renewed = false;
         loop {
             attempts += 1;
             let may_retry = out.method.is_read() && attempts <= self.config.max_retries;
-            self.limiters.wait(&out.credential).await;
+            let credential = match out.auth.headers(&out.role, !out.method.is_read()).await {
+                Ok(credential) => credential,
+                Err(why) => {
+                    return Delivery {
+                        result: Err(UpstreamError::Network(why)),
+                        status,
+                        attempts: attempts - 1,
+                    };
+                }
+            };
+            let mut headers = out.headers.clone();
+            headers.extend(credential.headers.clone());
+            // The slot is held until the answer has been read (or the attempt gave up).
+            let permit = self.limiters.acquire(&out.credential).await;
             let answer = tokio::time::timeout(
                 self.config.request_timeout,
-                self.attempt(out, may_retry, bytes, &mut status),
+                self.attempt(out, headers, may_retry, bytes, &mut status),
             )
             .await
             .unwrap_or(Err(UpstreamError::Timeout));
+            drop(permit);
             let wait = match answer {
+                Ok(Answer::Final(response))
+                    if response.status == StatusCode::UNAUTHORIZED.as_u16()
+                        && !renewed
+                        && out.auth.refused(&credential).await =>
+                {
+                    tracing::debug!(path = %out.url.path(), "upstream refused the access token; renewing it once");
+                    renewed = true;
+                    continue;
+                }
                 Ok(Answer::Final(response)) => {
                     return Delivery {
                         result: Ok(response),
@@ -134,6 +167,7 @@ impl Gateway {
     async fn attempt(
         &self,
         out: &Outgoing,
+        headers: HeaderMap,
         may_retry: bool,
         bytes: &mut ByteBudget,
         status: &mut Option<u16>,
@@ -143,7 +177,7 @@ impl Gateway {
         let mut request = self
             .client
             .request(method, out.url.clone())
-            .headers(out.headers.clone());
+            .headers(headers);
         if let Some(body) = &out.body {
             request = request.body(body.clone());
         }

@@ -33,7 +33,7 @@ fn plugin_dir(file: &str) -> tempfile::TempDir {
 async fn hostile_harness() -> (Harness, tempfile::TempDir) {
     let dir = plugin_dir("ikmcp_test_plugin_hostile.wasm");
     let config = format!(
-        "[plugins]\ndirs = [{:?}]\n[limits]\ncall_timeout_seconds = 1\nmemory_mb = 32\nmax_output_kb = 1024\n",
+        "[plugins]\ndirs = [{:?}]\n[plugins.roles]\nhostile = [\"infomaniak-api\"]\n[limits]\ncall_timeout_seconds = 1\nmemory_mb = 32\nmax_output_kb = 1024\n",
         dir.path()
     );
     (

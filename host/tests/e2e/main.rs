@@ -11,3 +11,4 @@ mod dns;
 mod faults;
 mod guard;
 mod hostile;
+mod roles;
