@@ -11,7 +11,7 @@ TEST_PLUGINS := -p ikmcp-test-plugin-hostile -p ikmcp-test-plugin-forbidden-impo
 TARGET_DIR ?= $(or $(CARGO_TARGET_DIR),target)
 PREFIX ?= $(HOME)/.local
 
-.PHONY: all build plugins test-plugins test lint fmt demo bench sim install clean
+.PHONY: all toolchain build plugins test-plugins test lint fmt demo bench sim install clean
 
 all: build
 
@@ -19,16 +19,24 @@ all: build
 build: plugins
 	$(CARGO) build -p ikmcp-host -p ikmcp-sim
 
+## toolchain: the toolchain of rust-toolchain.toml with its guest target. rustup installs it
+##            on first use; this covers rustup with auto-install off (RUSTUP_AUTO_INSTALL=0,
+##            rustup 1.28.0), where a missing target would fail with "can't find crate for std".
+toolchain:
+	@test -d "$$(rustc --print sysroot 2>/dev/null)/lib/rustlib/$(GUEST_TARGET)" \
+		|| rustup toolchain install \
+		|| { echo "install the $(GUEST_TARGET) target: rustup target add $(GUEST_TARGET)" >&2; exit 1; }
+
 GUEST_DIR := $(TARGET_DIR)/$(GUEST_TARGET)/guest
 
 ## plugins: the first-party plugin components (wasm32-wasip2), and SHA256SUMS beside them:
 ##          the host tells first-party plugins by these hashes (README: Plugins)
-plugins:
+plugins: toolchain
 	$(CARGO) build $(GUEST_FLAGS) $(PLUGINS)
 	cd $(GUEST_DIR) && if command -v sha256sum >/dev/null; then sha256sum ikmcp_plugin_*.wasm; \
 		else shasum -a 256 ikmcp_plugin_*.wasm; fi > SHA256SUMS.tmp && mv SHA256SUMS.tmp SHA256SUMS
 
-test-plugins:
+test-plugins: toolchain
 	$(CARGO) build $(GUEST_FLAGS) $(TEST_PLUGINS)
 
 ## test: every test of the workspace (unit, simulator, end-to-end, hostile plugins)

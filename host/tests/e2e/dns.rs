@@ -16,6 +16,34 @@ pub async fn first_zone(h: &Harness) -> String {
         .to_string()
 }
 
+/// The zone with the most records, and its record count (read from the tenant directly).
+pub async fn largest_zone(h: &Harness) -> (String, usize) {
+    let products = h
+        .direct(
+            reqwest::Method::GET,
+            "/1/products?service_name=domain&page=1&per_page=100",
+            None,
+        )
+        .await;
+    let mut best = (String::new(), 0usize);
+    for p in products["data"].as_array().expect("products") {
+        let zone = p["customer_name"].as_str().unwrap().to_string();
+        let page = h
+            .direct(
+                reqwest::Method::GET,
+                &format!("/2/zones/{zone}/records?page=1&per_page=1"),
+                None,
+            )
+            .await;
+        let total = page["total"].as_u64().unwrap_or(0) as usize;
+        if total > best.1 {
+            best = (zone, total);
+        }
+    }
+    best
+}
+
+/// Every record of `zone`, as the plugin lists them.
 pub async fn records(h: &Harness, zone: &str) -> Vec<Value> {
     let out = h
         .ok("infomaniak_dns_list_records", json!({"zone": zone}))
@@ -97,7 +125,7 @@ async fn a_paged_read_returns_every_record_of_a_large_zone() {
         ..Options::default()
     })
     .await;
-    let (zone, expected) = h.largest_zone().await;
+    let (zone, expected) = largest_zone(&h).await;
     h.sim.clear_requests();
     assert!(
         expected > 250,
@@ -129,32 +157,23 @@ async fn create_plans_without_writing_then_applies_exactly_the_plan() {
     let zone = first_zone(&h).await;
     let args =
         json!({"zone": zone, "source": "e2e", "type": "A", "target": "192.0.2.10", "ttl": 3600});
-    let plan = h.ok("infomaniak_dns_create_record", args.clone()).await;
-    assert_eq!(plan["status"], "plan", "{plan}");
+    let done = h.plan_and_apply("infomaniak_dns_create_record", args).await;
+    let plan = &done.plan;
     assert!(
         plan["summary"].as_str().unwrap().contains("192.0.2.10"),
         "{plan}"
     );
     assert!(plan["changes"][0]["after"].is_object(), "{plan}");
-    let token = plan["confirmation_token"].as_str().unwrap().to_string();
     assert!(plan["token_expires_at"].is_string());
-    assert!(
-        h.writes().is_empty(),
-        "the plan call wrote nothing: {:?}",
-        h.writes()
+    assert_eq!(done.writes.len(), 1, "exactly the planned write: {done:?}");
+    assert_eq!(done.writes[0].method, "POST");
+    assert_eq!(done.writes[0].path, format!("/2/zones/{zone}/records"));
+    let body: Value = done.writes[0].body.clone().expect("the write has a body");
+    assert_eq!(
+        &body, &plan["effects"][0]["body"],
+        "the body sent is the body planned"
     );
-
-    let mut confirmed = args.clone();
-    confirmed["confirmation_token"] = json!(token);
-    let applied = h.ok("infomaniak_dns_create_record", confirmed).await;
-    assert_eq!(applied["status"], "applied", "{applied}");
-    let writes = h.writes();
-    assert_eq!(writes.len(), 1, "exactly the planned write: {writes:?}");
-    assert_eq!(writes[0].method, "POST");
-    assert_eq!(writes[0].path, format!("/2/zones/{zone}/records"));
-    let body: Value = writes[0].body.clone().expect("the write has a body");
-    let planned = &plan["effects"][0]["body"];
-    assert_eq!(&body, planned, "the body sent is the body planned");
+    assert_eq!(done.result["record"]["source"], "e2e", "{done:?}");
     assert!(
         records(&h, &zone)
             .await

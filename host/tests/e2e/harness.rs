@@ -1,5 +1,11 @@
 //! Drives the real `ikmcp` binary with rmcp's client over stdio, against the sandbox
 //! tenant (`ikmcp-sim`) running in the test process on loopback.
+//!
+//! What every domain's tests share lives here: starting a server ([`Harness::start`] with
+//! [`Options`]), calling tools ([`Harness::ok`], [`Harness::err`]), one write through both
+//! phases ([`Harness::plan_and_apply`]), what reached the tenant ([`Harness::mark`],
+//! [`Harness::writes_since`]) and the audit log. Domain fixtures (which zone, which mailbox)
+//! belong in that domain's test file, e.g. `dns.rs`.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -17,7 +23,7 @@ use rmcp::transport::TokioChildProcess;
 use rmcp::{ClientHandler, ErrorData, RoleClient, ServiceExt};
 use serde_json::{Value, json};
 
-pub use ikmcp_sim::{Scale, Sim, SimConfig, SimHandle};
+pub use ikmcp_sim::{RecordedRequest, Scale, Sim, SimConfig, SimHandle};
 
 /// The `ikmcp` binary under test.
 pub fn ikmcp_bin() -> &'static str {
@@ -84,6 +90,9 @@ pub struct Options {
     pub sim_rate_limit: Option<u32>,
     /// The client's elicitation support and answer.
     pub elicitation: Option<ElicitationAction>,
+    /// Configure the manager-private role (`infomaniak-manager`) with the tenant's manager
+    /// URL and session, as an operator with a manager session would.
+    pub manager: bool,
 }
 
 impl Default for Options {
@@ -95,6 +104,7 @@ impl Default for Options {
             discover: false,
             sim_rate_limit: None,
             elicitation: None,
+            manager: true,
         }
     }
 }
@@ -145,6 +155,12 @@ impl Harness {
         cmd.env("IKMCP_CONFIG", &config_path)
             .env("INFOMANIAK_API_TOKEN", sim.token())
             .env("INFOMANIAK_API_URL", sim.api_url());
+        if options.manager {
+            let session = sim.manager_session();
+            cmd.env("INFOMANIAK_MANAGER_URL", sim.manager_url())
+                .env("INFOMANIAK_SASESSION", session.sasession)
+                .env("INFOMANIAK_XSRF_TOKEN", session.xsrf);
+        }
         for (k, v) in &options.env {
             cmd.env(k, v);
         }
@@ -269,13 +285,82 @@ impl Harness {
     }
 
     /// Requests the tenant received that were not GETs.
-    pub fn writes(&self) -> Vec<ikmcp_sim::RecordedRequest> {
+    pub fn writes(&self) -> Vec<RecordedRequest> {
+        self.writes_since(0)
+    }
+
+    /// A point in the tenant's request log, for [`Harness::writes_since`]. Survives
+    /// `sim.clear_requests()` (sequence numbers keep increasing).
+    pub fn mark(&self) -> u64 {
+        self.sim.requests().last().map_or(0, |r| r.seq)
+    }
+
+    /// Requests that were not GETs, received after `mark` (from [`Harness::mark`]).
+    pub fn writes_since(&self, mark: u64) -> Vec<RecordedRequest> {
         self.sim
             .requests()
             .into_iter()
-            .filter(|r| r.method != "GET" && r.method != "HEAD")
+            .filter(|r| r.seq > mark && r.method != "GET" && r.method != "HEAD")
             .collect()
     }
+
+    /// One write through both phases, as a client whose user approves does: the call
+    /// without a token must return a plan and write nothing; the same call with its
+    /// `confirmation_token` must apply, and write only requests the plan declared (method and
+    /// path; `*` in a planned path matches one segment).
+    pub async fn plan_and_apply(&self, tool: &str, args: Value) -> Applied {
+        let mark = self.mark();
+        let plan = self.ok(tool, args.clone()).await;
+        assert_eq!(plan["status"], "plan", "{tool} plans first: {plan}");
+        let early = self.writes_since(mark);
+        assert!(early.is_empty(), "{tool}'s plan wrote: {early:?}");
+        let mut confirmed = args;
+        confirmed["confirmation_token"] = plan["confirmation_token"].clone();
+        let applied = self.ok(tool, confirmed).await;
+        assert_eq!(applied["status"], "applied", "{tool} applies: {applied}");
+        let writes = self.writes_since(mark);
+        let effects = plan["effects"].as_array().cloned().unwrap_or_default();
+        for w in &writes {
+            assert!(
+                effects.iter().any(|e| planned(e, w)),
+                "{tool} wrote {} {} that its plan did not declare: {plan}",
+                w.method,
+                w.path
+            );
+        }
+        Applied {
+            plan,
+            result: applied["result"].clone(),
+            writes,
+        }
+    }
+}
+
+/// What [`Harness::plan_and_apply`] saw.
+#[derive(Debug)]
+pub struct Applied {
+    /// The plan (`status: "plan"`, `changes`, `effects`, `confirmation_token`…).
+    pub plan: Value,
+    /// The apply's `result`.
+    pub result: Value,
+    /// The writes the tenant received, plan and apply together, in order.
+    pub writes: Vec<RecordedRequest>,
+}
+
+/// Whether a recorded write is the planned `effect` (`{method, path_pattern, body?}`).
+fn planned(effect: &Value, write: &RecordedRequest) -> bool {
+    let method = effect["method"].as_str().unwrap_or_default();
+    let pattern = effect["path_pattern"].as_str().unwrap_or_default();
+    let (want, got): (Vec<&str>, Vec<&str>) = (
+        pattern.split('/').collect(),
+        write.path.split('/').collect(),
+    );
+    method.eq_ignore_ascii_case(&write.method)
+        && want.len() == got.len()
+        && want
+            .iter()
+            .zip(&got)
+            .all(|(w, g)| w == g || (*w == "*" && !g.is_empty()))
 }
 
 /// Every `"$ref": "#/…"` in `node` must point into `root` (JSON pointer from the document
@@ -339,31 +424,39 @@ impl Harness {
         let resp = req.send().await.expect("tenant answers");
         resp.json().await.expect("tenant answers JSON")
     }
+}
 
-    /// The zone with the most records, and its record count.
-    pub async fn largest_zone(&self) -> (String, usize) {
-        let products = self
-            .direct(
-                reqwest::Method::GET,
-                "/1/products?service_name=domain&page=1&per_page=100",
-                None,
-            )
-            .await;
-        let mut best = (String::new(), 0usize);
-        for p in products["data"].as_array().expect("products") {
-            let zone = p["customer_name"].as_str().unwrap().to_string();
-            let page = self
-                .direct(
-                    reqwest::Method::GET,
-                    &format!("/2/zones/{zone}/records?page=1&per_page=1"),
-                    None,
-                )
-                .await;
-            let total = page["total"].as_u64().unwrap_or(0) as usize;
-            if total > best.1 {
-                best = (zone, total);
-            }
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(method: &str, path: &str) -> RecordedRequest {
+        RecordedRequest {
+            seq: 1,
+            upstream: "api".into(),
+            method: method.into(),
+            path: path.into(),
+            query: None,
+            body: None,
+            token: None,
+            status: 200,
+            ts: 0,
         }
-        best
+    }
+
+    #[test]
+    fn a_write_is_planned_only_by_its_method_and_path() {
+        let effect = json!({"role": "infomaniak-api", "method": "PUT", "path_pattern": "/2/zones/a.ch/records/*"});
+        assert!(planned(&effect, &write("PUT", "/2/zones/a.ch/records/7")));
+        assert!(!planned(
+            &effect,
+            &write("DELETE", "/2/zones/a.ch/records/7")
+        ));
+        assert!(!planned(&effect, &write("PUT", "/2/zones/b.ch/records/7")));
+        assert!(!planned(&effect, &write("PUT", "/2/zones/a.ch/records/")));
+        assert!(!planned(
+            &effect,
+            &write("PUT", "/2/zones/a.ch/records/7/check")
+        ));
     }
 }

@@ -5,8 +5,9 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use axum::Extension;
 use axum::extract::{Path, RawQuery, State};
+use axum::routing::get;
+use axum::{Extension, Router};
 use serde_json::{Value, json};
 
 use crate::auth::Caller;
@@ -15,6 +16,27 @@ use crate::server::{Shared, lock};
 use crate::state::{Account, Invitation, Product, State as World, Team, User};
 
 type Sh = State<Arc<Shared>>;
+
+/// The core routes.
+pub fn routes() -> Router<Arc<Shared>> {
+    Router::new()
+        .route("/1/accounts", get(accounts))
+        .route("/1/account", get(accounts))
+        .route("/1/accounts/{account}", get(account_detail))
+        .route("/1/accounts/{account}/tags", get(tags))
+        .route("/1/accounts/{account}/services", get(services))
+        .route("/1/accounts/{account}/products", get(account_products))
+        .route("/1/products", get(products))
+        .route("/2/profile", get(profile))
+        .route("/2/accounts/{account}/users", get(users))
+        .route("/1/accounts/{account}/teams", get(teams))
+        .route("/1/accounts/{account}/teams/{team}", get(team))
+        .route("/1/accounts/{account}/invitations", get(invitations))
+        .route(
+            "/1/accounts/{account}/invitations/{invitation}",
+            get(invitation),
+        )
+}
 
 /// The account a path names, if it exists and the caller may see it.
 fn account<'a>(w: &'a World, c: &Caller, id: &str) -> Result<&'a Account, ApiError> {

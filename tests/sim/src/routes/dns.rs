@@ -7,10 +7,11 @@
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
 
-use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
+use axum::routing::{get, post, put};
+use axum::{Extension, Router};
 use serde_json::{Value, json};
 
 use super::{body_json, now};
@@ -28,6 +29,36 @@ const ZONE_WITH: &[&str] = &["records", "idn", "records_description", "skel", "l
 const RECORD_WITH: &[&str] = &["idn", "records_description"];
 
 type Sh = State<Arc<Shared>>;
+
+/// The DNS routes, with the `/2/domains/domains/{domain}/...` aliases of the zone list and
+/// the name servers.
+pub fn routes() -> Router<Arc<Shared>> {
+    Router::new()
+        .route("/2/domains/domains/{domain}/nameservers", put(nameservers))
+        .route("/2/domains/domains/{domain}/zones", get(domain_zones))
+        .route("/2/domains/{domain}/dnssec/check", get(dnssec_check))
+        .route("/2/domains/{domain}/dnssec/enable", post(dnssec_enable))
+        .route("/2/domains/{domain}/dnssec/disable", post(dnssec_disable))
+        .route("/2/domains/{domain}/nameservers", put(nameservers))
+        .route("/2/domains/{domain}/zones", get(domain_zones))
+        .route(
+            "/2/zones/{zone}",
+            get(zone_get)
+                .post(zone_create)
+                .put(zone_update)
+                .delete(zone_delete),
+        )
+        .route("/2/zones/{zone}/exists", get(zone_exists))
+        .route(
+            "/2/zones/{zone}/records",
+            get(records_list).post(record_create),
+        )
+        .route(
+            "/2/zones/{zone}/records/{record}",
+            get(record_get).put(record_update).delete(record_delete),
+        )
+        .route("/2/zones/{zone}/records/{record}/check", get(record_check))
+}
 
 fn zone_missing(zone: &str) -> ApiError {
     ApiError::new(

@@ -3,8 +3,9 @@
 
 use std::sync::Arc;
 
-use axum::Extension;
 use axum::extract::{Path, RawQuery, State};
+use axum::routing::get;
+use axum::{Extension, Router};
 use serde_json::{Value, json};
 
 use crate::auth::Caller;
@@ -13,6 +14,14 @@ use crate::server::{Shared, lock};
 use crate::state::{Domain, INFOMANIAK_NS};
 
 type Sh = State<Arc<Shared>>;
+
+/// The registration-side routes (the DNS side of `/2/domains/...` is in [`super::dns`]).
+pub fn routes() -> Router<Arc<Shared>> {
+    Router::new()
+        .route("/1/domain/{domain}", get(legacy_domain))
+        .route("/2/domains/domains", get(list_domains))
+        .route("/2/domains/domains/{domain}", get(detail))
+}
 
 fn managed_here(d: &Domain) -> bool {
     d.nameservers
