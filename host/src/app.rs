@@ -19,7 +19,7 @@ use crate::config::{AuthSettings, Config, RoleSettings};
 use crate::discovery::{self, FirstParty};
 use crate::dispatch::Dispatcher;
 use crate::grants::{Grants, PluginIdentity};
-use crate::guard::Guard;
+use crate::guard::Tokens;
 use crate::registry::{Registry, ToolPolicy};
 use crate::sandbox::{LoadedPlugin, Sandbox, SandboxLimits};
 use crate::secret::SecretSet;
@@ -203,7 +203,7 @@ pub fn build_dispatcher(config: &Config) -> anyhow::Result<Arc<Dispatcher>> {
     Ok(Arc::new(Dispatcher::new(
         registry,
         gateway,
-        Guard::new(config.token_ttl),
+        Tokens::new(config.token_ttl),
         audit,
         config.limits.clone(),
         grants,

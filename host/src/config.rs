@@ -72,6 +72,10 @@ pub struct Limits {
     pub request_timeout: Duration,
     /// Retries of idempotent upstream requests.
     pub max_retries: u32,
+    /// Tool calls in flight at once; past it a call is refused as busy.
+    pub max_concurrent_calls: usize,
+    /// Longest time between a write's freshness check and its apply's first write.
+    pub apply_start_timeout: Duration,
 }
 
 /// A configuration problem, with what to do about it.
@@ -164,6 +168,8 @@ struct FileLimits {
     requests_per_minute: Option<u32>,
     request_timeout_seconds: Option<u64>,
     max_retries: Option<u32>,
+    max_concurrent_calls: Option<usize>,
+    apply_start_timeout_seconds: Option<u64>,
 }
 
 /// Reads configuration from an explicit path, `IKMCP_CONFIG`, or the user's config dir
@@ -248,7 +254,17 @@ fn resolve(
         },
         request_timeout: Duration::from_secs(l.request_timeout_seconds.unwrap_or(30)),
         max_retries: l.max_retries.unwrap_or(3),
+        max_concurrent_calls: l.max_concurrent_calls.unwrap_or(16),
+        apply_start_timeout: Duration::from_secs(l.apply_start_timeout_seconds.unwrap_or(10)),
     };
+    if limits.max_concurrent_calls == 0 || limits.apply_start_timeout.is_zero() {
+        return Err(ConfigError::Invalid {
+            key: "limits".into(),
+            message:
+                "max_concurrent_calls and apply_start_timeout_seconds must be greater than zero"
+                    .into(),
+        });
+    }
     if limits.memory_bytes == 0 || limits.call_timeout.is_zero() {
         return Err(ConfigError::Invalid {
             key: "limits".into(),

@@ -192,7 +192,13 @@ pub enum ErrorKind {
     Stale,
     /// The plugin was stopped by the sandbox (time, memory, crash).
     Sandbox,
+    /// The server is at its concurrent-call limit; retry shortly.
+    Busy,
 }
+
+/// The one code of argument errors, whoever finds them (host schema check or plugin);
+/// it is also the kind's name.
+pub const INVALID_ARGS: &str = "invalid_args";
 
 /// A structured tool failure: what went wrong and what to do next.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

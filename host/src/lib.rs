@@ -2,8 +2,9 @@
 //! Infomaniak accounts, with a confirmation guard and a tamper-evident audit log.
 //!
 //! The layout follows the architecture: [`sandbox`] runs plugins, [`upstream`] is their
-//! only way out, [`guard`] decides when a write may happen, [`audit`] records every phase,
-//! [`dispatch`] runs one call through all of them, [`mcp`] speaks the protocol,
+//! only way out, [`guard`] owns a write's whole story (plan, approval, confirmation,
+//! apply), [`audit`] records every phase, [`call`] holds what every call shares,
+//! [`dispatch`] routes one call to the right runner, [`mcp`] speaks the protocol,
 //! [`config`] reads operator policy, [`discovery`] finds plugin components and tells
 //! first-party ones by hash, [`grants`] decides which roles each plugin may use, and
 //! [`app`] assembles everything at start-up.
@@ -11,6 +12,7 @@
 pub mod app;
 pub mod audit;
 pub mod builtins;
+pub mod call;
 pub mod canonical;
 pub mod config;
 pub mod contract;

@@ -70,7 +70,7 @@ impl RegisteredTool {
             .unwrap_or_default();
         Err(ToolError::new(
             ErrorKind::InvalidArgs,
-            "invalid_arguments",
+            crate::contract::INVALID_ARGS,
             format!("invalid arguments for {}: {}", self.descriptor.name, problems.join("; ")),
         )
         .with_hint(format!(

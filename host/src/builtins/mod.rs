@@ -248,7 +248,7 @@ fn audit_entries(name: &str, args: &Value, path: &Path) -> Result<Value, ToolErr
             Some(s) => OffsetDateTime::parse(s, &Rfc3339).map(Some).map_err(|e| {
                 ToolError::new(
                     ErrorKind::InvalidArgs,
-                    "invalid_arguments",
+                    crate::contract::INVALID_ARGS,
                     format!("{key} {s:?} is not an RFC 3339 time ({e})"),
                 )
                 .with_hint("use a time like 2026-11-21T08:00:00Z")
@@ -260,7 +260,7 @@ fn audit_entries(name: &str, args: &Value, path: &Path) -> Result<Value, ToolErr
         Some(p) => Some(serde_json::from_value::<AuditPhase>(json!(p)).map_err(|_| {
             ToolError::new(
                 ErrorKind::InvalidArgs,
-                "invalid_arguments",
+                crate::contract::INVALID_ARGS,
                 format!("unknown phase {p}"),
             )
         })?),

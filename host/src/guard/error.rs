@@ -23,6 +23,10 @@ pub enum GuardError {
     /// The world changed since the plan; the token is discarded.
     #[error("the state changed since the plan was made")]
     Stale,
+    /// An in-protocol confirmation came back with a state the host did not seal for
+    /// this session, tool and arguments (forged, altered, or from another server run).
+    #[error("the confirmation state is not one this server issued")]
+    BadState,
 }
 
 impl GuardError {
@@ -62,6 +66,15 @@ impl GuardError {
                     "send exactly the planned arguments with the token, or drop the token to \
                      re-plan {tool} with the new arguments; the token is still valid"
                 ),
+            ),
+            GuardError::BadState => (
+                ErrorKind::Confirmation,
+                "confirmation_state_invalid",
+                format!(
+                    "the confirmation state sent back with {tool} was not issued by this server \
+                     for this session, tool and arguments; nothing was written"
+                ),
+                format!("{replan}; the user is then asked to approve it again"),
             ),
             GuardError::Stale => (
                 ErrorKind::Stale,
@@ -106,6 +119,11 @@ mod tests {
                 "confirmation_args_changed",
             ),
             (GuardError::Stale, ErrorKind::Stale, "plan_stale"),
+            (
+                GuardError::BadState,
+                ErrorKind::Confirmation,
+                "confirmation_state_invalid",
+            ),
         ];
         for (error, kind, code) in cases {
             let tool_error = error.to_tool_error("dns_record_create");

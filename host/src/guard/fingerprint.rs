@@ -9,16 +9,19 @@ use crate::contract::Plan;
 /// The argument that carries a confirmation token; it is never part of what is confirmed.
 pub const CONFIRMATION_TOKEN_KEY: &str = "confirmation_token";
 
-/// Fingerprint of a plan: sha256 (hex) over the canonical JSON of
-/// `{"tool", "args" (without `confirmation_token`), "snapshot", "effects"}`.
+/// Fingerprint of a plan: sha256 (hex) over the canonical JSON of `{"tool", "args"
+/// (without `confirmation_token`), "summary", "changes", "snapshot", "effects"}`.
 ///
-/// The summary and the human-readable changes are left out on purpose: a plugin that
-/// rewords its summary must not make a confirmed plan stale; only the upstream state the
-/// plan relied on and the writes it declares decide whether the plan still holds.
+/// It covers everything the approval shows (see [`super::approval`]), the plugin's own
+/// words included: what a human approved is exactly what may run. A plan whose wording
+/// changed between the approval and the apply is a different plan, and is refused as
+/// stale like one whose upstream state or declared writes changed.
 pub fn fingerprint(tool: &str, args: &Value, plan: &Plan) -> String {
     let subject = json!({
         "tool": tool,
         "args": without_token(args),
+        "summary": plan.summary,
+        "changes": plan.changes,
         "snapshot": plan.snapshot,
         "effects": plan.effects,
     });
@@ -94,14 +97,17 @@ mod tests {
     }
 
     #[test]
-    fn wording_does_not_matter() {
+    fn everything_the_approval_shows_matters() {
+        let base = fingerprint("t", &args(), &plan());
         let mut reworded = plan();
         reworded.summary = "Add www".into();
-        reworded.changes[0].target = "www".into();
-        assert_eq!(
-            fingerprint("t", &args(), &plan()),
-            fingerprint("t", &args(), &reworded)
-        );
+        assert_ne!(base, fingerprint("t", &args(), &reworded), "summary");
+        let mut retargeted = plan();
+        retargeted.changes[0].target = "www".into();
+        assert_ne!(base, fingerprint("t", &args(), &retargeted), "changes");
+        let mut rebodied = plan();
+        rebodied.effects[0].body = None;
+        assert_ne!(base, fingerprint("t", &args(), &rebodied), "effect body");
     }
 
     #[test]

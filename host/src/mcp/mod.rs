@@ -1,33 +1,28 @@
 //! The MCP face of the host (rmcp): tool listing, tool calls, progress and in-protocol
 //! confirmation.
 //!
-//! Write tools always work with the token contract (plan, then the same call plus
-//! `confirmation_token`). Clients that can ask their user directly get the plan as a
-//! confirmation request instead: elicitation on 2025-11-25 sessions, an
-//! `input_required` round trip on 2026-07-28. Either way the dispatcher re-plans and
-//! checks the fingerprint before anything is written.
+//! Write tools work with the token contract (plan, then the same call plus
+//! `confirmation_token`) unless the client can ask its user directly: then the session
+//! confirms in-protocol ([`confirm`]) and no token is ever minted for it. Either way the
+//! guard flow decides; this layer only carries the messages.
 
+mod confirm;
 mod render;
 
 use std::sync::Arc;
 
 use rmcp::ErrorData;
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, ElicitRequestParams,
-    ElicitationAction, ElicitationSchema, Implementation, InitializeResult, InputRequest,
-    InputRequests, InputRequiredResult, ListToolsResult, PaginatedRequestParams,
-    ProgressNotificationParam, ProgressToken, ServerCapabilities, Tool,
+    CallToolRequestParams, CallToolResponse, Implementation, InitializeResult, ListToolsResult,
+    PaginatedRequestParams, ProgressNotificationParam, ProgressToken, ServerCapabilities, Tool,
 };
 use rmcp::service::{Peer, RequestContext};
 use rmcp::{RoleServer, ServerHandler};
-use serde_json::{Map, Value};
 
-use crate::dispatch::{CallOutcome, Dispatcher};
-use crate::registry::CONFIRMATION_ARG;
+use crate::call::CallOutcome;
+use crate::dispatch::Dispatcher;
 use crate::sandbox::ProgressSink;
-
-/// Key of the confirmation request in an `input_required` round trip.
-const CONFIRM_KEY: &str = "confirm";
+use confirm::{Asker, InProtocol};
 
 const INSTRUCTIONS: &str = "ikmcp administers Infomaniak accounts. Read tools run directly. \
 Write tools never change anything on the first call: they return a plan (summary, exact \
@@ -40,67 +35,20 @@ Use infomaniak_help to find a tool for a task.";
 pub struct McpServer {
     dispatcher: Arc<Dispatcher>,
     tools: Arc<Vec<Tool>>,
+    /// This client session, as the guard binds tokens and sealed states to it.
+    caller: Arc<str>,
 }
 
 impl McpServer {
-    /// Wraps a dispatcher; the tool list is computed once.
+    /// Wraps a dispatcher for one client session; the tool list is computed once.
     pub fn new(dispatcher: Arc<Dispatcher>) -> Self {
         let tools = Arc::new(dispatcher.registry().mcp_tools());
-        McpServer { dispatcher, tools }
-    }
-
-    async fn confirm_in_protocol(
-        &self,
-        name: &str,
-        args: &Map<String, Value>,
-        token: &str,
-        response: &Value,
-        ctx: &RequestContext<RoleServer>,
-        progress: Option<Arc<dyn ProgressSink>>,
-    ) -> Option<CallToolResponse> {
-        if ctx.peer.peer_info().is_some() {
-            if ctx.peer.supported_elicitation_modes().is_empty() {
-                return None;
-            }
-            let params = confirmation_request(name, response)?;
-            let answer = match ctx.peer.create_elicitation(params).await {
-                Ok(answer) => answer,
-                Err(e) => {
-                    tracing::warn!(error = %e, "elicitation failed; falling back to the token");
-                    return None;
-                }
-            };
-            let approved = answer.action == ElicitationAction::Accept
-                && answer
-                    .content
-                    .as_ref()
-                    .and_then(|c| c.get("approve"))
-                    .and_then(Value::as_bool)
-                    .unwrap_or(true);
-            if !approved {
-                return Some(declined(response));
-            }
-            let mut confirmed = args.clone();
-            confirmed.insert(CONFIRMATION_ARG.into(), Value::String(token.into()));
-            let outcome = self.dispatcher.call(name, confirmed, progress).await;
-            return Some(render::outcome(outcome).into());
+        let caller = Arc::from(uuid::Uuid::new_v4().to_string());
+        McpServer {
+            dispatcher,
+            tools,
+            caller,
         }
-        let wants_input = ctx
-            .client_capabilities()
-            .is_some_and(|c| c.elicitation.is_some());
-        if !wants_input {
-            return None;
-        }
-        let params = confirmation_request(name, response)?;
-        let mut requests = InputRequests::new();
-        requests.insert(
-            CONFIRM_KEY.into(),
-            InputRequest::Elicitation(rmcp::model::ElicitRequest::new(params)),
-        );
-        Some(CallToolResponse::InputRequired(InputRequiredResult::new(
-            Some(requests),
-            Some(token.to_string()),
-        )))
     }
 }
 
@@ -135,66 +83,38 @@ impl ServerHandler for McpServer {
                 None,
             ));
         }
-        let mut args = request.arguments.unwrap_or_default();
+        // The slot is held for the whole request, waiting for the user included.
+        let _slot = match self.dispatcher.admit(&name) {
+            Ok(slot) => slot,
+            Err(busy) => return Ok(render::outcome(CallOutcome::failure(busy)).into()),
+        };
+        let args = request.arguments.unwrap_or_default();
         let progress = context
             .meta
             .get_progress_token()
             .map(|token| ProgressForwarder::start(context.peer.clone(), token));
-        // Retry of an input_required round trip: the state is our token, kept server-side.
+        let asker = Asker::of(&context);
+        let confirming = InProtocol {
+            dispatcher: &self.dispatcher,
+            caller: &self.caller,
+            name: &name,
+            args: args.clone(),
+            progress: progress.clone(),
+        };
         if let (Some(state), Some(responses)) = (&request.request_state, &request.input_responses) {
-            let approved = responses.get(CONFIRM_KEY).is_some_and(|r| {
-                r.get("action").and_then(Value::as_str) == Some("accept")
-                    && r.pointer("/content/approve")
-                        .and_then(Value::as_bool)
-                        .unwrap_or(true)
-            });
-            if !approved {
-                let response = serde_json::json!({"status": "declined"});
-                return Ok(declined(&response));
-            }
-            args.insert(CONFIRMATION_ARG.into(), Value::String(state.clone()));
+            return Ok(confirming.resume(state, responses).await);
         }
         let outcome = self
             .dispatcher
-            .call(&name, args.clone(), progress.clone())
+            .call(&name, args, progress, &self.caller, asker.way())
             .await;
-        if let CallOutcome::PlanReady { response, token } = &outcome
-            && let Some(confirmed) = self
-                .confirm_in_protocol(&name, &args, token, response, &context, progress)
-                .await
-        {
-            return Ok(confirmed);
-        }
-        Ok(render::outcome(outcome).into())
+        Ok(match outcome {
+            CallOutcome::NeedsApproval(pending) if asker != Asker::None => {
+                confirming.ask(asker, pending, &context).await
+            }
+            other => render::outcome(other).into(),
+        })
     }
-}
-
-fn confirmation_request(name: &str, plan: &Value) -> Option<ElicitRequestParams> {
-    let schema = ElicitationSchema::builder()
-        .required_bool("approve")
-        .build()
-        .ok()?;
-    Some(ElicitRequestParams::FormElicitationParams {
-        meta: None,
-        message: format!(
-            "{name} wants to make this change. Approve it?\n\n{}",
-            render::plan_text(plan)
-        ),
-        requested_schema: schema,
-    })
-}
-
-fn declined(plan: &Value) -> CallToolResponse {
-    let mut response = plan.clone();
-    if let Some(obj) = response.as_object_mut() {
-        obj.insert("status".into(), Value::String("declined".into()));
-        obj.remove(CONFIRMATION_ARG);
-        obj.insert(
-            "next_step".into(),
-            Value::String("The user declined; nothing was changed.".into()),
-        );
-    }
-    CallToolResult::structured(response).into()
 }
 
 /// Forwards plugin progress reports to the client, in order, as MCP notifications.

@@ -1,23 +1,20 @@
 //! Turns call outcomes into MCP results: `structuredContent` for programs, a short text
-//! for people and models.
+//! for people and models. A plan's text is the host-rendered approval (see
+//! `guard::approval`), never the plugin's words alone.
 
 use rmcp::model::{CallToolResult, ContentBlock};
 use serde_json::{Value, json};
 
-use crate::dispatch::CallOutcome;
+use crate::call::CallOutcome;
 
 /// The MCP result of an outcome. Failures are tool results with `isError: true` and
 /// `{error: {kind, code, message, hint}}`.
 pub fn outcome(outcome: CallOutcome) -> CallToolResult {
     match outcome {
         CallOutcome::Success(value) => CallToolResult::structured(value),
-        CallOutcome::PlanReady { response, .. } => {
-            let text = format!(
-                "{}\n\n{}",
-                plan_text(&response),
-                response["next_step"].as_str().unwrap_or_default()
-            );
-            let mut result = CallToolResult::structured(response);
+        CallOutcome::NeedsApproval(pending) => {
+            let text = plan_text(&pending.response);
+            let mut result = CallToolResult::structured(pending.response);
             result.content = vec![ContentBlock::text(text)];
             result
         }
@@ -43,31 +40,19 @@ pub fn outcome(outcome: CallOutcome) -> CallToolResult {
     }
 }
 
-/// A plan as a few human-readable lines: summary, then each change with before → after.
-pub fn plan_text(plan: &Value) -> String {
-    let mut text = format!(
-        "Plan: {}",
-        plan["summary"].as_str().unwrap_or("(no summary)")
-    );
-    for change in plan["changes"].as_array().into_iter().flatten() {
-        let show = |v: &Value| match v {
-            Value::Null => "∅".to_string(),
-            other => other.to_string(),
-        };
-        text.push_str(&format!(
-            "\n- {} {}: {} → {}",
-            change["action"].as_str().unwrap_or("change"),
-            change["target"].as_str().unwrap_or(""),
-            show(&change["before"]),
-            show(&change["after"]),
-        ));
-    }
-    text
+/// A plan response as text: the host-rendered approval, then the next step.
+fn plan_text(plan: &Value) -> String {
+    format!(
+        "{}\n\n{}",
+        plan["approval"].as_str().unwrap_or_default(),
+        plan["next_step"].as_str().unwrap_or_default()
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::call::PendingApproval;
     use crate::contract::{ErrorKind, ToolError};
 
     #[test]
@@ -76,23 +61,29 @@ mod tests {
             .with_hint("review the fresh plan");
         let result = outcome(CallOutcome::Failure {
             error,
-            detail: Some(json!({"fresh_plan": {"summary": "create A www", "changes": []}})),
+            detail: Some(
+                json!({"fresh_plan": {"summary": "create A www", "approval": "APPROVAL fresh", "changes": []}}),
+            ),
         });
         assert_eq!(result.is_error, Some(true));
         let body = result.structured_content.unwrap();
         assert_eq!(body["error"]["code"], "plan_stale");
         assert_eq!(body["error"]["kind"], "stale");
         assert_eq!(body["fresh_plan"]["summary"], "create A www");
+        let text = result.content[0].as_text().unwrap().text.clone();
+        assert!(text.contains("Fresh plan:\nAPPROVAL fresh"), "{text}");
     }
 
     #[test]
-    fn plan_text_shows_before_and_after() {
-        let text = plan_text(&json!({"summary": "s", "changes": [
-            {"action": "update", "target": "www", "before": {"ttl": 300}, "after": {"ttl": 3600}}
-        ]}));
-        assert!(
-            text.contains("update www: {\"ttl\":300} → {\"ttl\":3600}"),
-            "{text}"
-        );
+    fn a_plan_reads_as_the_host_approval_then_the_next_step() {
+        let result = outcome(CallOutcome::NeedsApproval(PendingApproval {
+            response: json!({"status": "plan", "summary": "plugin words", "approval": "APPROVAL REQUEST x", "next_step": "Show it"}),
+            approval: "APPROVAL REQUEST x".into(),
+            fingerprint: "f".into(),
+            after_stale: false,
+        }));
+        let text = result.content[0].as_text().unwrap().text.clone();
+        assert_eq!(text, "APPROVAL REQUEST x\n\nShow it");
+        assert_eq!(result.structured_content.unwrap()["status"], "plan");
     }
 }

@@ -175,7 +175,9 @@ pub(crate) fn plan_to_wit(p: &Plan) -> wit::Plan {
 /// Converts a tool error the plugin returned; upstream failures keep their code and status.
 pub(crate) fn tool_error(e: wit::ToolError) -> ToolError {
     let (kind, code, detail) = match e {
-        wit::ToolError::InvalidArgs(d) => (ErrorKind::InvalidArgs, "invalid_args", d),
+        wit::ToolError::InvalidArgs(d) => {
+            (ErrorKind::InvalidArgs, crate::contract::INVALID_ARGS, d)
+        }
         wit::ToolError::NotFound(d) => (ErrorKind::NotFound, "not_found", d),
         wit::ToolError::Conflict(d) => (ErrorKind::Conflict, "conflict", d),
         wit::ToolError::Denied(d) => (ErrorKind::Denied, "denied", d),

@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 
 use crate::dns::{first_zone, records};
 use crate::harness::{Harness, Options};
+use crate::hostile::plugin_dir;
 
 fn with_token(args: &Value, token: &Value) -> Value {
     let mut a = args.clone();
@@ -170,5 +171,225 @@ async fn nothing_to_do_mints_no_token() {
     let out = h.ok("infomaniak_dns_update_record", args).await;
     assert_eq!(out["status"], "no_change", "{out}");
     assert!(out.get("confirmation_token").is_none());
+    assert!(h.writes().is_empty());
+}
+
+/// A server with the guard-probe test component beside the DNS plugin.
+async fn probe_harness(limits: &str) -> (Harness, tempfile::TempDir) {
+    let dir = plugin_dir("ikmcp_test_plugin_guard_probe.wasm");
+    // A plugin file is named after its id, and a third-party plugin's roles are granted.
+    std::fs::rename(
+        dir.path().join("ikmcp_test_plugin_guard_probe.wasm"),
+        dir.path().join("guardprobe.wasm"),
+    )
+    .unwrap();
+    let config = format!(
+        "[plugins]\ndirs = [{:?}]\n[plugins.roles]\nguardprobe = [\"infomaniak-api\"]\n[limits]\n{limits}",
+        dir.path()
+    );
+    let h = Harness::start(Options {
+        config,
+        ..Options::default()
+    })
+    .await;
+    (h, dir)
+}
+
+#[tokio::test]
+async fn plugin_text_posing_as_host_text_is_quoted_and_a_legitimate_wildcard_is_flagged() {
+    let (h, _dir) = probe_harness("").await;
+    let zone = first_zone(&h).await;
+    let args = json!({"zone": zone});
+    let result = h.call("probe_fake_host_text", args.clone()).await;
+    let plan = result.structured_content.clone().unwrap();
+    let approval = plan["approval"].as_str().unwrap().to_string();
+    let api = h.sim.api_url().trim_end_matches('/').to_string();
+    let host_lines: Vec<&str> = approval
+        .lines()
+        .filter(|l| !l.starts_with("  │ "))
+        .collect();
+    assert!(
+        !host_lines
+            .iter()
+            .any(|l| l.contains("harmless") || l.contains("GET nothing")),
+        "plugin text escaped its quotes: {approval}"
+    );
+    assert_eq!(
+        host_lines
+            .iter()
+            .filter(|l| l.contains("exactly these"))
+            .count(),
+        1,
+        "{approval}"
+    );
+    assert!(
+        host_lines
+            .iter()
+            .any(|l| l.contains("exactly these 2 upstream write(s)")),
+        "{approval}"
+    );
+    assert!(
+        !approval.contains('\u{1b}') && !approval.contains('\u{202e}') && !approval.contains('\r'),
+        "{approval:?}"
+    );
+    assert!(approval.contains("\\u{1b}[2K"), "{approval}");
+    assert!(
+        approval.contains(&format!(
+            "2. PUT {api}/2/zones/{zone}/records/* (role infomaniak-api)"
+        )),
+        "{approval}"
+    );
+    assert!(
+        approval.contains("WILDCARD: path segment 5 is `*`"),
+        "{approval}"
+    );
+    // Approved as shown, it applies: the wildcard takes the id the create answered.
+    let mut confirmed = args.clone();
+    confirmed["confirmation_token"] = plan["confirmation_token"].clone();
+    let applied = h.ok("probe_fake_host_text", confirmed).await;
+    assert_eq!(applied["status"], "applied", "{applied}");
+    let writes: Vec<String> = h
+        .writes()
+        .iter()
+        .map(|w| format!("{} {}", w.method, w.path))
+        .collect();
+    assert_eq!(writes.len(), 2, "{writes:?}");
+    assert_eq!(writes[0], format!("POST /2/zones/{zone}/records"));
+    assert!(
+        writes[1].starts_with(&format!("PUT /2/zones/{zone}/records/")),
+        "{writes:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_apply_that_idles_before_its_first_write_is_stopped_unwritten() {
+    let (h, _dir) = probe_harness("apply_start_timeout_seconds = 1\n").await;
+    let zone = first_zone(&h).await;
+    h.sim
+        .set_faults(ikmcp_sim::Faults {
+            latency_ms: 400,
+            ..ikmcp_sim::Faults::default()
+        })
+        .unwrap();
+    let args = json!({"zone": zone, "reads": 6});
+    let plan = h.ok("probe_idle_apply", args.clone()).await;
+    let started = std::time::Instant::now();
+    let err = h
+        .err(
+            "probe_idle_apply",
+            with_token(&args, &plan["confirmation_token"]),
+        )
+        .await;
+    assert_eq!(err["error"]["code"], "apply_start_timeout", "{err}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_millis(2500),
+        "stopped at the limit, not after the reads: {:?}",
+        started.elapsed()
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    assert!(
+        h.writes().is_empty(),
+        "the write never left: {:?}",
+        h.writes()
+    );
+    let failed = h
+        .audit_lines()
+        .into_iter()
+        .find(|l| l["phase"] == "failed" && l["error"]["code"] == "apply_start_timeout");
+    assert!(failed.is_some(), "the stop is audited");
+    // A prompt apply under the same limit writes.
+    let args = json!({"zone": zone, "reads": 0});
+    let plan = h.ok("probe_idle_apply", args.clone()).await;
+    let applied = h
+        .ok(
+            "probe_idle_apply",
+            with_token(&args, &plan["confirmation_token"]),
+        )
+        .await;
+    assert_eq!(applied["status"], "applied", "{applied}");
+    assert_eq!(h.writes().len(), 1);
+}
+
+#[tokio::test]
+async fn calls_past_the_concurrent_limit_are_refused_as_busy() {
+    let h = Harness::start(Options {
+        config: "[limits]\nmax_concurrent_calls = 1\n".into(),
+        ..Options::default()
+    })
+    .await;
+    let zone = first_zone(&h).await;
+    h.sim
+        .set_faults(ikmcp_sim::Faults {
+            latency_ms: 1500,
+            ..ikmcp_sim::Faults::default()
+        })
+        .unwrap();
+    let args = json!({"zone": zone});
+    let (slow, quick) = tokio::join!(h.call("infomaniak_dns_list_records", args.clone()), async {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        h.call("infomaniak_dns_list_records", args.clone()).await
+    });
+    assert_ne!(slow.is_error, Some(true), "{}", crate::harness::text(&slow));
+    assert_eq!(
+        quick.is_error,
+        Some(true),
+        "{}",
+        crate::harness::text(&quick)
+    );
+    let body = quick.structured_content.unwrap();
+    assert_eq!(body["error"]["kind"], "busy", "{body}");
+    assert_eq!(body["error"]["code"], "too_many_calls", "{body}");
+    h.sim.set_faults(ikmcp_sim::Faults::default()).unwrap();
+    let after = h.call("infomaniak_dns_list_records", args).await;
+    assert_ne!(after.is_error, Some(true), "a freed slot serves again");
+}
+
+#[tokio::test]
+async fn read_only_mode_offers_exactly_the_tools_whose_effect_is_read() {
+    let full = Harness::start(Options::default()).await;
+    let effects: std::collections::HashMap<String, String> =
+        full.ok("infomaniak_tool_catalog", json!({})).await["tools"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                (
+                    t["name"].as_str().unwrap().to_string(),
+                    t["effect"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+    assert!(effects.values().any(|e| e != "read"), "{effects:?}");
+    let mut reads: Vec<String> = effects
+        .iter()
+        .filter(|(_, e)| *e == "read")
+        .map(|(n, _)| n.clone())
+        .collect();
+    reads.sort();
+
+    let h = Harness::start(Options {
+        config: "read_only = true\n".into(),
+        ..Options::default()
+    })
+    .await;
+    let tools = h.tools().await;
+    let mut listed: Vec<String> = tools.iter().map(|t| t.name.to_string()).collect();
+    listed.sort();
+    assert_eq!(listed, reads, "exactly the read tools, every one of them");
+    for tool in &tools {
+        let hints = tool.annotations.clone().unwrap();
+        assert_eq!(hints.read_only_hint, Some(true), "{}", tool.name);
+        assert_ne!(hints.destructive_hint, Some(true), "{}", tool.name);
+    }
+    for (name, effect) in effects.iter().filter(|(_, e)| *e != "read") {
+        let refused = h
+            .client
+            .call_tool(
+                rmcp::model::CallToolRequestParams::new(name.clone())
+                    .with_arguments(serde_json::Map::new()),
+            )
+            .await;
+        assert!(refused.is_err(), "{name} ({effect}) is hidden and unknown");
+    }
     assert!(h.writes().is_empty());
 }

@@ -30,12 +30,25 @@ pub fn ikmcp_bin() -> &'static str {
     env!("CARGO_BIN_EXE_ikmcp")
 }
 
+/// A scripted user: answers confirmation request number `n` (from 0) with `message`.
+pub type Ask = Arc<
+    dyn Fn(
+            usize,
+            String,
+        )
+            -> std::pin::Pin<Box<dyn Future<Output = Result<ElicitResult, ErrorData>> + Send>>
+        + Send
+        + Sync,
+>;
+
 /// The MCP client of the tests: records progress notifications and, when it declares
 /// elicitation, answers confirmation requests as told.
 #[derive(Clone, Default)]
 pub struct TestClient {
     /// How to answer elicitation requests; `None` = the client does not support them.
     pub elicitation: Option<ElicitationAction>,
+    /// A scripted user instead (the client then declares elicitation too).
+    pub ask: Option<Ask>,
     /// Progress notifications received.
     pub progress: Arc<Mutex<Vec<ProgressNotificationParam>>>,
     /// Messages of the confirmation requests received.
@@ -44,7 +57,7 @@ pub struct TestClient {
 
 impl ClientHandler for TestClient {
     fn get_info(&self) -> ClientConfig {
-        let capabilities = if self.elicitation.is_some() {
+        let capabilities = if self.elicitation.is_some() || self.ask.is_some() {
             ClientCapabilities::builder().enable_elicitation().build()
         } else {
             ClientCapabilities::default()
@@ -58,7 +71,14 @@ impl ClientHandler for TestClient {
         _context: RequestContext<RoleClient>,
     ) -> Result<ElicitResult, ErrorData> {
         if let ElicitRequestParams::FormElicitationParams { message, .. } = &request {
-            self.asked.lock().unwrap().push(message.clone());
+            let n = {
+                let mut asked = self.asked.lock().unwrap();
+                asked.push(message.clone());
+                asked.len() - 1
+            };
+            if let Some(ask) = &self.ask {
+                return ask(n, message.clone()).await;
+            }
         }
         let action = self
             .elicitation
@@ -90,6 +110,8 @@ pub struct Options {
     pub sim_rate_limit: Option<u32>,
     /// The client's elicitation support and answer.
     pub elicitation: Option<ElicitationAction>,
+    /// A scripted user answering confirmation requests (implies elicitation support).
+    pub ask: Option<Ask>,
     /// Configure the manager-private role (`infomaniak-manager`) with the tenant's manager
     /// URL and session, as an operator with a manager session would.
     pub manager: bool,
@@ -104,6 +126,7 @@ impl Default for Options {
             discover: false,
             sim_rate_limit: None,
             elicitation: None,
+            ask: None,
             manager: true,
         }
     }
@@ -170,6 +193,7 @@ impl Harness {
             .expect("ikmcp starts");
         let handler = TestClient {
             elicitation: options.elicitation.clone(),
+            ask: options.ask.clone(),
             ..TestClient::default()
         };
         let client = if options.discover {

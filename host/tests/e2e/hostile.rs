@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use crate::harness::{Harness, Options, ikmcp_bin, run_cli};
 
 /// `<target>/wasm32-wasip2/guest`, beside the binary's `<target>/debug`.
-fn guest_dir() -> PathBuf {
+pub fn guest_dir() -> PathBuf {
     PathBuf::from(ikmcp_bin())
         .parent()
         .and_then(|p| p.parent())
@@ -18,7 +18,7 @@ fn guest_dir() -> PathBuf {
 }
 
 /// A directory holding only the named test component.
-fn plugin_dir(file: &str) -> tempfile::TempDir {
+pub fn plugin_dir(file: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let from = guest_dir().join(file);
     assert!(

@@ -1,0 +1,170 @@
+//! The audit lines of a call's phases: who, what and how long, plus the summary, error,
+//! upstream requests and fingerprint each phase adds.
+
+use std::path::Path;
+use std::time::Instant;
+
+use serde_json::{Map, Value, json};
+
+use super::outcome::CallOutcome;
+use crate::audit::{AuditEvent, AuditLog, AuditPhase};
+use crate::contract::{ErrorKind, ToolError};
+use crate::registry::RegisteredTool;
+use crate::upstream::{RecordLog, RequestOutcome, RequestRecord};
+
+/// The audit log as a call writes to it.
+pub struct CallAudit {
+    log: AuditLog,
+}
+
+impl CallAudit {
+    /// Writes to `log`.
+    pub fn new(log: AuditLog) -> Self {
+        CallAudit { log }
+    }
+
+    /// Where the log is (the audit built-ins read it).
+    pub fn path(&self) -> &Path {
+        self.log.path()
+    }
+
+    /// Records `event`; a failure is logged (stderr), the call goes on.
+    pub fn write(&self, event: AuditEvent) {
+        if let Err(e) = self.log.record(event) {
+            tracing::error!(error = %e, "cannot write the audit log");
+        }
+    }
+
+    /// Records `event` on disk, or says why nothing may be written upstream: the line
+    /// that must exist before any write (`apply_attempt`).
+    pub fn write_before_writing(&self, event: AuditEvent) -> Result<(), ToolError> {
+        let tool = event.tool.clone();
+        self.log.record(event).map(drop).map_err(|e| {
+            tracing::error!(error = %e, tool = %tool, "cannot write apply_attempt; refusing to apply");
+            ToolError::new(
+                ErrorKind::Internal,
+                "audit_unavailable",
+                format!("the audit log could not be written ({e}); nothing was changed"),
+            )
+            .with_hint(
+                "fix the audit log location or permissions (see `ikmcp audit verify`) and confirm again after re-planning",
+            )
+        })
+    }
+
+    /// Audits a failed phase with the upstream requests it made, and returns the failure.
+    pub fn failed(
+        &self,
+        base: AuditEvent,
+        upstream: Vec<RequestRecord>,
+        fingerprint: Option<String>,
+        error: ToolError,
+    ) -> CallOutcome {
+        self.write(AuditEvent {
+            error: Some(error_json(&error)),
+            upstream,
+            fingerprint,
+            ..base
+        });
+        CallOutcome::failure(error)
+    }
+
+    /// A request the guard refused gets its own `denied` line, whatever the call's result.
+    pub fn denials(
+        &self,
+        tool: &RegisteredTool,
+        args: &Value,
+        records: &[RequestRecord],
+        started: Instant,
+    ) {
+        let denied: Vec<RequestRecord> = records
+            .iter()
+            .filter(|r| matches!(r.outcome, RequestOutcome::Denied(_)))
+            .cloned()
+            .collect();
+        if !denied.is_empty() {
+            let error = json!({"kind": "denied", "message": "the host refused upstream requests of this call"});
+            self.write(AuditEvent {
+                error: Some(error),
+                upstream: denied,
+                ..line(tool, AuditPhase::Denied, args, started)
+            });
+        }
+    }
+}
+
+/// The audit line of a call phase, with nothing but who, what and how long; callers add
+/// the summary, error, upstream requests and fingerprint that apply.
+pub fn line(
+    tool: &RegisteredTool,
+    phase: AuditPhase,
+    args: &Value,
+    started: Instant,
+) -> AuditEvent {
+    AuditEvent {
+        phase,
+        tool: tool.descriptor.name.clone(),
+        plugin: tool.plugin_id.clone(),
+        risk: tool.descriptor.effect.as_str().to_string(),
+        args: args.clone(),
+        result_summary: None,
+        error: None,
+        duration_ms: Some(started.elapsed().as_millis() as u64),
+        upstream: vec![],
+        fingerprint: None,
+    }
+}
+
+/// The requests a finished session made.
+pub fn take(records: &RecordLog) -> Vec<RequestRecord> {
+    std::mem::take(&mut *records.lock().unwrap_or_else(|e| e.into_inner()))
+}
+
+/// A tool error as the audit line keeps it.
+pub fn error_json(error: &ToolError) -> Value {
+    serde_json::to_value(error).unwrap_or(Value::Null)
+}
+
+/// A bounded summary of a result for the audit log: counts for lists, keys for objects.
+pub fn summarize(value: &Value) -> Value {
+    const MAX: usize = 2048;
+    let text = value.to_string();
+    if text.len() <= MAX {
+        return value.clone();
+    }
+    match value {
+        Value::Object(map) => {
+            let mut out = Map::new();
+            for (k, v) in map {
+                let s = match v {
+                    Value::Array(items) => json!({"items": items.len()}),
+                    Value::Object(o) => json!({"keys": o.len()}),
+                    other if other.to_string().len() <= 256 => other.clone(),
+                    _ => json!("…"),
+                };
+                out.insert(k.clone(), s);
+            }
+            Value::Object(out)
+        }
+        Value::Array(items) => json!({"items": items.len()}),
+        _ => json!({"bytes": text.len()}),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_results_are_kept_whole_and_large_ones_counted() {
+        let small = json!({"a": [1, 2]});
+        assert_eq!(summarize(&small), small);
+        let big =
+            json!({"records": vec![json!({"x": "y".repeat(40)}); 100], "zone": "example.com"});
+        assert_eq!(
+            summarize(&big),
+            json!({"records": {"items": 100}, "zone": "example.com"})
+        );
+        assert_eq!(summarize(&json!("z".repeat(5000))), json!({"bytes": 5002}));
+    }
+}

@@ -1,0 +1,441 @@
+//! The guard flow: plan → approval → confirmation → apply, for every write tool call,
+//! whichever way the human's approval arrives.
+//!
+//! Read it top to bottom:
+//!
+//! 1. [`GuardFlow::plan`]: the plugin plans (reads only). The host fingerprints the plan
+//!    and renders the approval from the effects it will enforce. On the token way it
+//!    mints a single-use token into the plan response; in-protocol it mints nothing, so
+//!    no token ever reaches the model, and the MCP layer asks the human directly.
+//! 2. The approval arrives as a [`Confirmation`]: a token the model sends back after the
+//!    user approved, or the fingerprint of the plan the human approved in-protocol
+//!    (elicitation; or an `input_required` round trip, whose state [`GuardFlow::seal`]
+//!    seals and [`GuardFlow::open_seal`] checks).
+//! 3. [`GuardFlow::confirm`]: the plugin plans again; the new plan's fingerprint must
+//!    equal the approved one. If not, the world (or the plan) changed: nothing is
+//!    written, and the fresh plan goes back to whoever approves: with a new token on the
+//!    token way, as a new approval request in-protocol.
+//! 4. Apply: `apply_attempt` is written to the audit log durably, then the plugin
+//!    applies under a session that lets through only the approved effects, each once.
+//!    It must hand over its first write within `apply_start_timeout` of the freshness
+//!    check ([`super::first_write`]), or it is stopped before writing.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use time::format_description::well_known::Rfc3339;
+
+use super::approval::{self, ApprovalSubject};
+use super::error::GuardError;
+use super::fingerprint::{CONFIRMATION_TOKEN_KEY, fingerprint};
+use super::first_write::{FirstWriteGate, GatedPort, within_start_limit};
+use super::seal::Seals;
+use super::store::Tokens;
+use crate::audit::{AuditEvent, AuditPhase};
+use crate::call::{
+    CallAudit, CallOutcome, PendingApproval, Sessions, error_json, line, summarize, take,
+};
+use crate::contract::{ErrorKind, Plan, PlanOutcome, ToolError};
+use crate::registry::RegisteredTool;
+use crate::sandbox::{CallContext, LoadedPlugin, ProgressSink};
+use crate::upstream::{Phase, RecordLog, RequestRecord};
+
+/// One call of a write tool, arguments validated (without `confirmation_token`).
+pub struct WriteCall<'a> {
+    /// The tool.
+    pub tool: &'a RegisteredTool,
+    /// The plugin that implements it.
+    pub plugin: &'a LoadedPlugin,
+    /// The arguments.
+    pub args: &'a Value,
+    /// Who is calling: the client session (tokens and seals are bound to it).
+    pub caller: &'a str,
+    /// Where plugin progress reports go.
+    pub progress: Option<Arc<dyn ProgressSink>>,
+}
+
+impl WriteCall<'_> {
+    fn name(&self) -> &str {
+        &self.tool.descriptor.name
+    }
+}
+
+/// How the human's approval will arrive for this session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApprovalWay {
+    /// The model shows the plan, and sends the token back once the user approved.
+    Token,
+    /// The host asks the human itself (elicitation or `input_required`); no token.
+    InProtocol,
+}
+
+/// The human's approval of a plan, as it arrived.
+#[derive(Debug, Clone, Copy)]
+pub enum Confirmation<'a> {
+    /// A confirmation token from the plan response (the token way).
+    Token(&'a str),
+    /// The fingerprint of the plan the human approved in-protocol.
+    Approved(&'a str),
+}
+
+/// The guard: no write without a plan a human saw and approved, exactly as approved.
+pub struct GuardFlow {
+    tokens: Tokens,
+    seals: Seals,
+    audit: Arc<CallAudit>,
+    sessions: Arc<Sessions>,
+    apply_start_timeout: Duration,
+}
+
+impl GuardFlow {
+    /// The flow with its token store, writing to `audit`, opening `sessions`; seals live
+    /// as long as tokens.
+    pub fn new(
+        tokens: Tokens,
+        audit: Arc<CallAudit>,
+        sessions: Arc<Sessions>,
+        apply_start_timeout: Duration,
+    ) -> Self {
+        let seals = Seals::new(tokens.ttl());
+        GuardFlow {
+            tokens,
+            seals,
+            audit,
+            sessions,
+            apply_start_timeout,
+        }
+    }
+
+    /// Step 1: plan the call and render its approval (see the module documentation).
+    pub async fn plan(&self, call: &WriteCall<'_>, way: ApprovalWay) -> CallOutcome {
+        let started = Instant::now();
+        let (outcome, records) = self.plan_once(call).await;
+        self.audit.denials(call.tool, call.args, &records, started);
+        match outcome {
+            Err(error) => self.audit.failed(
+                line(call.tool, AuditPhase::Failed, call.args, started),
+                records,
+                None,
+                error,
+            ),
+            Ok(PlanOutcome::NoChange(result)) => {
+                let response = json!({"status": "no_change", "result": result});
+                self.audit.write(AuditEvent {
+                    result_summary: Some(response.clone()),
+                    upstream: records,
+                    ..line(call.tool, AuditPhase::Plan, call.args, started)
+                });
+                CallOutcome::Success(response)
+            }
+            Ok(PlanOutcome::NeedsConfirmation(plan)) => {
+                let pending = self.pending(call, &plan, way, false);
+                self.audit.write(AuditEvent {
+                    result_summary: Some(for_audit(&pending.response)),
+                    upstream: records,
+                    fingerprint: Some(pending.fingerprint.clone()),
+                    ..line(call.tool, AuditPhase::Plan, call.args, started)
+                });
+                CallOutcome::NeedsApproval(pending)
+            }
+        }
+    }
+
+    /// Steps 2 to 4: check the confirmation, plan again, compare, apply.
+    pub async fn confirm(
+        &self,
+        call: &WriteCall<'_>,
+        confirmation: Confirmation<'_>,
+    ) -> CallOutcome {
+        let started = Instant::now();
+        let name = call.name();
+        let audited_args = match confirmation {
+            Confirmation::Token(token) => with_token(call.args, token),
+            Confirmation::Approved(_) => call.args.clone(),
+        };
+        let way = match confirmation {
+            Confirmation::Token(token) => {
+                if let Err(e) = self.tokens.check(call.caller, token, name, call.args) {
+                    return self.refuse(call, &audited_args, e, None, vec![], started);
+                }
+                ApprovalWay::Token
+            }
+            Confirmation::Approved(_) => ApprovalWay::InProtocol,
+        };
+        let (outcome, records) = self.plan_once(call).await;
+        self.audit.denials(call.tool, call.args, &records, started);
+        let plan = match outcome {
+            Err(error) => {
+                return self.audit.failed(
+                    line(call.tool, AuditPhase::Failed, &audited_args, started),
+                    records,
+                    None,
+                    error,
+                );
+            }
+            Ok(PlanOutcome::NoChange(result)) => {
+                // The world already is as asked: the approved plan no longer applies.
+                if let Confirmation::Token(token) = confirmation {
+                    let _ = self.tokens.consume(call.caller, token, name, call.args, "");
+                }
+                let response = json!({"status": "no_change", "result": result});
+                self.audit.write(AuditEvent {
+                    result_summary: Some(response.clone()),
+                    upstream: records,
+                    ..line(call.tool, AuditPhase::Plan, &audited_args, started)
+                });
+                return CallOutcome::Success(response);
+            }
+            Ok(PlanOutcome::NeedsConfirmation(plan)) => plan,
+        };
+        let fp = fingerprint(name, call.args, &plan);
+        let fresh = match confirmation {
+            Confirmation::Token(token) => {
+                self.tokens
+                    .consume(call.caller, token, name, call.args, &fp)
+            }
+            Confirmation::Approved(approved) if approved == fp => Ok(()),
+            Confirmation::Approved(_) => Err(GuardError::Stale),
+        };
+        if let Err(e) = fresh {
+            let replacement =
+                (e == GuardError::Stale).then(|| self.pending(call, &plan, way, true));
+            return self.refuse(call, &audited_args, e, replacement, records, started);
+        }
+        self.apply(call, plan, fp, audited_args, records, started)
+            .await
+    }
+
+    /// The sealed `input_required` state of `pending`, for the client to send back.
+    pub fn seal(&self, call: &WriteCall<'_>, pending: &PendingApproval) -> String {
+        self.seals
+            .seal(call.caller, call.name(), call.args, &pending.fingerprint)
+    }
+
+    /// Opens a sealed state sent back with `call`: the fingerprint the human was asked to
+    /// approve, or the refusal (audited as `denied`).
+    pub fn open_seal(&self, call: &WriteCall<'_>, state: &str) -> Result<String, ToolError> {
+        self.seals
+            .open(state, call.caller, call.name(), call.args)
+            .map_err(|e| {
+                let tool_error = e.to_tool_error(call.name());
+                self.audit.write(AuditEvent {
+                    error: Some(error_json(&tool_error)),
+                    ..line(call.tool, AuditPhase::Denied, call.args, Instant::now())
+                });
+                tool_error
+            })
+    }
+
+    /// Audits a refused confirmation, and says what to do. A stale plan's replacement is
+    /// returned for approval in-protocol, or with its new token on the token way.
+    fn refuse(
+        &self,
+        call: &WriteCall<'_>,
+        audited_args: &Value,
+        error: GuardError,
+        replacement: Option<PendingApproval>,
+        records: Vec<RequestRecord>,
+        started: Instant,
+    ) -> CallOutcome {
+        let tool_error = error.to_tool_error(call.name());
+        self.audit.write(AuditEvent {
+            result_summary: replacement.as_ref().map(|p| for_audit(&p.response)),
+            error: Some(error_json(&tool_error)),
+            upstream: records,
+            fingerprint: replacement.as_ref().map(|p| p.fingerprint.clone()),
+            ..line(call.tool, AuditPhase::Denied, audited_args, started)
+        });
+        match replacement {
+            Some(pending) if pending.response.get(CONFIRMATION_TOKEN_KEY).is_none() => {
+                CallOutcome::NeedsApproval(pending)
+            }
+            Some(pending) => CallOutcome::Failure {
+                error: tool_error,
+                detail: Some(json!({"fresh_plan": pending.response})),
+            },
+            None => CallOutcome::failure(tool_error),
+        }
+    }
+
+    /// Step 4: the audited, gated apply of a confirmed plan.
+    async fn apply(
+        &self,
+        call: &WriteCall<'_>,
+        plan: Plan,
+        fp: String,
+        audited_args: Value,
+        plan_records: Vec<RequestRecord>,
+        started: Instant,
+    ) -> CallOutcome {
+        // The clock of the first write starts at the freshness check, just done.
+        let gate = Arc::new(FirstWriteGate::default());
+        let limit = self.apply_start_timeout;
+        let attempt = AuditEvent {
+            result_summary: Some(json!({"summary": plan.summary})),
+            upstream: plan_records,
+            fingerprint: Some(fp.clone()),
+            ..line(call.tool, AuditPhase::ApplyAttempt, &audited_args, started)
+        };
+        if let Err(error) = self.audit.write_before_writing(attempt) {
+            return CallOutcome::failure(error);
+        }
+        let apply_started = Instant::now();
+        let (port, records) = self
+            .sessions
+            .open(call.tool, Phase::Apply(plan.effects.clone()));
+        let ctx = CallContext {
+            upstream: Box::new(GatedPort::new(port, gate.clone())),
+            progress: call.progress.clone(),
+        };
+        let applied = within_start_limit(
+            &gate,
+            limit,
+            call.plugin.apply(call.name(), call.args, &plan, ctx),
+        )
+        .await;
+        let result = applied.unwrap_or_else(|limit| Err(start_timeout(call.name(), limit)));
+        self.finish_apply(
+            call,
+            &plan,
+            fp,
+            &audited_args,
+            &records,
+            apply_started,
+            result,
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn finish_apply(
+        &self,
+        call: &WriteCall<'_>,
+        plan: &Plan,
+        fp: String,
+        audited_args: &Value,
+        records: &RecordLog,
+        apply_started: Instant,
+        result: Result<Value, ToolError>,
+    ) -> CallOutcome {
+        let records = take(records);
+        self.audit
+            .denials(call.tool, call.args, &records, apply_started);
+        match result {
+            Ok(value) => {
+                let response =
+                    json!({"status": "applied", "summary": plan.summary, "result": value});
+                self.audit.write(AuditEvent {
+                    result_summary: Some(summarize(&response)),
+                    upstream: records,
+                    fingerprint: Some(fp),
+                    ..line(call.tool, AuditPhase::Applied, audited_args, apply_started)
+                });
+                CallOutcome::Success(response)
+            }
+            Err(error) => self.audit.failed(
+                line(call.tool, AuditPhase::Failed, audited_args, apply_started),
+                records,
+                Some(fp),
+                error,
+            ),
+        }
+    }
+
+    async fn plan_once(
+        &self,
+        call: &WriteCall<'_>,
+    ) -> (Result<PlanOutcome, ToolError>, Vec<RequestRecord>) {
+        let (ctx, records) = self
+            .sessions
+            .context(call.tool, Phase::Plan, call.progress.clone());
+        let outcome = call.plugin.plan(call.name(), call.args, ctx).await;
+        (outcome, take(&records))
+    }
+
+    /// The plan as the approver gets it: fingerprint, host-rendered approval, and on the
+    /// token way a freshly minted token.
+    fn pending(
+        &self,
+        call: &WriteCall<'_>,
+        plan: &Plan,
+        way: ApprovalWay,
+        after_stale: bool,
+    ) -> PendingApproval {
+        let name = call.name();
+        let fp = fingerprint(name, call.args, plan);
+        let base_url = |role: &str| self.sessions.base_url(role);
+        let approval = approval::render(&ApprovalSubject {
+            tool: name,
+            plugin: &call.tool.plugin_id,
+            effect: call.tool.descriptor.effect,
+            plan,
+            base_url: &base_url,
+        });
+        let mut response = json!({
+            "status": "plan",
+            "summary": plan.summary,
+            "changes": plan.changes,
+            "effects": plan.effects,
+            "approval": approval,
+        });
+        let next_step = match way {
+            ApprovalWay::Token => {
+                let confirmation = self.tokens.mint(call.caller, name, call.args, &fp);
+                let expires = confirmation.expires_at.format(&Rfc3339).unwrap_or_default();
+                let next = format!(
+                    "Nothing has been changed. Show the approval above to the user. If they approve, call {name} again with exactly the same arguments plus \"confirmation_token\": \"{}\" before {expires}. If they do not, do nothing.",
+                    confirmation.token
+                );
+                response[CONFIRMATION_TOKEN_KEY] = json!(confirmation.token);
+                response["token_expires_at"] = json!(expires);
+                next
+            }
+            ApprovalWay::InProtocol => {
+                "Nothing has been changed. The user is asked to approve this plan directly."
+                    .to_string()
+            }
+        };
+        response["next_step"] = json!(next_step);
+        PendingApproval {
+            response,
+            approval,
+            fingerprint: fp,
+            after_stale,
+        }
+    }
+}
+
+/// The error of an apply stopped because it did not start writing in time.
+fn start_timeout(tool: &str, limit: Duration) -> ToolError {
+    ToolError::new(
+        ErrorKind::Sandbox,
+        "apply_start_timeout",
+        format!(
+            "{tool} did not start writing within {} s of its confirmation, so it was stopped before writing anything (the state it was confirmed against may have changed meanwhile)",
+            limit.as_secs_f32()
+        ),
+    )
+    .with_hint(format!(
+        "call {tool} again without confirmation_token for a fresh plan and confirm it; if it keeps happening, the upstream is slow: the operator can raise [limits] apply_start_timeout_seconds"
+    ))
+}
+
+fn with_token(args: &Value, token: &str) -> Value {
+    let mut args = args.clone();
+    if let Some(obj) = args.as_object_mut() {
+        obj.insert(CONFIRMATION_TOKEN_KEY.into(), Value::String(token.into()));
+    }
+    args
+}
+
+/// A plan response as the audit log keeps it: without the next-step prose, which repeats
+/// the token in clear (the `confirmation_token` field itself becomes a reference), and
+/// without the approval text, which is rendered from the fields kept.
+fn for_audit(plan_response: &Value) -> Value {
+    let mut kept = plan_response.clone();
+    if let Some(obj) = kept.as_object_mut() {
+        obj.remove("next_step");
+        obj.remove("approval");
+    }
+    kept
+}
