@@ -5,7 +5,8 @@ GUEST_FLAGS := --target $(GUEST_TARGET) --profile guest
 # First-party plugins, shipped beside the binary.
 PLUGINS := -p ikmcp-plugin-dns
 # Components used only by tests (hostile and edge-case plugins).
-TEST_PLUGINS := -p ikmcp-test-plugin-hostile -p ikmcp-test-plugin-forbidden-import -p ikmcp-test-plugin-guard-probe
+TEST_PLUGINS := -p ikmcp-test-plugin-hostile -p ikmcp-test-plugin-forbidden-import \
+	-p ikmcp-test-plugin-guard-probe -p ikmcp-test-plugin-legacy-v01 -p ikmcp-test-plugin-roles
 
 # Where cargo puts its output (honours CARGO_TARGET_DIR) and where `make install` copies to.
 TARGET_DIR ?= $(or $(CARGO_TARGET_DIR),target)

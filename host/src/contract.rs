@@ -1,13 +1,28 @@
-//! Host-side mirror of the WIT contract (`wit/plugin.wit`).
+//! Host-side mirror of the WIT contract (`wit/plugin.wit`, the latest version).
 //!
-//! The sandbox converts the generated bindings into these plain types at the boundary, so
-//! the guard, the audit log, the upstream gateway and the MCP layer never depend on
-//! wasmtime's generated code.
+//! The sandbox converts the generated bindings (of whichever contract version a plugin was
+//! built against) into these plain types at the boundary, so the guard, the audit log, the
+//! upstream gateway and the MCP layer never depend on wasmtime's generated code. The port
+//! through which a plugin's requests reach the gateway is part of the contract too
+//! ([`port`]), so that the sandbox and the gateway depend on it and not on each other.
+
+pub mod port;
 
 use serde::{Deserialize, Serialize};
 
-/// Version of the WIT package this host implements.
-pub const CONTRACT_VERSION: &str = "0.1.0";
+pub use port::{BoxFuture, UpstreamPort};
+
+/// Latest version of the WIT package this host implements (it also loads 0.1.0).
+pub const CONTRACT_VERSION: &str = "0.2.0";
+
+/// Credential headers (lower case): only the host sets them. A plugin's attempt to set
+/// one is dropped and reported by the sandbox, and dropped again by the gateway.
+pub const CREDENTIAL_HEADERS: [&str; 4] = [
+    "authorization",
+    "proxy-authorization",
+    "cookie",
+    "x-xsrf-token",
+];
 
 /// What a tool can do to the world (WIT `effect`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -66,6 +81,11 @@ pub struct ToolDescriptor {
     pub category: String,
     /// The tool that undoes this one, if any.
     pub undo_tool: Option<String>,
+    /// The toolset an operator enables to expose it (WIT: absent = the plugin id, resolved
+    /// when the manifest is read, so it is never empty here).
+    pub toolset: String,
+    /// Words `infomaniak_help` matches a task against (lowercase; may be empty).
+    pub keywords: Vec<String>,
 }
 
 /// A plugin's manifest (WIT `manifest`).
@@ -131,8 +151,19 @@ pub struct PlannedEffect {
     pub method: HttpMethod,
     /// Path, where a `*` segment matches any one non-empty segment.
     pub path_pattern: String,
+    /// The exact query the write carries, in order (empty = none; always empty for a
+    /// plugin built against contract 0.1).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub query: Vec<(String, String)>,
+    /// Values for the `{placeholders}` of the role's base URL, compared as a set.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub base_params: Vec<(String, String)>,
     /// The exact JSON body the write must carry, when known at plan time.
     pub body: Option<serde_json::Value>,
+    /// Why the body is not pinned (the plugin's words, shown to the human); required for
+    /// a POST/PUT/PATCH without `body`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unpinned_body: Option<String>,
 }
 
 /// One human-reviewable change (WIT `change`).
@@ -258,6 +289,8 @@ pub struct UpstreamRequest {
     pub path: String,
     /// Query parameters in order.
     pub query: Vec<(String, String)>,
+    /// Values for the `{placeholders}` of the role's base URL.
+    pub base_params: Vec<(String, String)>,
     /// Extra headers (credential headers are stripped by the host).
     pub headers: Vec<(String, String)>,
     /// JSON body text.

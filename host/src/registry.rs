@@ -386,6 +386,8 @@ mod tests {
             idempotent: false,
             category: "dns".into(),
             undo_tool: None,
+            toolset: "dns".into(),
+            keywords: Vec::new(),
         }
     }
 

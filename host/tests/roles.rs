@@ -199,6 +199,7 @@ fn request(role: &str, method: HttpMethod, path: &str) -> UpstreamRequest {
         method,
         path: path.to_owned(),
         query: Vec::new(),
+        base_params: Vec::new(),
         headers: Vec::new(),
         body: None,
     }
@@ -209,7 +210,10 @@ fn effect(role: &str, method: HttpMethod, path: &str, body: Option<Value>) -> Pl
         role: role.to_owned(),
         method,
         path_pattern: path.to_owned(),
+        query: Vec::new(),
+        base_params: Vec::new(),
         body,
+        unpinned_body: None,
     }
 }
 

@@ -202,6 +202,7 @@ fn request(role: &str, method: HttpMethod, path: &str) -> UpstreamRequest {
         method,
         path: path.to_owned(),
         query: Vec::new(),
+        base_params: Vec::new(),
         headers: Vec::new(),
         body: None,
     }
@@ -221,7 +222,10 @@ fn effect(method: HttpMethod, pattern: &str, body: Option<serde_json::Value>) ->
         role: "infomaniak-api".to_owned(),
         method,
         path_pattern: pattern.to_owned(),
+        query: Vec::new(),
+        base_params: Vec::new(),
         body,
+        unpinned_body: None,
     }
 }
 

@@ -107,6 +107,8 @@ fn descriptor(
         idempotent: true,
         category: "introspection".into(),
         undo_tool: None,
+        toolset: "builtin".into(),
+        keywords: Vec::new(),
     }
 }
 

@@ -43,9 +43,10 @@ pub struct ApprovalSubject<'a> {
     pub effect: Effect,
     /// The plan to approve.
     pub plan: &'a Plan,
-    /// The configured base URL of an upstream role (`None`: the role is not configured,
-    /// and the apply would be refused anyway).
-    pub base_url: &'a dyn Fn(&str) -> Option<String>,
+    /// The base URL of an upstream role with an effect's base params filled in, as the
+    /// host will send it (`None`: the role is not configured, and the apply would be
+    /// refused anyway).
+    pub base_url: &'a dyn Fn(&str, &[(String, String)]) -> Option<String>,
 }
 
 /// The approval text: the enforced effects, then the plugin's quoted description.
@@ -107,9 +108,9 @@ fn render_effect(
     text: &mut String,
     n: usize,
     effect: &PlannedEffect,
-    base_url: &dyn Fn(&str) -> Option<String>,
+    base_url: &dyn Fn(&str, &[(String, String)]) -> Option<String>,
 ) {
-    let url = match base_url(&effect.role) {
+    let url = match base_url(&effect.role, &effect.base_params) {
         Some(base) => format!("{}{}", base.trim_end_matches('/'), effect.path_pattern),
         None => format!(
             "[role {} is not configured] {}",
@@ -214,7 +215,10 @@ mod tests {
             role: "infomaniak-api".into(),
             method,
             path_pattern: path.into(),
+            query: Vec::new(),
+            base_params: Vec::new(),
             body,
+            unpinned_body: None,
         }
     }
 
@@ -232,7 +236,7 @@ mod tests {
         }
     }
 
-    fn base(role: &str) -> Option<String> {
+    fn base(role: &str, _params: &[(String, String)]) -> Option<String> {
         (role == "infomaniak-api").then(|| "https://api.infomaniak.com/".to_string())
     }
 

@@ -64,7 +64,10 @@ mod tests {
                 role: "api".into(),
                 method: HttpMethod::Post,
                 path_pattern: "/2/zones/example.com/records".into(),
+                query: Vec::new(),
+                base_params: Vec::new(),
                 body: Some(json!({"source": "www", "type": "A", "target": "192.0.2.1"})),
+                unpinned_body: None,
             }],
         }
     }

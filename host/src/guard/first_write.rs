@@ -128,6 +128,7 @@ mod tests {
             method,
             path: "/2/zones/example.com/records".into(),
             query: vec![],
+            base_params: vec![],
             headers: vec![],
             body: None,
         }

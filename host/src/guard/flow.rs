@@ -363,7 +363,8 @@ impl GuardFlow {
     ) -> PendingApproval {
         let name = call.name();
         let fp = fingerprint(name, call.args, plan);
-        let base_url = |role: &str| self.sessions.base_url(role);
+        let base_url =
+            |role: &str, params: &[(String, String)]| self.sessions.base_url(role, params);
         let approval = approval::render(&ApprovalSubject {
             tool: name,
             plugin: &call.tool.plugin_id,

@@ -25,10 +25,11 @@ use crate::sandbox::ProgressSink;
 use confirm::{Asker, InProtocol};
 
 const INSTRUCTIONS: &str = "ikmcp administers Infomaniak accounts. Read tools run directly. \
-Write tools never change anything on the first call: they return a plan (summary, exact \
-before/after changes) and a confirmation_token. Show the plan to the user; only if they \
-approve, call the same tool again with the same arguments plus confirmation_token. \
-Use infomaniak_help to find a tool for a task.";
+Write tools never change anything on the first call: they return a plan whose approval \
+text lists every write the host will allow, and a confirmation_token. Show the approval \
+to the user; only if they approve, call the same tool again with the same arguments plus \
+confirmation_token. Clients that can ask the user directly get the approval as a \
+confirmation request instead, and no token. Use infomaniak_help to find a tool for a task.";
 
 /// The MCP server handler; cheap to clone, one per client session.
 #[derive(Clone)]

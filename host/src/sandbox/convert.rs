@@ -1,23 +1,25 @@
-//! Conversions between the generated WIT types and the host's `crate::contract` types.
+//! Conversions between the generated WIT types of the latest contract and the host's
+//! `crate::contract` types (older contracts are first adapted by [`super::adapt`]).
 //!
 //! Values coming out of the plugin are untrusted: JSON carried as text is parsed here, and
 //! text that is not JSON is reported (never passed on as a string).
 
 use serde_json::Value;
 
-use super::bindings::ikmcp::plugin::types as wit;
-use super::bindings::ikmcp::plugin::upstream as wit_up;
+use super::bindings::latest::ikmcp::plugin::types as wit;
+use super::bindings::latest::ikmcp::plugin::upstream as wit_up;
 use crate::contract::{
-    Change, Effect, ErrorKind, HttpMethod, Manifest, Plan, PlanOutcome, PlannedEffect,
-    ToolDescriptor, ToolError, UpstreamError, UpstreamRequest, UpstreamResponse,
+    CREDENTIAL_HEADERS, Change, Effect, ErrorKind, HttpMethod, Manifest, Plan, PlanOutcome,
+    PlannedEffect, ToolDescriptor, ToolError, UpstreamError, UpstreamRequest, UpstreamResponse,
 };
 
-/// Converts the manifest returned by `describe`, parsing every schema.
+/// Converts the manifest returned by `describe`, parsing every schema; a tool without a
+/// toolset gets the plugin id, as the contract says.
 pub(crate) fn manifest(m: wit::Manifest) -> Result<Manifest, String> {
     let tools = m
         .tools
         .into_iter()
-        .map(tool_descriptor)
+        .map(|t| tool_descriptor(t, &m.id))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Manifest {
         id: m.id,
@@ -29,7 +31,7 @@ pub(crate) fn manifest(m: wit::Manifest) -> Result<Manifest, String> {
     })
 }
 
-fn tool_descriptor(t: wit::ToolDescriptor) -> Result<ToolDescriptor, String> {
+fn tool_descriptor(t: wit::ToolDescriptor, plugin: &str) -> Result<ToolDescriptor, String> {
     let input_schema = schema(&t.name, "input-schema", &t.input_schema)?;
     if input_schema.get("type").and_then(Value::as_str) != Some("object") {
         return Err(format!(
@@ -48,6 +50,8 @@ fn tool_descriptor(t: wit::ToolDescriptor) -> Result<ToolDescriptor, String> {
         idempotent: t.idempotent,
         category: t.category,
         undo_tool: t.undo_tool,
+        toolset: t.toolset.unwrap_or_else(|| plugin.to_owned()),
+        keywords: t.keywords,
     })
 }
 
@@ -133,6 +137,9 @@ fn plan_from_wit(p: wit::Plan) -> Result<Plan, String> {
                 role: e.role,
                 method: method_from_wit(e.method),
                 path_pattern: e.path_pattern,
+                query: e.query,
+                base_params: e.base_params,
+                unpinned_body: e.unpinned_body,
             })
         })
         .collect::<Result<Vec<_>, String>>()?;
@@ -166,7 +173,10 @@ pub(crate) fn plan_to_wit(p: &Plan) -> wit::Plan {
                 role: e.role.clone(),
                 method: method_to_wit(e.method),
                 path_pattern: e.path_pattern.clone(),
+                query: e.query.clone(),
+                base_params: e.base_params.clone(),
                 body: e.body.as_ref().map(Value::to_string),
+                unpinned_body: e.unpinned_body.clone(),
             })
             .collect(),
     }
@@ -212,6 +222,9 @@ pub(crate) fn plan_outcome_size(outcome: &wit::PlanOutcome) -> usize {
         wit::PlanOutcome::NoChange(text) => text.len(),
         wit::PlanOutcome::NeedsConfirmation(p) => {
             let opt = |t: &Option<String>| t.as_ref().map_or(0, String::len);
+            let pairs = |l: &[(String, String)]| -> usize {
+                l.iter().map(|(k, v)| k.len() + v.len()).sum()
+            };
             p.summary.len()
                 + p.snapshot.len()
                 + p.changes
@@ -220,7 +233,14 @@ pub(crate) fn plan_outcome_size(outcome: &wit::PlanOutcome) -> usize {
                     .sum::<usize>()
                 + p.effects
                     .iter()
-                    .map(|e| e.role.len() + e.path_pattern.len() + opt(&e.body))
+                    .map(|e| {
+                        e.role.len()
+                            + e.path_pattern.len()
+                            + pairs(&e.query)
+                            + pairs(&e.base_params)
+                            + opt(&e.body)
+                            + opt(&e.unpinned_body)
+                    })
                     .sum::<usize>()
         }
     }
@@ -243,7 +263,7 @@ pub(crate) fn tool_error_size(e: &wit::ToolError) -> usize {
 /// Returns the request and the names of the headers dropped.
 pub(crate) fn upstream_request(r: wit_up::Request) -> (UpstreamRequest, Vec<String>) {
     let (dropped, headers): (Vec<_>, Vec<_>) = r.headers.into_iter().partition(|(name, _)| {
-        crate::upstream::hygiene::CREDENTIAL_HEADERS
+        CREDENTIAL_HEADERS
             .iter()
             .any(|c| name.trim().eq_ignore_ascii_case(c))
     });
@@ -252,6 +272,7 @@ pub(crate) fn upstream_request(r: wit_up::Request) -> (UpstreamRequest, Vec<Stri
         method: method_from_wit(r.method),
         path: r.path,
         query: r.query,
+        base_params: r.base_params,
         headers,
         body: r.body,
     };
@@ -294,13 +315,24 @@ mod tests {
             idempotent: false,
             category: "c".into(),
             undo_tool: Some("u".into()),
+            toolset: None,
+            keywords: vec!["zone".into()],
         }
     }
 
     #[test]
     fn descriptor_schemas_are_parsed_and_effect_kept() {
-        let t = tool_descriptor(descriptor(r#"{"type":"object"}"#, r#"{"type":"array"}"#)).unwrap();
+        let t = tool_descriptor(
+            descriptor(r#"{"type":"object"}"#, r#"{"type":"array"}"#),
+            "dns",
+        )
+        .unwrap();
         assert_eq!(t.effect, Effect::Destructive);
+        assert_eq!(t.toolset, "dns", "no toolset means the plugin id");
+        assert_eq!(t.keywords, vec!["zone".to_string()]);
+        let mut own = descriptor(r#"{"type":"object"}"#, "{}");
+        own.toolset = Some("dns-records".into());
+        assert_eq!(tool_descriptor(own, "dns").unwrap().toolset, "dns-records");
         assert_eq!(t.input_schema["type"], "object");
         assert_eq!(t.output_schema["type"], "array");
         assert_eq!(t.undo_tool.as_deref(), Some("u"));
@@ -308,11 +340,11 @@ mod tests {
 
     #[test]
     fn invalid_or_non_object_schemas_are_refused() {
-        let err = tool_descriptor(descriptor("{not json", "{}")).unwrap_err();
+        let err = tool_descriptor(descriptor("{not json", "{}"), "p").unwrap_err();
         assert!(err.contains("input-schema is not valid JSON"), "{err}");
-        let err = tool_descriptor(descriptor(r#"{"type":"string"}"#, "{}")).unwrap_err();
+        let err = tool_descriptor(descriptor(r#"{"type":"string"}"#, "{}"), "p").unwrap_err();
         assert!(err.contains("must be an object schema"), "{err}");
-        let err = tool_descriptor(descriptor(r#"{"type":"object"}"#, "[1]")).unwrap_err();
+        let err = tool_descriptor(descriptor(r#"{"type":"object"}"#, "[1]"), "p").unwrap_err();
         assert!(
             err.contains("output-schema must be a JSON Schema object"),
             "{err}"
@@ -326,6 +358,7 @@ mod tests {
             method: wit::HttpMethod::Get,
             path: "/x".into(),
             query: vec![("a".into(), "1".into())],
+            base_params: vec![("team".into(), "acme".into())],
             headers: vec![
                 ("Authorization".into(), "Bearer x".into()),
                 ("COOKIE".into(), "s=1".into()),
@@ -341,6 +374,7 @@ mod tests {
         );
         assert_eq!(req.method, HttpMethod::Get);
         assert_eq!(req.query, vec![("a".to_string(), "1".to_string())]);
+        assert_eq!(req.base_params, vec![("team".into(), "acme".into())]);
     }
 
     #[test]
@@ -358,7 +392,10 @@ mod tests {
                 role: "r".into(),
                 method: HttpMethod::Delete,
                 path_pattern: "/a/*".into(),
+                query: vec![("force".into(), "1".into())],
+                base_params: vec![("team".into(), "acme".into())],
                 body: Some(serde_json::json!({"k": "v"})),
+                unpinned_body: Some("why".into()),
             }],
         };
         let back = plan_from_wit(plan_to_wit(&plan)).unwrap();

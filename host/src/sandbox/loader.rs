@@ -1,5 +1,6 @@
 //! Building the engine and linker, and loading one component: read, pin check, compile
-//! (or reuse the precompile cache), import policy, link, `describe`, manifest checks.
+//! (or reuse the precompile cache), import policy, contract version, link, `describe`,
+//! manifest checks.
 
 use std::path::{Path, PathBuf};
 
@@ -7,19 +8,19 @@ use sha2::{Digest, Sha256};
 use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::{Config, Engine};
 
-use super::bindings::{Plugin, PluginPre};
+use super::bindings::latest::ikmcp::plugin::types as wit;
+use super::bindings::{v0_1, v0_2};
 use super::cache::{self, PrecompileCache};
 use super::limits::start_epoch_ticker;
 use super::run::{Describe, Runner};
 use super::state::HostState;
-use super::{
-    BoxFuture, CallContext, LoadError, LoadedPlugin, Sandbox, SandboxLimits, UpstreamPort, convert,
-    policy,
-};
-use crate::contract::{UpstreamError, UpstreamRequest, UpstreamResponse};
+use super::world::{ContractWorld, WorldPre};
+use super::{CallContext, LoadError, LoadedPlugin, Sandbox, SandboxLimits, convert, policy};
+use crate::contract::{BoxFuture, UpstreamError, UpstreamPort, UpstreamRequest, UpstreamResponse};
 
 /// Creates the engine (epoch interruption on, ticker started) and the linker with WASI p2
-/// and the plugin world's imports.
+/// and the imports of every contract version the host loads (their names carry the
+/// version, so they do not collide).
 pub(super) fn new_sandbox(
     limits: SandboxLimits,
     cache_dir: Option<PathBuf>,
@@ -31,8 +32,10 @@ pub(super) fn new_sandbox(
     let mut linker = Linker::<HostState>::new(&engine);
     wasmtime_wasi::p2::add_to_linker_async(&mut linker)
         .map_err(|e| setup_error("link WASI", &e))?;
-    Plugin::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)
-        .map_err(|e| setup_error("link the plugin world", &e))?;
+    v0_2::Plugin::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)
+        .map_err(|e| setup_error("link the plugin world 0.2", &e))?;
+    v0_1::Plugin::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)
+        .map_err(|e| setup_error("link the plugin world 0.1", &e))?;
     let cache = cache_dir.map(|dir| PrecompileCache::new(dir, &engine));
     Ok(Sandbox {
         engine,
@@ -93,15 +96,7 @@ pub(super) fn load_bytes(
     })?;
     tracing::debug!(path = %path.display(), ?source, elapsed_ms = started.elapsed().as_secs_f64() * 1e3, "plugin component ready");
     check_imports(&sandbox.engine, &component, path)?;
-    let pre = sandbox
-        .linker
-        .instantiate_pre(&component)
-        .and_then(PluginPre::new)
-        .map_err(|e| {
-            invalid(format!(
-                "it cannot be linked against the ikmcp:plugin world: {e}"
-            ))
-        })?;
+    let (world, pre) = link(sandbox, &component).map_err(invalid)?;
     let label = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -116,9 +111,9 @@ pub(super) fn load_bytes(
             "its manifest is {size} bytes of JSON, more than the {cap}-byte output limit; shorten the descriptions and schemas"
         )));
     }
-    policy::check_manifest(&manifest).map_err(invalid)?;
+    policy::check_manifest(&manifest, world.version()).map_err(invalid)?;
     runner.set_plugin(&manifest.id);
-    tracing::info!(plugin = %manifest.id, version = %manifest.version, tools = manifest.tools.len(), %sha256, "plugin loaded");
+    tracing::info!(plugin = %manifest.id, version = %manifest.version, contract = world.version(), tools = manifest.tools.len(), %sha256, "plugin loaded");
     Ok(LoadedPlugin {
         manifest,
         sha256,
@@ -144,9 +139,35 @@ fn check_imports(engine: &Engine, component: &Component, path: &Path) -> Result<
     })
 }
 
+/// Links the component and type-checks it against the contract world its imports name (a
+/// component importing nothing from `ikmcp:plugin` is tried against each, latest first).
+fn link(sandbox: &Sandbox, component: &Component) -> Result<(ContractWorld, WorldPre), String> {
+    let ty = component.component_type();
+    let named = ContractWorld::of_imports(ty.imports(&sandbox.engine).map(|(name, _)| name))?;
+    let candidates = match named {
+        Some(world) => vec![world],
+        None => ContractWorld::ALL.to_vec(),
+    };
+    let mut failures = Vec::new();
+    for world in candidates {
+        let linked = sandbox
+            .linker
+            .instantiate_pre(component)
+            .and_then(|pre| WorldPre::new(world, pre));
+        match linked {
+            Ok(pre) => return Ok((world, pre)),
+            Err(e) => failures.push(format!("ikmcp:plugin@{}: {e}", world.version())),
+        }
+    }
+    Err(format!(
+        "it cannot be linked against the ikmcp:plugin world ({}); build it with the ikmcp PDK or against one of the wit/ folders",
+        failures.join("; ")
+    ))
+}
+
 /// Calls `describe` on a private single-threaded runtime in its own thread, so `load` can
 /// stay synchronous whether or not the caller is inside a tokio runtime.
-fn describe(runner: &Runner) -> Result<super::bindings::ikmcp::plugin::types::Manifest, String> {
+fn describe(runner: &Runner) -> Result<wit::Manifest, String> {
     std::thread::scope(|scope| {
         scope
             .spawn(|| {

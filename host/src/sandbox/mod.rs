@@ -5,7 +5,13 @@
 //! content hash + engine, and instantiated fresh for every call from a cached
 //! `InstancePre`, under a memory limit, an epoch deadline and an output cap. A trap
 //! becomes a [`ToolError`] of kind `sandbox`; the host keeps serving.
+//!
+//! Layout: `loader` (engine, linker, load checks), `world` (which contract version a
+//! component implements), `bindings` (one module per version), `adapt` (0.1 → latest),
+//! `convert` (latest → `crate::contract`), `policy` (imports and manifest rules), `run`
+//! (one call in a fresh store), `state` (the imports' host side), `limits`, `cache`, `text`.
 
+mod adapt;
 mod bindings;
 mod cache;
 mod convert;
@@ -15,34 +21,20 @@ mod policy;
 mod run;
 mod state;
 mod text;
+mod world;
 
-use std::future::Future;
 use std::path::{Path, PathBuf};
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
 use wasmtime::Engine;
 use wasmtime::component::Linker;
 
-use crate::contract::{
-    ErrorKind, Manifest, Plan, PlanOutcome, ToolDescriptor, ToolError, UpstreamError,
-    UpstreamRequest, UpstreamResponse,
-};
-use bindings::ikmcp::plugin::types as wit;
+/// The port a call's upstream requests go through (defined by the contract).
+pub use crate::contract::{BoxFuture, UpstreamPort};
+use crate::contract::{ErrorKind, Manifest, Plan, PlanOutcome, ToolDescriptor, ToolError};
+use bindings::latest::ikmcp::plugin::types as wit;
 use run::{Apply, Invoke, PlanCall, Runner};
-
-/// A boxed, sendable future (object-safe async).
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
-
-/// What the sandbox calls for the plugin's `upstream.send` import.
-pub trait UpstreamPort: Send {
-    /// Sends one request on the plugin's behalf.
-    fn send(
-        &mut self,
-        request: UpstreamRequest,
-    ) -> BoxFuture<'_, Result<UpstreamResponse, UpstreamError>>;
-}
 
 /// Where the plugin's `progress.report` import goes.
 pub trait ProgressSink: Send + Sync {

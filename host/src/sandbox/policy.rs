@@ -6,7 +6,12 @@
 
 use std::collections::HashSet;
 
-use crate::contract::{CONTRACT_VERSION, Manifest};
+use super::world::{ContractWorld, major_minor};
+use crate::contract::Manifest;
+
+/// Most keywords one tool may declare, and the longest keyword, in bytes.
+const MAX_KEYWORDS: usize = 32;
+const MAX_KEYWORD_LEN: usize = 40;
 
 /// `ikmcp:plugin` interfaces a plugin may import.
 const PLUGIN_INTERFACES: [&str; 4] = ["types", "upstream", "log", "progress"];
@@ -39,7 +44,7 @@ pub(crate) fn import_allowed(name: &str) -> bool {
     };
     match package {
         "ikmcp:plugin" => {
-            PLUGIN_INTERFACES.contains(&interface) && same_major_minor(version, CONTRACT_VERSION)
+            PLUGIN_INTERFACES.contains(&interface) && ContractWorld::of_version(version).is_some()
         }
         "wasi:cli" => CLI_INTERFACES.contains(&interface) && version.starts_with("0.2."),
         _ => match package.strip_prefix("wasi:") {
@@ -47,18 +52,6 @@ pub(crate) fn import_allowed(name: &str) -> bool {
             None => false,
         },
     }
-}
-
-/// Parses `major.minor` out of a semver string.
-fn major_minor(version: &str) -> Option<(u64, u64)> {
-    let mut parts = version.split(['.', '-', '+']);
-    let major = parts.next()?.parse().ok()?;
-    let minor = parts.next()?.parse().ok()?;
-    Some((major, minor))
-}
-
-fn same_major_minor(a: &str, b: &str) -> bool {
-    matches!((major_minor(a), major_minor(b)), (Some(x), Some(y)) if x == y)
 }
 
 /// Whether a plugin built against contract `plugin` can run on a host implementing `host`:
@@ -78,17 +71,18 @@ fn valid_plugin_id(id: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
 }
 
-/// Checks a described manifest; the error is a reason a plugin author can act on.
-pub(crate) fn check_manifest(m: &Manifest) -> Result<(), String> {
+/// Checks a described manifest of a component implementing contract `world` (e.g.
+/// `0.2.0`); the error is a reason a plugin author can act on.
+pub(crate) fn check_manifest(m: &Manifest, world: &str) -> Result<(), String> {
     if !valid_plugin_id(&m.id) {
         return Err(format!(
             "plugin id {:?} must be 1-64 characters of lowercase letters, digits, '_' or '-'",
             m.id
         ));
     }
-    if !contract_compatible(&m.contract_version, CONTRACT_VERSION) {
+    if !contract_compatible(&m.contract_version, world) {
         return Err(format!(
-            "plugin {} was built against contract {:?}, but this host implements {CONTRACT_VERSION}; rebuild the plugin against ikmcp:plugin@{CONTRACT_VERSION}",
+            "plugin {} says it was built against contract {:?}, but the component implements ikmcp:plugin@{world}; report the version of the WIT it was built against",
             m.id, m.contract_version
         ));
     }
@@ -109,9 +103,41 @@ pub(crate) fn check_manifest(m: &Manifest) -> Result<(), String> {
                 m.id, tool.name
             ));
         }
+        check_surface(&m.id, tool)?;
     }
     if let Some(role) = m.roles.iter().find(|r| r.trim().is_empty()) {
         return Err(format!("plugin {} lists an empty role {role:?}", m.id));
+    }
+    Ok(())
+}
+
+/// A tool's toolset and keywords: a toolset is named like a plugin id; keywords are
+/// short lowercase words, a bounded few (they cost nothing in the tool list, but `help`
+/// reads them all).
+fn check_surface(plugin: &str, tool: &crate::contract::ToolDescriptor) -> Result<(), String> {
+    if !valid_plugin_id(&tool.toolset) {
+        return Err(format!(
+            "plugin {plugin}: tool {} has toolset {:?}; a toolset must be 1-64 characters of lowercase letters, digits, '_' or '-' (or absent, for the plugin id)",
+            tool.name, tool.toolset
+        ));
+    }
+    if tool.keywords.len() > MAX_KEYWORDS {
+        return Err(format!(
+            "plugin {plugin}: tool {} has {} keywords; keep the {MAX_KEYWORDS} most telling",
+            tool.name,
+            tool.keywords.len()
+        ));
+    }
+    let bad = |k: &String| {
+        k.trim().is_empty()
+            || k.len() > MAX_KEYWORD_LEN
+            || k.chars().any(|c| c.is_control() || c.is_uppercase())
+    };
+    if let Some(k) = tool.keywords.iter().find(|k| bad(k)) {
+        return Err(format!(
+            "plugin {plugin}: tool {} has keyword {k:?}; keywords are non-empty lowercase words of at most {MAX_KEYWORD_LEN} bytes without control characters",
+            tool.name
+        ));
     }
     Ok(())
 }
@@ -128,6 +154,8 @@ mod tests {
             "ikmcp:plugin/types@0.1.3",
             "ikmcp:plugin/log@0.1.0",
             "ikmcp:plugin/progress@0.1.0",
+            "ikmcp:plugin/upstream@0.2.0",
+            "ikmcp:plugin/types@0.2.1",
             "wasi:io/poll@0.2.6",
             "wasi:io/streams@0.2.0",
             "wasi:cli/environment@0.2.6",
@@ -147,7 +175,7 @@ mod tests {
             "wasi:sockets/tcp@0.2.6",
             "wasi:http/outgoing-handler@0.2.6",
             "ikmcp:plugin/secrets@0.1.0",
-            "ikmcp:plugin/upstream@0.2.0",
+            "ikmcp:plugin/upstream@0.3.0",
             "ikmcp:plugin/upstream@1.1.0",
             "wasi:io/poll@0.3.0",
             "evil:pkg/iface@0.1.0",
@@ -189,6 +217,8 @@ mod tests {
                     idempotent: true,
                     category: "c".into(),
                     undo_tool: None,
+                    toolset: "dns".into(),
+                    keywords: vec!["zone".into()],
                 })
                 .collect(),
         }
@@ -196,21 +226,50 @@ mod tests {
 
     #[test]
     fn manifest_checks() {
-        assert!(check_manifest(&manifest(&["dns_list", "dns-get_2"])).is_ok());
-        let err = check_manifest(&manifest(&["dns.list"])).unwrap_err();
+        let check = |m: &Manifest| check_manifest(m, "0.1.0");
+        assert!(check(&manifest(&["dns_list", "dns-get_2"])).is_ok());
+        let err = check(&manifest(&["dns.list"])).unwrap_err();
         assert!(err.contains("must match"), "{err}");
         let long = "a".repeat(65);
-        assert!(check_manifest(&manifest(&[&long])).is_err());
-        assert!(check_manifest(&manifest(&[""])).is_err());
-        let err = check_manifest(&manifest(&["a", "a"])).unwrap_err();
+        assert!(check(&manifest(&[&long])).is_err());
+        assert!(check(&manifest(&[""])).is_err());
+        let err = check(&manifest(&["a", "a"])).unwrap_err();
         assert!(err.contains("twice"), "{err}");
-        assert!(check_manifest(&manifest(&[])).is_err());
-        let mut m = manifest(&["a"]);
-        m.contract_version = "0.2.0".into();
-        let err = check_manifest(&m).unwrap_err();
-        assert!(err.contains("rebuild the plugin"), "{err}");
+        assert!(check(&manifest(&[])).is_err());
         let mut m = manifest(&["a"]);
         m.id = "DNS".into();
-        assert!(check_manifest(&m).is_err());
+        assert!(check(&m).is_err());
+    }
+
+    #[test]
+    fn the_declared_contract_version_must_be_the_implemented_one() {
+        let mut m = manifest(&["a"]);
+        m.contract_version = "0.2.0".into();
+        let err = check_manifest(&m, "0.1.0").unwrap_err();
+        assert!(err.contains("implements ikmcp:plugin@0.1.0"), "{err}");
+        assert!(check_manifest(&m, "0.2.0").is_ok());
+    }
+
+    #[test]
+    fn toolsets_and_keywords_are_checked() {
+        let mut m = manifest(&["a"]);
+        m.tools[0].toolset = "DNS Records".into();
+        let err = check_manifest(&m, "0.1.0").unwrap_err();
+        assert!(err.contains("toolset"), "{err}");
+        let mut m = manifest(&["a"]);
+        m.tools[0].keywords = vec!["MX".into()];
+        assert!(check_manifest(&m, "0.1.0").unwrap_err().contains("keyword"));
+        m.tools[0].keywords = vec!["a\nb".into()];
+        assert!(check_manifest(&m, "0.1.0").is_err());
+        m.tools[0].keywords = vec!["k".into(); MAX_KEYWORDS + 1];
+        assert!(
+            check_manifest(&m, "0.1.0")
+                .unwrap_err()
+                .contains("keywords")
+        );
+        m.tools[0].keywords = vec!["x".repeat(MAX_KEYWORD_LEN + 1)];
+        assert!(check_manifest(&m, "0.1.0").is_err());
+        m.tools[0].keywords = vec!["spf".into(), "dmarc record".into()];
+        assert!(check_manifest(&m, "0.1.0").is_ok());
     }
 }

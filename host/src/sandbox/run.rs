@@ -1,16 +1,16 @@
 //! Running one export of a plugin in a fresh, limited store.
 //!
-//! Every call instantiates the component anew from the cached [`PluginPre`], so a trap
+//! Every call instantiates the component anew from the cached [`WorldPre`], so a trap
 //! (which poisons an instance) or leftover guest state never leaks into the next call.
 
 use std::sync::Arc;
 
 use wasmtime::Store;
 
-use super::bindings::ikmcp::plugin::types as wit;
-use super::bindings::{Plugin, PluginPre};
+use super::bindings::latest::ikmcp::plugin::types as wit;
 use super::limits::{Stopped, deadline_ticks};
 use super::state::HostState;
+use super::world::{Instance, WorldPre};
 use super::{CallContext, SandboxLimits};
 use crate::contract::ToolError;
 
@@ -21,7 +21,7 @@ pub(crate) trait Export {
     /// Calls the export on a fresh instance.
     async fn call(
         self,
-        plugin: &Plugin,
+        plugin: &Instance,
         store: &mut Store<HostState>,
     ) -> wasmtime::Result<Self::Output>;
 }
@@ -31,8 +31,8 @@ pub(crate) struct Describe;
 
 impl Export for Describe {
     type Output = wit::Manifest;
-    async fn call(self, p: &Plugin, s: &mut Store<HostState>) -> wasmtime::Result<Self::Output> {
-        p.call_describe(s).await
+    async fn call(self, p: &Instance, s: &mut Store<HostState>) -> wasmtime::Result<Self::Output> {
+        p.describe(s).await
     }
 }
 
@@ -44,8 +44,8 @@ pub(crate) struct Invoke<'a> {
 
 impl Export for Invoke<'_> {
     type Output = Result<String, wit::ToolError>;
-    async fn call(self, p: &Plugin, s: &mut Store<HostState>) -> wasmtime::Result<Self::Output> {
-        p.call_invoke(s, self.tool, self.args).await
+    async fn call(self, p: &Instance, s: &mut Store<HostState>) -> wasmtime::Result<Self::Output> {
+        p.invoke(s, self.tool, self.args).await
     }
 }
 
@@ -57,8 +57,8 @@ pub(crate) struct PlanCall<'a> {
 
 impl Export for PlanCall<'_> {
     type Output = Result<wit::PlanOutcome, wit::ToolError>;
-    async fn call(self, p: &Plugin, s: &mut Store<HostState>) -> wasmtime::Result<Self::Output> {
-        p.call_plan(s, self.tool, self.args).await
+    async fn call(self, p: &Instance, s: &mut Store<HostState>) -> wasmtime::Result<Self::Output> {
+        p.plan(s, self.tool, self.args).await
     }
 }
 
@@ -71,21 +71,21 @@ pub(crate) struct Apply<'a> {
 
 impl Export for Apply<'_> {
     type Output = Result<String, wit::ToolError>;
-    async fn call(self, p: &Plugin, s: &mut Store<HostState>) -> wasmtime::Result<Self::Output> {
-        p.call_apply(s, self.tool, self.args, self.confirmed).await
+    async fn call(self, p: &Instance, s: &mut Store<HostState>) -> wasmtime::Result<Self::Output> {
+        p.apply(s, self.tool, self.args, self.confirmed).await
     }
 }
 
 /// Everything needed to run calls of one plugin.
 pub(crate) struct Runner {
-    pre: PluginPre<HostState>,
+    pre: WorldPre,
     plugin: Arc<str>,
     limits: SandboxLimits,
 }
 
 impl Runner {
     /// A runner for the pre-linked component `pre`, logged as `plugin`.
-    pub(crate) fn new(pre: PluginPre<HostState>, plugin: &str, limits: SandboxLimits) -> Self {
+    pub(crate) fn new(pre: WorldPre, plugin: &str, limits: SandboxLimits) -> Self {
         Runner {
             pre,
             plugin: Arc::from(plugin),
@@ -137,7 +137,7 @@ impl Runner {
             }
         });
         let call = async {
-            let plugin = self.pre.instantiate_async(&mut store).await?;
+            let plugin = self.pre.instantiate(&mut store).await?;
             export.call(&plugin, &mut store).await
         };
         let outcome = tokio::time::timeout(self.limits.wall_timeout, call).await;

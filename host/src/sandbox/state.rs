@@ -12,7 +12,7 @@ use wasmtime::component::ResourceTable;
 use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
-use super::bindings::ikmcp::plugin::{log as wit_log, progress, types, upstream};
+use super::bindings::latest::ikmcp::plugin::{log as wit_log, progress, types, upstream};
 use super::limits::CallLimiter;
 use super::text::capped;
 use super::{CallContext, convert};

@@ -4,8 +4,9 @@
 //! A write passes only if an effect not used yet has the same role and method, a path
 //! pattern matching the request path segment by segment (`*` matches exactly one
 //! non-empty segment, anything else must be equal), and, when the effect fixes a body,
-//! the same JSON body (compared canonically, so key order and spacing do not matter).
-//! Trailing slashes are significant: `/a/b/` has an empty last segment, so it matches
+//! the same JSON body (compared canonically, so key order and spacing do not matter),
+//! and the same base params (the values of the role's base URL placeholders, compared as
+//! a set: a write approved for team `x` cannot go to team `y`). Trailing slashes are significant: `/a/b/` has an empty last segment, so it matches
 //! the pattern `/a/b/` only, never `/a/b` or `/a/*`.
 
 use serde_json::Value;
@@ -48,10 +49,15 @@ impl EffectLedger {
         role: &str,
         method: HttpMethod,
         path: &str,
+        base_params: &[(String, String)],
         body: Option<&Value>,
     ) -> Result<(), String> {
+        let params = sorted(base_params);
         let shape = |e: &PlannedEffect| {
-            e.role == role && e.method == method && path_matches(&e.path_pattern, path)
+            e.role == role
+                && e.method == method
+                && path_matches(&e.path_pattern, path)
+                && sorted(&e.base_params) == params
         };
         let body_ok = |e: &PlannedEffect| match (&e.body, body) {
             (None, _) => true,
@@ -68,7 +74,11 @@ impl EffectLedger {
             self.used[i] = true;
             return Ok(());
         }
-        let asked = format!("{} {path} on role {role}", method.as_str());
+        let asked = format!(
+            "{} {path} on role {role}{}",
+            method.as_str(),
+            params_shown(base_params)
+        );
         if let Some(i) = indices
             .clone()
             .filter(unused)
@@ -116,6 +126,28 @@ impl EffectLedger {
     }
 }
 
+/// Base params in a canonical order, for comparing them as a set.
+fn sorted(params: &[(String, String)]) -> Vec<(&str, &str)> {
+    let mut pairs: Vec<(&str, &str)> = params
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    pairs.sort_unstable();
+    pairs
+}
+
+/// ` (team=x, …)`, or nothing without base params.
+fn params_shown(params: &[(String, String)]) -> String {
+    if params.is_empty() {
+        return String::new();
+    }
+    let pairs: Vec<String> = sorted(params)
+        .iter()
+        .map(|(k, v)| format!("{k}={}", v.escape_default()))
+        .collect();
+    format!(" ({})", pairs.join(", "))
+}
+
 /// One effect as a reader sees it (never its body, which may be long).
 fn describe(effect: &PlannedEffect) -> String {
     let body = if effect.body.is_some() {
@@ -124,10 +156,11 @@ fn describe(effect: &PlannedEffect) -> String {
         ""
     };
     format!(
-        "{} {} on role {}{body}",
+        "{} {} on role {}{}{body}",
         effect.method.as_str(),
         effect.path_pattern,
-        effect.role
+        effect.role,
+        params_shown(&effect.base_params)
     )
 }
 
@@ -141,7 +174,10 @@ mod tests {
             role: "api".to_owned(),
             method,
             path_pattern: pattern.to_owned(),
+            query: Vec::new(),
+            base_params: Vec::new(),
             body,
+            unpinned_body: None,
         }
     }
 
@@ -165,11 +201,11 @@ mod tests {
     fn each_effect_admits_one_request() {
         let mut ledger = EffectLedger::new(vec![effect(HttpMethod::Delete, "/r/*", None)]);
         assert_eq!(
-            ledger.admit("api", HttpMethod::Delete, "/r/1", None),
+            ledger.admit("api", HttpMethod::Delete, "/r/1", &[], None),
             Ok(())
         );
         let err = ledger
-            .admit("api", HttpMethod::Delete, "/r/1", None)
+            .admit("api", HttpMethod::Delete, "/r/1", &[], None)
             .unwrap_err();
         assert!(err.contains("already sent"), "{err}");
         assert!(ledger.unused().is_empty());
@@ -181,18 +217,18 @@ mod tests {
         let mut ledger = EffectLedger::new(vec![e.clone(), e]);
         assert!(
             ledger
-                .admit("api", HttpMethod::Delete, "/r/1", None)
+                .admit("api", HttpMethod::Delete, "/r/1", &[], None)
                 .is_ok()
         );
         assert_eq!(ledger.unused().len(), 1);
         assert!(
             ledger
-                .admit("api", HttpMethod::Delete, "/r/2", None)
+                .admit("api", HttpMethod::Delete, "/r/2", &[], None)
                 .is_ok()
         );
         assert!(
             ledger
-                .admit("api", HttpMethod::Delete, "/r/3", None)
+                .admit("api", HttpMethod::Delete, "/r/3", &[], None)
                 .is_err()
         );
     }
@@ -209,15 +245,20 @@ mod tests {
                 "api",
                 HttpMethod::Post,
                 "/r",
+                &[],
                 Some(&json!({"a": 2, "b": [1, 2]})),
             )
             .unwrap_err();
         assert!(err.contains("body"), "{err}");
-        assert!(ledger.admit("api", HttpMethod::Post, "/r", None).is_err());
+        assert!(
+            ledger
+                .admit("api", HttpMethod::Post, "/r", &[], None)
+                .is_err()
+        );
         let reordered: Value = serde_json::from_str(r#"{ "b":[1,2], "a":1 }"#).unwrap();
         assert!(
             ledger
-                .admit("api", HttpMethod::Post, "/r", Some(&reordered))
+                .admit("api", HttpMethod::Post, "/r", &[], Some(&reordered))
                 .is_ok()
         );
     }
@@ -226,15 +267,56 @@ mod tests {
     fn undeclared_writes_name_what_the_plan_allows() {
         let mut ledger = EffectLedger::new(vec![effect(HttpMethod::Put, "/r/*", None)]);
         let err = ledger
-            .admit("api", HttpMethod::Delete, "/r/1", None)
+            .admit("api", HttpMethod::Delete, "/r/1", &[], None)
             .unwrap_err();
         assert!(err.contains("DELETE /r/1 on role api"), "{err}");
         assert!(err.contains("PUT /r/* on role api"), "{err}");
         assert!(
             ledger
-                .admit("other", HttpMethod::Put, "/r/1", None)
+                .admit("other", HttpMethod::Put, "/r/1", &[], None)
                 .is_err()
         );
         assert_eq!(ledger.unused().len(), 1);
+    }
+
+    #[test]
+    fn base_params_must_match_as_a_set() {
+        let params = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        let mut e = effect(HttpMethod::Post, "/posts", None);
+        e.base_params = params(&[("team", "x"), ("region", "eu")]);
+        let mut ledger = EffectLedger::new(vec![e]);
+        let err = ledger
+            .admit(
+                "api",
+                HttpMethod::Post,
+                "/posts",
+                &params(&[("team", "y"), ("region", "eu")]),
+                None,
+            )
+            .unwrap_err();
+        assert!(err.contains("team=y"), "{err}");
+        assert!(err.contains("team=x"), "the plan's params are named: {err}");
+        assert!(
+            ledger
+                .admit("api", HttpMethod::Post, "/posts", &[], None)
+                .is_err()
+        );
+        assert!(
+            ledger
+                .admit(
+                    "api",
+                    HttpMethod::Post,
+                    "/posts",
+                    &params(&[("region", "eu"), ("team", "x")]),
+                    None
+                )
+                .is_ok(),
+            "order does not matter"
+        );
     }
 }

@@ -12,21 +12,12 @@
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::Value;
 
-use crate::contract::HttpMethod;
+use crate::contract::{CREDENTIAL_HEADERS, HttpMethod};
 
 /// Longest path accepted, in bytes.
 const MAX_PATH_LEN: usize = 2048;
 /// Most headers a plugin may add.
 const MAX_HEADERS: usize = 64;
-
-/// Credential headers (lower case): only the host sets them. The sandbox also drops and
-/// reports a plugin's attempt to set one, before the request reaches the gateway.
-pub(crate) const CREDENTIAL_HEADERS: [&str; 4] = [
-    "authorization",
-    "proxy-authorization",
-    "cookie",
-    "x-xsrf-token",
-];
 
 /// The other headers the host owns: routing, framing, body type and method overrides.
 /// A plugin's values for these and the credential headers are dropped (case-insensitively)

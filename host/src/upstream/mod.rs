@@ -16,7 +16,7 @@ mod auth;
 mod base_url;
 mod effects;
 mod gateway;
-pub(crate) mod hygiene;
+mod hygiene;
 mod oauth2;
 mod ratelimit;
 pub mod record;

@@ -10,8 +10,9 @@ use super::effects::EffectLedger;
 use super::hygiene::{build_url, check_body, check_path, plugin_headers, shown};
 use super::transport::{ByteBudget, Outgoing};
 use super::{Gateway, Phase, RecordLog, RequestOutcome, RequestRecord, SessionSpec};
-use crate::contract::{PlannedEffect, UpstreamError, UpstreamRequest, UpstreamResponse};
-use crate::sandbox::{BoxFuture, UpstreamPort};
+use crate::contract::{
+    BoxFuture, PlannedEffect, UpstreamError, UpstreamPort, UpstreamRequest, UpstreamResponse,
+};
 
 /// What the call's phase lets through.
 enum PhasePolicy {
@@ -162,7 +163,10 @@ impl CallSession {
         let invalid = UpstreamError::InvalidRequest;
         check_path(&request.path).map_err(invalid)?;
         let body = check_body(request.method, request.body.as_deref()).map_err(invalid)?;
-        let base = config.base_url.resolve(&[]).map_err(invalid)?;
+        let base = config
+            .base_url
+            .resolve(&request.base_params)
+            .map_err(invalid)?;
         let url = build_url(&base, &request.path, &request.query).map_err(invalid)?;
         let mut headers = plugin_headers(&request.headers).map_err(invalid)?;
         let Some(auth) = &config.auth else {
@@ -191,7 +195,13 @@ impl CallSession {
                     )));
                 }
                 PhasePolicy::Apply(ledger) => ledger
-                    .admit(role, request.method, &request.path, body.as_ref())
+                    .admit(
+                        role,
+                        request.method,
+                        &request.path,
+                        &request.base_params,
+                        body.as_ref(),
+                    )
                     .map_err(UpstreamError::Denied)?,
             }
         }

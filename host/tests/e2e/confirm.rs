@@ -10,7 +10,8 @@ use rmcp::model::{
 };
 use serde_json::json;
 
-use crate::dns::{first_zone, records};
+use crate::dns::first_zone;
+use crate::guard::an_a_record;
 use crate::harness::{Ask, Harness, Options, Scale};
 
 async fn create(h: &Harness, source: &str) -> serde_json::Value {
@@ -268,12 +269,7 @@ async fn a_plan_gone_stale_goes_back_to_the_human_never_to_the_model() {
         ..Options::default()
     })
     .await;
-    let zone = first_zone(&h).await;
-    let record = records(&h, &zone)
-        .await
-        .into_iter()
-        .find(|r| r["type"] == "A")
-        .unwrap();
+    let (zone, record) = an_a_record(&h).await;
     let id = record["id"].as_i64().unwrap();
     *meddle.lock().unwrap() = Some((
         format!(

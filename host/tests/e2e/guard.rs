@@ -5,7 +5,18 @@ use serde_json::{Value, json};
 
 use crate::dns::{first_zone, records};
 use crate::harness::{Harness, Options};
-use crate::hostile::plugin_dir;
+use crate::hostile::plugin_dir_as;
+
+/// The first zone and its first A record (a record plans can update).
+pub async fn an_a_record(h: &Harness) -> (String, Value) {
+    let zone = first_zone(h).await;
+    let record = records(h, &zone)
+        .await
+        .into_iter()
+        .find(|r| r["type"] == "A")
+        .expect("the tenant's first zone has an A record");
+    (zone, record)
+}
 
 fn with_token(args: &Value, token: &Value) -> Value {
     let mut a = args.clone();
@@ -101,12 +112,7 @@ async fn an_expired_token_is_refused() {
 #[tokio::test]
 async fn a_plan_whose_state_changed_is_refused_as_stale_with_a_fresh_plan() {
     let h = Harness::start(Options::default()).await;
-    let zone = first_zone(&h).await;
-    let record = records(&h, &zone)
-        .await
-        .into_iter()
-        .find(|r| r["type"] == "A")
-        .unwrap();
+    let (zone, record) = an_a_record(&h).await;
     let id = record["id"].as_i64().unwrap();
     let args = json!({"zone": zone, "record_id": id, "ttl": 7200});
     let plan = h.ok("infomaniak_dns_update_record", args.clone()).await;
@@ -161,12 +167,7 @@ async fn a_plan_whose_state_changed_is_refused_as_stale_with_a_fresh_plan() {
 #[tokio::test]
 async fn nothing_to_do_mints_no_token() {
     let h = Harness::start(Options::default()).await;
-    let zone = first_zone(&h).await;
-    let record = records(&h, &zone)
-        .await
-        .into_iter()
-        .find(|r| r["type"] == "A")
-        .unwrap();
+    let (zone, record) = an_a_record(&h).await;
     let args = json!({"zone": zone, "record_id": record["id"], "target": record["target"]});
     let out = h.ok("infomaniak_dns_update_record", args).await;
     assert_eq!(out["status"], "no_change", "{out}");
@@ -176,13 +177,8 @@ async fn nothing_to_do_mints_no_token() {
 
 /// A server with the guard-probe test component beside the DNS plugin.
 async fn probe_harness(limits: &str) -> (Harness, tempfile::TempDir) {
-    let dir = plugin_dir("ikmcp_test_plugin_guard_probe.wasm");
     // A plugin file is named after its id, and a third-party plugin's roles are granted.
-    std::fs::rename(
-        dir.path().join("ikmcp_test_plugin_guard_probe.wasm"),
-        dir.path().join("guardprobe.wasm"),
-    )
-    .unwrap();
+    let dir = plugin_dir_as("ikmcp_test_plugin_guard_probe.wasm", "guardprobe");
     let config = format!(
         "[plugins]\ndirs = [{:?}]\n[plugins.roles]\nguardprobe = [\"infomaniak-api\"]\n[limits]\n{limits}",
         dir.path()

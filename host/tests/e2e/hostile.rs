@@ -18,6 +18,14 @@ pub fn guest_dir() -> PathBuf {
 }
 
 /// A directory holding only the named test component.
+/// A directory holding only the named test component, as `<id>.wasm`: a plugin file is
+/// named after the plugin id it declares (README: Plugins).
+pub fn plugin_dir_as(file: &str, id: &str) -> tempfile::TempDir {
+    let dir = plugin_dir(file);
+    std::fs::rename(dir.path().join(file), dir.path().join(format!("{id}.wasm"))).unwrap();
+    dir
+}
+
 pub fn plugin_dir(file: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let from = guest_dir().join(file);

@@ -11,4 +11,5 @@ mod dns;
 mod faults;
 mod guard;
 mod hostile;
+mod legacy;
 mod roles;

@@ -69,9 +69,9 @@ impl<'a> Api<'a> {
         Ok(self.send(HttpMethod::Delete, path, &[], None)?.data)
     }
 
-    /// Performs one confirmed planned effect exactly: its method, path and body. Used by
-    /// `apply` so that what is sent is what the human approved. The path must be concrete
-    /// (no `*` segment); returns `data`.
+    /// Performs one confirmed planned effect exactly: its method, path, query, base params
+    /// and body. Used by `apply` so that what is sent is what the human approved. The path
+    /// must be concrete (no `*` segment); returns `data`.
     pub fn perform(&self, effect: &PlannedEffect) -> Result<Value, ToolError> {
         if effect.path_pattern.split('/').any(|s| s == "*") {
             return Err(error::internal(format!(
@@ -86,9 +86,12 @@ impl<'a> Api<'a> {
                 })?),
                 None => None,
             };
-        Ok(self
-            .send(effect.method, &effect.path_pattern, &[], body.as_ref())?
-            .data)
+        let request = Request {
+            query: effect.query.clone(),
+            base_params: effect.base_params.clone(),
+            ..self.request(effect.method, &effect.path_pattern, &[], body.as_ref())
+        };
+        Ok(self.exchange(&request)?.data)
     }
 
     /// GETs every page of a list endpoint and returns all items. Always sends
@@ -141,11 +144,23 @@ impl<'a> Api<'a> {
         query: &[(&str, &str)],
         body: Option<&Value>,
     ) -> Result<Answer, ToolError> {
+        self.exchange(&self.request(method, path, query, body))
+    }
+
+    /// The request for `method path?query` with `body`, on this client's role (no base
+    /// params).
+    fn request(
+        &self,
+        method: HttpMethod,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<&Value>,
+    ) -> Request {
         let mut headers = vec![("accept".to_string(), "application/json".to_string())];
         if body.is_some() {
             headers.push(("content-type".to_string(), "application/json".to_string()));
         }
-        let request = Request {
+        Request {
             role: self.role.to_string(),
             method,
             path: path.to_string(),
@@ -153,13 +168,18 @@ impl<'a> Api<'a> {
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
+            base_params: Vec::new(),
             headers,
             body: body.map(Value::to_string),
-        };
-        let what = format!("{} {path}", method_name(method));
+        }
+    }
+
+    /// Sends `request` and maps the answer (see [`Api::send`]).
+    fn exchange(&self, request: &Request) -> Result<Answer, ToolError> {
+        let what = format!("{} {}", method_name(request.method), request.path);
         let response = self
             .host
-            .send(&request)
+            .send(request)
             .map_err(|e| map_transport_error(e, &what))?;
         parse_response(response.status, &response.body, &what)
     }
@@ -605,12 +625,17 @@ mod tests {
             role: INFOMANIAK_API.into(),
             method: HttpMethod::Put,
             path_pattern: "/2/domains/a.ch/nameservers".into(),
+            query: vec![("force".into(), "1".into())],
+            base_params: vec![("team".into(), "acme".into())],
             body: Some(r#"{"use_infomaniak_ns":true}"#.into()),
+            unpinned_body: None,
         };
         assert_eq!(api.perform(&effect).unwrap(), json!(true));
         let sent = host.requests();
         assert_eq!(sent[0].method, HttpMethod::Put);
         assert_eq!(sent[0].path, "/2/domains/a.ch/nameservers");
+        assert_eq!(sent[0].query, vec![("force".into(), "1".into())]);
+        assert_eq!(sent[0].base_params, vec![("team".into(), "acme".into())]);
         assert_eq!(
             sent[0].body.as_deref(),
             Some(r#"{"use_infomaniak_ns":true}"#)

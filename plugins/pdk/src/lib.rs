@@ -77,7 +77,7 @@ pub use plan::{PlanBuilder, Planned};
 pub use registry::{PluginInfo, Registry, ToolSpec};
 
 /// Version of the WIT contract this kit implements; reported in every manifest.
-pub const CONTRACT_VERSION: &str = "0.1.0";
+pub const CONTRACT_VERSION: &str = "0.2.0";
 
 /// What a plugin crate implements: its tool registry. [`export_plugin!`] wires it to the
 /// component's exports.

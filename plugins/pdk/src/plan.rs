@@ -17,7 +17,8 @@ pub enum Planned<O> {
 }
 
 /// Builds a [`Plan`]. Every effect carries its exact JSON body when one is sent, so the host
-/// lets only that body through.
+/// lets only that body through; a POST/PUT/PATCH whose body cannot be known at plan time is
+/// declared with [`PlanBuilder::unpinned_effect`] and the reason the human will read.
 pub struct PlanBuilder {
     role: String,
     summary: String,
@@ -67,18 +68,54 @@ impl PlanBuilder {
         self
     }
 
-    /// Declares a write `apply` will perform, with its exact JSON body when it has one.
-    pub fn effect(
+    /// Declares a write `apply` will perform, with its exact JSON body when it has one
+    /// (and no query).
+    pub fn effect(self, method: HttpMethod, path: impl Into<String>, body: Option<&Value>) -> Self {
+        self.effect_with_query(method, path, &[], body)
+    }
+
+    /// Declares a write that carries `query`, exactly and in this order: the host refuses
+    /// the write if its query differs in any way.
+    pub fn effect_with_query(
         mut self,
         method: HttpMethod,
         path: impl Into<String>,
+        query: &[(&str, &str)],
         body: Option<&Value>,
     ) -> Self {
         self.effects.push(PlannedEffect {
             role: self.role.clone(),
             method,
             path_pattern: path.into(),
+            query: query
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            base_params: Vec::new(),
             body: body.map(Value::to_string),
+            unpinned_body: None,
+        });
+        self
+    }
+
+    /// Declares a POST/PUT/PATCH whose body `apply` only learns then (e.g. it carries the
+    /// id of a record an earlier effect creates); `why` is shown to the human in the
+    /// approval, so say what the body will hold. Prefer [`PlanBuilder::effect`] with the
+    /// body whenever it is known: a pinned body is what the human really approves.
+    pub fn unpinned_effect(
+        mut self,
+        method: HttpMethod,
+        path: impl Into<String>,
+        why: impl Into<String>,
+    ) -> Self {
+        self.effects.push(PlannedEffect {
+            role: self.role.clone(),
+            method,
+            path_pattern: path.into(),
+            query: Vec::new(),
+            base_params: Vec::new(),
+            body: None,
+            unpinned_body: Some(why.into()),
         });
         self
     }
@@ -134,6 +171,30 @@ mod tests {
         assert_eq!(
             serde_json::from_str::<Value>(plan.effects[0].body.as_deref().unwrap()).unwrap(),
             body
+        );
+        assert!(plan.effects[0].query.is_empty() && plan.effects[0].base_params.is_empty());
+        assert_eq!(plan.effects[0].unpinned_body, None);
+    }
+
+    #[test]
+    fn queries_and_unpinned_bodies_are_declared() {
+        let plan = PlanBuilder::new("r", "s")
+            .effect_with_query(
+                HttpMethod::Delete,
+                "/a/1",
+                &[("force", "1"), ("a", "b")],
+                None,
+            )
+            .unpinned_effect(HttpMethod::Put, "/a/*", "carries the id created above")
+            .build();
+        assert_eq!(
+            plan.effects[0].query,
+            vec![("force".into(), "1".into()), ("a".into(), "b".into())]
+        );
+        assert_eq!(plan.effects[1].body, None);
+        assert_eq!(
+            plan.effects[1].unpinned_body.as_deref(),
+            Some("carries the id created above")
         );
     }
 

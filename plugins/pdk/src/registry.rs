@@ -211,6 +211,10 @@ impl Registry {
                     idempotent: t.spec.idempotent,
                     category: t.spec.category.to_string(),
                     undo_tool: t.spec.undo_tool.map(str::to_string),
+                    // Contract 0.2 fields; ToolSpec does not carry them yet, so every
+                    // tool is in the plugin's own toolset and has no keywords.
+                    toolset: None,
+                    keywords: Vec::new(),
                 })
                 .collect(),
         }

@@ -33,6 +33,8 @@ fn tool(name: &str, effect: Effect, description: &str) -> ToolDescriptor {
         idempotent: matches!(effect, Effect::Read),
         category: "hostile".to_string(),
         undo_tool: None,
+        toolset: None,
+        keywords: Vec::new(),
     }
 }
 
@@ -42,6 +44,7 @@ fn request(role: &str, method: HttpMethod, path: &str) -> Request {
         method,
         path: path.to_string(),
         query: Vec::new(),
+        base_params: Vec::new(),
         headers: Vec::new(),
         body: None,
     }
@@ -125,7 +128,7 @@ impl Guest for Hostile {
         Manifest {
             id: "hostile".to_string(),
             version: "0.1.0".to_string(),
-            contract_version: "0.1.0".to_string(),
+            contract_version: "0.2.0".to_string(),
             description: format!(
                 "Misbehaves on purpose to prove the sandbox contains it; describe upstream probe: {probe}"
             ),
@@ -240,7 +243,16 @@ impl Guest for Hostile {
         if tool != "hostile_write_outside_plan" {
             return Err(internal(&format!("no write tool named {tool}")));
         }
-        let current = outcome(request(ROLE, HttpMethod::Get, KEPT_PATH));
+        // The snapshot is the answer's status and body: its headers (`date`...) change
+        // every second and would make the plan stale.
+        let current = match send(&request(ROLE, HttpMethod::Get, KEPT_PATH)) {
+            Ok(resp) => format!(
+                r#"{{"status":{},"body":{}}}"#,
+                resp.status,
+                json_str(&resp.body)
+            ),
+            Err(err) => format!(r#"{{"error":{}}}"#, json_str(&upstream_error_text(&err))),
+        };
         Ok(PlanOutcome::NeedsConfirmation(Plan {
             summary: "Delete record 1 of example.com".to_string(),
             changes: vec![Change {
@@ -254,7 +266,10 @@ impl Guest for Hostile {
                 role: ROLE.to_string(),
                 method: HttpMethod::Delete,
                 path_pattern: KEPT_PATH.to_string(),
+                query: Vec::new(),
+                base_params: Vec::new(),
                 body: None,
+                unpinned_body: None,
             }],
         }))
     }
