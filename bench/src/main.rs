@@ -54,6 +54,9 @@ struct Args {
     /// Skip the fleet audit (it takes about a minute at 60 requests/minute).
     #[arg(long)]
     skip_audit: bool,
+    /// Measure only the tool surface (scenario 4) and print it; no JSON is written.
+    #[arg(long)]
+    surface_only: bool,
 }
 
 #[tokio::main]
@@ -90,6 +93,15 @@ async fn main() -> anyhow::Result<()> {
             .len(),
     };
 
+    if args.surface_only {
+        let sim = tenant::start(ikmcp_sim::Scale::Small, None).await?;
+        let cache = tempfile::tempdir().context("creating the precompile cache")?;
+        let surface = surface::run(&tenant::launch(&sim, &bin, cache.path(), 0)).await?;
+        sim.shutdown().await;
+        println!("{}", report::surface_table(&surface));
+        return Ok(());
+    }
+
     let started_at = now_rfc3339();
     let clock = Instant::now();
     let results = measure(&args, &bin, binary, started_at, clock).await?;
@@ -125,9 +137,7 @@ async fn measure(
     let node_floor = node_floor::run(args.cold_runs).await?;
 
     eprintln!("bench: tool surface");
-    let server = tenant::launch(&sim, bin, cache.path(), 0).start().await?;
-    let tool_surface = surface::measure(&server.list_tools().await?)?;
-    server.stop().await;
+    let tool_surface = surface::run(&tenant::launch(&sim, bin, cache.path(), 0)).await?;
 
     eprintln!(
         "bench: per-call overhead and memory ({} sequential, {} clients x {})",

@@ -119,28 +119,7 @@ pub fn table(r: &Results) -> String {
         );
     }
 
-    let s = &r.tool_surface;
-    t.section(format!(
-        "4. Tool surface: serialized tools/list result; tokens = bytes/{BYTES_PER_TOKEN} (an estimate, not a tokenizer)"
-    ));
-    t.value(
-        &format!("total ({} tools)", s.tools.len()),
-        format!(
-            "{} B, ~{} tokens",
-            thousands(s.total_bytes),
-            thousands(s.total_tokens_estimate)
-        ),
-    );
-    for tool in &s.tools {
-        t.value(
-            &format!("  {}", tool.name),
-            format!(
-                "{} B, ~{} tokens",
-                thousands(tool.bytes),
-                thousands(tool.tokens_estimate)
-            ),
-        );
-    }
+    surface_section(&mut t, &r.tool_surface);
 
     match &r.upstream_efficiency {
         Some(a) => upstream(&mut t, a),
@@ -241,6 +220,65 @@ pub fn ms(v: f64) -> String {
 /// KiB as MiB.
 fn mib(kib: u64) -> String {
     format!("{:.1} MiB", kib as f64 / 1024.0)
+}
+
+/// Scenario 4 alone (what `--surface-only` prints).
+pub fn surface_table(s: &Surface) -> String {
+    let mut t = Table::default();
+    surface_section(&mut t, s);
+    t.render()
+}
+
+fn surface_section(t: &mut Table, s: &Surface) {
+    t.section(format!(
+        "4. Tool surface: model-visible = name + description + inputSchema; tokens = bytes/{BYTES_PER_TOKEN} (an estimate, not a tokenizer)"
+    ));
+    for (mode, m) in [
+        ("default", &s.default),
+        ("dynamic, first tools/list", &s.dynamic),
+    ] {
+        t.value(
+            &format!("{mode}: {} tools, model-visible", m.tools.len()),
+            format!(
+                "~{} tokens, ~{} per tool",
+                thousands(m.visible_tokens),
+                m.visible_per_tool()
+            ),
+        );
+        t.value(
+            &format!("{mode}: with output schemas"),
+            format!("~{} tokens", thousands(m.with_output_tokens)),
+        );
+        t.value(
+            &format!("{mode}: whole tools/list result"),
+            format!(
+                "{} B, ~{} tokens",
+                thousands(m.total_bytes),
+                thousands(m.total_tokens_estimate)
+            ),
+        );
+    }
+    for p in &s.default.plugins {
+        t.value(
+            &format!("  plugin {} ({} tools)", p.plugin, p.tools),
+            format!(
+                "~{} per tool, ~{} with output schemas",
+                p.visible_per_tool,
+                thousands(p.with_output_tokens)
+            ),
+        );
+    }
+    for tool in &s.default.tools {
+        t.value(
+            &format!("  {}", tool.name),
+            format!(
+                "~{} visible, ~{} with output ({} B whole)",
+                tool.visible_tokens,
+                tool.with_output_tokens,
+                thousands(tool.bytes)
+            ),
+        );
+    }
 }
 
 /// An integer with thousands separators (`12,345`).

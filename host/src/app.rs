@@ -179,9 +179,15 @@ pub fn build_dispatcher(config: &Config) -> anyhow::Result<Arc<Dispatcher>> {
         read_only: config.read_only,
         allow: config.allow_tools.clone(),
         deny: config.deny_tools.clone(),
+        toolsets: config.toolsets.clone(),
+        dynamic: config.dynamic_toolsets,
     };
+    let mut offered_builtins = builtins::descriptors();
+    if policy.dynamic {
+        offered_builtins.extend(builtins::toolsets::descriptors());
+    }
     let registry = Arc::new(Registry::build(
-        builtins::descriptors(),
+        offered_builtins,
         plugins.into_iter().map(|p| p.plugin).collect(),
         &policy,
     )?);
@@ -229,6 +235,7 @@ fn role_config(
         requests_per_minute: role
             .requests_per_minute
             .unwrap_or(config.limits.requests_per_minute),
+        allowed_headers: role.headers.clone(),
     })
 }
 

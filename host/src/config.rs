@@ -38,6 +38,12 @@ pub struct Config {
     pub allow_tools: Vec<String>,
     /// These tools are never offered.
     pub deny_tools: Vec<String>,
+    /// If set, only the tools of these toolsets are offered (`IKMCP_TOOLSETS`, `[tools]
+    /// toolsets`, `--toolsets`); a name no plugin has is a start-up error.
+    pub toolsets: Option<Vec<String>>,
+    /// Dynamic discovery: sessions start with the built-ins and enable toolsets themselves
+    /// (`IKMCP_DYNAMIC_TOOLSETS`, `[tools] dynamic_toolsets`, `--dynamic-toolsets`).
+    pub dynamic_toolsets: bool,
     /// The audit log file.
     pub audit_log: PathBuf,
     /// The precompiled-component cache (`None` disables it).
@@ -148,6 +154,8 @@ struct FileTools {
     allow: Vec<String>,
     #[serde(default)]
     deny: Vec<String>,
+    toolsets: Option<Vec<String>>,
+    dynamic_toolsets: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -237,6 +245,14 @@ fn resolve(
         Some(v) => parse_bool("IKMCP_READ_ONLY", &v)?,
         None => file.read_only.unwrap_or(false),
     };
+    let toolsets = env("IKMCP_TOOLSETS")
+        .map(|v| toolset_list(&v))
+        .or(file.tools.toolsets)
+        .filter(|t| !t.is_empty());
+    let dynamic_toolsets = match env("IKMCP_DYNAMIC_TOOLSETS") {
+        Some(v) => parse_bool("IKMCP_DYNAMIC_TOOLSETS", &v)?,
+        None => file.tools.dynamic_toolsets.unwrap_or(false),
+    };
     let l = file.limits;
     let limits = Limits {
         memory_bytes: l.memory_mb.unwrap_or(64) << 20,
@@ -309,12 +325,24 @@ fn resolve(
         plugin_roles: file.plugins.roles,
         allow_tools: file.tools.allow,
         deny_tools: file.tools.deny,
+        toolsets,
+        dynamic_toolsets,
         audit_log,
         cache_dir,
         token_ttl: Duration::from_secs(ttl),
         limits,
         roles: roles::resolve_roles(file.roles, "roles", env)?,
     })
+}
+
+/// `dns, mail` → `["dns", "mail"]` (the form of `IKMCP_TOOLSETS` and `--toolsets`).
+pub fn toolset_list(value: &str) -> Vec<String> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 fn parse_bool(key: &str, value: &str) -> Result<bool, ConfigError> {
@@ -374,6 +402,32 @@ mod tests {
         let api = &cfg.roles[API_ROLE];
         assert_eq!(api.base_url.to_string(), "http://127.0.0.1:9999");
         assert_eq!(api.auth.secrets()[0].expose(), "tok-abc");
+    }
+
+    #[test]
+    fn toolsets_come_from_the_file_or_the_environment() {
+        let file = write("[tools]\ntoolsets = [\"dns\"]\ndynamic_toolsets = true\n");
+        let cfg = load(Some(file.path()), &env_of(&[])).unwrap();
+        assert_eq!(cfg.toolsets, Some(vec!["dns".to_string()]));
+        assert!(cfg.dynamic_toolsets);
+        let env = env_of(&[
+            ("IKMCP_TOOLSETS", " dns , mail,"),
+            ("IKMCP_DYNAMIC_TOOLSETS", "0"),
+        ]);
+        let cfg = load(Some(file.path()), &env).unwrap();
+        assert_eq!(
+            cfg.toolsets,
+            Some(vec!["dns".to_string(), "mail".to_string()])
+        );
+        assert!(!cfg.dynamic_toolsets);
+        let cfg = load(Some(write("").path()), &env_of(&[("IKMCP_TOOLSETS", "")])).unwrap();
+        assert_eq!(cfg.toolsets, None, "empty means every toolset");
+        let err = load(
+            Some(file.path()),
+            &env_of(&[("IKMCP_DYNAMIC_TOOLSETS", "maybe")]),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("IKMCP_DYNAMIC_TOOLSETS"), "{err}");
     }
 
     #[test]

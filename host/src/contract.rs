@@ -6,7 +6,9 @@
 //! through which a plugin's requests reach the gateway is part of the contract too
 //! ([`port`]), so that the sandbox and the gateway depend on it and not on each other.
 
+pub mod effect_rules;
 pub mod port;
+pub mod request_rules;
 
 use serde::{Deserialize, Serialize};
 
@@ -164,6 +166,27 @@ pub struct PlannedEffect {
     /// a POST/PUT/PATCH without `body`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unpinned_body: Option<String>,
+}
+
+impl PlannedEffect {
+    /// A write on `role` with no query, no base params and `body` pinned (or, when `None`,
+    /// no body at all): the common case, and the 0.1 contract's only one.
+    pub fn new(
+        role: impl Into<String>,
+        method: HttpMethod,
+        path_pattern: impl Into<String>,
+        body: Option<serde_json::Value>,
+    ) -> Self {
+        PlannedEffect {
+            role: role.into(),
+            method,
+            path_pattern: path_pattern.into(),
+            query: Vec::new(),
+            base_params: Vec::new(),
+            body,
+            unpinned_body: None,
+        }
+    }
 }
 
 /// One human-reviewable change (WIT `change`).

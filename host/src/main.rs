@@ -48,6 +48,17 @@ struct ServeArgs {
     /// Size of the simulated tenant (with --sandbox).
     #[arg(long, value_enum, default_value_t = sandbox_mode::Scale::Small, requires = "sandbox")]
     scale: sandbox_mode::Scale,
+    /// Offer only the tools of these toolsets, e.g. `--toolsets dns,mail` (default: every
+    /// toolset; also IKMCP_TOOLSETS or [tools] toolsets).
+    #[arg(long, value_name = "NAMES")]
+    toolsets: Option<String>,
+    /// Start each session with the built-in tools only; the client lists and enables
+    /// toolsets itself (also IKMCP_DYNAMIC_TOOLSETS or [tools] dynamic_toolsets).
+    #[arg(long)]
+    dynamic_toolsets: bool,
+    /// Hide and refuse every write tool (also IKMCP_READ_ONLY or read_only).
+    #[arg(long)]
+    read_only: bool,
 }
 
 #[derive(Subcommand)]
@@ -115,6 +126,11 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 fn serve(mut config: Config, args: ServeArgs) -> anyhow::Result<ExitCode> {
+    if let Some(toolsets) = &args.toolsets {
+        config.toolsets = Some(config::toolset_list(toolsets)).filter(|t| !t.is_empty());
+    }
+    config.dynamic_toolsets |= args.dynamic_toolsets;
+    config.read_only |= args.read_only;
     let rt = runtime()?;
     rt.block_on(async move {
         let _tenant = if args.sandbox {

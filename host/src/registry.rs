@@ -4,6 +4,10 @@
 //! policy (allow/deny lists, read-only mode), validates names (a duplicate is a load
 //! error), fixes a deterministic order, compiles each tool's argument validator and
 //! derives what MCP clients see (schemas, annotations).
+//!
+//! Every tool of a plugin belongs to a toolset (the plugin id, or a finer one the plugin
+//! declares); operators choose toolsets the same way they allow or deny tools. Built-ins
+//! belong to none and are always offered.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -15,6 +19,13 @@ use crate::sandbox::LoadedPlugin;
 
 /// The argument clients send back to confirm a plan.
 pub const CONFIRMATION_ARG: &str = "confirmation_token";
+
+/// The one place a write tool's surface explains the two-phase contract (the server
+/// instructions say it at length); plugins leave it out of their descriptions. Short,
+/// because the model reads it once per write tool: with the `confirmation_token` property
+/// it stays within what `ikmcp_pdk::testing::manifest::HOST_WRITE_ALLOWANCE_BYTES` allows.
+pub const WRITE_SUFFIX: &str =
+    " Two-phase: returns a plan; once the user approves, repeat with its confirmation_token.";
 
 /// Who runs a tool.
 #[derive(Clone)]
@@ -31,6 +42,8 @@ pub struct RegisteredTool {
     pub descriptor: ToolDescriptor,
     /// Plugin id, or `builtin`.
     pub plugin_id: String,
+    /// The toolset an operator enables it with; `None` for built-ins (always offered).
+    pub toolset: Option<String>,
     /// Who runs it.
     pub runner: Runner,
     /// The input schema clients see (write tools gain `confirmation_token`).
@@ -44,7 +57,10 @@ pub struct RegisteredTool {
 impl RegisteredTool {
     /// Checks `args` (without `confirmation_token`) against the tool's schema, rejecting
     /// unknown fields; the error lists every problem and what the schema expects.
+    /// A `null` optional argument counts as absent: compact schemas type optionals without
+    /// `null`, and models often send `null` for "not given".
     pub fn validate_args(&self, args: &Value) -> Result<(), ToolError> {
+        let args = &without_null_optionals(args, &self.descriptor.input_schema);
         let mut problems: Vec<String> = Vec::new();
         if let (Some(keys), Some(obj)) = (&self.known_keys, args.as_object()) {
             for key in obj.keys().filter(|k| !keys.contains(*k)) {
@@ -80,6 +96,37 @@ impl RegisteredTool {
     }
 }
 
+/// `args` without the top-level `null` values of the schema's optional properties (an
+/// unknown argument stays, to be reported).
+fn without_null_optionals(args: &Value, schema: &Value) -> Value {
+    let Some(obj) = args.as_object() else {
+        return args.clone();
+    };
+    let optional = |k: &str| {
+        schema["properties"].get(k).is_some()
+            && !schema["required"]
+                .as_array()
+                .is_some_and(|r| r.iter().any(|v| v == k))
+    };
+    Value::Object(
+        obj.iter()
+            .filter(|(k, v)| !v.is_null() || !optional(k))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+    )
+}
+
+/// A toolset as offered: its name and its offered tools, in listing order.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Toolset {
+    /// The name operators and `infomaniak_enable_toolset` use.
+    pub name: String,
+    /// The plugin its tools come from.
+    pub plugin: String,
+    /// The offered tools in it.
+    pub tools: Vec<String>,
+}
+
 /// A plugin as registered (for `plugins list` and the catalog).
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct PluginInfo {
@@ -104,11 +151,21 @@ pub struct ToolPolicy {
     pub allow: Vec<String>,
     /// Never these tools.
     pub deny: Vec<String>,
+    /// If set, only the tools of these toolsets (built-ins are always offered).
+    pub toolsets: Option<Vec<String>>,
+    /// Dynamic discovery: `tools/list` starts with the built-ins, and a session enables
+    /// toolsets (among those offered) with `infomaniak_enable_toolset`.
+    pub dynamic: bool,
 }
 
 impl ToolPolicy {
-    fn offers(&self, tool: &ToolDescriptor) -> bool {
+    fn offers(&self, tool: &ToolDescriptor, toolset: Option<&str>) -> bool {
         if self.read_only && tool.effect.is_mutation() {
+            return false;
+        }
+        if let (Some(chosen), Some(toolset)) = (&self.toolsets, toolset)
+            && !chosen.iter().any(|c| c == toolset)
+        {
             return false;
         }
         if !self.allow.is_empty() && !self.allow.iter().any(|a| a == &tool.name) {
@@ -121,6 +178,17 @@ impl ToolPolicy {
 /// Why the registry could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum RegistryError {
+    /// The operator chose a toolset no loaded plugin has.
+    #[error(
+        "unknown toolset {name:?} (from --toolsets, IKMCP_TOOLSETS or [tools] toolsets); known toolsets: {}",
+        if known.is_empty() { "none (no plugin is loaded)".to_string() } else { known.join(", ") }
+    )]
+    UnknownToolset {
+        /// The name given.
+        name: String,
+        /// Every toolset of the loaded plugins.
+        known: Vec<String>,
+    },
     /// Two tools share a name.
     #[error(
         "tool name {name} is declared by both {first} and {second}; disable one of the plugins"
@@ -153,11 +221,15 @@ pub enum RegistryError {
     },
 }
 
+/// A candidate tool: descriptor, owner (plugin id or `builtin`), toolset, runner.
+type Entry = (ToolDescriptor, String, Option<String>, Runner);
+
 /// Every offered tool, in a deterministic order.
 pub struct Registry {
     tools: Vec<RegisteredTool>,
     index: HashMap<String, usize>,
     plugins: Vec<PluginInfo>,
+    dynamic: bool,
 }
 
 impl Registry {
@@ -169,9 +241,9 @@ impl Registry {
         policy: &ToolPolicy,
     ) -> Result<Self, RegistryError> {
         plugins.sort_by(|a, b| a.manifest().id.cmp(&b.manifest().id));
-        let mut entries: Vec<(ToolDescriptor, String, Runner)> = builtins
+        let mut entries: Vec<Entry> = builtins
             .into_iter()
-            .map(|d| (d, "builtin".to_string(), Runner::Builtin))
+            .map(|d| (d, "builtin".to_string(), None, Runner::Builtin))
             .collect();
         for plugin in &plugins {
             let manifest = plugin.manifest();
@@ -179,14 +251,48 @@ impl Registry {
                 entries.push((
                     tool.clone(),
                     manifest.id.clone(),
+                    Some(toolset_of(tool, &manifest.id)),
                     Runner::Plugin(plugin.clone()),
                 ));
+            }
+        }
+        let mut registry = Self::offer(entries, policy)?;
+        registry.plugins = plugins
+            .iter()
+            .map(|p| {
+                let m = p.manifest();
+                PluginInfo {
+                    id: m.id.clone(),
+                    version: m.version.clone(),
+                    description: m.description.clone(),
+                    sha256: p.sha256().to_string(),
+                    tools: m
+                        .tools
+                        .iter()
+                        .filter(|t| registry.index.contains_key(&t.name))
+                        .map(|t| t.name.clone())
+                        .collect(),
+                }
+            })
+            .collect();
+        Ok(registry)
+    }
+
+    /// Applies `policy` to every candidate tool, in order (no plugin list yet).
+    fn offer(entries: Vec<Entry>, policy: &ToolPolicy) -> Result<Self, RegistryError> {
+        if let Some(chosen) = &policy.toolsets {
+            let known: BTreeSet<&str> = entries.iter().filter_map(|e| e.2.as_deref()).collect();
+            if let Some(unknown) = chosen.iter().find(|c| !known.contains(c.as_str())) {
+                return Err(RegistryError::UnknownToolset {
+                    name: unknown.clone(),
+                    known: known.iter().map(|k| k.to_string()).collect(),
+                });
             }
         }
         let mut tools = Vec::new();
         let mut index: HashMap<String, usize> = HashMap::new();
         let mut owners: HashMap<String, String> = HashMap::new();
-        for (descriptor, owner, runner) in entries {
+        for (descriptor, owner, toolset, runner) in entries {
             if !crate::contract::valid_tool_name(&descriptor.name) {
                 return Err(RegistryError::BadName {
                     name: descriptor.name,
@@ -200,36 +306,42 @@ impl Registry {
                     second: owner,
                 });
             }
-            if !policy.offers(&descriptor) {
+            if !policy.offers(&descriptor, toolset.as_deref()) {
                 continue;
             }
-            let tool = register(descriptor, owner, runner)?;
+            let tool = register(descriptor, owner, toolset, runner)?;
             index.insert(tool.descriptor.name.clone(), tools.len());
             tools.push(tool);
         }
-        let plugins = plugins
-            .iter()
-            .map(|p| {
-                let m = p.manifest();
-                PluginInfo {
-                    id: m.id.clone(),
-                    version: m.version.clone(),
-                    description: m.description.clone(),
-                    sha256: p.sha256().to_string(),
-                    tools: m
-                        .tools
-                        .iter()
-                        .filter(|t| index.contains_key(&t.name))
-                        .map(|t| t.name.clone())
-                        .collect(),
-                }
-            })
-            .collect();
         Ok(Registry {
             tools,
             index,
-            plugins,
+            plugins: Vec::new(),
+            dynamic: policy.dynamic,
         })
+    }
+
+    /// Whether sessions start with the built-ins only and enable toolsets themselves.
+    pub fn dynamic(&self) -> bool {
+        self.dynamic
+    }
+
+    /// The offered toolsets, by name, each with its offered tools.
+    pub fn toolsets(&self) -> Vec<Toolset> {
+        let mut sets: Vec<Toolset> = Vec::new();
+        for tool in &self.tools {
+            let Some(name) = &tool.toolset else { continue };
+            match sets.iter_mut().find(|s| &s.name == name) {
+                Some(set) => set.tools.push(tool.descriptor.name.clone()),
+                None => sets.push(Toolset {
+                    name: name.clone(),
+                    plugin: tool.plugin_id.clone(),
+                    tools: vec![tool.descriptor.name.clone()],
+                }),
+            }
+        }
+        sets.sort_by(|a, b| a.name.cmp(&b.name));
+        sets
     }
 
     /// The offered tools, in order.
@@ -253,9 +365,20 @@ impl Registry {
     }
 }
 
+/// The toolset of a plugin's tool: the one it declares, else its plugin id (the contract
+/// layer resolves an absent toolset to the plugin id when it reads the manifest).
+fn toolset_of(tool: &ToolDescriptor, plugin: &str) -> String {
+    if tool.toolset.is_empty() {
+        plugin.to_string()
+    } else {
+        tool.toolset.clone()
+    }
+}
+
 fn register(
     descriptor: ToolDescriptor,
     owner: String,
+    toolset: Option<String>,
     runner: Runner,
 ) -> Result<RegisteredTool, RegistryError> {
     let bad = |reason: String| RegistryError::BadSchema {
@@ -290,6 +413,7 @@ fn register(
     Ok(RegisteredTool {
         descriptor,
         plugin_id: owner,
+        toolset,
         runner,
         advertised_input,
         advertised_output,
@@ -305,13 +429,7 @@ fn with_confirmation_arg(schema: &Value) -> Value {
             .entry("properties")
             .or_insert_with(|| Value::Object(Map::new()));
         if let Some(props) = props.as_object_mut() {
-            props.insert(
-                CONFIRMATION_ARG.into(),
-                json!({
-                    "type": "string",
-                    "description": "Leave out on the first call: you get a plan to show the user. After the user approves it, call again with exactly the same arguments plus this token from the plan."
-                }),
-            );
+            props.insert(CONFIRMATION_ARG.into(), json!({"type": "string"}));
         }
     }
     schema
@@ -361,9 +479,7 @@ fn to_mcp_tool(tool: &RegisteredTool) -> rmcp::model::Tool {
         .open_world(!builtin);
     let mut description = d.description.clone();
     if d.effect.is_mutation() {
-        description.push_str(
-            " Two steps: the first call returns a plan (nothing is changed); show it to the user and, once approved, call again with the same arguments plus confirmation_token.",
-        );
+        description.push_str(WRITE_SUFFIX);
     }
     Tool::new(d.name.clone(), description, object(&tool.advertised_input))
         .with_title(d.title.clone())
@@ -395,8 +511,8 @@ mod tests {
     fn order_is_deterministic_and_policy_applies() {
         let policy = ToolPolicy {
             read_only: true,
-            allow: vec![],
             deny: vec!["b_read".into()],
+            ..ToolPolicy::default()
         };
         let reg = Registry::build(
             vec![
@@ -501,5 +617,138 @@ mod tests {
         assert!(err.hint.unwrap().contains("zone"));
         let err = t.validate_args(&json!({})).unwrap_err();
         assert!(err.message.contains("zone"), "{}", err.message);
+    }
+
+    /// Candidates as plugins would give them: `(name, effect, toolset)`.
+    fn plugin_entries(tools: &[(&str, Effect, &str)]) -> Vec<Entry> {
+        tools
+            .iter()
+            .map(|(name, effect, set)| {
+                (
+                    tool(name, *effect),
+                    set.to_string(),
+                    Some(set.to_string()),
+                    Runner::Builtin,
+                )
+            })
+            .collect()
+    }
+
+    fn offered(reg: &Registry) -> Vec<&str> {
+        reg.tools()
+            .iter()
+            .map(|t| t.descriptor.name.as_str())
+            .collect()
+    }
+
+    #[test]
+    fn toolsets_choose_tools_and_builtins_stay() {
+        let mut entries = vec![(
+            tool("help", Effect::Read),
+            "builtin".into(),
+            None,
+            Runner::Builtin,
+        )];
+        entries.extend(plugin_entries(&[
+            ("dns_list", Effect::Read, "dns"),
+            ("dns_add", Effect::Write, "dns"),
+            ("mail_list", Effect::Read, "mail"),
+        ]));
+        let policy = ToolPolicy {
+            toolsets: Some(vec!["mail".into()]),
+            ..ToolPolicy::default()
+        };
+        let reg = Registry::offer(entries.clone(), &policy).unwrap();
+        assert_eq!(offered(&reg), ["help", "mail_list"]);
+        let sets = reg.toolsets();
+        assert_eq!(sets.len(), 1);
+        assert_eq!(sets[0].name, "mail");
+        assert_eq!(sets[0].tools, ["mail_list"]);
+
+        let all = Registry::offer(entries.clone(), &ToolPolicy::default()).unwrap();
+        let names: Vec<String> = all.toolsets().into_iter().map(|t| t.name).collect();
+        assert_eq!(names, ["dns", "mail"]);
+        assert_eq!(all.get("help").unwrap().toolset, None);
+
+        let read_only = ToolPolicy {
+            read_only: true,
+            toolsets: Some(vec!["dns".into()]),
+            ..ToolPolicy::default()
+        };
+        let reg = Registry::offer(entries, &read_only).unwrap();
+        assert_eq!(offered(&reg), ["help", "dns_list"], "policy still applies");
+    }
+
+    #[test]
+    fn an_unknown_toolset_names_the_known_ones() {
+        let entries = plugin_entries(&[
+            ("dns_list", Effect::Read, "dns"),
+            ("m", Effect::Read, "mail"),
+        ]);
+        let policy = ToolPolicy {
+            toolsets: Some(vec!["dns".into(), "kdrive".into()]),
+            ..ToolPolicy::default()
+        };
+        let err = Registry::offer(entries, &policy).err().unwrap();
+        let text = err.to_string();
+        assert!(text.contains("unknown toolset \"kdrive\""), "{text}");
+        assert!(text.contains("known toolsets: dns, mail"), "{text}");
+        let err = Registry::offer(vec![], &policy).err().unwrap();
+        assert!(
+            err.to_string().contains("none (no plugin is loaded)"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_null_optional_argument_counts_as_absent() {
+        let mut t = tool("r", Effect::Read);
+        t.input_schema = json!({"type":"object","properties":{"zone":{"type":"string"},"ttl":{"type":"integer"}},"required":["zone"],"additionalProperties":false});
+        let reg = Registry::build(vec![t], vec![], &ToolPolicy::default()).unwrap();
+        let r = reg.get("r").unwrap();
+        assert!(
+            r.validate_args(&json!({"zone": "a.ch", "ttl": null}))
+                .is_ok()
+        );
+        assert!(
+            r.validate_args(&json!({"zone": null})).is_err(),
+            "required stays required"
+        );
+        assert!(
+            r.validate_args(&json!({"zone": "a.ch", "ttl": "x"}))
+                .is_err()
+        );
+        assert!(
+            r.validate_args(&json!({"zone": "a.ch", "nope": null}))
+                .is_err(),
+            "unknown stays unknown"
+        );
+    }
+
+    /// What the host adds to a write tool's model-visible surface (the suffix and the
+    /// `confirmation_token` property) must fit the allowance the PDK's manifest check
+    /// counts for it (`ikmcp_pdk::testing::manifest::HOST_WRITE_ALLOWANCE_BYTES`, 150).
+    #[test]
+    fn host_additions_to_write_tools_fit_the_pdk_allowance() {
+        let visible = |t: &rmcp::model::Tool| {
+            json!({"name": t.name, "description": t.description, "inputSchema": t.input_schema})
+                .to_string()
+                .len()
+        };
+        let reg = Registry::build(
+            vec![tool("r", Effect::Read), tool("w", Effect::Write)],
+            vec![],
+            &ToolPolicy::default(),
+        )
+        .unwrap();
+        let mcp = reg.mcp_tools();
+        let overhead = visible(&mcp[1]) - visible(&mcp[0]);
+        assert!(
+            overhead <= 150,
+            "the host adds {overhead} bytes to a write tool"
+        );
+        let description = mcp[1].description.as_deref().unwrap();
+        assert!(description.ends_with(WRITE_SUFFIX));
+        assert!(description.contains(CONFIRMATION_ARG));
     }
 }

@@ -223,7 +223,11 @@ fn describe_is_converted_with_effects_and_schemas() {
         "describe must get a deny-all upstream: {}",
         m.description
     );
-    assert_eq!(m.tools.len(), 10);
+    assert_eq!(m.tools.len(), 13);
+    assert!(
+        m.tools.iter().all(|t| t.toolset == "hostile"),
+        "no toolset means the plugin id"
+    );
     let tool = |name: &str| m.tools.iter().find(|t| t.name == name).unwrap();
     assert_eq!(
         tool("hostile_write_outside_plan").effect,

@@ -117,6 +117,12 @@ async fn answer(
         }
         "/huge" => "x".repeat(1 << 20).into_response(),
         "/redirect-same" => (StatusCode::FOUND, [("location", "/ok")]).into_response(),
+        "/redirect-307" => {
+            (StatusCode::TEMPORARY_REDIRECT, [("location", "/elsewhere")]).into_response()
+        }
+        "/redirect-308" => {
+            (StatusCode::PERMANENT_REDIRECT, [("location", "/elsewhere")]).into_response()
+        }
         "/redirect-loop" => (StatusCode::FOUND, [("location", "/redirect-loop")]).into_response(),
         "/redirect-cross" => {
             let to = url::form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
@@ -143,6 +149,7 @@ fn role(base: &url::Url, auth: Option<Auth>) -> RoleConfig {
         auth,
         methods: None,
         requests_per_minute: 0,
+        allowed_headers: vec!["x-debug".to_owned()],
     }
 }
 
@@ -218,15 +225,7 @@ fn with_body(mut req: UpstreamRequest, body: serde_json::Value) -> UpstreamReque
 }
 
 fn effect(method: HttpMethod, pattern: &str, body: Option<serde_json::Value>) -> PlannedEffect {
-    PlannedEffect {
-        role: "infomaniak-api".to_owned(),
-        method,
-        path_pattern: pattern.to_owned(),
-        query: Vec::new(),
-        base_params: Vec::new(),
-        body,
-        unpinned_body: None,
-    }
+    PlannedEffect::new("infomaniak-api", method, pattern, body)
 }
 
 fn assert_no_secret(text: &str) {
@@ -266,9 +265,7 @@ async fn credential_injected_plugin_auth_stripped_set_cookie_dropped() {
         ("cookie", "SASESSION=plugin"),
         ("X-XSRF-TOKEN", "plugin"),
         ("Proxy-Authorization", "Basic plugin"),
-        ("Host", "evil.example"),
-        ("X-HTTP-Method-Override", "DELETE"),
-        ("X-Plugin", "kept"),
+        ("X-Debug", "kept: the role allows it"),
     ]
     .iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -289,7 +286,7 @@ async fn credential_injected_plugin_auth_stripped_set_cookie_dropped() {
         Some(stub.base.authority()),
         "the host header is the role's"
     );
-    assert_eq!(seen.header("x-plugin"), Some("kept"));
+    assert_eq!(seen.header("x-debug"), Some("kept: the role allows it"));
     assert_eq!(seen.header("accept"), Some("application/json"));
     assert_eq!(
         seen.header("content-type"),
@@ -311,6 +308,11 @@ async fn credential_injected_plugin_auth_stripped_set_cookie_dropped() {
     let records = session.records().lock().unwrap().clone();
     assert_eq!(records.len(), 1);
     assert_eq!(records[0].path, "/1/profile");
+    assert_eq!(
+        records[0].query, "a=1&a=2&q=x+y%26z",
+        "the record has the query"
+    );
+    assert_eq!(records[0].method, "GET");
     assert_eq!(records[0].status, Some(200));
     assert_eq!(records[0].attempts, 1);
     assert_eq!(records[0].outcome, RequestOutcome::Sent);
@@ -319,7 +321,7 @@ async fn credential_injected_plugin_auth_stripped_set_cookie_dropped() {
 #[tokio::test]
 async fn manager_session_sends_cookie_and_xsrf_on_writes_only() {
     let stub = Stub::start().await;
-    let mut manager_effect = effect(HttpMethod::Patch, "/proxy/1/thing", None);
+    let mut manager_effect = effect(HttpMethod::Patch, "/proxy/1/thing", Some(json!({"a": 1})));
     manager_effect.role = "infomaniak-manager".to_owned();
     let mut session = session_on(&stub, Phase::Apply(vec![manager_effect])).await;
     session
@@ -546,8 +548,8 @@ async fn get_is_retried_after_5xx_within_max_retries() {
 async fn writes_are_never_retried() {
     let stub = Stub::start().await;
     let effects = vec![
-        effect(HttpMethod::Post, "/always500", None),
-        effect(HttpMethod::Post, "/always429", None),
+        effect(HttpMethod::Post, "/always500", Some(json!({}))),
+        effect(HttpMethod::Post, "/always429", Some(json!({}))),
     ];
     let mut session = session_on(&stub, Phase::Apply(effects)).await;
     let post = |path| with_body(request("infomaniak-api", HttpMethod::Post, path), json!({}));
@@ -865,4 +867,207 @@ fn bad_settings_are_refused_at_start() {
     config.request_timeout = Duration::ZERO;
     let err = Gateway::new(config).expect_err("a zero timeout is refused");
     assert!(err.to_string().contains("timeout"), "{err}");
+}
+
+/// Finding 2: request headers from a plugin are an allow-list, and method or URL
+/// overrides never pass, whatever the phase.
+#[tokio::test]
+async fn plugin_headers_are_an_allow_list_and_overrides_never_pass() {
+    let stub = Stub::start().await;
+    let mut session = session_on(&stub, Phase::Read).await;
+    for (name, value) in [
+        ("X-HTTP-Method-Override", "DELETE"),
+        ("X-HTTP-Method", "DELETE"),
+        ("X-Method-Override", "DELETE"),
+        ("X-Original-URL", "/2/zones/other.ch/records/1"),
+        ("X-Rewrite-URL", "/admin"),
+        ("X-Forwarded-Host", "evil.example"),
+        ("X-Forwarded-For", "127.0.0.1"),
+        ("Forwarded", "for=127.0.0.1;host=evil.example"),
+        ("Host", "evil.example"),
+        ("X-Plugin", "not on the role's list"),
+    ] {
+        let mut req = get("/1/profile");
+        req.headers = vec![(name.to_owned(), value.to_owned())];
+        match session.send(req).await {
+            Err(UpstreamError::InvalidRequest(why)) => {
+                assert!(why.contains("may not be sent"), "{name}: {why}");
+                assert!(
+                    why.contains("allowed: accept, content-type, x-debug"),
+                    "{why}"
+                );
+            }
+            other => panic!("{name} must be refused, got {other:?}"),
+        }
+    }
+    for key in ["_method", ".method", "X-HTTP-Method-Override"] {
+        let mut req = get("/1/profile");
+        req.query = vec![(key.to_owned(), "DELETE".to_owned())];
+        assert!(
+            matches!(
+                session.send(req).await,
+                Err(UpstreamError::InvalidRequest(_))
+            ),
+            "{key}"
+        );
+    }
+    assert!(stub.seen().is_empty(), "nothing reached the upstream");
+    let records = session.records().lock().unwrap().clone();
+    assert!(
+        records
+            .iter()
+            .all(|r| matches!(r.outcome, RequestOutcome::Denied(_))),
+        "every refusal is recorded: {records:?}"
+    );
+}
+
+/// Finding 2: a planned write carries exactly its planned query; the record of every
+/// request has method, path, query and status.
+#[tokio::test]
+async fn a_write_carries_exactly_the_planned_query() {
+    let stub = Stub::start().await;
+    let mut with_query = effect(HttpMethod::Delete, "/2/zones/a.ch/records/1", None);
+    with_query.query = vec![("force".to_owned(), "1".to_owned())];
+    let effects = vec![
+        effect(HttpMethod::Delete, "/2/zones/a.ch/records/2", None),
+        with_query,
+    ];
+    let mut session = session_on(&stub, Phase::Apply(effects)).await;
+    let delete = |path: &str, query: &[(&str, &str)]| {
+        let mut req = request("infomaniak-api", HttpMethod::Delete, path);
+        req.query = query
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        req
+    };
+    // The effect without a query admits no query at all.
+    for query in [&[("force", "1")][..], &[("purge", "all")], &[("a", "")]] {
+        let why = denied(session.send(delete("/2/zones/a.ch/records/2", query)).await);
+        assert!(why.contains("not among"), "{query:?}: {why}");
+    }
+    // The effect with a query admits exactly it.
+    denied(session.send(delete("/2/zones/a.ch/records/1", &[])).await);
+    denied(
+        session
+            .send(delete(
+                "/2/zones/a.ch/records/1",
+                &[("force", "1"), ("cascade", "1")],
+            ))
+            .await,
+    );
+    assert!(
+        stub.seen().is_empty(),
+        "no refused write reached the upstream"
+    );
+    session
+        .send(delete("/2/zones/a.ch/records/1", &[("force", "1")]))
+        .await
+        .unwrap();
+    session
+        .send(delete("/2/zones/a.ch/records/2", &[]))
+        .await
+        .unwrap();
+    let seen = stub.seen();
+    assert_eq!(seen.len(), 2);
+    assert_eq!(seen[0].query.as_deref(), Some("force=1"));
+    assert_eq!(seen[1].query, None);
+    let records = session.records().lock().unwrap().clone();
+    let sent: Vec<(&str, &str, &str, Option<u16>)> = records
+        .iter()
+        .filter(|r| r.outcome == RequestOutcome::Sent)
+        .map(|r| {
+            (
+                r.method.as_str(),
+                r.path.as_str(),
+                r.query.as_str(),
+                r.status,
+            )
+        })
+        .collect();
+    assert_eq!(
+        sent,
+        [
+            ("DELETE", "/2/zones/a.ch/records/1", "force=1", Some(200)),
+            ("DELETE", "/2/zones/a.ch/records/2", "", Some(200)),
+        ]
+    );
+    let refused = records.iter().find(|r| r.query == "purge=all").unwrap();
+    assert!(matches!(refused.outcome, RequestOutcome::Denied(_)));
+}
+
+/// Finding 8: a write is never redirected, not even within the origin; the 3xx is an
+/// error the plugin sees and the record keeps.
+#[tokio::test]
+async fn writes_never_follow_redirects() {
+    let stub = Stub::start().await;
+    let effects = vec![
+        effect(HttpMethod::Post, "/redirect-307", Some(json!({"a": 1}))),
+        effect(HttpMethod::Put, "/redirect-308", Some(json!({"a": 1}))),
+        effect(HttpMethod::Delete, "/redirect-same", None),
+    ];
+    let mut session = session_on(&stub, Phase::Apply(effects)).await;
+    for (method, path, status) in [
+        (HttpMethod::Post, "/redirect-307", 307),
+        (HttpMethod::Put, "/redirect-308", 308),
+        (HttpMethod::Delete, "/redirect-same", 302),
+    ] {
+        let mut req = request("infomaniak-api", method, path);
+        if method != HttpMethod::Delete {
+            req = with_body(req, json!({"a": 1}));
+        }
+        match session.send(req).await {
+            Err(UpstreamError::Network(why)) => {
+                assert!(why.contains(&format!("answered {status}")), "{why}");
+                assert!(why.contains("never follows redirects on writes"), "{why}");
+            }
+            other => panic!("{path}: expected an error, got {other:?}"),
+        }
+    }
+    assert_eq!(
+        stub.hits("/elsewhere"),
+        0,
+        "the 307/308 targets were never hit"
+    );
+    assert_eq!(stub.hits("/ok"), 0, "the 302 target was never hit");
+    let records = session.records().lock().unwrap().clone();
+    assert_eq!(
+        records.iter().map(|r| r.status).collect::<Vec<_>>(),
+        [Some(307), Some(308), Some(302)]
+    );
+    assert!(
+        records
+            .iter()
+            .all(|r| matches!(r.outcome, RequestOutcome::Failed(_)))
+    );
+    // Reads still follow a same-origin redirect.
+    let mut reader = session_on(&stub, Phase::Read).await;
+    assert_eq!(
+        reader.send(get("/redirect-same")).await.unwrap().status,
+        200
+    );
+    assert_eq!(stub.hits("/ok"), 1);
+}
+
+/// Finding 9: the body compared with the plan is the body sent. A plugin's text with
+/// duplicate keys parses (last key wins) to the planned body, but the upstream must not
+/// receive the text, where a first-key-wins parser would read the other value.
+#[tokio::test]
+async fn the_body_sent_is_the_body_compared() {
+    let stub = Stub::start().await;
+    let planned = json!({"type": "TXT", "source": "@", "target": "approved"});
+    let effects = vec![effect(
+        HttpMethod::Post,
+        "/2/zones/a.ch/records",
+        Some(planned.clone()),
+    )];
+    let mut session = session_on(&stub, Phase::Apply(effects)).await;
+    let mut post = request("infomaniak-api", HttpMethod::Post, "/2/zones/a.ch/records");
+    post.body =
+        Some(r#"{"type":"TXT","source":"@","target":"evil" , "target":"approved"}"#.to_owned());
+    session.send(post).await.unwrap();
+    let seen = stub.seen();
+    assert_eq!(seen.len(), 1);
+    assert!(!seen[0].body.contains("evil"), "sent: {}", seen[0].body);
+    assert_eq!(seen[0].body, planned.to_string());
 }

@@ -136,6 +136,7 @@ fn line_format() {
         role: "api".into(),
         method: "POST".into(),
         path: "/2/zones/example.com/records".into(),
+        query: String::new(),
         status: Some(409),
         ms: 40,
         attempts: 1,
@@ -331,6 +332,7 @@ fn secrets_never_reach_the_file() {
         role: "manager".into(),
         method: "GET".into(),
         path: format!("/x/{API_TOKEN}"),
+        query: format!("key={API_TOKEN}"),
         status: None,
         ms: 1,
         attempts: 1,
@@ -350,6 +352,7 @@ fn secrets_never_reach_the_file() {
     );
     assert_eq!(line["result_summary"], "sent [REDACTED]");
     assert_eq!(line["upstream"][0]["path"], "/x/[REDACTED]");
+    assert_eq!(line["upstream"][0]["query"], "key=[REDACTED]");
     assert_eq!(
         line["upstream"][0]["outcome"]["reason"],
         "timeout for [REDACTED]"

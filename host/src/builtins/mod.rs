@@ -2,6 +2,9 @@
 //!
 //! They run in the host (no plugin, no upstream) and only read.
 
+mod help;
+pub mod toolsets;
+
 use std::path::Path;
 
 use serde_json::{Value, json};
@@ -33,7 +36,7 @@ pub fn descriptors() -> Vec<ToolDescriptor> {
         descriptor(
             HELP,
             "Find tools for a task",
-            "Describe what you want to do in plain words (e.g. 'add an MX record', 'check DNSSEC'); returns the best matching tools with why they match. Start here when unsure which tool to use.",
+            "Describe a task in plain words (e.g. 'add an MX record'); returns the tools that fit it and why. Start here when unsure.",
             json!({"type":"object","properties":{
                 "intent":{"type":"string","minLength":1,"description":"What you want to do."},
                 "limit":{"type":"integer","minimum":1,"maximum":50,"default":5}
@@ -44,7 +47,7 @@ pub fn descriptors() -> Vec<ToolDescriptor> {
         descriptor(
             CATALOG,
             "List every tool",
-            "Lists every offered tool grouped by category with its effect (read, write, destructive), plus the loaded plugins. Filter by category or effect.",
+            "Every offered tool with its category, toolset and effect, plus the loaded plugins; filter by category or effect.",
             json!({"type":"object","properties":{
                 "category":{"type":"string"},
                 "effect":{"type":"string","enum":["read","write","destructive"]}
@@ -57,12 +60,12 @@ pub fn descriptors() -> Vec<ToolDescriptor> {
         descriptor(
             EXPLAIN,
             "Explain one tool",
-            "Full description of one tool: arguments (JSON Schema), result schema, effect, whether it needs confirmation, and its undo tool.",
+            "One tool in full: argument and result schemas, effect, whether it needs confirmation, undo tool.",
             json!({"type":"object","properties":{"tool":{"type":"string","minLength":1}},"required":["tool"],"additionalProperties":false}),
             json!({"type":"object","required":["name"],"properties":{
                 "name":{"type":"string"},"title":{"type":"string"},"description":{"type":"string"},
                 "plugin":{"type":"string"},"effect":{"type":"string"},"idempotent":{"type":"boolean"},
-                "category":{"type":"string"},"undo_tool":{"type":["string","null"]},
+                "category":{"type":"string"},"toolset":{"type":"string"},"undo_tool":{"type":"string"},
                 "requires_confirmation":{"type":"boolean"},"input_schema":{"type":"object"},"output_schema":{"type":"object"}}}),
         ),
         descriptor(
@@ -90,6 +93,7 @@ pub fn descriptors() -> Vec<ToolDescriptor> {
     ]
 }
 
+/// A built-in's descriptor: read-only, idempotent, category `introspection`.
 fn descriptor(
     name: &str,
     title: &str,
@@ -115,7 +119,7 @@ fn descriptor(
 /// Runs built-in `name` with validated `args`.
 pub fn run(name: &str, args: &Value, ctx: &BuiltinContext<'_>) -> Result<Value, ToolError> {
     match name {
-        HELP => Ok(help(args, ctx.registry)),
+        HELP => Ok(help::help(args, ctx.registry)),
         CATALOG => Ok(catalog(args, ctx.registry)),
         EXPLAIN => explain(args, ctx.registry),
         TAIL | SEARCH => audit_entries(name, args, ctx.audit_path),
@@ -127,82 +131,6 @@ pub fn run(name: &str, args: &Value, ctx: &BuiltinContext<'_>) -> Result<Value, 
     }
 }
 
-const STOPWORDS: &[&str] = &[
-    "a", "an", "the", "to", "of", "for", "on", "in", "my", "i", "want", "and", "or", "is", "with",
-    "how", "do", "can", "please", "me", "all", "from",
-];
-
-/// Related words, so 'remove' finds delete tools and 'mx' finds record tools.
-const SYNONYMS: &[(&str, &[&str])] = &[
-    ("remove", &["delete"]),
-    ("add", &["create"]),
-    ("new", &["create"]),
-    ("change", &["update", "manage"]),
-    ("edit", &["update"]),
-    ("modify", &["update"]),
-    ("show", &["list", "get"]),
-    ("find", &["list", "search"]),
-    ("check", &["audit", "check"]),
-    ("security", &["audit", "dnssec"]),
-    ("posture", &["audit"]),
-    ("mx", &["record", "dns"]),
-    ("txt", &["record", "dns"]),
-    ("cname", &["record", "dns"]),
-    ("spf", &["record", "audit", "dns"]),
-    ("dmarc", &["record", "audit", "dns"]),
-    ("zone", &["dns"]),
-    ("zones", &["dns"]),
-    ("records", &["record"]),
-    ("domains", &["domain"]),
-    ("history", &["audit_log"]),
-    ("log", &["audit_log"]),
-];
-
-fn help(args: &Value, registry: &Registry) -> Value {
-    let intent = args["intent"].as_str().unwrap_or_default().to_lowercase();
-    let limit = args["limit"].as_u64().unwrap_or(5) as usize;
-    let mut terms: Vec<String> = Vec::new();
-    for word in intent
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty() && !STOPWORDS.contains(w))
-    {
-        terms.push(word.to_string());
-        if let Some((_, more)) = SYNONYMS.iter().find(|(w, _)| *w == word) {
-            terms.extend(more.iter().map(|s| s.to_string()));
-        }
-    }
-    terms.sort();
-    terms.dedup();
-    let mut scored: Vec<(i64, Value)> = registry
-        .tools()
-        .iter()
-        .filter_map(|t| {
-            let d = &t.descriptor;
-            let name = d.name.to_lowercase();
-            let text = format!("{} {} {}", d.title, d.description, d.category).to_lowercase();
-            let mut score = 0i64;
-            let mut matched = Vec::new();
-            for term in &terms {
-                let in_name = name.split('_').any(|part| part == term || (term.len() > 3 && part.starts_with(term.as_str())));
-                let in_text = text.contains(term.as_str());
-                if in_name || in_text {
-                    score += if in_name { 3 } else { 1 };
-                    matched.push(term.clone());
-                }
-            }
-            (score > 0).then(|| {
-                (score, json!({"name": d.name, "title": d.title, "effect": d.effect.as_str(), "category": d.category, "score": score, "matched": matched}))
-            })
-        })
-        .collect();
-    scored.sort_by(|a, b| {
-        b.0.cmp(&a.0)
-            .then_with(|| a.1["name"].as_str().cmp(&b.1["name"].as_str()))
-    });
-    let matches: Vec<Value> = scored.into_iter().take(limit).map(|(_, v)| v).collect();
-    json!({"matches": matches})
-}
-
 fn catalog(args: &Value, registry: &Registry) -> Value {
     let category = args["category"].as_str();
     let effect = args["effect"].as_str();
@@ -210,13 +138,13 @@ fn catalog(args: &Value, registry: &Registry) -> Value {
     let tools: Vec<Value> = registry
         .tools()
         .iter()
-        .map(|t| &t.descriptor)
-        .filter(|d| category.is_none_or(|c| d.category.eq_ignore_ascii_case(c)))
-        .filter(|d| effect.is_none_or(|e| d.effect.as_str() == e))
-        .map(|d| {
+        .filter(|t| category.is_none_or(|c| t.descriptor.category.eq_ignore_ascii_case(c)))
+        .filter(|t| effect.is_none_or(|e| t.descriptor.effect.as_str() == e))
+        .map(|t| {
+            let d = &t.descriptor;
             let count = categories.entry(d.category.clone()).or_insert(json!(0));
             *count = json!(count.as_u64().unwrap_or(0) + 1);
-            json!({"name": d.name, "title": d.title, "category": d.category, "effect": d.effect.as_str(), "idempotent": d.idempotent, "undo_tool": d.undo_tool})
+            json!({"name": d.name, "title": d.title, "category": d.category, "toolset": t.toolset, "effect": d.effect.as_str(), "idempotent": d.idempotent, "undo_tool": d.undo_tool})
         })
         .collect();
     json!({"tools": tools, "plugins": registry.plugins(), "categories": categories})
@@ -235,7 +163,7 @@ fn explain(args: &Value, registry: &Registry) -> Result<Value, ToolError> {
     let d = &tool.descriptor;
     Ok(json!({
         "name": d.name, "title": d.title, "description": d.description,
-        "plugin": tool.plugin_id, "effect": d.effect.as_str(), "idempotent": d.idempotent,
+        "plugin": tool.plugin_id, "toolset": tool.toolset, "effect": d.effect.as_str(), "idempotent": d.idempotent,
         "category": d.category, "undo_tool": d.undo_tool,
         "requires_confirmation": d.effect.is_mutation(),
         "runs_in": if matches!(tool.runner, Runner::Builtin) { "host" } else { "sandboxed plugin" },

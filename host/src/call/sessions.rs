@@ -66,14 +66,13 @@ impl Sessions {
         (CallContext { upstream, progress }, records)
     }
 
-    /// The base URL of an upstream role with `base_params` filled in, as an approval shows
-    /// it: exactly where the write will go. Params the host would refuse are not put in a
-    /// URL; the template is shown with the reason instead.
-    pub fn base_url(&self, role: &str, base_params: &[(String, String)]) -> Option<String> {
-        let base = &self.gateway.config.roles.get(role)?.base_url;
-        Some(match base.resolve(base_params) {
-            Ok(url) => url.to_string(),
-            Err(why) => format!("{base} [the host will refuse this write: {why}]"),
-        })
+    /// The configured base URL of an upstream role, as an approval shows it (with its
+    /// `{placeholders}`, which the approval fills from the effect's base params).
+    pub fn base_url(&self, role: &str) -> Option<String> {
+        self.gateway
+            .config
+            .roles
+            .get(role)
+            .map(|r| r.base_url.to_string())
     }
 }

@@ -19,7 +19,8 @@
 use std::fmt::Write as _;
 
 use crate::canonical::canonical_json;
-use crate::contract::{Effect, HttpMethod, Plan, PlannedEffect};
+use crate::contract::effect_rules::BodyRule;
+use crate::contract::{Effect, Plan, PlannedEffect};
 
 /// Starts every line of plugin-written text, so it can never pass for host text.
 pub const QUOTE: &str = "  │ ";
@@ -43,10 +44,9 @@ pub struct ApprovalSubject<'a> {
     pub effect: Effect,
     /// The plan to approve.
     pub plan: &'a Plan,
-    /// The base URL of an upstream role with an effect's base params filled in, as the
-    /// host will send it (`None`: the role is not configured, and the apply would be
-    /// refused anyway).
-    pub base_url: &'a dyn Fn(&str, &[(String, String)]) -> Option<String>,
+    /// The configured base URL of an upstream role (`None`: the role is not configured,
+    /// and the apply would be refused anyway).
+    pub base_url: &'a dyn Fn(&str) -> Option<String>,
 }
 
 /// The approval text: the enforced effects, then the plugin's quoted description.
@@ -108,13 +108,20 @@ fn render_effect(
     text: &mut String,
     n: usize,
     effect: &PlannedEffect,
-    base_url: &dyn Fn(&str, &[(String, String)]) -> Option<String>,
+    base_url: &dyn Fn(&str) -> Option<String>,
 ) {
-    let url = match base_url(&effect.role, &effect.base_params) {
-        Some(base) => format!("{}{}", base.trim_end_matches('/'), effect.path_pattern),
+    let url = match base_url(&effect.role) {
+        Some(base) => format!(
+            "{}{}{}",
+            with_base_params(base.trim_end_matches('/'), &effect.base_params),
+            effect.path_pattern,
+            query_text(&effect.query)
+        ),
         None => format!(
-            "[role {} is not configured] {}",
-            effect.role, effect.path_pattern
+            "[role {} is not configured] {}{}",
+            effect.role,
+            effect.path_pattern,
+            query_text(&effect.query)
         ),
     };
     let _ = writeln!(
@@ -124,37 +131,68 @@ fn render_effect(
         neutralise(&url, usize::MAX),
         neutralise(&effect.role, 200)
     );
-    let wildcards: Vec<usize> = effect
-        .path_pattern
-        .split('/')
-        .enumerate()
-        .filter(|(_, s)| *s == "*")
-        .map(|(i, _)| i)
-        .collect();
-    for segment in wildcards {
+    if !effect.base_params.is_empty() {
+        let params: Vec<String> = effect
+            .base_params
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        let _ = writeln!(
+            text,
+            "     base URL parameters: {}",
+            neutralise(&params.join(", "), usize::MAX)
+        );
+    }
+    for segment in effect.enforced().wildcards {
         let _ = writeln!(
             text,
             "     WILDCARD: path segment {segment} is `*`: it matches ANY single value, chosen by the plugin during the apply (meant for the id of something the apply creates)"
         );
     }
-    match &effect.body {
-        Some(body) => {
+    // The body line is rendered from the enforcement data (contract::effect_rules), so
+    // the approval says exactly what the effect ledger will let through.
+    match effect.enforced().body {
+        BodyRule::Pinned(body) => {
             let _ = writeln!(
                 text,
                 "     body, exactly: {}",
                 neutralise(&canonical_json(body), usize::MAX)
             );
         }
-        None if effect.method == HttpMethod::Delete => {
-            let _ = writeln!(text, "     body: not pinned (a DELETE is sent as is)");
-        }
-        None => {
+        BodyRule::Unpinned(reason) => {
             let _ = writeln!(
                 text,
-                "     body: NOT PINNED: the plugin may send any body with this write (it gave no reason)"
+                "     body: NOT PINNED: the plugin may send any body with this write; its reason:"
+            );
+            let _ = writeln!(text, "{QUOTE}{}", neutralise(reason, SUMMARY_CAP));
+        }
+        BodyRule::Empty => {
+            let _ = writeln!(
+                text,
+                "     body: none (the write is refused if it carries one)"
             );
         }
     }
+}
+
+/// The role's base URL with its `{placeholders}` filled from the effect's base params
+/// (an unknown placeholder stays visible as written).
+fn with_base_params(base: &str, params: &[(String, String)]) -> String {
+    params.iter().fold(base.to_string(), |url, (k, v)| {
+        url.replace(&format!("{{{k}}}"), v)
+            .replace(&format!("%7B{k}%7D"), v)
+    })
+}
+
+/// `?k=v&…`, form-encoded in the plugin's order, or nothing for no query.
+fn query_text(query: &[(String, String)]) -> String {
+    if query.is_empty() {
+        return String::new();
+    }
+    let encoded = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(query)
+        .finish();
+    format!("?{encoded}")
 }
 
 fn shown_value(value: Option<&serde_json::Value>) -> String {
@@ -208,18 +246,10 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::contract::Change;
+    use crate::contract::{Change, HttpMethod};
 
     fn effect(method: HttpMethod, path: &str, body: Option<serde_json::Value>) -> PlannedEffect {
-        PlannedEffect {
-            role: "infomaniak-api".into(),
-            method,
-            path_pattern: path.into(),
-            query: Vec::new(),
-            base_params: Vec::new(),
-            body,
-            unpinned_body: None,
-        }
+        PlannedEffect::new("infomaniak-api", method, path, body)
     }
 
     fn plan(summary: &str, effects: Vec<PlannedEffect>) -> Plan {
@@ -236,7 +266,7 @@ mod tests {
         }
     }
 
-    fn base(role: &str, _params: &[(String, String)]) -> Option<String> {
+    fn base(role: &str) -> Option<String> {
         (role == "infomaniak-api").then(|| "https://api.infomaniak.com/".to_string())
     }
 
@@ -279,18 +309,55 @@ mod tests {
 
     #[test]
     fn a_wildcard_and_an_unpinned_body_are_flagged() {
-        let p = plan(
-            "s",
-            vec![effect(
-                HttpMethod::Put,
-                "/2/zones/example.com/records/*",
-                None,
-            )],
-        );
-        let text = approval(&p);
+        let mut e = effect(HttpMethod::Put, "/2/zones/example.com/records/*", None);
+        e.unpinned_body = Some("holds the id of the record created first".into());
+        let text = approval(&plan("s", vec![e]));
         assert!(text.contains("PUT https://api.infomaniak.com/2/zones/example.com/records/*"));
         assert!(text.contains("WILDCARD: path segment 5 is `*`"), "{text}");
         assert!(text.contains("body: NOT PINNED"), "{text}");
+    }
+
+    #[test]
+    fn a_write_without_an_approved_body_is_shown_as_bodiless() {
+        let e = effect(HttpMethod::Delete, "/2/zones/example.com/records/9", None);
+        let text = approval(&plan("s", vec![e]));
+        assert!(
+            text.contains("body: none (the write is refused if it carries one)"),
+            "as the ledger enforces it: {text}"
+        );
+    }
+
+    #[test]
+    fn query_base_params_and_the_unpinned_reason_are_shown() {
+        let mut e = effect(HttpMethod::Post, "/api/v4/posts", None);
+        e.role = "kchat".into();
+        e.query = vec![
+            ("set_online".into(), "false".into()),
+            ("a b".into(), "x&y".into()),
+        ];
+        e.base_params = vec![("team".into(), "acme".into())];
+        e.unpinned_body = Some("the message is written\nby the apply".into());
+        let kchat = |role: &str| {
+            (role == "kchat").then(|| "https://{team}.kchat.infomaniak.com".to_string())
+        };
+        let p = plan("s", vec![e]);
+        let text = render(&ApprovalSubject {
+            tool: "t",
+            plugin: "kchat",
+            effect: Effect::Write,
+            plan: &p,
+            base_url: &kchat,
+        });
+        assert!(
+            text.contains("1. POST https://acme.kchat.infomaniak.com/api/v4/posts?set_online=false&a+b=x%26y (role kchat)"),
+            "{text}"
+        );
+        assert!(text.contains("base URL parameters: team=acme"), "{text}");
+        assert!(text.contains("body: NOT PINNED"), "{text}");
+        assert!(
+            text.contains(&format!("{QUOTE}the message is written⏎by the apply")),
+            "the reason is quoted as the plugin's words: {text}"
+        );
     }
 
     #[test]

@@ -79,6 +79,22 @@ pub enum Confirmation<'a> {
     Approved(&'a str),
 }
 
+impl ApprovalWay {
+    /// How the audit log names it (`approved_via` of `apply_attempt`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApprovalWay::Token => "token",
+            ApprovalWay::InProtocol => "in_protocol",
+        }
+    }
+}
+
+/// A plan whose approval was just found fresh.
+struct Approved {
+    fingerprint: String,
+    way: ApprovalWay,
+}
+
 /// The guard: no write without a plan a human saw and approved, exactly as approved.
 pub struct GuardFlow {
     tokens: Tokens,
@@ -202,7 +218,11 @@ impl GuardFlow {
                 (e == GuardError::Stale).then(|| self.pending(call, &plan, way, true));
             return self.refuse(call, &audited_args, e, replacement, records, started);
         }
-        self.apply(call, plan, fp, audited_args, records, started)
+        let approved = Approved {
+            fingerprint: fp,
+            way,
+        };
+        self.apply(call, plan, approved, audited_args, records, started)
             .await
     }
 
@@ -263,7 +283,7 @@ impl GuardFlow {
         &self,
         call: &WriteCall<'_>,
         plan: Plan,
-        fp: String,
+        approved: Approved,
         audited_args: Value,
         plan_records: Vec<RequestRecord>,
         started: Instant,
@@ -272,9 +292,12 @@ impl GuardFlow {
         let gate = Arc::new(FirstWriteGate::default());
         let limit = self.apply_start_timeout;
         let attempt = AuditEvent {
-            result_summary: Some(json!({"summary": plan.summary})),
+            result_summary: Some(json!({
+                "summary": plan.summary,
+                "approved_via": approved.way.as_str(),
+            })),
             upstream: plan_records,
-            fingerprint: Some(fp.clone()),
+            fingerprint: Some(approved.fingerprint.clone()),
             ..line(call.tool, AuditPhase::ApplyAttempt, &audited_args, started)
         };
         if let Err(error) = self.audit.write_before_writing(attempt) {
@@ -298,7 +321,7 @@ impl GuardFlow {
         self.finish_apply(
             call,
             &plan,
-            fp,
+            approved.fingerprint,
             &audited_args,
             &records,
             apply_started,
@@ -363,8 +386,7 @@ impl GuardFlow {
     ) -> PendingApproval {
         let name = call.name();
         let fp = fingerprint(name, call.args, plan);
-        let base_url =
-            |role: &str, params: &[(String, String)]| self.sessions.base_url(role, params);
+        let base_url = |role: &str| self.sessions.base_url(role);
         let approval = approval::render(&ApprovalSubject {
             tool: name,
             plugin: &call.tool.plugin_id,

@@ -8,21 +8,24 @@
 
 mod confirm;
 mod render;
+mod toolsets;
 
 use std::sync::Arc;
 
 use rmcp::ErrorData;
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, Implementation, InitializeResult, ListToolsResult,
-    PaginatedRequestParams, ProgressNotificationParam, ProgressToken, ServerCapabilities, Tool,
+    PaginatedRequestParams, ProgressNotificationParam, ProgressToken, ServerCapabilities,
+    SubscriptionFilter, Tool,
 };
-use rmcp::service::{Peer, RequestContext};
+use rmcp::service::{Peer, RequestContext, SubscriptionContext};
 use rmcp::{RoleServer, ServerHandler};
 
 use crate::call::CallOutcome;
 use crate::dispatch::Dispatcher;
 use crate::sandbox::ProgressSink;
 use confirm::{Asker, InProtocol};
+use toolsets::SessionToolsets;
 
 const INSTRUCTIONS: &str = "ikmcp administers Infomaniak accounts. Read tools run directly. \
 Write tools never change anything on the first call: they return a plan whose approval \
@@ -38,6 +41,8 @@ pub struct McpServer {
     tools: Arc<Vec<Tool>>,
     /// This client session, as the guard binds tokens and sealed states to it.
     caller: Arc<str>,
+    /// The toolsets this session enabled (dynamic discovery).
+    session: Arc<SessionToolsets>,
 }
 
 impl McpServer {
@@ -45,17 +50,37 @@ impl McpServer {
     pub fn new(dispatcher: Arc<Dispatcher>) -> Self {
         let tools = Arc::new(dispatcher.registry().mcp_tools());
         let caller = Arc::from(uuid::Uuid::new_v4().to_string());
+        let session = Arc::new(SessionToolsets::new(dispatcher.registry().dynamic()));
         McpServer {
             dispatcher,
             tools,
             caller,
+            session,
         }
+    }
+
+    /// The tools this session's `tools/list` shows (all offered ones unless dynamic).
+    fn visible_tools(&self) -> Vec<Tool> {
+        let registry = self.dispatcher.registry();
+        registry
+            .tools()
+            .iter()
+            .zip(self.tools.iter())
+            .filter(|(registered, _)| self.session.visible(registered))
+            .map(|(_, tool)| tool.clone())
+            .collect()
     }
 }
 
 impl ServerHandler for McpServer {
     fn get_info(&self) -> InitializeResult {
-        InitializeResult::new(ServerCapabilities::builder().enable_tools().build())
+        let capabilities = ServerCapabilities::builder().enable_tools();
+        let capabilities = if self.dispatcher.registry().dynamic() {
+            capabilities.enable_tool_list_changed().build()
+        } else {
+            capabilities.build()
+        };
+        InitializeResult::new(capabilities)
             .with_server_info(Implementation::new("ikmcp", env!("CARGO_PKG_VERSION")))
             .with_instructions(INSTRUCTIONS)
     }
@@ -65,11 +90,34 @@ impl ServerHandler for McpServer {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
-        Ok(ListToolsResult::with_all_items((*self.tools).clone()))
+        Ok(ListToolsResult::with_all_items(self.visible_tools()))
     }
 
     fn get_tool(&self, name: &str) -> Option<Tool> {
-        self.tools.iter().find(|t| t.name == name).cloned()
+        self.visible_tools().into_iter().find(|t| t.name == name)
+    }
+
+    fn accepted_subscription_filter(
+        &self,
+        requested: &SubscriptionFilter,
+    ) -> Option<SubscriptionFilter> {
+        let tools =
+            requested.tools_list_changed == Some(true) && self.dispatcher.registry().dynamic();
+        let filter = SubscriptionFilter::builder();
+        Some(
+            if tools {
+                filter.tools_list_changed()
+            } else {
+                filter
+            }
+            .build(),
+        )
+    }
+
+    async fn listen(&self, subscription: SubscriptionContext) -> Result<(), ErrorData> {
+        self.session.listen(subscription.sink().clone()).await;
+        subscription.cancelled().await;
+        Ok(())
     }
 
     async fn call_tool(
@@ -78,11 +126,18 @@ impl ServerHandler for McpServer {
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
         let name = request.name.to_string();
-        if self.dispatcher.registry().get(&name).is_none() {
+        let registry = self.dispatcher.registry();
+        let Some(tool) = registry.get(&name) else {
             return Err(ErrorData::invalid_params(
                 format!("unknown tool {name}; call tools/list or infomaniak_tool_catalog"),
                 None,
             ));
+        };
+        let answer =
+            self.session
+                .intercept(tool, request.arguments.as_ref(), registry, &context.peer);
+        if let Some(answer) = answer.await {
+            return Ok(answer.into());
         }
         // The slot is held for the whole request, waiting for the user included.
         let _slot = match self.dispatcher.admit(&name) {

@@ -30,6 +30,7 @@ use std::time::Duration;
 use wasmtime::Engine;
 use wasmtime::component::Linker;
 
+use crate::contract::effect_rules::check_plan_effects;
 /// The port a call's upstream requests go through (defined by the contract).
 pub use crate::contract::{BoxFuture, UpstreamPort};
 use crate::contract::{ErrorKind, Manifest, Plan, PlanOutcome, ToolDescriptor, ToolError};
@@ -180,14 +181,16 @@ impl LoadedPlugin {
         self.text_result(tool, returned)
     }
 
-    /// Plans a write tool.
+    /// Plans a write tool. A plan whose effects break the contract's effect rules
+    /// ([`crate::contract::effect_rules`]) is refused here, before the guard renders or
+    /// mints anything: no human is ever asked to approve it.
     pub async fn plan(
         &self,
         tool: &str,
         args: &serde_json::Value,
         ctx: CallContext,
     ) -> Result<PlanOutcome, ToolError> {
-        self.expect_tool(tool, Phase::PlanOrApply)?;
+        let effect = self.expect_tool(tool, Phase::PlanOrApply)?.effect;
         let args = args.to_string();
         let returned = self
             .runner
@@ -201,10 +204,32 @@ impl LoadedPlugin {
                 if size > cap {
                     return Err(stop.too_large(size, cap));
                 }
-                convert::plan_outcome(outcome).map_err(|why| stop.invalid_output(&why))
+                let outcome =
+                    convert::plan_outcome(outcome).map_err(|why| stop.invalid_output(&why))?;
+                if let PlanOutcome::NeedsConfirmation(plan) = &outcome {
+                    check_plan_effects(effect, &plan.effects)
+                        .map_err(|why| self.plan_refused(tool, &why))?;
+                }
+                Ok(outcome)
             }
             Err(e) => Err(self.plugin_error(tool, e)),
         }
+    }
+
+    /// The error for a plan whose effects break the effect rules: the plugin's fault.
+    fn plan_refused(&self, tool: &str, why: &str) -> ToolError {
+        tracing::warn!(plugin = %self.manifest.id, tool, reason = why, "plan refused by the effect rules");
+        ToolError::new(
+            ErrorKind::Denied,
+            "plan_refused",
+            format!(
+                "plugin {} planned {tool} with a write the host does not allow: {why}",
+                self.manifest.id
+            ),
+        )
+        .with_hint(
+            "Nothing was written and nothing can be confirmed. The plugin breaks the ikmcp contract's effect rules; report this message to its author.",
+        )
     }
 
     /// Applies a confirmed plan.

@@ -3,16 +3,45 @@
 //!
 //! A write passes only if an effect not used yet has the same role and method, a path
 //! pattern matching the request path segment by segment (`*` matches exactly one
-//! non-empty segment, anything else must be equal), and, when the effect fixes a body,
-//! the same JSON body (compared canonically, so key order and spacing do not matter),
-//! and the same base params (the values of the role's base URL placeholders, compared as
-//! a set: a write approved for team `x` cannot go to team `y`). Trailing slashes are significant: `/a/b/` has an empty last segment, so it matches
-//! the pattern `/a/b/` only, never `/a/b` or `/a/*`.
+//! non-empty segment, anything else must be equal), exactly the same query (order
+//! included; a 0.1 effect has none), the same base params (as a set), and a body the
+//! effect's [`BodyRule`] allows: the pinned JSON (compared canonically, so key order and
+//! spacing do not matter), anything when the plugin declared why it cannot pin it, and
+//! nothing otherwise. Trailing slashes are significant: `/a/b/` has an empty last
+//! segment, so it matches the pattern `/a/b/` only, never `/a/b` or `/a/*`.
 
 use serde_json::Value;
 
 use crate::canonical::canonical_json;
+use crate::contract::effect_rules::BodyRule;
 use crate::contract::{HttpMethod, PlannedEffect};
+
+/// One write as the plugin asked for it, after the hygiene checks.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Write<'a> {
+    /// Upstream role.
+    pub(crate) role: &'a str,
+    /// Method (never GET/HEAD).
+    pub(crate) method: HttpMethod,
+    /// Checked path.
+    pub(crate) path: &'a str,
+    /// Query, in order.
+    pub(crate) query: &'a [(String, String)],
+    /// Base URL placeholder values.
+    pub(crate) base_params: &'a [(String, String)],
+    /// Parsed body.
+    pub(crate) body: Option<&'a Value>,
+}
+
+/// Whether two lists of pairs hold the same pairs, whatever their order.
+fn same_set(a: &[(String, String)], b: &[(String, String)]) -> bool {
+    let sorted = |l: &[(String, String)]| {
+        let mut l = l.to_vec();
+        l.sort();
+        l
+    };
+    sorted(a) == sorted(b)
+}
 
 /// Whether `path` (already through the hygiene check) matches an effect's `pattern`.
 pub(crate) fn path_matches(pattern: &str, path: &str) -> bool {
@@ -44,28 +73,23 @@ impl EffectLedger {
 
     /// Admits one write if an unused effect allows it, and marks that effect used; the
     /// error names what was asked and what the plan still allows.
-    pub(crate) fn admit(
-        &mut self,
-        role: &str,
-        method: HttpMethod,
-        path: &str,
-        base_params: &[(String, String)],
-        body: Option<&Value>,
-    ) -> Result<(), String> {
-        let params = sorted(base_params);
+    pub(crate) fn admit(&mut self, w: Write<'_>) -> Result<(), String> {
         let shape = |e: &PlannedEffect| {
-            e.role == role
-                && e.method == method
-                && path_matches(&e.path_pattern, path)
-                && sorted(&e.base_params) == params
+            e.role == w.role
+                && e.method == w.method
+                && path_matches(&e.path_pattern, w.path)
+                && e.query == w.query
+                && same_set(&e.base_params, w.base_params)
         };
-        let body_ok = |e: &PlannedEffect| match (&e.body, body) {
-            (None, _) => true,
-            (Some(want), Some(got)) => canonical_json(want) == canonical_json(got),
-            (Some(_), None) => false,
+        let body_ok = |e: &PlannedEffect| match (e.enforced().body, w.body) {
+            (BodyRule::Pinned(want), Some(got)) => canonical_json(want) == canonical_json(got),
+            (BodyRule::Pinned(_), None) => false,
+            (BodyRule::Unpinned(_), _) => true,
+            (BodyRule::Empty, got) => got.is_none(),
         };
         let unused = |i: &usize| !self.used[*i];
         let indices = 0..self.effects.len();
+        let (role, method, path) = (w.role, w.method, w.path);
         if let Some(i) = indices
             .clone()
             .filter(unused)
@@ -75,9 +99,9 @@ impl EffectLedger {
             return Ok(());
         }
         let asked = format!(
-            "{} {path} on role {role}{}",
+            "{} {path}{} on role {role}",
             method.as_str(),
-            params_shown(base_params)
+            query_text(w.query)
         );
         if let Some(i) = indices
             .clone()
@@ -126,41 +150,32 @@ impl EffectLedger {
     }
 }
 
-/// Base params in a canonical order, for comparing them as a set.
-fn sorted(params: &[(String, String)]) -> Vec<(&str, &str)> {
-    let mut pairs: Vec<(&str, &str)> = params
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    pairs.sort_unstable();
-    pairs
-}
-
-/// ` (team=x, …)`, or nothing without base params.
-fn params_shown(params: &[(String, String)]) -> String {
-    if params.is_empty() {
+/// `?k=v&...` (escaped), or nothing.
+fn query_text(query: &[(String, String)]) -> String {
+    use crate::contract::request_rules::shown;
+    if query.is_empty() {
         return String::new();
     }
-    let pairs: Vec<String> = sorted(params)
+    let pairs: Vec<String> = query
         .iter()
-        .map(|(k, v)| format!("{k}={}", v.escape_default()))
+        .map(|(k, v)| format!("{}={}", shown(k), shown(v)))
         .collect();
-    format!(" ({})", pairs.join(", "))
+    format!("?{}", pairs.join("&"))
 }
 
 /// One effect as a reader sees it (never its body, which may be long).
 fn describe(effect: &PlannedEffect) -> String {
-    let body = if effect.body.is_some() {
-        " with a fixed body"
-    } else {
-        ""
+    let body = match effect.enforced().body {
+        BodyRule::Pinned(_) => " with a fixed body",
+        BodyRule::Unpinned(_) => " with an unpinned body",
+        BodyRule::Empty => " without a body",
     };
     format!(
-        "{} {} on role {}{}{body}",
+        "{} {}{} on role {}{body}",
         effect.method.as_str(),
         effect.path_pattern,
-        effect.role,
-        params_shown(&effect.base_params)
+        query_text(&effect.query),
+        effect.role
     )
 }
 
@@ -169,16 +184,28 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn effect(method: HttpMethod, pattern: &str, body: Option<Value>) -> PlannedEffect {
-        PlannedEffect {
-            role: "api".to_owned(),
-            method,
-            path_pattern: pattern.to_owned(),
-            query: Vec::new(),
-            base_params: Vec::new(),
-            body,
-            unpinned_body: None,
+    impl EffectLedger {
+        /// A write without query or base params.
+        fn admit_plain(
+            &mut self,
+            role: &str,
+            method: HttpMethod,
+            path: &str,
+            body: Option<&Value>,
+        ) -> Result<(), String> {
+            self.admit(Write {
+                role,
+                method,
+                path,
+                query: &[],
+                base_params: &[],
+                body,
+            })
         }
+    }
+
+    fn effect(method: HttpMethod, pattern: &str, body: Option<Value>) -> PlannedEffect {
+        PlannedEffect::new("api", method, pattern, body)
     }
 
     #[test]
@@ -201,11 +228,11 @@ mod tests {
     fn each_effect_admits_one_request() {
         let mut ledger = EffectLedger::new(vec![effect(HttpMethod::Delete, "/r/*", None)]);
         assert_eq!(
-            ledger.admit("api", HttpMethod::Delete, "/r/1", &[], None),
+            ledger.admit_plain("api", HttpMethod::Delete, "/r/1", None),
             Ok(())
         );
         let err = ledger
-            .admit("api", HttpMethod::Delete, "/r/1", &[], None)
+            .admit_plain("api", HttpMethod::Delete, "/r/1", None)
             .unwrap_err();
         assert!(err.contains("already sent"), "{err}");
         assert!(ledger.unused().is_empty());
@@ -217,18 +244,18 @@ mod tests {
         let mut ledger = EffectLedger::new(vec![e.clone(), e]);
         assert!(
             ledger
-                .admit("api", HttpMethod::Delete, "/r/1", &[], None)
+                .admit_plain("api", HttpMethod::Delete, "/r/1", None)
                 .is_ok()
         );
         assert_eq!(ledger.unused().len(), 1);
         assert!(
             ledger
-                .admit("api", HttpMethod::Delete, "/r/2", &[], None)
+                .admit_plain("api", HttpMethod::Delete, "/r/2", None)
                 .is_ok()
         );
         assert!(
             ledger
-                .admit("api", HttpMethod::Delete, "/r/3", &[], None)
+                .admit_plain("api", HttpMethod::Delete, "/r/3", None)
                 .is_err()
         );
     }
@@ -241,24 +268,23 @@ mod tests {
             Some(json!({"a": 1, "b": [1, 2]})),
         )]);
         let err = ledger
-            .admit(
+            .admit_plain(
                 "api",
                 HttpMethod::Post,
                 "/r",
-                &[],
                 Some(&json!({"a": 2, "b": [1, 2]})),
             )
             .unwrap_err();
         assert!(err.contains("body"), "{err}");
         assert!(
             ledger
-                .admit("api", HttpMethod::Post, "/r", &[], None)
+                .admit_plain("api", HttpMethod::Post, "/r", None)
                 .is_err()
         );
         let reordered: Value = serde_json::from_str(r#"{ "b":[1,2], "a":1 }"#).unwrap();
         assert!(
             ledger
-                .admit("api", HttpMethod::Post, "/r", &[], Some(&reordered))
+                .admit_plain("api", HttpMethod::Post, "/r", Some(&reordered))
                 .is_ok()
         );
     }
@@ -267,56 +293,104 @@ mod tests {
     fn undeclared_writes_name_what_the_plan_allows() {
         let mut ledger = EffectLedger::new(vec![effect(HttpMethod::Put, "/r/*", None)]);
         let err = ledger
-            .admit("api", HttpMethod::Delete, "/r/1", &[], None)
+            .admit_plain("api", HttpMethod::Delete, "/r/1", None)
             .unwrap_err();
         assert!(err.contains("DELETE /r/1 on role api"), "{err}");
         assert!(err.contains("PUT /r/* on role api"), "{err}");
         assert!(
             ledger
-                .admit("other", HttpMethod::Put, "/r/1", &[], None)
+                .admit_plain("other", HttpMethod::Put, "/r/1", None)
                 .is_err()
         );
         assert_eq!(ledger.unused().len(), 1);
     }
 
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn the_query_must_be_exactly_the_planned_one() {
+        let mut e = effect(HttpMethod::Delete, "/r/1", None);
+        e.query = pairs(&[("force", "1"), ("a", "b")]);
+        let mut ledger = EffectLedger::new(vec![e, effect(HttpMethod::Delete, "/r/2", None)]);
+        fn write<'a>(path: &'a str, query: &'a [(String, String)]) -> Write<'a> {
+            Write {
+                role: "api",
+                method: HttpMethod::Delete,
+                path,
+                query,
+                base_params: &[],
+                body: None,
+            }
+        }
+        for query in [
+            pairs(&[]),
+            pairs(&[("a", "b"), ("force", "1")]),
+            pairs(&[("force", "1")]),
+            pairs(&[("force", "1"), ("a", "b"), ("_method", "PUT")]),
+        ] {
+            let err = ledger.admit(write("/r/1", &query)).unwrap_err();
+            assert!(err.contains("not among"), "{query:?}: {err}");
+        }
+        let err = ledger
+            .admit(write("/r/2", &pairs(&[(".method", "DELETE")])))
+            .unwrap_err();
+        assert!(err.contains("DELETE /r/2?.method=DELETE"), "{err}");
+        let planned = pairs(&[("force", "1"), ("a", "b")]);
+        assert_eq!(ledger.admit(write("/r/1", &planned)), Ok(()));
+        assert_eq!(ledger.admit(write("/r/2", &[])), Ok(()));
+    }
+
     #[test]
     fn base_params_must_match_as_a_set() {
-        let params = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
-            pairs
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect()
-        };
-        let mut e = effect(HttpMethod::Post, "/posts", None);
-        e.base_params = params(&[("team", "x"), ("region", "eu")]);
+        let mut e = effect(HttpMethod::Delete, "/r/1", None);
+        e.base_params = pairs(&[("team", "acme"), ("zone", "eu")]);
         let mut ledger = EffectLedger::new(vec![e]);
+        fn write(base_params: &[(String, String)]) -> Write<'_> {
+            Write {
+                role: "api",
+                method: HttpMethod::Delete,
+                path: "/r/1",
+                query: &[],
+                base_params,
+                body: None,
+            }
+        }
+        let evil = pairs(&[("team", "evil"), ("zone", "eu")]);
+        assert!(ledger.admit(write(&evil)).is_err());
+        let partial = pairs(&[("team", "acme")]);
+        assert!(ledger.admit(write(&partial)).is_err());
+        assert!(ledger.admit(write(&[])).is_err());
+        let reordered = pairs(&[("zone", "eu"), ("team", "acme")]);
+        assert_eq!(ledger.admit(write(&reordered)), Ok(()));
+    }
+
+    #[test]
+    fn an_effect_without_a_body_allows_none_unless_unpinned() {
+        let mut ledger = EffectLedger::new(vec![effect(HttpMethod::Delete, "/r/1", None)]);
         let err = ledger
-            .admit(
+            .admit_plain(
                 "api",
-                HttpMethod::Post,
-                "/posts",
-                &params(&[("team", "y"), ("region", "eu")]),
-                None,
+                HttpMethod::Delete,
+                "/r/1",
+                Some(&json!({"purge": true})),
             )
             .unwrap_err();
-        assert!(err.contains("team=y"), "{err}");
-        assert!(err.contains("team=x"), "the plan's params are named: {err}");
-        assert!(
-            ledger
-                .admit("api", HttpMethod::Post, "/posts", &[], None)
-                .is_err()
+        assert!(err.contains("body"), "{err}");
+        assert_eq!(
+            ledger.admit_plain("api", HttpMethod::Delete, "/r/1", None),
+            Ok(())
         );
-        assert!(
-            ledger
-                .admit(
-                    "api",
-                    HttpMethod::Post,
-                    "/posts",
-                    &params(&[("region", "eu"), ("team", "x")]),
-                    None
-                )
-                .is_ok(),
-            "order does not matter"
+
+        let mut unpinned = effect(HttpMethod::Put, "/r/*", None);
+        unpinned.unpinned_body = Some("holds the id created first".into());
+        let mut ledger = EffectLedger::new(vec![unpinned]);
+        assert_eq!(
+            ledger.admit_plain("api", HttpMethod::Put, "/r/9", Some(&json!({"id": 9}))),
+            Ok(())
         );
     }
 }

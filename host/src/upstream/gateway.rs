@@ -15,6 +15,8 @@ use crate::secret::Secret;
 pub struct Gateway {
     pub(crate) config: GatewayConfig,
     pub(crate) client: reqwest::Client,
+    /// The client for writes: it never follows a redirect (see `transport`).
+    pub(crate) write_client: reqwest::Client,
     pub(crate) limiters: Limiters,
 }
 
@@ -44,6 +46,11 @@ impl Gateway {
             .user_agent(concat!("ikmcp/", env!("CARGO_PKG_VERSION")))
             .build()
             .context("cannot build the HTTP client of the upstream gateway")?;
+        let write_client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("ikmcp/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .context("cannot build the HTTP client of the upstream gateway")?;
         let limiters = Limiters::new(
             config.rate_window,
             config.roles.iter().filter_map(|(name, role)| {
@@ -59,6 +66,7 @@ impl Gateway {
         Ok(Arc::new(Gateway {
             config,
             client,
+            write_client,
             limiters,
         }))
     }

@@ -1,96 +1,58 @@
 //! Request hygiene: what a plugin's request must look like before the gateway even
 //! considers it, and how it becomes a URL and a header map.
 //!
-//! The path is checked strictly so that the path the guard compares against a plan's
-//! effects is the path the upstream serves: no dot segments (plain or percent-encoded),
-//! no encoded separators, no empty segments except a trailing slash, no query, fragment,
-//! backslash, whitespace or control character, and nothing that could name another host.
-//! Method overrides (`X-HTTP-Method-Override` headers, `_method` parameters or body keys)
-//! are refused or stripped, so the method the guard checked is the method the upstream
-//! applies.
+//! The path rules are the contract's ([`crate::contract::request_rules`]). Headers are an
+//! allow-list: `accept`, `content-type` (the host sets its own for JSON bodies) and what
+//! the operator allows for the role; credential headers are dropped (the sandbox reports
+//! the attempt), and every other header is refused, method overrides and proxy/routing
+//! headers (`x-http-method-override`, `x-original-url`, `x-forwarded-*`, `forwarded`...)
+//! even when a role's list names them. Method-override query keys (`_method`, `.method`...)
+//! and a POST body's `_method` key are refused, so the method the guard checked is the
+//! method the upstream applies.
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::Value;
 
+use crate::contract::request_rules::{is_method_override_key, shown};
 use crate::contract::{CREDENTIAL_HEADERS, HttpMethod};
 
-/// Longest path accepted, in bytes.
-const MAX_PATH_LEN: usize = 2048;
 /// Most headers a plugin may add.
 const MAX_HEADERS: usize = 64;
 
-/// The other headers the host owns: routing, framing, body type and method overrides.
-/// A plugin's values for these and the credential headers are dropped (case-insensitively)
-/// before the host sets its own.
-const HOST_OWNED_HEADERS: &[&str] = &[
+/// Headers every role accepts from a plugin.
+const ALWAYS_ALLOWED_HEADERS: [&str; 2] = ["accept", "content-type"];
+
+/// Headers never taken from a plugin, whatever a role allows: framing and routing, which
+/// the host owns, and the method/URL overrides and proxy headers a server or a proxy in
+/// front of it may act on instead of the method and path the guard checked.
+const NEVER_ALLOWED_HEADERS: &[&str] = &[
     "x-csrf-token",
     "host",
     "content-length",
-    "content-type",
     "transfer-encoding",
     "connection",
     "keep-alive",
     "te",
+    "trailer",
     "upgrade",
+    "expect",
     "x-http-method-override",
     "x-http-method",
     "x-method-override",
+    "x-original-url",
+    "x-original-method",
+    "x-rewrite-url",
+    "forwarded",
+    "via",
 ];
 
-/// The form-field / query key frameworks read as a method override.
-const METHOD_OVERRIDE_KEY: &str = "_method";
+/// Header name prefixes never taken from a plugin (`x-forwarded-for`, `-host`, `-proto`...).
+const NEVER_ALLOWED_PREFIXES: &[&str] = &["x-forwarded-", "proxy-"];
 
-/// Checks a request path; the error says what is wrong with it.
-pub(crate) fn check_path(path: &str) -> Result<(), String> {
-    if !path.starts_with('/') {
-        return Err(format!(
-            "the path {} must start with '/' (send only the path, the host adds the base URL)",
-            shown(path)
-        ));
-    }
-    if path.len() > MAX_PATH_LEN {
-        return Err(format!(
-            "the path is {} bytes long; the limit is {MAX_PATH_LEN}",
-            path.len()
-        ));
-    }
-    if let Some(c) = path
-        .chars()
-        .find(|c| c.is_control() || c.is_whitespace() || matches!(c, '?' | '#' | '\\'))
-    {
-        let what = match c {
-            '?' => "a '?': pass query parameters in the query list".to_owned(),
-            '#' => "a '#': fragments are never sent".to_owned(),
-            '\\' => "a backslash".to_owned(),
-            other => format!("the character {other:?}"),
-        };
-        return Err(format!("the path {} contains {what}", shown(path)));
-    }
-    let segments: Vec<&str> = path[1..].split('/').collect();
-    let last = segments.len() - 1;
-    for (i, segment) in segments.iter().enumerate() {
-        if segment.is_empty() && i != last {
-            return Err(format!(
-                "the path {} has an empty segment ('//'); only a trailing '/' may be empty",
-                shown(path)
-            ));
-        }
-        let lower = segment.to_ascii_lowercase();
-        let decoded_dots = lower.replace("%2e", ".");
-        if decoded_dots == "." || decoded_dots == ".." {
-            return Err(format!(
-                "the path {} contains a '.' or '..' segment; send the resolved path",
-                shown(path)
-            ));
-        }
-        if lower.contains("%2f") || lower.contains("%5c") {
-            return Err(format!(
-                "the path {} contains an encoded '/' or '\\' inside a segment",
-                shown(path)
-            ));
-        }
-    }
-    Ok(())
+/// Whether the header `name` (lower case) is never taken from a plugin.
+fn never_allowed(name: &str) -> bool {
+    NEVER_ALLOWED_HEADERS.contains(&name)
+        || NEVER_ALLOWED_PREFIXES.iter().any(|p| name.starts_with(p))
 }
 
 /// Builds the upstream URL: the role's base URL (its own path prefix kept, any query or
@@ -101,12 +63,10 @@ pub(crate) fn build_url(
     path: &str,
     query: &[(String, String)],
 ) -> Result<url::Url, String> {
-    if let Some((key, _)) = query
-        .iter()
-        .find(|(key, _)| key.eq_ignore_ascii_case(METHOD_OVERRIDE_KEY))
-    {
+    if let Some((key, _)) = query.iter().find(|(key, _)| is_method_override_key(key)) {
         return Err(format!(
-            "the query parameter {key:?} overrides the HTTP method; use the method itself"
+            "the query parameter {} overrides the HTTP method; use the method itself",
+            shown(key)
         ));
     }
     let mut url = base.clone();
@@ -125,8 +85,13 @@ pub(crate) fn build_url(
     Ok(url)
 }
 
-/// The plugin's extra headers, minus the ones the host owns.
-pub(crate) fn plugin_headers(headers: &[(String, String)]) -> Result<HeaderMap, String> {
+/// The plugin's extra headers that pass the allow-list: `accept`, `content-type` and the
+/// role's `allowed` names (case-insensitive); credential headers are dropped, any other
+/// header refuses the request with a message naming what is allowed.
+pub(crate) fn plugin_headers(
+    headers: &[(String, String)],
+    allowed: &[String],
+) -> Result<HeaderMap, String> {
     if headers.len() > MAX_HEADERS {
         return Err(format!(
             "{} headers were given; the limit is {MAX_HEADERS}",
@@ -136,11 +101,27 @@ pub(crate) fn plugin_headers(headers: &[(String, String)]) -> Result<HeaderMap, 
     let mut map = HeaderMap::new();
     for (name, value) in headers {
         let name = HeaderName::from_bytes(name.as_bytes())
-            .map_err(|_| format!("{name:?} is not a valid header name"))?;
-        if CREDENTIAL_HEADERS.contains(&name.as_str())
-            || HOST_OWNED_HEADERS.contains(&name.as_str())
-        {
+            .map_err(|_| format!("{} is not a valid header name", shown(name)))?;
+        let lower = name.as_str();
+        if CREDENTIAL_HEADERS.contains(&lower) {
             continue;
+        }
+        let passes = !never_allowed(lower)
+            && (ALWAYS_ALLOWED_HEADERS.contains(&lower)
+                || allowed.iter().any(|a| a.trim().eq_ignore_ascii_case(lower)));
+        if !passes {
+            let mut names: Vec<&str> = ALWAYS_ALLOWED_HEADERS.to_vec();
+            names.extend(
+                allowed
+                    .iter()
+                    .map(|a| a.trim())
+                    .filter(|a| !never_allowed(&a.to_ascii_lowercase())),
+            );
+            return Err(format!(
+                "the header {lower} may not be sent by a plugin on this role (allowed: {}); \
+                 drop it, or ask the operator to allow it for the role if the API needs it",
+                names.join(", ")
+            ));
         }
         let value = HeaderValue::from_str(value)
             .map_err(|_| format!("the value of header {name} is not a valid header value"))?;
@@ -164,76 +145,21 @@ pub(crate) fn check_body(method: HttpMethod, body: Option<&str>) -> Result<Optio
     let value: Value =
         serde_json::from_str(text).map_err(|e| format!("the body is not valid JSON: {e}"))?;
     if method == HttpMethod::Post
-        && value
+        && let Some(key) = value
             .as_object()
-            .is_some_and(|map| map.contains_key(METHOD_OVERRIDE_KEY))
+            .and_then(|map| map.keys().find(|k| is_method_override_key(k)))
     {
         return Err(format!(
-            "the body key {METHOD_OVERRIDE_KEY:?} overrides the HTTP method; use the method itself"
+            "the body key {} overrides the HTTP method; use the method itself",
+            shown(key)
         ));
     }
     Ok(Some(value))
 }
 
-/// A path as it may appear in a message or a record: control characters escaped, long
-/// paths cut.
-pub(crate) fn shown(path: &str) -> String {
-    const MAX_SHOWN: usize = 200;
-    let escaped: String = path.chars().flat_map(char::escape_default).collect();
-    if escaped.len() > MAX_SHOWN {
-        let cut = escaped
-            .char_indices()
-            .map(|(i, _)| i)
-            .take_while(|&i| i <= MAX_SHOWN)
-            .last()
-            .unwrap_or(0);
-        format!("{}…", &escaped[..cut])
-    } else {
-        escaped
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn good_paths_pass() {
-        for path in [
-            "/",
-            "/1/profile",
-            "/2/zones/example.com/records/",
-            "/a%20b/c",
-        ] {
-            assert_eq!(check_path(path), Ok(()), "{path}");
-        }
-    }
-
-    #[test]
-    fn bad_paths_are_refused_with_a_reason() {
-        let cases = [
-            ("1/profile", "must start with '/'"),
-            ("https://evil.example/x", "must start with '/'"),
-            ("//evil.example/x", "empty segment"),
-            ("/a//b", "empty segment"),
-            ("/a/../b", "'..'"),
-            ("/a/./b", "'..'"),
-            ("/a/%2e%2E/b", "'..'"),
-            ("/a/.%2e", "'..'"),
-            ("/a%2fb", "encoded"),
-            ("/a%5Cb", "encoded"),
-            ("/a?x=1", "query"),
-            ("/a#frag", "fragment"),
-            ("/a\\b", "backslash"),
-            ("/a\nb", "'\\n'"),
-            ("/a b", "' '"),
-        ];
-        for (path, needle) in cases {
-            let err = check_path(path).unwrap_err();
-            assert!(err.contains(needle), "{path}: {err}");
-        }
-        assert!(check_path(&format!("/{}", "a".repeat(3000))).is_err());
-    }
 
     #[test]
     fn url_keeps_base_prefix_and_encodes_query() {
@@ -255,39 +181,88 @@ mod tests {
     #[test]
     fn method_override_query_is_refused() {
         let base = url::Url::parse("http://127.0.0.1:9").unwrap();
-        let query = vec![("_METHOD".to_owned(), "DELETE".to_owned())];
-        assert!(
-            build_url(&base, "/x", &query)
-                .unwrap_err()
-                .contains("overrides")
-        );
+        for key in [
+            "_METHOD",
+            ".method",
+            "X-HTTP-Method-Override",
+            "_httpmethod",
+        ] {
+            let query = vec![(key.to_owned(), "DELETE".to_owned())];
+            assert!(
+                build_url(&base, "/x", &query)
+                    .unwrap_err()
+                    .contains("overrides"),
+                "{key}"
+            );
+        }
+    }
+
+    fn headers(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
-    fn host_owned_headers_are_stripped_case_insensitively() {
-        let given: Vec<(String, String)> = [
+    fn credentials_are_dropped_and_the_allow_list_passes() {
+        let given = headers(&[
             ("Authorization", "Bearer plugin"),
             ("COOKIE", "a=b"),
             ("X-Xsrf-Token", "t"),
             ("Proxy-Authorization", "p"),
-            ("Host", "evil"),
-            ("X-HTTP-Method-Override", "DELETE"),
+            ("Accept", "application/json"),
+            ("Content-Type", "application/json"),
             ("X-Custom", "kept"),
-        ]
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-        let map = plugin_headers(&given).unwrap();
-        assert_eq!(map.len(), 1);
+        ]);
+        let map = plugin_headers(&given, &["x-custom".to_owned()]).unwrap();
+        assert_eq!(map.len(), 3, "{map:?}");
         assert_eq!(map["x-custom"], "kept");
+        assert_eq!(map["accept"], "application/json");
+        let err = plugin_headers(&given, &[]).unwrap_err();
+        assert!(err.contains("x-custom may not be sent"), "{err}");
+        assert!(err.contains("allowed: accept, content-type"), "{err}");
+    }
+
+    #[test]
+    fn overrides_and_proxy_headers_are_refused_even_when_a_role_allows_them() {
+        let role_allows: Vec<String> = [
+            "x-http-method-override",
+            "X-Original-URL",
+            "x-forwarded-host",
+            "forwarded",
+            "host",
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        for name in [
+            "X-HTTP-Method-Override",
+            "x_http_method_override",
+            "X-HTTP-Method",
+            "X-Method-Override",
+            "X-Original-URL",
+            "X-Rewrite-URL",
+            "X-Forwarded-For",
+            "X-Forwarded-Host",
+            "Forwarded",
+            "Host",
+            "Content-Length",
+            "Transfer-Encoding",
+        ] {
+            let err = plugin_headers(&headers(&[(name, "DELETE")]), &role_allows).unwrap_err();
+            assert!(err.contains("may not be sent"), "{name}: {err}");
+            assert!(
+                !err.contains("x-original-url,"),
+                "never listed as allowed: {err}"
+            );
+        }
     }
 
     #[test]
     fn invalid_headers_are_refused() {
         let bad_name = vec![("bad name".to_owned(), "v".to_owned())];
-        assert!(plugin_headers(&bad_name).is_err());
-        let bad_value = vec![("x".to_owned(), "a\nb".to_owned())];
-        assert!(plugin_headers(&bad_value).is_err());
+        assert!(plugin_headers(&bad_name, &[]).is_err());
+        let bad_value = vec![("accept".to_owned(), "a\nb".to_owned())];
+        assert!(plugin_headers(&bad_value, &[]).is_err());
     }
 
     #[test]
@@ -304,11 +279,5 @@ mod tests {
             check_body(HttpMethod::Put, Some(r#"{"a":1}"#)),
             Ok(Some(serde_json::json!({"a": 1})))
         );
-    }
-
-    #[test]
-    fn shown_escapes_and_cuts() {
-        assert_eq!(shown("/a\nb"), "/a\\nb");
-        assert!(shown(&"é".repeat(300)).ends_with('…'));
     }
 }

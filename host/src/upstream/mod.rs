@@ -53,6 +53,9 @@ pub struct RoleConfig {
     /// (Infomaniak: 60 per minute); 0 = unlimited. Roles sharing a credential share one
     /// budget, the smallest of theirs.
     pub requests_per_minute: u32,
+    /// Extra request headers a plugin may send on this role, besides `accept` and
+    /// `content-type` (case-insensitive; method overrides and proxy headers never pass).
+    pub allowed_headers: Vec<String>,
 }
 
 /// Settings of the gateway.

@@ -12,6 +12,9 @@ pub struct RequestRecord {
     pub method: String,
     /// Path (no query, no host).
     pub path: String,
+    /// Query, form-encoded as sent (empty = none), so a write's full target is audited.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub query: String,
     /// Final HTTP status, when a response arrived.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,

@@ -5,11 +5,13 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderValue};
+use serde_json::Value;
 
-use super::effects::EffectLedger;
-use super::hygiene::{build_url, check_body, check_path, plugin_headers, shown};
+use super::effects::{EffectLedger, Write};
+use super::hygiene::{build_url, check_body, plugin_headers};
 use super::transport::{ByteBudget, Outgoing};
 use super::{Gateway, Phase, RecordLog, RequestOutcome, RequestRecord, SessionSpec};
+use crate::contract::request_rules::{check_path, shown};
 use crate::contract::{
     BoxFuture, PlannedEffect, UpstreamError, UpstreamPort, UpstreamRequest, UpstreamResponse,
 };
@@ -90,6 +92,7 @@ impl CallSession {
             path: self
                 .gateway
                 .redact(shown(request.path.split('?').next().unwrap_or_default())),
+            query: self.gateway.redact(shown(&query_string(&request.query))),
             status: None,
             ms: 0,
             attempts: 0,
@@ -168,7 +171,8 @@ impl CallSession {
             .resolve(&request.base_params)
             .map_err(invalid)?;
         let url = build_url(&base, &request.path, &request.query).map_err(invalid)?;
-        let mut headers = plugin_headers(&request.headers).map_err(invalid)?;
+        let mut headers =
+            plugin_headers(&request.headers, &config.allowed_headers).map_err(invalid)?;
         let Some(auth) = &config.auth else {
             return Err(UpstreamError::Denied(format!(
                 "no credential is configured for the upstream role {role}; configure \
@@ -195,13 +199,14 @@ impl CallSession {
                     )));
                 }
                 PhasePolicy::Apply(ledger) => ledger
-                    .admit(
+                    .admit(Write {
                         role,
-                        request.method,
-                        &request.path,
-                        &request.base_params,
-                        body.as_ref(),
-                    )
+                        method: request.method,
+                        path: &request.path,
+                        query: &request.query,
+                        base_params: &request.base_params,
+                        body: body.as_ref(),
+                    })
                     .map_err(UpstreamError::Denied)?,
             }
         }
@@ -209,7 +214,10 @@ impl CallSession {
             method: request.method,
             url,
             headers,
-            body: request.body.clone(),
+            // What goes on the wire is the host's serialization of the body the guard
+            // compared, never the plugin's text: duplicate keys or odd spacing cannot make
+            // the upstream read something else than what was checked.
+            body: body.as_ref().map(Value::to_string),
             credential: auth.key(role),
             auth: auth.clone(),
             role: role.clone(),
@@ -246,6 +254,13 @@ impl CallSession {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .push(record);
     }
+}
+
+/// The query as it goes on the wire (form-encoded, in order), for the record.
+fn query_string(query: &[(String, String)]) -> String {
+    url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(query)
+        .finish()
 }
 
 impl UpstreamPort for CallSession {

@@ -4,7 +4,9 @@
 //! GET and HEAD are retried up to `max_retries` times: after a 429 once the server's
 //! wait has passed, after a 5xx, a timeout or a network failure with exponential backoff.
 //! Writes are never retried: the first answer, even a 429 or a 5xx, goes to the plugin,
-//! which alone knows whether repeating its write is safe.
+//! which alone knows whether repeating its write is safe. Writes never follow redirects
+//! either: a 3xx answered to a write is reported as an error, so an approved write is
+//! sent once, to the approved path, and the audit records the 3xx.
 //!
 //! One exception, for every method: an OAuth role's 401 is answered once more with a
 //! renewed access token. A 401 means the upstream refused the credential before acting on
@@ -28,7 +30,8 @@ const MAX_REDIRECTS: usize = 5;
 /// Response headers never handed to a plugin: the upstream's session cookies stay here.
 const DROPPED_RESPONSE_HEADERS: &[&str] = &["set-cookie", "set-cookie2"];
 
-/// The redirect policy of the gateway's client: follow a redirect only within the origin
+/// The redirect policy of the gateway's client for reads (writes use a client that follows
+/// none): follow a redirect only within the origin
 /// the request was sent to, at most [`MAX_REDIRECTS`] hops (more is a network error). A
 /// redirect to another origin is not followed: the 3xx answer itself, `location` header
 /// included, is returned to the plugin, and no credential ever leaves the role's origin.
@@ -174,10 +177,12 @@ impl Gateway {
     ) -> Result<Answer, UpstreamError> {
         let method = Method::from_bytes(out.method.as_str().as_bytes())
             .expect("HttpMethod names are valid methods");
-        let mut request = self
-            .client
-            .request(method, out.url.clone())
-            .headers(headers);
+        let client = if out.method.is_read() {
+            &self.client
+        } else {
+            &self.write_client
+        };
+        let mut request = client.request(method, out.url.clone()).headers(headers);
         if let Some(body) = &out.body {
             request = request.body(body.clone());
         }
@@ -187,6 +192,16 @@ impl Gateway {
             .map_err(|e| network_error(&out.url, &e))?;
         let code = response.status();
         *status = Some(code.as_u16());
+        if !out.method.is_read() && code.is_redirection() {
+            return Err(UpstreamError::Network(format!(
+                "{} answered {} (a redirect) to a {}; ikmcp never follows redirects on \
+                 writes, so it was not resent anywhere: check the path, or whether the API \
+                 moved",
+                out.url.origin().ascii_serialization(),
+                code.as_u16(),
+                out.method.as_str()
+            )));
+        }
         if may_retry && code == StatusCode::TOO_MANY_REQUESTS {
             return Ok(Answer::RateLimited(rate_limit_wait(
                 response.headers(),

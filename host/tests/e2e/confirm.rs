@@ -244,6 +244,17 @@ async fn only_an_explicit_approve_true_approves() {
 
 #[tokio::test]
 async fn a_plan_gone_stale_goes_back_to_the_human_never_to_the_model() {
+    stale_after_approval(false).await;
+}
+
+#[tokio::test]
+async fn a_plan_gone_stale_goes_back_to_the_human_in_the_2026_era_too() {
+    stale_after_approval(true).await;
+}
+
+/// Someone changes the record right after the user's first approval: the host writes
+/// nothing, asks the user again with the new plan, and the model never sees a token.
+async fn stale_after_approval(discover: bool) {
     // Filled once the tenant runs: the change someone else makes after the first approval.
     let meddle: Arc<Mutex<Option<(String, String, serde_json::Value)>>> = Arc::default();
     let todo = meddle.clone();
@@ -266,6 +277,7 @@ async fn a_plan_gone_stale_goes_back_to_the_human_never_to_the_model() {
     });
     let h = Harness::start(Options {
         ask: Some(ask),
+        discover,
         ..Options::default()
     })
     .await;

@@ -53,6 +53,8 @@ pub struct TestClient {
     pub progress: Arc<Mutex<Vec<ProgressNotificationParam>>>,
     /// Messages of the confirmation requests received.
     pub asked: Arc<Mutex<Vec<String>>>,
+    /// `notifications/tools/list_changed` received outside a subscription (2025-11-25).
+    pub list_changed: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl ClientHandler for TestClient {
@@ -86,6 +88,11 @@ impl ClientHandler for TestClient {
             .unwrap_or(ElicitationAction::Decline);
         let approve = action == ElicitationAction::Accept;
         Ok(ElicitResult::new(action).with_content(json!({"approve": approve})))
+    }
+
+    async fn on_tool_list_changed(&self, _context: NotificationContext<RoleClient>) {
+        self.list_changed
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     }
 
     async fn on_progress(

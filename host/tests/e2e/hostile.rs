@@ -38,6 +38,24 @@ pub fn plugin_dir(file: &str) -> tempfile::TempDir {
     dir
 }
 
+/// A server with the DNS plugin plus the named test component (installed as `<id>.wasm`
+/// and granted `infomaniak-api`), default limits.
+pub async fn with_component(file: &str, id: &str) -> (Harness, tempfile::TempDir) {
+    let dir = plugin_dir_as(file, id);
+    let config = format!(
+        "[plugins]\ndirs = [{:?}]\n[plugins.roles]\n{id} = [\"infomaniak-api\"]\n",
+        dir.path()
+    );
+    (
+        Harness::start(Options {
+            config,
+            ..Options::default()
+        })
+        .await,
+        dir,
+    )
+}
+
 async fn hostile_harness() -> (Harness, tempfile::TempDir) {
     let dir = plugin_dir("ikmcp_test_plugin_hostile.wasm");
     let config = format!(

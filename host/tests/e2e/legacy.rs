@@ -6,23 +6,11 @@
 use serde_json::json;
 
 use crate::dns::largest_zone;
-use crate::harness::{Harness, Options};
-use crate::hostile::plugin_dir_as;
+use crate::harness::Harness;
+use crate::hostile::with_component;
 
 async fn legacy_harness() -> (Harness, tempfile::TempDir) {
-    let dir = plugin_dir_as("ikmcp_test_plugin_legacy_v01.wasm", "legacy");
-    let config = format!(
-        "[plugins]\ndirs = [{:?}]\n[plugins.roles]\nlegacy = [\"infomaniak-api\"]\n",
-        dir.path()
-    );
-    (
-        Harness::start(Options {
-            config,
-            ..Options::default()
-        })
-        .await,
-        dir,
-    )
+    with_component("ikmcp_test_plugin_legacy_v01.wasm", "legacy").await
 }
 
 #[tokio::test]

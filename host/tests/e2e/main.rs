@@ -4,6 +4,7 @@
 
 mod harness;
 
+mod attacks;
 mod audit_log;
 mod cli;
 mod confirm;
@@ -13,3 +14,4 @@ mod guard;
 mod hostile;
 mod legacy;
 mod roles;
+mod toolsets;

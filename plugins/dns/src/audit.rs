@@ -222,9 +222,9 @@ impl SeverityCounts {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ZoneAuditArgs {
-    /// Domain (zone) name, e.g. example.com.
+    /// Zone, e.g. example.com.
     pub domain: String,
-    /// TTLs below this many seconds are reported (default 300).
+    /// Report TTLs below this many seconds (default 300).
     #[schemars(range(min = 1, max = 86400))]
     pub low_ttl_threshold: Option<u32>,
 }
@@ -283,14 +283,14 @@ pub fn audit_domain(ctx: &Ctx, args: ZoneAuditArgs) -> Result<ZoneAuditOutput, T
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ZonesAuditArgs {
-    /// Only the domains of this account id (default: every account the token sees).
+    /// Only this account (default: every account).
     pub account_id: Option<u64>,
-    /// Audit at most this many domains (default: all).
+    /// At most this many domains.
     #[schemars(range(min = 1))]
     pub max_domains: Option<u32>,
-    /// Only domains whose name contains this text (case-insensitive).
+    /// Only names containing this text.
     pub filter_contains: Option<String>,
-    /// TTLs below this many seconds are reported (default 300).
+    /// Report TTLs below this many seconds (default 300).
     #[schemars(range(min = 1, max = 86400))]
     pub low_ttl_threshold: Option<u32>,
 }

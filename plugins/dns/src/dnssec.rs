@@ -25,7 +25,7 @@ pub enum DnssecAction {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DnssecArgs {
-    /// Domain name, e.g. example.com.
+    /// Domain, e.g. example.com.
     pub domain: String,
     /// check, enable or disable.
     pub action: DnssecAction,

@@ -14,7 +14,7 @@ use crate::names::{self, is_hostname};
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListDomainsArgs {
-    /// Only the domains of this Infomaniak account id (default: every account the token sees).
+    /// Only this account (default: every account).
     pub account_id: Option<u64>,
 }
 
@@ -81,7 +81,7 @@ pub fn list_domains(ctx: &Ctx, args: ListDomainsArgs) -> Result<ListDomainsOutpu
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DomainArgs {
-    /// Domain name, e.g. example.com.
+    /// Domain, e.g. example.com.
     pub domain: String,
 }
 
@@ -134,14 +134,13 @@ pub fn get_domain(ctx: &Ctx, args: DomainArgs) -> Result<GetDomainOutput, ToolEr
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NameserversArgs {
-    /// Domain name, e.g. example.com.
+    /// Domain, e.g. example.com.
     pub domain: String,
-    /// Name servers to delegate to (at least 2), e.g. ["ns1.example.net","ns2.example.net"].
-    /// Give either this or use_infomaniak_ns.
+    /// Host names (2 or more); or use_infomaniak_ns.
     pub nameservers: Option<Vec<String>>,
-    /// true: delegate to Infomaniak's name servers. Give either this or nameservers.
+    /// true: back to Infomaniak's name servers.
     pub use_infomaniak_ns: Option<bool>,
-    /// Ask the registry to check that the name servers answer for the domain (default false).
+    /// Registry checks that they answer (default false).
     pub verify_ns_availability: Option<bool>,
 }
 

@@ -36,12 +36,12 @@ impl Plugin for Dns {
             ToolSpec {
                 name: "infomaniak_list_domains",
                 title: "List domains",
-                description: "List every domain name of the Infomaniak account(s) the token can see (all pages), \
-                    with product id, account id and contract dates. Use it first to find the zone or domain name \
-                    other DNS tools need. Optional account_id limits it to one account.",
+                description: "Every domain of the account(s), all pages, with product and account ids. Start here to find a zone.",
                 category: "domain",
                 idempotent: true,
                 undo_tool: None,
+                keywords: &["show", "account", "registered"],
+                ..ToolSpec::default()
             },
             domains::list_domains,
         )
@@ -49,11 +49,12 @@ impl Plugin for Dns {
             ToolSpec {
                 name: "infomaniak_get_domain",
                 title: "Get domain",
-                description: "Show one domain: whether its DNS is managed by Infomaniak, DNSSEC, status flags, \
-                    and the registration (live expiry, options, contacts, EPP status) when available.",
+                description: "One domain: DNS served by Infomaniak or not, DNSSEC, status, registration (expiry, contacts).",
                 category: "domain",
                 idempotent: true,
                 undo_tool: None,
+                keywords: &["expiry", "renewal", "registration", "contacts", "whois"],
+                ..ToolSpec::default()
             },
             domains::get_domain,
         )
@@ -61,13 +62,12 @@ impl Plugin for Dns {
             ToolSpec {
                 name: "infomaniak_dns_list_records",
                 title: "List DNS records",
-                description: "List the records of a DNS zone (every page, never truncated), optionally only one \
-                    type and/or one name. Gives each record's id (needed to update or delete it), name \
-                    (source, `.` = apex), type, target and TTL. TXT targets are shown quoted and MX/SRV \
-                    priorities are the first field of target, as the API stores them.",
+                description: "Every record of a zone (all pages): id, source (`.` = apex), type, target, TTL; filter by type or name.",
                 category: "dns",
                 idempotent: true,
                 undo_tool: None,
+                keywords: &["show", "zone", "mx", "txt", "cname", "spf", "dmarc", "ttl"],
+                ..ToolSpec::default()
             },
             records::list,
         )
@@ -75,16 +75,12 @@ impl Plugin for Dns {
             ToolSpec {
                 name: CREATE_RECORD,
                 title: "Create DNS record",
-                description: "Create a DNS record in a zone (A, AAAA, CNAME, MX, TXT, SRV, CAA, NS, DS, TLSA, \
-                    SSHFP, SMIMEA, DNAME). The target is validated for the type: A = IPv4, AAAA = IPv6, \
-                    CNAME/NS = host name, MX = `priority host` (or priority given separately), SRV = \
-                    `priority weight port target`, CAA = `flags tag value`; TXT text is quoted for you. \
-                    source is relative (www, _dmarc) with @ or nothing for the apex; no CNAME at the apex. \
-                    TTL 60..86400, default 3600. An identical record is reported, not duplicated. Two-phase: \
-                    returns a plan to confirm. Undo with infomaniak_dns_delete_record.",
+                description: "Create a DNS record; the target is checked for its type. An identical record is reported, not duplicated.",
                 category: "dns",
                 idempotent: false,
                 undo_tool: Some(DELETE_RECORD),
+                keywords: &["add", "new", "mx", "txt", "cname", "spf", "dmarc", "dkim", "srv", "caa", "aaaa", "verification"],
+                ..ToolSpec::default()
             },
             Effect::Write,
             records::plan_create,
@@ -94,13 +90,12 @@ impl Plugin for Dns {
             ToolSpec {
                 name: "infomaniak_dns_update_record",
                 title: "Update DNS record",
-                description: "Change the target, TTL or MX/SRV priority of an existing record, found by zone and \
-                    record_id (from infomaniak_dns_list_records). The new target is validated for the \
-                    record's type. The plan shows the record before and after. Two-phase: returns a plan \
-                    to confirm.",
+                description: "Change a record's target, TTL or MX/SRV priority; the plan shows before and after.",
                 category: "dns",
                 idempotent: true,
                 undo_tool: None,
+                keywords: &["change", "edit", "modify", "ttl", "mx", "txt", "cname", "spf", "ip"],
+                ..ToolSpec::default()
             },
             Effect::Write,
             records::plan_update,
@@ -110,12 +105,12 @@ impl Plugin for Dns {
             ToolSpec {
                 name: DELETE_RECORD,
                 title: "Delete DNS record",
-                description: "Delete one record of a zone by record_id (from infomaniak_dns_list_records). The \
-                    plan shows the record that will be removed; the zone's SOA and apex NS records are \
-                    refused. Two-phase: returns a plan to confirm.",
+                description: "Delete one record; the plan shows what goes. SOA and apex NS records are refused.",
                 category: "dns",
                 idempotent: true,
                 undo_tool: None,
+                keywords: &["remove", "mx", "txt", "cname", "spf", "dmarc"],
+                ..ToolSpec::default()
             },
             Effect::Destructive,
             records::plan_delete,
@@ -125,11 +120,12 @@ impl Plugin for Dns {
             ToolSpec {
                 name: "infomaniak_manage_dnssec",
                 title: "Check, enable or disable DNSSEC",
-                description: "DNSSEC for a domain: action check reports the status at once (no confirmation); \
-                    enable or disable returns a plan to confirm, or reports that nothing needs to change.",
+                description: "DNSSEC of a domain: check shows the status; enable or disable changes it.",
                 category: "dns",
                 idempotent: true,
                 undo_tool: None,
+                keywords: &["security", "signing", "ds"],
+                ..ToolSpec::default()
             },
             Effect::Write,
             dnssec::plan,
@@ -139,14 +135,12 @@ impl Plugin for Dns {
             ToolSpec {
                 name: "infomaniak_get_domain_resources",
                 title: "Read a domain or zone resource",
-                description: "Read one resource of the domain and zone APIs that the other tools do not \
-                    show: list_domains (registered domains, all pages), get_domain, dnssec_check, \
-                    list_zones (base and delegated zones of a domain) with domain; show_zone and \
-                    zone_exists with zone; get_record and check_record (is the record actually served) \
-                    with zone and record_id.",
+                description: "Reads what other tools do not: list_domains, get_domain, dnssec_check, list_zones (domain); show_zone, zone_exists (zone); get_record, check_record (zone, record_id).",
                 category: "domain",
                 idempotent: true,
                 undo_tool: None,
+                keywords: &["zone", "zones", "served", "exists", "resolve"],
+                ..ToolSpec::default()
             },
             resources::get,
         )
@@ -154,13 +148,12 @@ impl Plugin for Dns {
             ToolSpec {
                 name: "infomaniak_manage_domain_nameservers",
                 title: "Change domain name servers",
-                description: "Change which name servers a domain is delegated to at the registry: either \
-                    nameservers (at least 2 host names) or use_infomaniak_ns: true, not both. This decides \
-                    which DNS zone the world sees, so it can take a site and mail offline. Two-phase: \
-                    returns a plan to confirm.",
+                description: "Delegate a domain to other name servers or back to Infomaniak's. This can take a site and mail offline.",
                 category: "domain",
                 idempotent: true,
                 undo_tool: None,
+                keywords: &["ns", "nameserver", "delegation", "registrar"],
+                ..ToolSpec::default()
             },
             Effect::Destructive,
             domains::plan_nameservers,
@@ -170,12 +163,12 @@ impl Plugin for Dns {
             ToolSpec {
                 name: "infomaniak_audit_domain_dns_admin",
                 title: "Audit one domain's DNS",
-                description: "Audit one zone's DNS posture: missing MX, missing or duplicate SPF, missing DMARC, \
-                    DNSSEC off, wildcard records and TTLs below low_ttl_threshold (default 300 s). Each \
-                    finding has a severity and a concrete fix naming the tool to use.",
+                description: "Audit one zone: MX, SPF, DMARC, DNSSEC, wildcards, low TTLs; each finding has a severity and a fix.",
                 category: "audit",
                 idempotent: true,
                 undo_tool: None,
+                keywords: &["check", "security", "posture", "spf", "dmarc", "mx", "health", "review"],
+                ..ToolSpec::default()
             },
             audit::audit_domain,
         )
@@ -183,13 +176,12 @@ impl Plugin for Dns {
             ToolSpec {
                 name: "infomaniak_audit_dns_zones",
                 title: "Audit every DNS zone",
-                description: "Audit the DNS posture of every domain of the account(s) (all pages), zone by zone, \
-                    with progress: the same checks as infomaniak_audit_domain_dns_admin, with per-zone and \
-                    total counts by severity. A zone that fails is reported and the audit goes on. Narrow it \
-                    with account_id, filter_contains or max_domains on large accounts.",
+                description: "The one-zone audit over every domain (all pages), with progress and totals; a failing zone does not stop it.",
                 category: "audit",
                 idempotent: true,
                 undo_tool: None,
+                keywords: &["check", "security", "posture", "spf", "dmarc", "health", "review", "all"],
+                ..ToolSpec::default()
             },
             audit::audit_zones,
         )

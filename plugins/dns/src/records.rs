@@ -16,12 +16,12 @@ use crate::zone::{DnsRecord, get_record, list_records, record_path, records_path
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListArgs {
-    /// Zone (domain) name, e.g. example.com.
+    /// Zone, e.g. example.com.
     pub zone: String,
-    /// Only records of this type (A, AAAA, CNAME, MX, TXT, NS, SRV, CAA…).
+    /// Only this record type.
     #[serde(rename = "type")]
     pub record_type: Option<String>,
-    /// Only records with this name: relative (www, _dmarc), fully qualified, or @ for the apex.
+    /// Only this name: relative (www), fully qualified, or @ for the apex.
     pub source: Option<String>,
 }
 
@@ -69,21 +69,19 @@ pub fn list(ctx: &Ctx, args: ListArgs) -> Result<ListOutput, ToolError> {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateArgs {
-    /// Zone (domain) name, e.g. example.com.
+    /// Zone, e.g. example.com.
     pub zone: String,
-    /// Record name relative to the zone (www, _dmarc, *.dev); @ or omitted for the apex.
+    /// Name in the zone (www, _dmarc, *.dev); @ or none for the apex.
     pub source: Option<String>,
     /// Record type.
     #[serde(rename = "type")]
     pub record_type: RecordType,
-    /// Value: A = IPv4, AAAA = IPv6, CNAME/NS = host name, MX = `priority host`,
-    /// SRV = `priority weight port target`, CAA = `flags tag value`, TXT = the text
-    /// (quoting is done for you).
+    /// A: IPv4; AAAA: IPv6; CNAME/NS: host; MX: `priority host`; SRV: `priority weight port host`; CAA: `flags tag value`; TXT: the text.
     pub target: String,
-    /// Time to live in seconds (60..86400, default 3600).
+    /// Seconds (default 3600).
     #[schemars(range(min = 60, max = 86400))]
     pub ttl: Option<u32>,
-    /// MX/SRV priority, when not written at the start of target.
+    /// MX/SRV priority, if not in target.
     pub priority: Option<u16>,
 }
 
@@ -303,16 +301,16 @@ fn find_created(ctx: &Ctx, intent: &CreateIntent) -> Result<DnsRecord, ToolError
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateArgs {
-    /// Zone (domain) name, e.g. example.com.
+    /// Zone, e.g. example.com.
     pub zone: String,
-    /// Id of the record (from infomaniak_dns_list_records).
+    /// From infomaniak_dns_list_records.
     pub record_id: i64,
-    /// New value, in the same format as for creation (validated against the record's type).
+    /// New value, in the create format.
     pub target: Option<String>,
-    /// New time to live in seconds (60..86400).
+    /// New TTL in seconds.
     #[schemars(range(min = 60, max = 86400))]
     pub ttl: Option<u32>,
-    /// New MX/SRV priority (alone, it keeps the rest of the target).
+    /// New MX/SRV priority (alone, keeps the host).
     pub priority: Option<u16>,
 }
 
@@ -437,9 +435,9 @@ pub fn apply_update(
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeleteArgs {
-    /// Zone (domain) name, e.g. example.com.
+    /// Zone, e.g. example.com.
     pub zone: String,
-    /// Id of the record (from infomaniak_dns_list_records).
+    /// From infomaniak_dns_list_records.
     pub record_id: i64,
 }
 

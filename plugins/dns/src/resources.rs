@@ -36,13 +36,13 @@ pub enum Resource {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResourceArgs {
-    /// The resource to read.
+    /// What to read.
     pub resource: Resource,
-    /// Domain name, for get_domain, dnssec_check and list_zones.
+    /// For get_domain, dnssec_check, list_zones.
     pub domain: Option<String>,
-    /// Zone name, for show_zone, zone_exists, get_record and check_record.
+    /// For show_zone, zone_exists, get_record, check_record.
     pub zone: Option<String>,
-    /// Record id, for get_record and check_record.
+    /// For get_record and check_record.
     pub record_id: Option<i64>,
 }
 

@@ -117,10 +117,7 @@ fn manifest_is_valid_for_the_host() {
         let input: Value = serde_json::from_str(&t.input_schema).unwrap();
         assert_eq!(input["type"], "object", "{}", t.name);
         assert_eq!(input["additionalProperties"], false, "{}", t.name);
-        assert_eq!(
-            input["$schema"],
-            "https://json-schema.org/draft/2020-12/schema"
-        );
+        assert!(input.get("$schema").is_none(), "compact: {}", t.name);
         assert!(
             input["properties"].get("confirmation_token").is_none(),
             "{}",

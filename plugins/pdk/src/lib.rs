@@ -46,8 +46,10 @@ pub mod error;
 pub mod host;
 pub mod plan;
 pub mod registry;
+pub mod schema;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+pub mod write;
 
 /// The bindings generated from `wit/plugin.wit` (world `plugin`). Plugins normally use the
 /// re-exports below instead; the module is public because [`export_plugin!`] expands to
@@ -75,6 +77,7 @@ pub use error::ToolErrorExt;
 pub use host::{Ctx, Host, WasmHost};
 pub use plan::{PlanBuilder, Planned};
 pub use registry::{PluginInfo, Registry, ToolSpec};
+pub use write::{Intent, single_effect};
 
 /// Version of the WIT contract this kit implements; reported in every manifest.
 pub const CONTRACT_VERSION: &str = "0.2.0";

@@ -8,6 +8,8 @@ use serde_json::Value;
 use crate::error;
 use crate::host::{Ctx, Host};
 use crate::plan::Planned;
+use crate::schema::{self, Side};
+use crate::write::Intent;
 use crate::{CONTRACT_VERSION, Effect, Manifest, Plan, PlanOutcome, ToolDescriptor, ToolError};
 
 /// Who the plugin is, for the manifest.
@@ -22,20 +24,100 @@ pub struct PluginInfo {
     pub roles: &'static [&'static str],
 }
 
-/// How one tool presents itself to clients.
+/// How one tool presents itself to clients. Fill it with struct update syntax
+/// (`ToolSpec { name: LIST, title: "…", description: "…", ..ToolSpec::default() }`) or the
+/// builder (`ToolSpec::new(LIST, "…", "…").category("dns")`); what is left out has a default.
+///
+/// The model reads `name`, `description` and the argument schema of every offered tool in
+/// every conversation: keep the description to what it does and when to use it, two short
+/// sentences. The host adds the two-phase explanation to write tools; do not repeat it.
+/// [`crate::testing::check_manifest`] holds each tool to the budget.
+#[derive(Debug, Clone, Copy, Default)]
 pub struct ToolSpec {
-    /// `^[a-zA-Z0-9_-]{1,64}$`, unique across plugins.
+    /// `^[a-zA-Z0-9_-]{1,64}$`, unique across plugins; a `const` of the plugin (see
+    /// [`crate::tool_names!`]) so undo references and tests cannot drift.
     pub name: &'static str,
     /// Short human title.
     pub title: &'static str,
     /// What it does and when to use it, for the model.
     pub description: &'static str,
-    /// Grouping, e.g. `dns`, `domain`, `audit`.
+    /// Grouping shown in the catalog, e.g. `dns`, `domain`, `audit` (default: none).
     pub category: &'static str,
-    /// Whether calling it twice with the same arguments has the same effect as once.
+    /// The toolset an operator enables it with (`--toolsets`); `None` = the plugin id.
+    pub toolset: Option<&'static str>,
+    /// Words a user may say for this tool that its name and description lack (`spf`,
+    /// `dmarc`, `mx`…); `infomaniak_help` matches them. The host has no word list of its own.
+    pub keywords: &'static [&'static str],
+    /// Whether calling it twice with the same arguments has the same effect as once (read
+    /// tools always are).
     pub idempotent: bool,
     /// The tool that undoes this one, if any.
     pub undo_tool: Option<&'static str>,
+}
+
+impl ToolSpec {
+    /// A tool with its name, title and description; everything else defaults.
+    pub const fn new(name: &'static str, title: &'static str, description: &'static str) -> Self {
+        ToolSpec {
+            name,
+            title,
+            description,
+            category: "",
+            toolset: None,
+            keywords: &[],
+            idempotent: false,
+            undo_tool: None,
+        }
+    }
+
+    /// Sets the catalog category.
+    pub const fn category(mut self, category: &'static str) -> Self {
+        self.category = category;
+        self
+    }
+
+    /// Puts the tool in a finer toolset than the plugin's.
+    pub const fn toolset(mut self, toolset: &'static str) -> Self {
+        self.toolset = Some(toolset);
+        self
+    }
+
+    /// Words `infomaniak_help` matches.
+    pub const fn keywords(mut self, keywords: &'static [&'static str]) -> Self {
+        self.keywords = keywords;
+        self
+    }
+
+    /// Marks a write tool idempotent.
+    pub const fn idempotent(mut self) -> Self {
+        self.idempotent = true;
+        self
+    }
+
+    /// Names the tool that undoes this one.
+    pub const fn undo(mut self, tool: &'static str) -> Self {
+        self.undo_tool = Some(tool);
+        self
+    }
+}
+
+/// Declares a plugin's tool names as constants, plus `ALL_TOOLS` listing them, so specs,
+/// undo references, hints and tests share one spelling and
+/// [`crate::testing::check_manifest`] can check that each one is registered.
+///
+/// ```ignore
+/// ikmcp_pdk::tool_names! {
+///     /// Lists the records of a zone.
+///     LIST_RECORDS = "infomaniak_dns_list_records";
+/// }
+/// ```
+#[macro_export]
+macro_rules! tool_names {
+    ($($(#[$doc:meta])* $name:ident = $value:literal;)+) => {
+        $($(#[$doc])* pub const $name: &str = $value;)+
+        /// Every tool name of the plugin, in declaration order.
+        pub const ALL_TOOLS: &[&str] = &[$($name),+];
+    };
 }
 
 type InvokeFn = Box<dyn Fn(&Ctx, &str) -> Result<String, ToolError>>;
@@ -64,6 +146,7 @@ pub struct Registry {
 }
 
 /// The JSON Schema (draft 2020-12) of `T`, as a JSON object without the Rust type name.
+/// Uncompacted: what schemars generates (for [`input_schema`] and [`output_schema`]).
 pub fn schema_of<T: JsonSchema>() -> Value {
     let mut value = schemars::SchemaGenerator::default()
         .into_root_schema_for::<T>()
@@ -72,6 +155,16 @@ pub fn schema_of<T: JsonSchema>() -> Value {
         obj.remove("title");
     }
     value
+}
+
+/// The argument schema of `T` as the manifest carries it (compact, self-contained).
+pub fn input_schema<T: JsonSchema>() -> Value {
+    schema::compact(schema_of::<T>(), Side::Input)
+}
+
+/// The result schema of `T` as the manifest carries it (compact, shared `$defs`).
+pub fn output_schema<T: JsonSchema>() -> Value {
+    schema::compact(schema_of::<T>(), Side::Output)
 }
 
 fn parse_args<A: DeserializeOwned + JsonSchema>(tool: &str, args: &str) -> Result<A, ToolError> {
@@ -146,8 +239,8 @@ impl Registry {
         self.tools.push(Entry {
             spec,
             effect: Effect::Read,
-            input_schema: schema_of::<A>,
-            output_schema: schema_of::<O>,
+            input_schema: input_schema::<A>,
+            output_schema: output_schema::<O>,
             handler: Handler::Read(invoke),
         });
         self
@@ -156,11 +249,47 @@ impl Registry {
     /// Adds a write (or destructive) tool: `plan` reads the current state and returns a
     /// plan or a no-change result; `apply` performs the confirmed plan and returns the result.
     pub fn write<A, O>(
-        mut self,
+        self,
         spec: ToolSpec,
         effect: Effect,
         plan: fn(&Ctx, A) -> Result<Planned<O>, ToolError>,
         apply: fn(&Ctx, A, &Plan) -> Result<O, ToolError>,
+    ) -> Self
+    where
+        A: DeserializeOwned + JsonSchema + 'static,
+        O: Serialize + JsonSchema + 'static,
+    {
+        self.push_write(spec, effect, plan, apply)
+    }
+
+    /// Adds a write tool whose arguments are checked once, into the [`Intent`] `I` that
+    /// both `plan` and `apply` take: the validation is written in one place and the two
+    /// phases cannot read the arguments differently.
+    pub fn write_intent<I, O>(
+        self,
+        spec: ToolSpec,
+        effect: Effect,
+        plan: fn(&Ctx, &I) -> Result<Planned<O>, ToolError>,
+        apply: fn(&Ctx, &I, &Plan) -> Result<O, ToolError>,
+    ) -> Self
+    where
+        I: Intent + 'static,
+        O: Serialize + JsonSchema + 'static,
+    {
+        self.push_write(
+            spec,
+            effect,
+            move |ctx, args: I::Args| plan(ctx, &I::from_args(args)?),
+            move |ctx, args: I::Args, confirmed| apply(ctx, &I::from_args(args)?, confirmed),
+        )
+    }
+
+    fn push_write<A, O>(
+        mut self,
+        spec: ToolSpec,
+        effect: Effect,
+        plan: impl Fn(&Ctx, A) -> Result<Planned<O>, ToolError> + 'static,
+        apply: impl Fn(&Ctx, A, &Plan) -> Result<O, ToolError> + 'static,
     ) -> Self
     where
         A: DeserializeOwned + JsonSchema + 'static,
@@ -180,8 +309,8 @@ impl Registry {
         self.tools.push(Entry {
             spec,
             effect,
-            input_schema: schema_of::<A>,
-            output_schema: schema_of::<O>,
+            input_schema: input_schema::<A>,
+            output_schema: output_schema::<O>,
             handler: Handler::Write {
                 plan: plan_fn,
                 apply: apply_fn,
@@ -208,13 +337,11 @@ impl Registry {
                     input_schema: (t.input_schema)().to_string(),
                     output_schema: (t.output_schema)().to_string(),
                     effect: t.effect,
-                    idempotent: t.spec.idempotent,
+                    idempotent: t.spec.idempotent || t.effect == Effect::Read,
                     category: t.spec.category.to_string(),
                     undo_tool: t.spec.undo_tool.map(str::to_string),
-                    // Contract 0.2 fields; ToolSpec does not carry them yet, so every
-                    // tool is in the plugin's own toolset and has no keywords.
-                    toolset: None,
-                    keywords: Vec::new(),
+                    toolset: t.spec.toolset.map(str::to_string),
+                    keywords: t.spec.keywords.iter().map(|k| k.to_string()).collect(),
                 })
                 .collect(),
         }
@@ -323,14 +450,7 @@ mod tests {
     }
 
     fn spec(name: &'static str) -> ToolSpec {
-        ToolSpec {
-            name,
-            title: "T",
-            description: "D",
-            category: "test",
-            idempotent: true,
-            undo_tool: None,
-        }
+        ToolSpec::new(name, "T", "D").category("test").idempotent()
     }
 
     fn registry() -> Registry {
@@ -342,6 +462,122 @@ mod tests {
         })
         .read(spec("echo"), echo)
         .write(spec("set"), Effect::Write, plan_set, apply_set)
+        .write_intent(
+            ToolSpec {
+                name: "shout",
+                title: "Shout",
+                description: "D",
+                ..ToolSpec::default()
+            },
+            Effect::Write,
+            plan_shout,
+            apply_shout,
+        )
+    }
+
+    /// Checked once: trimmed, non-empty, upper-cased.
+    struct Shout(String);
+
+    impl Intent for Shout {
+        type Args = EchoArgs;
+
+        fn from_args(args: EchoArgs) -> Result<Self, ToolError> {
+            let text = args.text.trim();
+            if text.is_empty() {
+                return Err(error::invalid_args("text is empty", "say something"));
+            }
+            Ok(Shout(text.to_uppercase()))
+        }
+    }
+
+    fn plan_shout(ctx: &Ctx, s: &Shout) -> Result<Planned<EchoOut>, ToolError> {
+        PlanBuilder::new(ctx.role(), format!("shout {}", s.0))
+            .effect(
+                HttpMethod::Put,
+                "/t",
+                Some(&serde_json::json!({"text": s.0})),
+            )
+            .confirm()
+    }
+
+    fn apply_shout(_: &Ctx, s: &Shout, p: &Plan) -> Result<EchoOut, ToolError> {
+        Ok(EchoOut {
+            text: format!("{} after {}", s.0, p.summary),
+        })
+    }
+
+    #[test]
+    fn plan_and_apply_share_the_intent_checked_once() {
+        let r = registry();
+        let host = MockHost::new();
+        let p = match r.plan(&host, "shout", r#"{"text":"  hi "}"#).unwrap() {
+            PlanOutcome::NeedsConfirmation(p) => p,
+            other => panic!("unexpected {other:?}"),
+        };
+        assert_eq!(p.summary, "shout HI");
+        assert_eq!(
+            r.apply(&host, "shout", r#"{"text":"  hi "}"#, &p).unwrap(),
+            r#"{"text":"HI after shout HI"}"#
+        );
+        for phase in ["plan", "apply"] {
+            let outcome = match phase {
+                "plan" => r.plan(&host, "shout", r#"{"text":"  "}"#).map(|_| ()),
+                _ => r.apply(&host, "shout", r#"{"text":"  "}"#, &p).map(|_| ()),
+            };
+            assert!(
+                matches!(outcome, Err(ToolError::InvalidArgs(ref d)) if d.message == "text is empty"),
+                "{phase}: {outcome:?}"
+            );
+        }
+        let m = r.manifest();
+        let shout = m.tools.iter().find(|t| t.name == "shout").unwrap();
+        let input: Value = serde_json::from_str(&shout.input_schema).unwrap();
+        assert_eq!(
+            input["required"],
+            serde_json::json!(["text"]),
+            "the schema is the args'"
+        );
+    }
+
+    #[test]
+    fn defaults_fill_what_a_spec_leaves_out_and_reads_are_idempotent() {
+        let m = registry().manifest();
+        let shout = m.tools.iter().find(|t| t.name == "shout").unwrap();
+        assert_eq!(shout.category, "");
+        assert!(!shout.idempotent);
+        assert_eq!(shout.undo_tool, None);
+        let read = Registry::new(PluginInfo {
+            id: "t",
+            version: "1.0.0",
+            description: "test",
+            roles: &[],
+        })
+        .read(ToolSpec::new("r", "R", "D"), echo)
+        .manifest();
+        assert!(read.tools[0].idempotent, "a read is idempotent by nature");
+        let spec = ToolSpec::new("w", "W", "D")
+            .toolset("dns-records")
+            .keywords(&["mx", "spf"])
+            .undo("u");
+        assert_eq!(spec.toolset, Some("dns-records"));
+        assert_eq!(spec.keywords, &["mx", "spf"]);
+        assert_eq!(spec.undo_tool, Some("u"));
+        let m = Registry::new(PluginInfo {
+            id: "t",
+            version: "1.0.0",
+            description: "test",
+            roles: &[],
+        })
+        .read(spec, echo)
+        .read(ToolSpec::new("plain", "P", "D"), echo)
+        .manifest();
+        assert_eq!(m.tools[0].toolset.as_deref(), Some("dns-records"));
+        assert_eq!(m.tools[0].keywords, ["mx", "spf"]);
+        assert_eq!(
+            m.tools[1].toolset, None,
+            "absent: the host files it under the plugin id"
+        );
+        assert!(m.tools[1].keywords.is_empty());
     }
 
     #[test]
@@ -349,7 +585,7 @@ mod tests {
         let m = registry().manifest();
         assert_eq!(m.contract_version, CONTRACT_VERSION);
         assert_eq!(m.roles, vec!["infomaniak-api".to_string()]);
-        assert_eq!(m.tools.len(), 2);
+        assert_eq!(m.tools.len(), 3);
         let input: Value = serde_json::from_str(&m.tools[0].input_schema).unwrap();
         assert_eq!(input["type"], "object");
         assert_eq!(input["additionalProperties"], false);

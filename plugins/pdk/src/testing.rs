@@ -1,5 +1,14 @@
-//! A [`Host`] for native unit tests: canned upstream answers, and a record of every request,
-//! log line and progress report. Enabled with the `testing` feature (dev-dependency).
+//! What every plugin's native unit tests need: a [`Host`] with canned upstream answers and a
+//! record of every request, log line and progress report ([`MockHost`]); calls through the
+//! registry and the Infomaniak answer envelopes ([`calls`]); and the manifest checks,
+//! surface budget included ([`manifest`]). Enabled with the `testing` feature
+//! (dev-dependency).
+
+pub mod calls;
+pub mod manifest;
+
+pub use calls::{api_error, apply, expect_no_change, expect_plan, invoke, ok, paged, parse, plan};
+pub use manifest::{check_manifest, surface_tokens};
 
 use std::cell::RefCell;
 use std::collections::VecDeque;

@@ -115,6 +115,7 @@ impl Plugin for Probe {
                 category: "probe",
                 idempotent: false,
                 undo_tool: None,
+                ..ToolSpec::default()
             },
             Effect::Write,
             plan_fake,
@@ -128,6 +129,7 @@ impl Plugin for Probe {
                 category: "probe",
                 idempotent: false,
                 undo_tool: None,
+                ..ToolSpec::default()
             },
             Effect::Write,
             plan_idle,
