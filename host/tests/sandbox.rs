@@ -590,7 +590,7 @@ async fn unknown_tools_and_wrong_phases_are_refused_before_the_plugin_runs() {
         .unwrap_err();
     assert_eq!(
         (err.kind, err.code.as_str()),
-        (ErrorKind::InvalidArgs, "unknown_tool")
+        (ErrorKind::NotFound, "unknown_tool")
     );
     let err = plugin
         .invoke("hostile_write_outside_plan", &json!({}), ctx(&port))

@@ -261,7 +261,7 @@ impl LoadedPlugin {
             .find(|t| t.name == tool)
             .ok_or_else(|| {
                 ToolError::new(
-                    ErrorKind::InvalidArgs,
+                    ErrorKind::NotFound,
                     "unknown_tool",
                     format!("plugin {} has no tool named {tool}", self.manifest.id),
                 )

@@ -57,6 +57,15 @@ async fn an_approving_user_confirms_through_elicitation() {
         phases.contains(&"apply_attempt".to_string()) && phases.contains(&"applied".to_string()),
         "{phases:?}"
     );
+    let attempt = h
+        .audit_lines()
+        .into_iter()
+        .find(|l| l["phase"] == "apply_attempt")
+        .unwrap();
+    assert_eq!(
+        attempt["result_summary"]["approved_via"], "in_protocol",
+        "{attempt}"
+    );
 }
 
 #[tokio::test]

@@ -50,6 +50,15 @@ async fn a_token_is_single_use() {
         "{err}"
     );
     assert_eq!(h.writes().len(), 1, "a replay writes nothing");
+    let attempt = h
+        .audit_lines()
+        .into_iter()
+        .find(|l| l["phase"] == "apply_attempt")
+        .unwrap();
+    assert_eq!(
+        attempt["result_summary"]["approved_via"], "token",
+        "{attempt}"
+    );
 }
 
 #[tokio::test]
