@@ -189,6 +189,19 @@ pub enum RegistryError {
         /// Every toolset of the loaded plugins.
         known: Vec<String>,
     },
+    /// Two plugins put tools in the same toolset: choosing it would give one plugin's tools
+    /// to an operator who meant the other's.
+    #[error(
+        "toolset {toolset:?} is declared by both plugin {first} and plugin {second}; a toolset belongs to one plugin: disable one of them"
+    )]
+    SharedToolset {
+        /// The toolset.
+        toolset: String,
+        /// The plugin that declared it first.
+        first: String,
+        /// The other plugin.
+        second: String,
+    },
     /// Two tools share a name.
     #[error(
         "tool name {name} is declared by both {first} and {second}; disable one of the plugins"
@@ -280,6 +293,18 @@ impl Registry {
 
     /// Applies `policy` to every candidate tool, in order (no plugin list yet).
     fn offer(entries: Vec<Entry>, policy: &ToolPolicy) -> Result<Self, RegistryError> {
+        let mut toolset_owners: HashMap<&str, &str> = HashMap::new();
+        for (_, owner, toolset, _) in &entries {
+            let Some(toolset) = toolset else { continue };
+            let first = *toolset_owners.entry(toolset).or_insert(owner);
+            if first != owner {
+                return Err(RegistryError::SharedToolset {
+                    toolset: toolset.clone(),
+                    first: first.to_string(),
+                    second: owner.clone(),
+                });
+            }
+        }
         if let Some(chosen) = &policy.toolsets {
             let known: BTreeSet<&str> = entries.iter().filter_map(|e| e.2.as_deref()).collect();
             if let Some(unknown) = chosen.iter().find(|c| !known.contains(c.as_str())) {
@@ -750,5 +775,30 @@ mod tests {
         let description = mcp[1].description.as_deref().unwrap();
         assert!(description.ends_with(WRITE_SUFFIX));
         assert!(description.contains(CONFIRMATION_ARG));
+    }
+
+    /// A plugin cannot slip its tools into another plugin's toolset: `--toolsets dns` (or
+    /// enabling `dns`) must not offer a third party's tools.
+    #[test]
+    fn a_toolset_belongs_to_one_plugin() {
+        let mut entries = plugin_entries(&[("dns_list", Effect::Read, "dns")]);
+        entries.push((
+            tool("evil_read", Effect::Read),
+            "evil".into(),
+            Some("dns".into()),
+            Runner::Builtin,
+        ));
+        let policy = ToolPolicy {
+            toolsets: Some(vec!["dns".into()]),
+            ..ToolPolicy::default()
+        };
+        let err = Registry::offer(entries, &policy)
+            .err()
+            .expect("refused at load");
+        assert!(matches!(err, RegistryError::SharedToolset { .. }), "{err}");
+        assert!(
+            err.to_string().contains("plugin dns and plugin evil"),
+            "{err}"
+        );
     }
 }

@@ -7,10 +7,11 @@
 use std::sync::Arc;
 
 use crate::config::Limits;
+use crate::contract::PlannedEffect;
 use crate::grants::Grants;
 use crate::registry::{RegisteredTool, Runner};
 use crate::sandbox::{CallContext, ProgressSink, UpstreamPort};
-use crate::upstream::{Gateway, Phase, RecordLog, SessionSpec};
+use crate::upstream::{CallSession, FirstWriteGate, Gateway, Phase, RecordLog, SessionSpec};
 
 /// Opens upstream sessions for calls.
 pub struct Sessions {
@@ -44,15 +45,33 @@ impl Sessions {
 
     /// The upstream port of one call of `tool` in `phase`, and the log of its requests.
     pub fn open(&self, tool: &RegisteredTool, phase: Phase) -> (Box<dyn UpstreamPort>, RecordLog) {
-        let session = self.gateway.session(SessionSpec {
+        let session = self.session(tool, phase);
+        let records = session.records();
+        (Box::new(session), records)
+    }
+
+    /// The upstream port of an apply of `tool` under the confirmed `effects`, whose first
+    /// write must pass `gate` (the apply start limit) right before it is sent.
+    pub fn open_apply(
+        &self,
+        tool: &RegisteredTool,
+        effects: Vec<PlannedEffect>,
+        gate: Arc<FirstWriteGate>,
+    ) -> (Box<dyn UpstreamPort>, RecordLog) {
+        let mut session = self.session(tool, Phase::Apply(effects));
+        session.gate_first_write(gate);
+        let records = session.records();
+        (Box::new(session), records)
+    }
+
+    fn session(&self, tool: &RegisteredTool, phase: Phase) -> CallSession {
+        self.gateway.session(SessionSpec {
             plugin_id: tool.plugin_id.clone(),
             granted_roles: self.granted(tool),
             phase,
             max_requests: self.limits.max_upstream_requests,
             max_response_bytes: self.limits.max_response_bytes,
-        });
-        let records = session.records();
-        (Box::new(session), records)
+        })
     }
 
     /// The whole context of one call: its upstream port and progress sink.

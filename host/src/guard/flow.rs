@@ -17,8 +17,8 @@
 //!    token way, as a new approval request in-protocol.
 //! 4. Apply: `apply_attempt` is written to the audit log durably, then the plugin
 //!    applies under a session that lets through only the approved effects, each once.
-//!    It must hand over its first write within `apply_start_timeout` of the freshness
-//!    check ([`super::first_write`]), or it is stopped before writing.
+//!    Its first write must leave within `apply_start_timeout` of the freshness check
+//!    ([`super::first_write`]), or it is stopped before writing.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -29,7 +29,7 @@ use time::format_description::well_known::Rfc3339;
 use super::approval::{self, ApprovalSubject};
 use super::error::GuardError;
 use super::fingerprint::{CONFIRMATION_TOKEN_KEY, fingerprint};
-use super::first_write::{FirstWriteGate, GatedPort, within_start_limit};
+use super::first_write::within_start_limit;
 use super::seal::Seals;
 use super::store::Tokens;
 use crate::audit::{AuditEvent, AuditPhase};
@@ -39,7 +39,7 @@ use crate::call::{
 use crate::contract::{ErrorKind, Plan, PlanOutcome, ToolError};
 use crate::registry::RegisteredTool;
 use crate::sandbox::{CallContext, LoadedPlugin, ProgressSink};
-use crate::upstream::{Phase, RecordLog, RequestRecord};
+use crate::upstream::{FirstWriteGate, Phase, RecordLog, RequestRecord};
 
 /// One call of a write tool, arguments validated (without `confirmation_token`).
 pub struct WriteCall<'a> {
@@ -247,6 +247,16 @@ impl GuardFlow {
             })
     }
 
+    /// Records that the human did not approve `fingerprint` in-protocol (declined, or the
+    /// request could not be answered): a `denied` line; nothing was written.
+    pub fn not_approved(&self, call: &WriteCall<'_>, fingerprint: Option<&str>, why: &ToolError) {
+        self.audit.write(AuditEvent {
+            error: Some(error_json(why)),
+            fingerprint: fingerprint.map(str::to_string),
+            ..line(call.tool, AuditPhase::Denied, call.args, Instant::now())
+        });
+    }
+
     /// Audits a refused confirmation, and says what to do. A stale plan's replacement is
     /// returned for approval in-protocol, or with its new token on the token way.
     fn refuse(
@@ -304,11 +314,11 @@ impl GuardFlow {
             return CallOutcome::failure(error);
         }
         let apply_started = Instant::now();
-        let (port, records) = self
-            .sessions
-            .open(call.tool, Phase::Apply(plan.effects.clone()));
+        let (upstream, records) =
+            self.sessions
+                .open_apply(call.tool, plan.effects.clone(), gate.clone());
         let ctx = CallContext {
-            upstream: Box::new(GatedPort::new(port, gate.clone())),
+            upstream,
             progress: call.progress.clone(),
         };
         let applied = within_start_limit(

@@ -111,10 +111,13 @@ impl InProtocol<'_> {
                 Ok(answer) => answer,
                 Err(e) => {
                     tracing::warn!(error = %e, tool = %self.name, "the confirmation request failed; nothing written");
-                    return failure(ask_failed(self.name, &e.to_string()));
+                    let error = ask_failed(self.name, &e.to_string());
+                    self.not_approved(Some(&pending.fingerprint), &error);
+                    return failure(error);
                 }
             };
             if !elicitation_approves(&answer) {
+                self.not_approved(Some(&pending.fingerprint), &not_approved(self.name));
                 return declined(&pending);
             }
             match self.confirm(&pending.fingerprint).await {
@@ -137,6 +140,10 @@ impl InProtocol<'_> {
             Err(refusal) => return failure(refusal),
         };
         if !response_approves(responses.get(CONFIRM_KEY)) {
+            let why = not_approved(self.name);
+            self.dispatcher
+                .guard()
+                .not_approved(&call, Some(&approved_fp), &why);
             return declined_without_plan();
         }
         match self
@@ -147,6 +154,16 @@ impl InProtocol<'_> {
         {
             CallOutcome::NeedsApproval(fresh) => self.input_required(&fresh),
             other => render::outcome(other).into(),
+        }
+    }
+
+    /// Audits a plan the human did not approve.
+    fn not_approved(&self, fingerprint: Option<&str>, why: &ToolError) {
+        if let Ok(write) = self.dispatcher.resolve_write(self.name, self.args.clone()) {
+            let call = write.call(self.caller, None);
+            self.dispatcher
+                .guard()
+                .not_approved(&call, fingerprint, why);
         }
     }
 
@@ -254,6 +271,15 @@ fn ask_failed(name: &str, why: &str) -> ToolError {
     .with_hint(format!(
         "call {name} again when the user can answer the confirmation request"
     ))
+}
+
+/// Why nothing was written when the user answered anything but `approve: true`.
+fn not_approved(name: &str) -> ToolError {
+    ToolError::new(
+        ErrorKind::Confirmation,
+        "not_approved",
+        format!("the user did not approve {name}; nothing was changed"),
+    )
 }
 
 fn keeps_changing(name: &str) -> ToolError {

@@ -23,6 +23,7 @@ pub mod record;
 mod retry;
 mod session;
 mod transport;
+mod write_gate;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -37,6 +38,7 @@ pub use oauth2::ClientCredentials;
 pub use ratelimit::RATE_WINDOW;
 pub use record::{RequestOutcome, RequestRecord};
 pub use session::CallSession;
+pub use write_gate::FirstWriteGate;
 
 /// One upstream role: where it is, how to authenticate, and what it allows.
 #[derive(Debug, Clone)]

@@ -10,6 +10,7 @@ use serde_json::Value;
 use super::effects::{EffectLedger, Write};
 use super::hygiene::{build_url, check_body, plugin_headers};
 use super::transport::{ByteBudget, Outgoing};
+use super::write_gate::FirstWriteGate;
 use super::{Gateway, Phase, RecordLog, RequestOutcome, RequestRecord, SessionSpec};
 use crate::contract::request_rules::{check_path, shown};
 use crate::contract::{
@@ -35,6 +36,8 @@ pub struct CallSession {
     exhaustion_recorded: bool,
     bytes: ByteBudget,
     records: RecordLog,
+    /// The apply start limit's gate, checked before the first write is sent.
+    first_write: Option<Arc<FirstWriteGate>>,
 }
 
 impl CallSession {
@@ -58,7 +61,14 @@ impl CallSession {
                 used: 0,
             },
             records: Arc::new(Mutex::new(Vec::new())),
+            first_write: None,
         }
+    }
+
+    /// Makes every write of this (apply) session pass `gate` right before it is first
+    /// sent: the guard closes it when the apply start limit is up.
+    pub fn gate_first_write(&mut self, gate: Arc<FirstWriteGate>) {
+        self.first_write = Some(gate);
     }
 
     /// The requests made so far (shared; still readable after the session is dropped).
@@ -221,6 +231,10 @@ impl CallSession {
             credential: auth.key(role),
             auth: auth.clone(),
             role: role.clone(),
+            first_write: self
+                .first_write
+                .clone()
+                .filter(|_| !request.method.is_read()),
         })
     }
 

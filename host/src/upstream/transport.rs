@@ -12,6 +12,7 @@
 //! renewed access token. A 401 means the upstream refused the credential before acting on
 //! the request, so the write has not happened.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::header::HeaderMap;
@@ -22,6 +23,7 @@ use time::OffsetDateTime;
 use super::Gateway;
 use super::auth::{Auth, CredentialKey};
 use super::retry::{backoff, rate_limit_wait};
+use super::write_gate::FirstWriteGate;
 use crate::contract::{HttpMethod, UpstreamError, UpstreamResponse};
 
 /// Most same-origin redirects followed for one request.
@@ -65,6 +67,8 @@ pub(crate) struct Outgoing {
     pub(crate) auth: Auth,
     /// The role (for messages).
     pub(crate) role: String,
+    /// For an apply's write: the gate it must pass right before it is first sent.
+    pub(crate) first_write: Option<Arc<FirstWriteGate>>,
 }
 
 /// What became of an outgoing request.
@@ -118,6 +122,19 @@ impl Gateway {
             headers.extend(credential.headers.clone());
             // The slot is held until the answer has been read (or the attempt gave up).
             let permit = self.limiters.acquire(&out.credential).await;
+            if let Some(gate) = &out.first_write
+                && !gate.start_write()
+            {
+                return Delivery {
+                    result: Err(UpstreamError::Denied(
+                        "the apply did not start writing in time after its confirmation; \
+                         nothing was sent"
+                            .into(),
+                    )),
+                    status,
+                    attempts,
+                };
+            }
             let answer = tokio::time::timeout(
                 self.config.request_timeout,
                 self.attempt(out, headers, may_retry, bytes, &mut status),

@@ -11,7 +11,7 @@ use rmcp::model::{
 use serde_json::json;
 
 use crate::dns::first_zone;
-use crate::guard::an_a_record;
+use crate::guard::{an_a_record, approved_via};
 use crate::harness::{Ask, Harness, Options, Scale};
 
 async fn create(h: &Harness, source: &str) -> serde_json::Value {
@@ -57,15 +57,7 @@ async fn an_approving_user_confirms_through_elicitation() {
         phases.contains(&"apply_attempt".to_string()) && phases.contains(&"applied".to_string()),
         "{phases:?}"
     );
-    let attempt = h
-        .audit_lines()
-        .into_iter()
-        .find(|l| l["phase"] == "apply_attempt")
-        .unwrap();
-    assert_eq!(
-        attempt["result_summary"]["approved_via"], "in_protocol",
-        "{attempt}"
-    );
+    assert_eq!(approved_via(&h), "in_protocol");
 }
 
 #[tokio::test]
@@ -78,6 +70,12 @@ async fn a_declining_user_changes_nothing() {
     let out = create(&h, "declined").await;
     assert_eq!(out["status"], "declined", "{out}");
     assert!(!carries_a_token(&out.to_string()), "{out}");
+    let refusal = h.audit_lines().into_iter().find(|l| l["phase"] == "denied");
+    assert_eq!(
+        refusal.as_ref().map(|l| l["error"]["code"].clone()),
+        Some(json!("not_approved")),
+        "the refusal is audited: {refusal:?}"
+    );
     assert!(h.writes().is_empty());
 }
 
@@ -230,6 +228,12 @@ async fn a_failed_confirmation_request_writes_nothing_and_hands_out_no_token() {
     assert_eq!(
         body["error"]["code"], "confirmation_request_failed",
         "{body}"
+    );
+    assert!(
+        h.audit_lines()
+            .iter()
+            .any(|l| l["phase"] == "denied" && l["error"]["code"] == "confirmation_request_failed"),
+        "the failed request is audited"
     );
     assert!(!carries_a_token(&whole(&result)), "{}", whole(&result));
     assert!(h.writes().is_empty());

@@ -1,5 +1,7 @@
 //! The DNS plugin through the whole stack: listing, paged reads, plan then apply.
 
+use ikmcp_sim::seed::{ZONE_COMPLETE, ZONE_NO_MAIL_POLICY};
+use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::harness::{Harness, Options, Scale};
@@ -281,4 +283,244 @@ async fn the_2026_discover_era_works_too() {
         .await;
     assert_eq!(plan["status"], "plan");
     assert!(h.writes().is_empty());
+}
+
+// ---- issue 16: what the live API is known to do, through the whole stack ----
+
+/// Another client moves `domain` to name servers outside Infomaniak.
+async fn delegate_elsewhere(h: &Harness, domain: &str) {
+    let moved = h
+        .direct(
+            Method::PUT,
+            &format!("/2/domains/{domain}/nameservers"),
+            Some(json!({"nameservers": ["ns1.elsewhere.example", "ns2.elsewhere.example"]})),
+        )
+        .await;
+    assert_eq!(moved["result"], "success", "{moved}");
+}
+
+/// The TXT targets of every write the tenant received.
+fn txt_targets_sent(h: &Harness) -> Vec<String> {
+    h.writes()
+        .into_iter()
+        .filter_map(|w| w.body)
+        .filter_map(|b| b["target"].as_str().map(str::to_string))
+        .collect()
+}
+
+#[tokio::test]
+async fn txt_values_go_raw_and_come_back_quoted() {
+    let h = Harness::start(Options::default()).await;
+    let zone = ZONE_NO_MAIL_POLICY;
+    for (source, given) in [
+        ("_dmarc", "v=DMARC1; p=quarantine"),
+        ("@", "\"v=spf1 \" \"-all\""),
+        ("inner", r#"say "hi""#),
+    ] {
+        let args = json!({"zone": zone, "source": source, "type": "TXT", "target": given});
+        let done = h.plan_and_apply("infomaniak_dns_create_record", args).await;
+        assert_eq!(done.writes.len(), 1, "{done:?}");
+    }
+    let sent = txt_targets_sent(&h);
+    assert_eq!(
+        sent,
+        ["v=DMARC1; p=quarantine", "v=spf1 -all", r#"say "hi""#]
+    );
+    assert!(
+        sent.iter().all(|t| !t.starts_with('"')),
+        "never pre-quoted: {sent:?}"
+    );
+    let listed = records(&h, zone).await;
+    let target = |s: &str| {
+        listed
+            .iter()
+            .find(|r| r["source"] == s)
+            .map(|r| r["target"].clone())
+            .unwrap()
+    };
+    assert_eq!(
+        target("_dmarc"),
+        "\"v=DMARC1; p=quarantine\"",
+        "shown as the API stores it"
+    );
+    assert_eq!(target("inner"), r#""say \"hi\"""#);
+    // The same text in either form is the same record: no second write.
+    for given in ["v=DMARC1; p=quarantine", "\"v=DMARC1; p=quarantine\""] {
+        let out = h
+            .ok(
+                "infomaniak_dns_create_record",
+                json!({"zone": zone, "source": "_dmarc", "type": "TXT", "target": given}),
+            )
+            .await;
+        assert_eq!(out["status"], "no_change", "{out}");
+    }
+    // A TTL change leaves the quoted target out of the PUT.
+    let id = listed.iter().find(|r| r["source"] == "_dmarc").unwrap()["id"].clone();
+    let done = h
+        .plan_and_apply(
+            "infomaniak_dns_update_record",
+            json!({"zone": zone, "record_id": id, "ttl": 600}),
+        )
+        .await;
+    assert_eq!(done.writes[0].body, Some(json!({"ttl": 600})));
+    // The audit reads the policy through the quotes.
+    let audit = h
+        .ok("infomaniak_audit_domain_dns_admin", json!({"domain": zone}))
+        .await;
+    let codes: Vec<&str> = audit["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["code"].as_str())
+        .collect();
+    assert!(!codes.contains(&"missing_dmarc"), "{codes:?}");
+    assert!(!codes.contains(&"missing_spf"), "{codes:?}");
+}
+
+#[tokio::test]
+async fn a_full_name_finds_its_zone_and_the_audit_its_domain() {
+    let h = Harness::start(Options::default()).await;
+    let zone = ZONE_COMPLETE;
+    let done = h
+        .plan_and_apply(
+            "infomaniak_dns_create_record",
+            json!({"zone": format!("www.{zone}"), "source": "_acme-challenge", "type": "TXT", "target": "tok"}),
+        )
+        .await;
+    assert_eq!(done.writes[0].path, format!("/2/zones/{zone}/records"));
+    assert_eq!(
+        done.writes[0].body.as_ref().unwrap()["source"],
+        "_acme-challenge.www"
+    );
+    assert_eq!(done.result["zone"], zone);
+    // A delegated sub-zone holds its own names.
+    let created = h
+        .direct(Method::POST, &format!("/2/zones/shop.{zone}"), None)
+        .await;
+    assert_eq!(created["result"], "success", "{created}");
+    let listed = h
+        .ok(
+            "infomaniak_dns_list_records",
+            json!({"zone": format!("ns.shop.{zone}")}),
+        )
+        .await;
+    assert_eq!(listed["zone"], format!("shop.{zone}"), "{listed}");
+    let audit = h
+        .ok(
+            "infomaniak_audit_domain_dns_admin",
+            json!({"domain": format!("shop.{zone}")}),
+        )
+        .await;
+    assert_eq!(audit["zone"], format!("shop.{zone}"));
+    assert_eq!(audit["domain"], zone);
+    let dnssec_reads: Vec<String> = h
+        .sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.ends_with("/dnssec/check"))
+        .map(|r| r.path)
+        .collect();
+    assert_eq!(dnssec_reads, [format!("/2/domains/{zone}/dnssec/check")]);
+}
+
+#[tokio::test]
+async fn dnssec_on_external_name_servers_needs_the_providers_ds_data() {
+    let h = Harness::start(Options::default()).await;
+    let domain = ZONE_NO_MAIL_POLICY;
+    delegate_elsewhere(&h, domain).await;
+    let err = h
+        .err(
+            "infomaniak_manage_dnssec",
+            json!({"domain": domain, "action": "enable"}),
+        )
+        .await;
+    assert_eq!(err["error"]["kind"], "invalid_args", "{err}");
+    assert!(
+        err["error"]["hint"]
+            .as_str()
+            .unwrap()
+            .contains("dnssec_data"),
+        "{err}"
+    );
+    assert_eq!(h.writes().len(), 1, "only the direct PUT: {:?}", h.writes());
+    let done = h
+        .plan_and_apply(
+            "infomaniak_manage_dnssec",
+            json!({"domain": domain, "action": "enable", "dnssec_data": ["12345 13 2 ABCDEF0123"]}),
+        )
+        .await;
+    assert_eq!(
+        done.writes[0].body,
+        Some(json!({"dnssec_data": ["12345 13 2 ABCDEF0123"]}))
+    );
+    assert_eq!(done.result["has_dnssec"], true, "{done:?}");
+}
+
+#[tokio::test]
+async fn a_record_on_external_name_servers_is_reported_not_served() {
+    let h = Harness::start(Options::default()).await;
+    let zone = ZONE_NO_MAIL_POLICY;
+    let id = records(&h, zone).await[0]["id"].clone();
+    let check = json!({"resource": "check_record", "zone": zone, "record_id": id});
+    let out = h.ok("infomaniak_get_domain_resources", check.clone()).await;
+    assert_eq!(out["data"]["served"], true, "{out}");
+    delegate_elsewhere(&h, zone).await;
+    let out = h.ok("infomaniak_get_domain_resources", check).await;
+    assert_eq!(out["data"]["served"], false, "{out}");
+    assert!(out["data"]["hint"].is_string(), "{out}");
+}
+
+#[tokio::test]
+async fn the_zone_list_is_read_to_its_last_page() {
+    let h = Harness::start(Options::default()).await;
+    let domain = ZONE_COMPLETE;
+    for i in 0..120 {
+        let created = h
+            .direct(Method::POST, &format!("/2/zones/sub{i}.{domain}"), None)
+            .await;
+        assert_eq!(created["result"], "success", "{created}");
+    }
+    let mark = h.mark();
+    let out = h
+        .ok(
+            "infomaniak_get_domain_resources",
+            json!({"resource": "list_zones", "domain": domain}),
+        )
+        .await;
+    assert_eq!(
+        out["data"].as_array().unwrap().len(),
+        121,
+        "every zone, not one page"
+    );
+    let pages = h
+        .sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.seq > mark && r.path == format!("/2/domains/{domain}/zones"))
+        .count();
+    assert_eq!(pages, 2);
+}
+
+#[tokio::test]
+async fn a_record_type_outside_the_spec_is_refused_before_sending() {
+    let h = Harness::start(Options::default()).await;
+    let mark = h.mark();
+    let err = h
+        .err(
+            "infomaniak_dns_list_records",
+            json!({"zone": ZONE_COMPLETE, "type": "HINFO"}),
+        )
+        .await;
+    assert_eq!(err["error"]["kind"], "invalid_args", "{err}");
+    assert_eq!(h.mark(), mark, "nothing reached the tenant");
+    let soa = h
+        .ok(
+            "infomaniak_dns_list_records",
+            json!({"zone": ZONE_COMPLETE, "type": "SOA"}),
+        )
+        .await;
+    assert_eq!(
+        soa["count"], 0,
+        "a listable type the tenant has no record of"
+    );
 }

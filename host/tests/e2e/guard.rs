@@ -50,15 +50,17 @@ async fn a_token_is_single_use() {
         "{err}"
     );
     assert_eq!(h.writes().len(), 1, "a replay writes nothing");
+    assert_eq!(approved_via(&h), "token");
+}
+
+/// How the audit log says the (first) applied plan was approved.
+pub fn approved_via(h: &Harness) -> Value {
     let attempt = h
         .audit_lines()
         .into_iter()
         .find(|l| l["phase"] == "apply_attempt")
-        .unwrap();
-    assert_eq!(
-        attempt["result_summary"]["approved_via"], "token",
-        "{attempt}"
-    );
+        .expect("an apply_attempt line");
+    attempt["result_summary"]["approved_via"].clone()
 }
 
 #[tokio::test]
@@ -313,6 +315,30 @@ async fn an_apply_that_idles_before_its_first_write_is_stopped_unwritten() {
         .await;
     assert_eq!(applied["status"], "applied", "{applied}");
     assert_eq!(h.writes().len(), 1);
+}
+
+#[tokio::test]
+async fn a_write_held_in_the_rate_limiter_past_the_start_limit_is_never_sent() {
+    // One request a minute: the zone lookup spends it, so the apply's write waits.
+    let (h, _dir) =
+        probe_harness("apply_start_timeout_seconds = 1\nrequests_per_minute = 1\n").await;
+    let zone = first_zone(&h).await;
+    let args = json!({"zone": zone, "reads": 0});
+    let plan = h.ok("probe_idle_apply", args.clone()).await;
+    let started = std::time::Instant::now();
+    let err = h
+        .err(
+            "probe_idle_apply",
+            with_token(&args, &plan["confirmation_token"]),
+        )
+        .await;
+    assert_eq!(err["error"]["code"], "apply_start_timeout", "{err}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "stopped at the limit, not after the rate limiter's wait: {:?}",
+        started.elapsed()
+    );
+    assert!(h.writes().is_empty(), "{:?}", h.writes());
 }
 
 #[tokio::test]

@@ -326,3 +326,52 @@ async fn help_matches_the_keywords_plugins_declare() {
         .await;
     assert_eq!(best(&dkim), "infomaniak_dns_create_record", "{dkim}");
 }
+
+/// The command-line flags: `serve --sandbox --toolsets dns --dynamic-toolsets --read-only`
+/// starts small, offers only dns, and enabling it reveals no write tool.
+#[tokio::test]
+async fn serve_flags_choose_toolsets_dynamic_mode_and_read_only() {
+    use rmcp::ServiceExt;
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = crate::harness::base_command(dir.path());
+    cmd.args([
+        "serve",
+        "--sandbox",
+        "--toolsets",
+        "dns",
+        "--dynamic-toolsets",
+        "--read-only",
+    ]);
+    let (transport, _) = rmcp::transport::TokioChildProcess::builder(cmd)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("ikmcp starts");
+    let client = ().serve(transport).await.expect("initialize succeeds");
+    let first = names(&client.list_all_tools().await.unwrap());
+    assert!(first.iter().any(|n| n == ENABLE), "{first:?}");
+    assert!(!first.iter().any(|n| n.contains("_dns_")), "{first:?}");
+    let enabled = client
+        .call_tool(
+            rmcp::model::CallToolRequestParams::new(ENABLE)
+                .with_arguments(json!({"toolsets": ["dns"]}).as_object().cloned().unwrap()),
+        )
+        .await
+        .expect("tools/call");
+    assert_ne!(enabled.is_error, Some(true), "{enabled:?}");
+    let tools = client.list_all_tools().await.unwrap();
+    assert!(
+        tools
+            .iter()
+            .any(|t| t.name == "infomaniak_dns_list_records")
+    );
+    for tool in &tools {
+        let read_only = tool.annotations.as_ref().and_then(|a| a.read_only_hint);
+        assert_eq!(
+            read_only,
+            Some(true),
+            "{} offered in read-only mode",
+            tool.name
+        );
+    }
+    let _ = client.cancel().await;
+}

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::domains::fetch_domains;
 use crate::names::{self, APEX, fqdn, source_key};
 use crate::targets::txt_value;
-use crate::zone::{DnsRecord, dnssec_status, has_dnssec, list_records};
+use crate::zone::{DnsRecord, Located, dnssec_status, has_dnssec, list_records, locate};
 
 /// Default threshold under which a TTL is reported as low, in seconds.
 pub const LOW_TTL_DEFAULT: u32 = 300;
@@ -82,8 +82,11 @@ fn txt_at<'a>(
 }
 
 /// The findings of one zone's records and DNSSEC status (`None` when it could not be read).
+/// TXT policies are recognised on the unquoted text, whichever form the API returns.
+/// `domain` is the registered domain the zone belongs to, which carries DNSSEC.
 pub fn audit_zone(
     zone: &str,
+    domain: &str,
     records: &[DnsRecord],
     dnssec: Option<bool>,
     low_ttl: u32,
@@ -138,15 +141,15 @@ pub fn audit_zone(
         Some(false) => out.push(finding(
             Severity::Medium,
             "dnssec_off",
-            format!("DNSSEC is off for {zone}: answers for it can be forged"),
-            format!("enable it with infomaniak_manage_dnssec (domain {zone}, action enable)"),
+            format!("DNSSEC is off for {domain}: answers for {zone} can be forged"),
+            format!("enable it with infomaniak_manage_dnssec (domain {domain}, action enable)"),
             vec![],
         )),
         None => out.push(finding(
             Severity::Info,
             "dnssec_unknown",
-            format!("the DNSSEC status of {zone} could not be read"),
-            format!("check it with infomaniak_manage_dnssec (domain {zone}, action check)"),
+            format!("the DNSSEC status of {domain} could not be read"),
+            format!("check it with infomaniak_manage_dnssec (domain {domain}, action check)"),
             vec![],
         )),
         Some(true) => {}
@@ -222,7 +225,7 @@ impl SeverityCounts {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ZoneAuditArgs {
-    /// Zone, e.g. example.com.
+    /// Zone or a name in it, e.g. shop.example.com.
     pub domain: String,
     /// Report TTLs below this many seconds (default 300).
     #[schemars(range(min = 1, max = 86400))]
@@ -232,8 +235,10 @@ pub struct ZoneAuditArgs {
 /// Result of `infomaniak_audit_domain_dns_admin`.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct ZoneAuditOutput {
-    /// The zone audited.
+    /// The zone audited (the most specific zone holding the name given).
     pub zone: String,
+    /// The registered domain the zone belongs to (its DNSSEC is the zone's).
+    pub domain: String,
     /// Records in the zone (all pages).
     pub record_count: usize,
     /// DNSSEC status; null when it could not be read.
@@ -262,14 +267,24 @@ fn dnssec_or_unknown(ctx: &Ctx, zone: &str) -> Result<Option<bool>, ToolError> {
     }
 }
 
-/// Audits one zone.
+/// Audits one zone: the zone holding the name given, with the DNSSEC status of the
+/// registered domain above it.
 pub fn audit_domain(ctx: &Ctx, args: ZoneAuditArgs) -> Result<ZoneAuditOutput, ToolError> {
-    let zone = names::zone(&args.domain)?;
+    let name = names::zone(&args.domain)?;
     let low_ttl = args.low_ttl_threshold.unwrap_or(LOW_TTL_DEFAULT);
+    let Located { zone, domain } = match locate(&ctx.api(), &name) {
+        Ok(located) => located,
+        Err(e) if e.is_not_found() => Located {
+            zone: name.clone(),
+            domain: name,
+        },
+        Err(e) => return Err(e),
+    };
     let records = list_records(&ctx.api(), &zone, None)?;
-    let has_dnssec = dnssec_or_unknown(ctx, &zone)?;
-    let findings = audit_zone(&zone, &records, has_dnssec, low_ttl);
+    let has_dnssec = dnssec_or_unknown(ctx, &domain)?;
+    let findings = audit_zone(&zone, &domain, &records, has_dnssec, low_ttl);
     Ok(ZoneAuditOutput {
+        domain,
         record_count: records.len(),
         has_dnssec,
         low_ttl_threshold: low_ttl,
@@ -336,7 +351,7 @@ pub struct ZonesAuditOutput {
 fn audit_one(ctx: &Ctx, zone: &str, low_ttl: u32) -> Result<ZoneReport, ToolError> {
     let records = list_records(&ctx.api(), zone, None)?;
     let has_dnssec = dnssec_or_unknown(ctx, zone)?;
-    let findings = audit_zone(zone, &records, has_dnssec, low_ttl);
+    let findings = audit_zone(zone, zone, &records, has_dnssec, low_ttl);
     Ok(ZoneReport {
         zone: zone.to_string(),
         record_count: Some(records.len()),

@@ -3,6 +3,7 @@
 use ikmcp_pdk::error::{invalid_args, not_found};
 use ikmcp_pdk::{
     Api, Ctx, HttpMethod, Plan, PlanBuilder, Planned, ToolError, ToolErrorExt, api::decode,
+    single_effect,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -302,11 +303,7 @@ pub fn apply_nameservers(
             is_dns_managed_by_infomaniak: None,
             nameservers: None,
         });
-    let [effect] = confirmed.effects.as_slice() else {
-        return Err(ikmcp_pdk::error::internal(
-            "the confirmed plan must have exactly one effect",
-        ));
-    };
+    let effect = single_effect(confirmed)?;
     ctx.api().perform(effect)?;
     let requested = effect
         .body

@@ -19,10 +19,30 @@ use ikmcp_pdk::{Effect, INFOMANIAK_API, Plugin, PluginInfo, Registry, ToolSpec};
 /// The plugin, as exported to the host.
 pub struct Dns;
 
-/// Name of the create tool (undone by the delete tool).
-pub const CREATE_RECORD: &str = "infomaniak_dns_create_record";
-/// Name of the delete tool.
-pub const DELETE_RECORD: &str = "infomaniak_dns_delete_record";
+ikmcp_pdk::tool_names! {
+    /// Every domain of the account(s).
+    LIST_DOMAINS = "infomaniak_list_domains";
+    /// One domain's details.
+    GET_DOMAIN = "infomaniak_get_domain";
+    /// The records of a zone.
+    LIST_RECORDS = "infomaniak_dns_list_records";
+    /// Creates a record (undone by [`DELETE_RECORD`]).
+    CREATE_RECORD = "infomaniak_dns_create_record";
+    /// Changes a record.
+    UPDATE_RECORD = "infomaniak_dns_update_record";
+    /// Deletes a record.
+    DELETE_RECORD = "infomaniak_dns_delete_record";
+    /// Checks, enables or disables DNSSEC.
+    MANAGE_DNSSEC = "infomaniak_manage_dnssec";
+    /// One read of the domain and zone APIs.
+    GET_DOMAIN_RESOURCES = "infomaniak_get_domain_resources";
+    /// Changes a domain's name servers.
+    MANAGE_NAMESERVERS = "infomaniak_manage_domain_nameservers";
+    /// Audits one zone.
+    AUDIT_ZONE = "infomaniak_audit_domain_dns_admin";
+    /// Audits every zone.
+    AUDIT_ZONES = "infomaniak_audit_dns_zones";
+}
 
 impl Plugin for Dns {
     fn registry() -> Registry {
@@ -33,156 +53,95 @@ impl Plugin for Dns {
             roles: &[INFOMANIAK_API],
         })
         .read(
-            ToolSpec {
-                name: "infomaniak_list_domains",
-                title: "List domains",
-                description: "Every domain of the account(s), all pages, with product and account ids. Start here to find a zone.",
-                category: "domain",
-                idempotent: true,
-                undo_tool: None,
-                keywords: &["show", "account", "registered"],
-                ..ToolSpec::default()
-            },
+            ToolSpec::new(LIST_DOMAINS, "List domains",
+                "Every domain of the account(s), all pages, with product and account ids. Start here to find a zone.")
+                .category("domain")
+                .keywords(&["show", "account", "registered"]),
             domains::list_domains,
         )
         .read(
-            ToolSpec {
-                name: "infomaniak_get_domain",
-                title: "Get domain",
-                description: "One domain: DNS served by Infomaniak or not, DNSSEC, status, registration (expiry, contacts).",
-                category: "domain",
-                idempotent: true,
-                undo_tool: None,
-                keywords: &["expiry", "renewal", "registration", "contacts", "whois"],
-                ..ToolSpec::default()
-            },
+            ToolSpec::new(GET_DOMAIN, "Get domain",
+                "One domain: DNS served by Infomaniak or not, DNSSEC, status, registration (expiry, contacts).")
+                .category("domain")
+                .keywords(&["expiry", "renewal", "registration", "contacts", "whois"]),
             domains::get_domain,
         )
         .read(
-            ToolSpec {
-                name: "infomaniak_dns_list_records",
-                title: "List DNS records",
-                description: "Every record of a zone (all pages): id, source (`.` = apex), type, target, TTL; filter by type or name.",
-                category: "dns",
-                idempotent: true,
-                undo_tool: None,
-                keywords: &["show", "zone", "mx", "txt", "cname", "spf", "dmarc", "ttl"],
-                ..ToolSpec::default()
-            },
+            ToolSpec::new(LIST_RECORDS, "List DNS records",
+                "Every record of a zone (all pages): id, source (`.` = apex), type, target, TTL; filter by type or name.")
+                .category("dns")
+                .keywords(&["show", "zone", "mx", "txt", "cname", "spf", "dmarc", "ttl"]),
             records::list,
         )
         .write(
-            ToolSpec {
-                name: CREATE_RECORD,
-                title: "Create DNS record",
-                description: "Create a DNS record; the target is checked for its type. An identical record is reported, not duplicated.",
-                category: "dns",
-                idempotent: false,
-                undo_tool: Some(DELETE_RECORD),
-                keywords: &["add", "new", "mx", "txt", "cname", "spf", "dmarc", "dkim", "srv", "caa", "aaaa", "verification"],
-                ..ToolSpec::default()
-            },
+            ToolSpec::new(CREATE_RECORD, "Create DNS record",
+                "Create a DNS record; the target is checked for its type. An identical record is reported, not duplicated.")
+                .category("dns")
+                .undo(DELETE_RECORD)
+                .keywords(&["add", "new", "mx", "txt", "cname", "spf", "dmarc", "dkim", "srv", "caa", "aaaa", "verification"]),
             Effect::Write,
             records::plan_create,
             records::apply_create,
         )
         .write(
-            ToolSpec {
-                name: "infomaniak_dns_update_record",
-                title: "Update DNS record",
-                description: "Change a record's target, TTL or MX/SRV priority; the plan shows before and after.",
-                category: "dns",
-                idempotent: true,
-                undo_tool: None,
-                keywords: &["change", "edit", "modify", "ttl", "mx", "txt", "cname", "spf", "ip"],
-                ..ToolSpec::default()
-            },
+            ToolSpec::new(UPDATE_RECORD, "Update DNS record",
+                "Change a record's target, TTL or MX/SRV priority; the plan shows before and after.")
+                .category("dns")
+                .idempotent()
+                .keywords(&["change", "edit", "modify", "ttl", "mx", "txt", "cname", "spf", "ip"]),
             Effect::Write,
             records::plan_update,
             records::apply_update,
         )
         .write(
-            ToolSpec {
-                name: DELETE_RECORD,
-                title: "Delete DNS record",
-                description: "Delete one record; the plan shows what goes. SOA and apex NS records are refused.",
-                category: "dns",
-                idempotent: true,
-                undo_tool: None,
-                keywords: &["remove", "mx", "txt", "cname", "spf", "dmarc"],
-                ..ToolSpec::default()
-            },
+            ToolSpec::new(DELETE_RECORD, "Delete DNS record",
+                "Delete one record; the plan shows what goes. SOA and apex NS records are refused.")
+                .category("dns")
+                .idempotent()
+                .keywords(&["remove", "mx", "txt", "cname", "spf", "dmarc"]),
             Effect::Destructive,
             records::plan_delete,
             records::apply_delete,
         )
-        .write(
-            ToolSpec {
-                name: "infomaniak_manage_dnssec",
-                title: "Check, enable or disable DNSSEC",
-                description: "DNSSEC of a domain: check shows the status; enable or disable changes it.",
-                category: "dns",
-                idempotent: true,
-                undo_tool: None,
-                keywords: &["security", "signing", "ds"],
-                ..ToolSpec::default()
-            },
+        .write_intent(
+            ToolSpec::new(MANAGE_DNSSEC, "Check, enable or disable DNSSEC",
+                "DNSSEC of a domain: check shows the status; enable or disable changes it.")
+                .category("dns")
+                .idempotent()
+                .keywords(&["security", "signing", "ds"]),
             Effect::Write,
             dnssec::plan,
             dnssec::apply,
         )
         .read(
-            ToolSpec {
-                name: "infomaniak_get_domain_resources",
-                title: "Read a domain or zone resource",
-                description: "Reads what other tools do not: list_domains, get_domain, dnssec_check, list_zones (domain); show_zone, zone_exists (zone); get_record, check_record (zone, record_id).",
-                category: "domain",
-                idempotent: true,
-                undo_tool: None,
-                keywords: &["zone", "zones", "served", "exists", "resolve"],
-                ..ToolSpec::default()
-            },
+            ToolSpec::new(GET_DOMAIN_RESOURCES, "Read a domain or zone resource",
+                "Reads one domain or zone resource the other tools do not show; give the argument the resource needs.")
+                .category("domain")
+                .keywords(&["zone", "zones", "served", "exists", "resolve"]),
             resources::get,
         )
         .write(
-            ToolSpec {
-                name: "infomaniak_manage_domain_nameservers",
-                title: "Change domain name servers",
-                description: "Delegate a domain to other name servers or back to Infomaniak's. This can take a site and mail offline.",
-                category: "domain",
-                idempotent: true,
-                undo_tool: None,
-                keywords: &["ns", "nameserver", "delegation", "registrar"],
-                ..ToolSpec::default()
-            },
+            ToolSpec::new(MANAGE_NAMESERVERS, "Change domain name servers",
+                "Delegate a domain to other name servers or back to Infomaniak's. This can take a site and mail offline.")
+                .category("domain")
+                .idempotent()
+                .keywords(&["ns", "nameserver", "delegation", "registrar"]),
             Effect::Destructive,
             domains::plan_nameservers,
             domains::apply_nameservers,
         )
         .read(
-            ToolSpec {
-                name: "infomaniak_audit_domain_dns_admin",
-                title: "Audit one domain's DNS",
-                description: "Audit one zone: MX, SPF, DMARC, DNSSEC, wildcards, low TTLs; each finding has a severity and a fix.",
-                category: "audit",
-                idempotent: true,
-                undo_tool: None,
-                keywords: &["check", "security", "posture", "spf", "dmarc", "mx", "health", "review"],
-                ..ToolSpec::default()
-            },
+            ToolSpec::new(AUDIT_ZONE, "Audit one domain's DNS",
+                "Audit one zone: MX, SPF, DMARC, DNSSEC, wildcards, low TTLs; each finding has a severity and a fix.")
+                .category("audit")
+                .keywords(&["check", "security", "posture", "spf", "dmarc", "mx", "health", "review"]),
             audit::audit_domain,
         )
         .read(
-            ToolSpec {
-                name: "infomaniak_audit_dns_zones",
-                title: "Audit every DNS zone",
-                description: "The one-zone audit over every domain (all pages), with progress and totals; a failing zone does not stop it.",
-                category: "audit",
-                idempotent: true,
-                undo_tool: None,
-                keywords: &["check", "security", "posture", "spf", "dmarc", "health", "review", "all"],
-                ..ToolSpec::default()
-            },
+            ToolSpec::new(AUDIT_ZONES, "Audit every DNS zone",
+                "The one-zone audit over every domain (all pages), with progress and totals; a failing zone does not stop it.")
+                .category("audit")
+                .keywords(&["check", "security", "posture", "spf", "dmarc", "health", "review", "all"]),
             audit::audit_zones,
         )
     }

@@ -3,25 +3,30 @@
 
 use ikmcp_pdk::error::{conflict, internal, invalid_args};
 use ikmcp_pdk::plan::change_before;
-use ikmcp_pdk::{Ctx, HttpMethod, Plan, PlanBuilder, Planned, ToolError, api::decode};
+use ikmcp_pdk::{
+    Ctx, HttpMethod, Plan, PlanBuilder, Planned, ToolError, api::decode, single_effect,
+};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::names::{self, APEX, fqdn, source_key};
-use crate::targets::{self, RecordType, TTL_DEFAULT, check_ttl, same_target};
-use crate::zone::{DnsRecord, get_record, list_records, record_path, records_path, refine_error};
+use crate::targets::{self, RecordType, TTL_DEFAULT, TXT_STRING_MAX, check_ttl, same_target};
+use crate::zone::{
+    DnsRecord, get_record, in_zone, list_records, listable_type, record_path, records_path,
+    refine_error,
+};
 
 /// Arguments of `infomaniak_dns_list_records`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListArgs {
-    /// Zone, e.g. example.com.
+    /// Zone, or a name in it, e.g. www.example.com.
     pub zone: String,
     /// Only this record type.
     #[serde(rename = "type")]
     pub record_type: Option<String>,
-    /// Only this name: relative (www), fully qualified, or @ for the apex.
+    /// Only this name (www, or @ for the apex).
     pub source: Option<String>,
 }
 
@@ -36,16 +41,18 @@ pub struct ListOutput {
     pub records: Vec<DnsRecord>,
 }
 
-/// Lists every record of a zone (all pages), filtered by type and name.
+/// Lists every record of a zone (all pages), filtered by type and name. A name given as
+/// the zone that is not one lists that name's records in the zone holding it.
 pub fn list(ctx: &Ctx, args: ListArgs) -> Result<ListOutput, ToolError> {
-    let zone = names::zone(&args.zone)?;
-    let rtype = args.record_type.map(|t| t.trim().to_ascii_uppercase());
-    let source = args
-        .source
-        .as_deref()
-        .map(|s| names::source(&zone, Some(s)))
-        .transpose()?;
-    let records: Vec<DnsRecord> = list_records(&ctx.api(), &zone, rtype.as_deref())?
+    let given = names::zone(&args.zone)?;
+    let rtype = args.record_type.as_deref().map(listable_type).transpose()?;
+    let api = ctx.api();
+    let (zone, prefix, all) = in_zone(&api, &given, |z| list_records(&api, z, rtype.as_deref()))?;
+    let source = match (args.source.as_deref(), prefix) {
+        (None, None) => None,
+        (given_source, _) => Some(located_source(&given, &zone, given_source)?),
+    };
+    let records: Vec<DnsRecord> = all
         .into_iter()
         .filter(|r| {
             rtype
@@ -65,18 +72,44 @@ pub fn list(ctx: &Ctx, args: ListArgs) -> Result<ListOutput, ToolError> {
     })
 }
 
+/// A record name given relative to `given` (what the caller called the zone), made relative
+/// to `zone`, the zone that actually holds it (`_acme-challenge` in `www.example.com` is
+/// `_acme-challenge.www` in zone `example.com`).
+fn located_source(given: &str, zone: &str, source: Option<&str>) -> Result<String, ToolError> {
+    let relative = names::source(given, source)?;
+    names::source(zone, Some(&fqdn(given, &relative)))
+}
+
+/// The zone a confirmed plan writes to (`/2/zones/{zone}/...`), so apply uses the zone the
+/// plan found without looking it up again.
+fn planned_zone(plan: &Plan) -> Result<String, ToolError> {
+    let effect = single_effect(plan)?;
+    effect
+        .path_pattern
+        .strip_prefix("/2/zones/")
+        .and_then(|rest| rest.split('/').next())
+        .filter(|z| !z.is_empty())
+        .map(str::to_string)
+        .ok_or_else(|| {
+            internal(format!(
+                "the confirmed plan writes to {}, not to a zone",
+                effect.path_pattern
+            ))
+        })
+}
+
 /// Arguments of `infomaniak_dns_create_record`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateArgs {
-    /// Zone, e.g. example.com.
+    /// Zone, or a name in it, e.g. example.com.
     pub zone: String,
     /// Name in the zone (www, _dmarc, *.dev); @ or none for the apex.
     pub source: Option<String>,
     /// Record type.
     #[serde(rename = "type")]
     pub record_type: RecordType,
-    /// A: IPv4; AAAA: IPv6; CNAME/NS: host; MX: `priority host`; SRV: `priority weight port host`; CAA: `flags tag value`; TXT: the text.
+    /// A: IPv4; AAAA: IPv6; CNAME/NS: host; MX: `priority host`; SRV: `priority weight port host`; CAA: `flags tag value`; TXT: the text, unquoted.
     pub target: String,
     /// Seconds (default 3600).
     #[schemars(range(min = 60, max = 86400))]
@@ -106,9 +139,10 @@ struct CreateIntent {
 }
 
 impl CreateIntent {
-    fn from_args(args: &CreateArgs) -> Result<Self, ToolError> {
-        let zone = names::zone(&args.zone)?;
-        let source = names::source(&zone, args.source.as_deref())?;
+    /// The intent of `args` in `zone`, the zone holding the name `args.zone` gave.
+    fn from_args(args: &CreateArgs, zone: String) -> Result<Self, ToolError> {
+        let given = names::zone(&args.zone)?;
+        let source = located_source(&given, &zone, args.source.as_deref())?;
         let rtype = args.record_type;
         if rtype == RecordType::Cname && source == APEX {
             return Err(invalid_args(
@@ -145,9 +179,16 @@ impl CreateIntent {
 
 /// Plans a record creation: refuses conflicts, no-changes an identical record.
 pub fn plan_create(ctx: &Ctx, args: CreateArgs) -> Result<Planned<CreateOutput>, ToolError> {
-    let intent = CreateIntent::from_args(&args)?;
+    let given = names::zone(&args.zone)?;
+    // What does not depend on which zone holds the name is refused before any request.
+    names::source(&given, args.source.as_deref())?;
+    targets::normalize(args.record_type, &args.target, args.priority)?;
+    check_ttl(args.ttl.unwrap_or(TTL_DEFAULT))?;
+    let api = ctx.api();
+    let (zone, _, all) = in_zone(&api, &given, |z| list_records(&api, z, None))?;
+    let intent = CreateIntent::from_args(&args, zone)?;
     let zone = &intent.zone;
-    let at_source: Vec<DnsRecord> = list_records(&ctx.api(), zone, None)?
+    let at_source: Vec<DnsRecord> = all
         .into_iter()
         .filter(|r| source_key(zone, &r.source) == intent.source)
         .collect();
@@ -199,36 +240,28 @@ pub fn plan_create(ctx: &Ctx, args: CreateArgs) -> Result<Planned<CreateOutput>,
     let body = intent.body();
     let after =
         json!({"source": intent.source, "type": rtype, "target": intent.target, "ttl": intent.ttl});
-    PlanBuilder::new(
-        ctx.role(),
-        format!(
-            "Create {} record {} → {} (TTL {} s) in zone {zone}.",
-            rtype,
-            fqdn(zone, &intent.source),
-            intent.target,
-            intent.ttl
-        ),
-    )
-    .change(
-        format!("{zone}: {}", intent.label()),
-        "create",
-        None::<&Value>,
-        Some(&after),
-    )
-    .snapshot(&json!({"zone": zone, "source": intent.source, "records": at_source}))
-    .effect(HttpMethod::Post, records_path(zone), Some(&body))
-    .confirm()
-}
-
-/// The single effect of a confirmed plan, or an internal error.
-fn single_effect(plan: &Plan) -> Result<&ikmcp_pdk::PlannedEffect, ToolError> {
-    match plan.effects.as_slice() {
-        [effect] => Ok(effect),
-        other => Err(internal(format!(
-            "the confirmed plan has {} effects, expected 1",
-            other.len()
-        ))),
+    let mut summary = format!(
+        "Create {} record {} → {} (TTL {} s) in zone {zone}.",
+        rtype,
+        fqdn(zone, &intent.source),
+        intent.target,
+        intent.ttl
+    );
+    if intent.rtype == RecordType::Txt && intent.target.len() > TXT_STRING_MAX {
+        summary.push_str(&format!(
+            " The text is longer than {TXT_STRING_MAX} bytes, so DNS stores it as several strings; how the API splits it is not documented: check the record after applying."
+        ));
     }
+    PlanBuilder::new(ctx.role(), summary)
+        .change(
+            format!("{zone}: {}", intent.label()),
+            "create",
+            None::<&Value>,
+            Some(&after),
+        )
+        .snapshot(&json!({"zone": zone, "source": intent.source, "records": at_source}))
+        .effect(HttpMethod::Post, records_path(zone), Some(&body))
+        .confirm()
 }
 
 /// A record from a write's answer: the record itself, or its id (then read back).
@@ -261,7 +294,7 @@ pub fn apply_create(
     args: CreateArgs,
     confirmed: &Plan,
 ) -> Result<CreateOutput, ToolError> {
-    let intent = CreateIntent::from_args(&args)?;
+    let intent = CreateIntent::from_args(&args, planned_zone(confirmed)?)?;
     let data = ctx
         .api()
         .perform(single_effect(confirmed)?)
@@ -377,10 +410,25 @@ fn updated_record(before: &DnsRecord, args: &UpdateArgs) -> Result<DnsRecord, To
     })
 }
 
+/// The PUT body: only what changes (dns.json: `target` and `ttl` are both optional). An
+/// unchanged target is left out, so a TXT target the API returned quoted is never sent
+/// back quoted.
+fn update_body(before: &DnsRecord, after: &DnsRecord) -> Value {
+    let mut body = json!({});
+    if after.target != before.target {
+        body["target"] = json!(after.target);
+    }
+    if after.ttl != before.ttl {
+        body["ttl"] = json!(after.ttl);
+    }
+    body
+}
+
 /// Plans a record update: the record before, the record after, the exact PUT.
 pub fn plan_update(ctx: &Ctx, args: UpdateArgs) -> Result<Planned<UpdateOutput>, ToolError> {
-    let zone = names::zone(&args.zone)?;
-    let before = get_record(&ctx.api(), &zone, args.record_id)?;
+    let given = names::zone(&args.zone)?;
+    let api = ctx.api();
+    let (zone, _, before) = in_zone(&api, &given, |z| get_record(&api, z, args.record_id))?;
     let after = updated_record(&before, &args)?;
     if after == before {
         return Ok(Planned::NoChange(UpdateOutput {
@@ -389,7 +437,7 @@ pub fn plan_update(ctx: &Ctx, args: UpdateArgs) -> Result<Planned<UpdateOutput>,
             record: before,
         }));
     }
-    let body = json!({"target": after.target, "ttl": after.ttl});
+    let body = update_body(&before, &after);
     let name = fqdn(&zone, &source_key(&zone, &before.source));
     PlanBuilder::new(
         ctx.role(),
@@ -418,7 +466,7 @@ pub fn apply_update(
     args: UpdateArgs,
     confirmed: &Plan,
 ) -> Result<UpdateOutput, ToolError> {
-    let zone = names::zone(&args.zone)?;
+    let zone = planned_zone(confirmed)?;
     let data = ctx
         .api()
         .perform(single_effect(confirmed)?)
@@ -456,8 +504,9 @@ pub struct DeleteOutput {
 
 /// Plans a record deletion; refuses the records the zone cannot live without.
 pub fn plan_delete(ctx: &Ctx, args: DeleteArgs) -> Result<Planned<DeleteOutput>, ToolError> {
-    let zone = names::zone(&args.zone)?;
-    let record = get_record(&ctx.api(), &zone, args.record_id)?;
+    let given = names::zone(&args.zone)?;
+    let api = ctx.api();
+    let (zone, _, record) = in_zone(&api, &given, |z| get_record(&api, z, args.record_id))?;
     let source = source_key(&zone, &record.source);
     let rtype = record.record_type.to_ascii_uppercase();
     if rtype == "SOA" || (rtype == "NS" && source == APEX) {
@@ -497,10 +546,16 @@ pub fn apply_delete(
     args: DeleteArgs,
     confirmed: &Plan,
 ) -> Result<DeleteOutput, ToolError> {
-    let zone = names::zone(&args.zone)?;
+    let zone = planned_zone(confirmed)?;
     let record: DnsRecord = change_before(confirmed, 0)
         .ok_or_else(|| internal("the confirmed plan does not carry the record to delete"))
         .and_then(|v| decode(v, "the confirmed plan"))?;
+    if record.id != args.record_id {
+        return Err(internal(format!(
+            "the confirmed plan deletes record {}, not record {}",
+            record.id, args.record_id
+        )));
+    }
     ctx.api()
         .perform(single_effect(confirmed)?)
         .map_err(refine_error)?;

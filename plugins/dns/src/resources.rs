@@ -87,7 +87,7 @@ pub fn get(ctx: &Ctx, args: ResourceArgs) -> Result<ResourceOutput, ToolError> {
         }
         Resource::ListZones => {
             let d = required(&args.domain, "domain", r)?;
-            api.get(&format!("/2/domains/{d}/zones"), &[])?
+            Value::Array(api.list_all(&format!("/2/domains/{d}/zones"), &[])?)
         }
         Resource::ShowZone => {
             let z = required(&args.zone, "zone", r)?;
@@ -108,11 +108,27 @@ pub fn get(ctx: &Ctx, args: ResourceArgs) -> Result<ResourceOutput, ToolError> {
         Resource::CheckRecord => {
             let z = required(&args.zone, "zone", r)?;
             let id = record_id()?;
-            let served = api.get(&format!("{}/check", record_path(&z, id)), &[])?;
-            json!({"zone": z, "record_id": id, "served": served})
+            check_record(&api, &z, id)?
         }
     };
     Ok(ResourceOutput { resource: r, data })
+}
+
+/// Whether a record is served (`GET .../records/{id}/check`). The API refuses the check
+/// with 400 `zone_not_managed_by_infomaniak_dns` when the zone's name servers are not
+/// Infomaniak's (dns.json): the record is then not served by Infomaniak, which is the
+/// answer, not a failure.
+fn check_record(api: &ikmcp_pdk::Api, zone: &str, id: i64) -> Result<Value, ToolError> {
+    match api.get(&format!("{}/check", record_path(zone, id)), &[]) {
+        Ok(served) => Ok(json!({"zone": zone, "record_id": id, "served": served})),
+        Err(ToolError::Upstream(u)) if u.code == "zone_not_managed_by_infomaniak_dns" => {
+            Ok(json!({
+                "zone": zone, "record_id": id, "served": false,
+                "hint": format!("{zone} is delegated to name servers other than Infomaniak's, so the world does not see this record: edit it at the DNS provider those name servers belong to, or move the domain back with infomaniak_manage_domain_nameservers (use_infomaniak_ns)"),
+            }))
+        }
+        Err(e) => Err(e),
+    }
 }
 
 #[cfg(test)]

@@ -90,6 +90,7 @@ fn zone_host() -> MockHost {
 #[test]
 fn manifest_is_valid_for_the_host() {
     let m = Dns::registry().manifest();
+    ikmcp_pdk::testing::check_manifest(&m, crate::ALL_TOOLS);
     assert_eq!(m.id, "dns");
     assert_eq!(m.roles, vec!["infomaniak-api".to_string()]);
     assert!(m.tools.len() >= 10);
@@ -276,13 +277,14 @@ fn create_plan_shows_the_record_and_pins_the_post() {
 }
 
 #[test]
-fn create_txt_at_apex_quotes_and_omits_source() {
+fn create_txt_at_apex_sends_the_raw_text_and_omits_source() {
     let host = zone_host();
     let args = json!({"zone": "example.com", "source": "@", "type": "TXT", "target": "google-site-verification=abc"});
     let p = needs_confirmation(plan(&host, "infomaniak_dns_create_record", args).unwrap());
     assert_eq!(
         parse(p.effects[0].body.as_deref()),
-        json!({"type": "TXT", "target": "\"google-site-verification=abc\"", "ttl": 3600})
+        json!({"type": "TXT", "target": "google-site-verification=abc", "ttl": 3600}),
+        "raw, as acme.sh and LEGO send it"
     );
     let snapshot = parse(Some(&p.snapshot));
     assert_eq!(snapshot["source"], ".");
@@ -331,7 +333,11 @@ fn create_refuses_cname_at_apex_and_cname_clashes() {
         Err(ToolError::InvalidArgs(d)) => assert!(d.message.contains("apex")),
         other => panic!("unexpected {other:?}"),
     }
-    assert!(host.requests().is_empty(), "rejected before any request");
+    assert_eq!(
+        host.requests().len(),
+        1,
+        "only the zone is read (to know where the name is)"
+    );
     let clash = json!({"zone": "example.com", "source": "www", "type": "A", "target": "192.0.2.5"});
     assert!(matches!(
         plan(&host, "infomaniak_dns_create_record", clash),
@@ -373,6 +379,10 @@ fn create_rejects_bad_targets_and_ttls() {
         plan(&host, "infomaniak_dns_create_record", args),
         Err(ToolError::InvalidArgs(_))
     ));
+    assert!(
+        host.requests().is_empty(),
+        "bad values are refused before any request"
+    );
 }
 
 #[test]
@@ -453,14 +463,15 @@ fn update_plan_shows_before_and_after_and_pins_the_put() {
     let before = parse(p.changes[0].before.as_deref());
     let after = parse(p.changes[0].after.as_deref());
     assert_eq!(before["target"], "\"v=spf1 -all\"");
-    assert_eq!(after["target"], "\"v=spf1 include:spf.infomaniak.ch -all\"");
+    assert_eq!(after["target"], "v=spf1 include:spf.infomaniak.ch -all");
     assert_eq!(after["ttl"], 3600);
     assert_eq!(after["id"], 4);
     assert_eq!(p.effects[0].method, HttpMethod::Put);
     assert_eq!(p.effects[0].path_pattern, REC4);
     assert_eq!(
         parse(p.effects[0].body.as_deref()),
-        json!({"target": "\"v=spf1 include:spf.infomaniak.ch -all\"", "ttl": 3600})
+        json!({"target": "v=spf1 include:spf.infomaniak.ch -all"}),
+        "raw text, and only what changes"
     );
     assert_eq!(parse(Some(&p.snapshot)), before);
 
@@ -539,7 +550,7 @@ fn update_mx_priority_alone_keeps_the_host() {
     );
     assert_eq!(
         parse(p.effects[0].body.as_deref()),
-        json!({"target": "10 mta-gw.infomaniak.ch", "ttl": 3600})
+        json!({"target": "10 mta-gw.infomaniak.ch"})
     );
 }
 
@@ -664,7 +675,7 @@ fn dnssec_check_and_redundant_actions_are_no_change() {
 
 #[test]
 fn dnssec_enable_plans_the_post_and_apply_reports_the_new_status() {
-    let host = MockHost::new();
+    let host = domain_host(true);
     host.route(HttpMethod::Get, DNSSEC_CHECK, 200, dnssec(false));
     let args = json!({"domain": "example.com", "action": "enable"});
     let p = needs_confirmation(plan(&host, "infomaniak_manage_dnssec", args.clone()).unwrap());
@@ -866,7 +877,13 @@ fn records(v: Value) -> Vec<DnsRecord> {
 #[test]
 fn a_healthy_zone_has_no_findings() {
     assert_eq!(
-        audit_zone("example.com", &records(healthy_zone()), Some(true), 300),
+        audit_zone(
+            "example.com",
+            "example.com",
+            &records(healthy_zone()),
+            Some(true),
+            300
+        ),
         vec![]
     );
 }
@@ -878,7 +895,7 @@ fn a_neglected_zone_has_every_finding() {
         rec(2, "*", "A", "192.0.2.1", 3600),
         rec(3, "_dmarc", "TXT", "\"not a policy\"", 3600),
     ]));
-    let findings = audit_zone("example.com", &zone, Some(false), 300);
+    let findings = audit_zone("example.com", "example.com", &zone, Some(false), 300);
     let codes: Vec<&str> = findings.iter().map(|f| f.code.as_str()).collect();
     assert_eq!(
         codes,
@@ -908,7 +925,7 @@ fn duplicate_spf_and_unknown_dnssec_are_reported() {
         ttl: 3600,
         updated_at: None,
     });
-    let findings = audit_zone("example.com", &zone, None, 300);
+    let findings = audit_zone("example.com", "example.com", &zone, None, 300);
     let spf = findings.iter().find(|f| f.code == "multiple_spf").unwrap();
     assert_eq!(spf.record_ids, vec![4, 9]);
     assert!(
@@ -921,6 +938,12 @@ fn duplicate_spf_and_unknown_dnssec_are_reported() {
 #[test]
 fn audit_domain_reads_records_and_dnssec() {
     let host = zone_host();
+    host.route(
+        HttpMethod::Get,
+        "/2/domains/example.com/zones",
+        200,
+        ok(json!([{"fqdn": "example.com"}])),
+    );
     host.route(HttpMethod::Get, DNSSEC_CHECK, 200, dnssec(false));
     let out = invoke(
         &host,
@@ -1065,4 +1088,400 @@ fn apply_maps_record_clashes_to_conflict() {
         apply(&host, "infomaniak_dns_create_record", args, &p),
         Err(ToolError::Conflict(_))
     ));
+}
+
+// ---- issue 16: fidelity to what the live API is known to do ----
+
+fn txt_record(target: &str) -> Value {
+    ok(rec(4, ".", "TXT", target, 3600))
+}
+
+#[test]
+fn no_txt_value_is_ever_sent_quoted() {
+    // Whatever form the text is given in, and whatever form the API stored it in, the
+    // create and update bodies carry raw text (acme.sh and LEGO send it so; what the live
+    // API does with a quoted value is unknown).
+    let long = "k".repeat(300);
+    let given = [
+        "v=spf1 -all",
+        "\"v=spf1 -all\"",
+        "\"v=spf1 \" \"include:spf.infomaniak.ch -all\"",
+        r#"say "hi""#,
+        long.as_str(),
+    ];
+    for text in given {
+        let host = zone_host();
+        let create = json!({"zone": "example.com", "source": "t", "type": "TXT", "target": text});
+        let p = needs_confirmation(plan(&host, "infomaniak_dns_create_record", create).unwrap());
+        let sent = parse(p.effects[0].body.as_deref())["target"].clone();
+        assert!(!sent.as_str().unwrap().starts_with('"'), "{text} -> {sent}");
+        for stored in ["\"old\"", "old"] {
+            let host = MockHost::new();
+            host.route(HttpMethod::Get, REC4, 200, txt_record(stored));
+            for update in [
+                json!({"zone": "example.com", "record_id": 4, "target": text}),
+                json!({"zone": "example.com", "record_id": 4, "ttl": 600}),
+            ] {
+                let p = needs_confirmation(
+                    plan(&host, "infomaniak_dns_update_record", update.clone()).unwrap(),
+                );
+                let body = parse(p.effects[0].body.as_deref());
+                assert!(
+                    body.get("target")
+                        .is_none_or(|t| !t.as_str().unwrap().starts_with('"')),
+                    "{update} on {stored} sent {body}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_long_txt_value_is_sent_whole_and_the_plan_says_so() {
+    let host = zone_host();
+    let long = "v=DKIM1; k=rsa; p=".to_string() + &"A".repeat(400);
+    let args =
+        json!({"zone": "example.com", "source": "mail._domainkey", "type": "TXT", "target": long});
+    let p = needs_confirmation(plan(&host, "infomaniak_dns_create_record", args).unwrap());
+    assert_eq!(parse(p.effects[0].body.as_deref())["target"], json!(long));
+    assert!(p.summary.contains("longer than 255 bytes"), "{}", p.summary);
+    assert!(p.summary.contains("check the record"), "{}", p.summary);
+}
+
+#[test]
+fn txt_duplicates_are_found_on_the_unquoted_text() {
+    // The API returns the DMARC record quoted and split; the same text given raw is the
+    // same record.
+    let host = MockHost::new();
+    host.route(
+        HttpMethod::Get,
+        RECORDS,
+        200,
+        ok(json!([
+            rec(5, "_dmarc", "TXT", "\"v=DMARC1;\" \"p=reject\"", 3600),
+            rec(6, "raw", "TXT", "unquoted form", 3600)
+        ])),
+    );
+    let same = json!({"zone": "example.com", "source": "_dmarc", "type": "TXT", "target": "v=DMARC1;p=reject"});
+    let out = no_change(plan(&host, "infomaniak_dns_create_record", same).unwrap());
+    assert_eq!(out["record"]["id"], 5);
+    let raw = json!({"zone": "example.com", "source": "raw", "type": "TXT", "target": "\"unquoted form\""});
+    assert_eq!(
+        no_change(plan(&host, "infomaniak_dns_create_record", raw).unwrap())["record"]["id"],
+        6
+    );
+}
+
+#[test]
+fn spf_and_dmarc_are_audited_on_the_unquoted_text() {
+    let zone = json!([
+        rec(1, ".", "MX", "5 mta-gw.infomaniak.ch", 3600),
+        rec(
+            2,
+            ".",
+            "TXT",
+            "\"v=spf1 include:spf.infomaniak.ch\" \" -all\"",
+            3600
+        ),
+        rec(3, ".", "TXT", "v=spf1 -all", 3600),
+        rec(4, "_dmarc", "TXT", "v=DMARC1; p=reject", 3600),
+    ]);
+    let findings = audit_zone(
+        "example.com",
+        "example.com",
+        &records(zone),
+        Some(true),
+        300,
+    );
+    let codes: Vec<&str> = findings.iter().map(|f| f.code.as_str()).collect();
+    assert_eq!(
+        codes,
+        ["multiple_spf"],
+        "split and raw SPF both count; raw DMARC is found"
+    );
+    assert_eq!(findings[0].record_ids, [2, 3]);
+}
+
+#[test]
+fn list_type_filters_are_checked_against_the_spec_enum_before_sending() {
+    let host = zone_host();
+    match invoke(
+        &host,
+        "infomaniak_dns_list_records",
+        json!({"zone": "example.com", "type": "HINFO"}),
+    ) {
+        Err(ToolError::InvalidArgs(d)) => {
+            let hint = d.hint.unwrap();
+            assert!(hint.contains("SOA") && hint.contains("TXT"), "{hint}");
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    assert!(host.requests().is_empty(), "nothing sent");
+    invoke(
+        &host,
+        "infomaniak_dns_list_records",
+        json!({"zone": "example.com", "type": "soa"}),
+    )
+    .unwrap();
+    assert!(
+        host.requests()[0]
+            .query
+            .contains(&("filter[types][]".to_string(), "SOA".to_string()))
+    );
+}
+
+/// A tenant where `www.example.com` is a name in zone `example.com`, and `shop.example.com`
+/// a delegated zone.
+fn nested_host() -> MockHost {
+    let host = zone_host();
+    for name in [
+        "www.example.com",
+        "_acme-challenge.www.example.com",
+        "a.shop.example.com",
+    ] {
+        host.route(
+            HttpMethod::Get,
+            &format!("/2/zones/{name}/records"),
+            404,
+            err("object_not_found", "Zone not found"),
+        );
+        host.route(
+            HttpMethod::Get,
+            &format!("/2/domains/{name}/zones"),
+            200,
+            ok(json!([{"fqdn": "example.com"}, {"fqdn": "shop.example.com"}])),
+        );
+    }
+    host.route(
+        HttpMethod::Get,
+        "/2/zones/shop.example.com/records",
+        200,
+        ok(json!([rec(40, "a", "A", "192.0.2.40", 3600)])),
+    );
+    host
+}
+
+#[test]
+fn a_full_name_finds_its_zone_the_acme_sh_way() {
+    let host = nested_host();
+    let out = invoke(
+        &host,
+        "infomaniak_dns_list_records",
+        json!({"zone": "www.example.com"}),
+    )
+    .unwrap();
+    assert_eq!(out["zone"], "example.com");
+    assert_eq!(out["count"], 1, "only the records of www: {out}");
+    assert_eq!(out["records"][0]["source"], "www");
+    let out = invoke(
+        &host,
+        "infomaniak_dns_list_records",
+        json!({"zone": "a.shop.example.com"}),
+    )
+    .unwrap();
+    assert_eq!(
+        out["zone"], "shop.example.com",
+        "the delegated zone, not its parent"
+    );
+    assert_eq!(out["records"][0]["id"], 40);
+
+    let args = json!({"zone": "www.example.com", "source": "_acme-challenge", "type": "TXT", "target": "token"});
+    let p = needs_confirmation(plan(&host, "infomaniak_dns_create_record", args.clone()).unwrap());
+    assert_eq!(p.effects[0].path_pattern, RECORDS);
+    assert_eq!(
+        parse(p.effects[0].body.as_deref()),
+        json!({"source": "_acme-challenge.www", "type": "TXT", "target": "token", "ttl": 3600})
+    );
+    host.route(
+        HttpMethod::Post,
+        RECORDS,
+        200,
+        ok(rec(77, "_acme-challenge.www", "TXT", "\"token\"", 3600)),
+    );
+    let out = apply(&host, "infomaniak_dns_create_record", args, &p).unwrap();
+    assert_eq!(out["zone"], "example.com");
+    assert_eq!(out["record"]["id"], 77);
+    let asked: Vec<String> = host.requests().iter().map(|r| r.path.clone()).collect();
+    assert!(
+        asked.contains(&"/2/domains/www.example.com/zones".to_string()),
+        "{asked:?}"
+    );
+}
+
+#[test]
+fn a_zone_the_api_knows_costs_no_lookup() {
+    let host = zone_host();
+    invoke(
+        &host,
+        "infomaniak_dns_list_records",
+        json!({"zone": "example.com"}),
+    )
+    .unwrap();
+    assert_eq!(host.requests().len(), 1);
+}
+
+#[test]
+fn the_audit_separates_the_zone_from_the_registered_domain() {
+    let host = nested_host();
+    host.route(
+        HttpMethod::Get,
+        "/2/domains/shop.example.com/zones",
+        200,
+        ok(json!([{"fqdn": "example.com"}, {"fqdn": "shop.example.com"}])),
+    );
+    host.route(HttpMethod::Get, DNSSEC_CHECK, 200, dnssec(false));
+    let out = invoke(
+        &host,
+        "infomaniak_audit_domain_dns_admin",
+        json!({"domain": "shop.example.com"}),
+    )
+    .unwrap();
+    assert_eq!(out["zone"], "shop.example.com");
+    assert_eq!(out["domain"], "example.com");
+    assert_eq!(out["record_count"], 1);
+    let dnssec_off = out["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "dnssec_off")
+        .unwrap();
+    assert!(
+        dnssec_off["fix"]
+            .as_str()
+            .unwrap()
+            .contains("domain example.com"),
+        "{dnssec_off}"
+    );
+    let asked: Vec<String> = host.requests().iter().map(|r| r.path.clone()).collect();
+    assert!(asked.contains(&DNSSEC_CHECK.to_string()), "{asked:?}");
+    assert!(
+        !asked.iter().any(|p| p.contains("shop.example.com/dnssec")),
+        "{asked:?}"
+    );
+}
+
+#[test]
+fn dnssec_on_external_name_servers_asks_for_ds_data() {
+    let host = domain_host(false);
+    host.route(HttpMethod::Get, DNSSEC_CHECK, 200, dnssec(false));
+    let enable = json!({"domain": "example.com", "action": "enable"});
+    match plan(&host, "infomaniak_manage_dnssec", enable) {
+        Err(ToolError::InvalidArgs(d)) => {
+            assert!(d.message.contains("external name servers"), "{}", d.message);
+            assert!(d.hint.unwrap().contains("dnssec_data"));
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    let with_data = json!({"domain": "example.com", "action": "enable", "dnssec_data": ["12345  13 2 ABCDEF0123"]});
+    let p = needs_confirmation(plan(&host, "infomaniak_manage_dnssec", with_data).unwrap());
+    assert_eq!(
+        parse(p.effects[0].body.as_deref()),
+        json!({"dnssec_data": ["12345 13 2 ABCDEF0123"]})
+    );
+    assert!(
+        p.summary
+            .contains("external name servers must already sign"),
+        "{}",
+        p.summary
+    );
+    for bad in [
+        json!([]),
+        json!(["12345 13 ABCDEF"]),
+        json!(["a b c d"]),
+        json!(["1 2 3 <script>"]),
+    ] {
+        let args = json!({"domain": "example.com", "action": "enable", "dnssec_data": bad});
+        assert!(
+            matches!(
+                plan(&host, "infomaniak_manage_dnssec", args),
+                Err(ToolError::InvalidArgs(_))
+            ),
+            "{bad}"
+        );
+    }
+    assert!(host.writes().is_empty());
+}
+
+#[test]
+fn dnssec_data_only_goes_where_it_is_needed() {
+    let host = domain_host(true);
+    host.route(HttpMethod::Get, DNSSEC_CHECK, 200, dnssec(false));
+    let args =
+        json!({"domain": "example.com", "action": "enable", "dnssec_data": ["12345 13 2 ABCDEF"]});
+    match plan(&host, "infomaniak_manage_dnssec", args) {
+        Err(ToolError::InvalidArgs(d)) => assert!(d.hint.unwrap().contains("without dnssec_data")),
+        other => panic!("unexpected {other:?}"),
+    }
+    let args =
+        json!({"domain": "example.com", "action": "disable", "dnssec_data": ["12345 13 2 ABCDEF"]});
+    assert!(matches!(
+        plan(&host, "infomaniak_manage_dnssec", args),
+        Err(ToolError::InvalidArgs(_))
+    ));
+}
+
+#[test]
+fn a_record_on_external_name_servers_is_not_served_with_a_hint() {
+    let host = MockHost::new();
+    host.route(
+        HttpMethod::Get,
+        "/2/zones/example.com/records/4/check",
+        400,
+        err("zone_not_managed_by_infomaniak_dns", "not managed"),
+    );
+    let out = invoke(
+        &host,
+        "infomaniak_get_domain_resources",
+        json!({"resource": "check_record", "zone": "example.com", "record_id": 4}),
+    )
+    .unwrap();
+    assert_eq!(out["data"]["served"], false);
+    assert!(
+        out["data"]["hint"]
+            .as_str()
+            .unwrap()
+            .contains("infomaniak_manage_domain_nameservers")
+    );
+    host.route(
+        HttpMethod::Get,
+        "/2/zones/example.com/records/4/check",
+        500,
+        err("unexpected_error", "boom"),
+    );
+    assert!(matches!(
+        invoke(
+            &host,
+            "infomaniak_get_domain_resources",
+            json!({"resource": "check_record", "zone": "example.com", "record_id": 4}),
+        ),
+        Err(ToolError::Upstream(_))
+    ));
+}
+
+#[test]
+fn the_zone_list_follows_every_page() {
+    let host = MockHost::new();
+    let zones = "/2/domains/example.com/zones";
+    host.route_page(
+        HttpMethod::Get,
+        zones,
+        1,
+        200,
+        paged(json!([{"fqdn": "example.com"}]), 1, 2),
+    );
+    host.route_page(
+        HttpMethod::Get,
+        zones,
+        2,
+        200,
+        paged(json!([{"fqdn": "shop.example.com"}]), 2, 2),
+    );
+    let out = invoke(
+        &host,
+        "infomaniak_get_domain_resources",
+        json!({"resource": "list_zones", "domain": "example.com"}),
+    )
+    .unwrap();
+    assert_eq!(out["data"].as_array().unwrap().len(), 2);
+    assert_eq!(host.requests().len(), 2);
 }

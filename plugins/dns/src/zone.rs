@@ -1,14 +1,14 @@
 //! Reading zone state from the DNS API: the record model and the GETs every tool shares.
 
 use ikmcp_pdk::api::decode;
-use ikmcp_pdk::error::{conflict, invalid_args};
+use ikmcp_pdk::error::{conflict, invalid_args, not_found};
 use ikmcp_pdk::{Api, ToolError, ToolErrorExt};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// One DNS record as the API returns it (`source` is relative, `.` for the apex; MX/SRV
-/// priority is inside `target`; TXT targets are quoted).
+/// priority is inside `target`; TXT targets come back quoted, infomaniak-api.md Q5).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct DnsRecord {
     /// Record id (use it with update and delete).
@@ -18,7 +18,7 @@ pub struct DnsRecord {
     /// Record type (A, AAAA, CNAME, MX, TXT, …).
     #[serde(rename = "type")]
     pub record_type: String,
-    /// Value in wire format (MX `priority host`, TXT quoted).
+    /// Value as the API stores it (MX `priority host`, TXT quoted).
     pub target: String,
     /// Time to live in seconds.
     pub ttl: u32,
@@ -35,6 +35,26 @@ pub fn records_path(zone: &str) -> String {
 /// Path of one record.
 pub fn record_path(zone: &str, id: i64) -> String {
     format!("/2/zones/{zone}/records/{id}")
+}
+
+/// Record types `filter[types][]` accepts (dns.json, `GET /2/zones/{zone}/records`): the
+/// creatable ones plus those the API manages itself (DNSKEY, PTR, SOA).
+pub const LISTABLE_TYPES: &[&str] = &[
+    "A", "AAAA", "CAA", "CNAME", "DNAME", "DNSKEY", "DS", "MX", "NS", "PTR", "SMIMEA", "SOA",
+    "SRV", "SSHFP", "TLSA", "TXT",
+];
+
+/// A type filter in the API's spelling, checked against [`LISTABLE_TYPES`] before it is sent.
+pub fn listable_type(given: &str) -> Result<String, ToolError> {
+    let t = given.trim().to_ascii_uppercase();
+    if LISTABLE_TYPES.contains(&t.as_str()) {
+        Ok(t)
+    } else {
+        Err(invalid_args(
+            format!("`{given}` is not a DNS record type the API can filter on"),
+            format!("use one of {}", LISTABLE_TYPES.join(", ")),
+        ))
+    }
 }
 
 /// Every record of `zone` (all pages), optionally pre-filtered by type on the API side.
@@ -64,6 +84,98 @@ pub fn get_record(api: &Api, zone: &str, id: i64) -> Result<DnsRecord, ToolError
             e
         }
     })
+}
+
+/// Where a DNS name lives: the zone that holds it, and the registered domain (the base
+/// zone) that zone belongs to. `shop.example.com` delegated from `example.com` is a zone of
+/// domain `example.com`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Located {
+    /// The most specific zone holding the name (the name itself when it is a zone).
+    pub zone: String,
+    /// The registered domain: the least specific zone holding the name.
+    pub domain: String,
+}
+
+impl Located {
+    /// The labels of `name` left of the zone (`www` for `www.example.com` in `example.com`),
+    /// `None` when the name is the zone.
+    pub fn prefix(&self, name: &str) -> Option<String> {
+        name.strip_suffix(&format!(".{}", self.zone))
+            .map(str::to_string)
+    }
+}
+
+#[derive(Deserialize)]
+struct ZoneItem {
+    fqdn: String,
+}
+
+/// Finds the zone holding `name` the way acme.sh does: `GET /2/domains/{name}/zones` with
+/// the full name (dns.json "Retrieve base zone and delegated zone for a domain"; acme.sh
+/// `dnsapi/dns_infomaniak.sh` `_get_zone`), every page. Of the zones listed, the most
+/// specific one that is `name` or a parent of it holds it; acme.sh takes the first listed,
+/// which relies on an order nothing documents, so this compares names instead.
+pub fn locate(api: &Api, name: &str) -> Result<Located, ToolError> {
+    let path = format!("/2/domains/{name}/zones");
+    let items = api.list_all(&path, &[]).map_err(|e| {
+        if e.is_not_found() {
+            e.with_hint(format!(
+                "no domain of this account holds {name}: check the spelling with infomaniak_list_domains"
+            ))
+        } else {
+            e
+        }
+    })?;
+    let zones: Vec<ZoneItem> = decode(Value::Array(items), &path)?;
+    let holding: Vec<String> = zones
+        .into_iter()
+        .map(|z| z.fqdn.trim().trim_end_matches('.').to_ascii_lowercase())
+        .filter(|z| name == z || name.ends_with(&format!(".{z}")))
+        .collect();
+    let pick = |longest: bool| {
+        holding
+            .iter()
+            .max_by_key(|z| {
+                if longest {
+                    z.len() as i64
+                } else {
+                    -(z.len() as i64)
+                }
+            })
+            .cloned()
+    };
+    match (pick(true), pick(false)) {
+        (Some(zone), Some(domain)) => Ok(Located { zone, domain }),
+        _ => Err(not_found(
+            format!("no DNS zone of this account holds {name}"),
+            "check the spelling with infomaniak_list_domains; a name outside every zone cannot carry records here",
+        )),
+    }
+}
+
+/// Runs `read` on the zone named `given`; when the API does not know such a zone, finds
+/// the zone holding that name ([`locate`]) and runs `read` there. Costs one more request
+/// only when `given` is not a zone. Returns the zone used, the labels of `given` left of
+/// it, and what `read` returned.
+pub fn in_zone<T>(
+    api: &Api,
+    given: &str,
+    read: impl Fn(&str) -> Result<T, ToolError>,
+) -> Result<(String, Option<String>, T), ToolError> {
+    match read(given) {
+        Ok(v) => Ok((given.to_string(), None, v)),
+        Err(e) if e.is_not_found() => {
+            let located = match locate(api, given) {
+                Ok(l) if l.zone != given => l,
+                _ => return Err(e),
+            };
+            let prefix = located.prefix(given);
+            let v = read(&located.zone)?;
+            Ok((located.zone, prefix, v))
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// The DNSSEC status of a domain (`/2/domains/{domain}/dnssec/check`).

@@ -26,20 +26,28 @@
 //!     Ok(ListOut { records })
 //! }
 //!
+//! ikmcp_pdk::tool_names! {
+//!     /// Lists a zone's records.
+//!     LIST = "dns_list";
+//! }
+//!
 //! struct Dns;
 //! impl Plugin for Dns {
 //!     fn registry() -> Registry {
 //!         Registry::new(PluginInfo { id: "dns", version: "0.1.0", description: "DNS", roles: &[INFOMANIAK_API] })
-//!             .read(ToolSpec { name: "dns_list", title: "List", description: "…", category: "dns",
-//!                              idempotent: true, undo_tool: None }, list)
-//!         // .write(spec, Effect::Write, plan_fn, apply_fn) for two-phase writes (see PlanBuilder)
+//!             .read(ToolSpec::new(LIST, "List", "Every record of a zone.").keywords(&["mx", "spf"]), list)
+//!         // .write_intent(spec, Effect::Write, plan_fn, apply_fn) for two-phase writes whose
+//!         // arguments are checked once (see write::Intent, PlanBuilder, single_effect)
 //!     }
 //! }
 //! ikmcp_pdk::export_plugin!(Dns);
 //! ```
 //!
-//! Everything that touches the host goes through the [`Host`] trait, so the same code runs
-//! natively in unit tests against canned responses (see the `testing` feature).
+//! The manifest carries compact schemas ([`schema`]): what a model reads of every tool in
+//! every conversation is kept small. Everything that touches the host goes through the
+//! [`Host`] trait, so the same code runs natively in unit tests against canned responses
+//! (see the `testing` feature: `MockHost`, calls through the registry, and
+//! `testing::check_manifest`, which holds the plugin to the load rules and the surface budget).
 
 pub mod api;
 pub mod error;

@@ -31,7 +31,7 @@ pub struct PluginInfo {
 /// The model reads `name`, `description` and the argument schema of every offered tool in
 /// every conversation: keep the description to what it does and when to use it, two short
 /// sentences. The host adds the two-phase explanation to write tools; do not repeat it.
-/// [`crate::testing::check_manifest`] holds each tool to the budget.
+/// `testing::check_manifest` (feature `testing`) holds each tool to the budget.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ToolSpec {
     /// `^[a-zA-Z0-9_-]{1,64}$`, unique across plugins; a `const` of the plugin (see
@@ -103,7 +103,7 @@ impl ToolSpec {
 
 /// Declares a plugin's tool names as constants, plus `ALL_TOOLS` listing them, so specs,
 /// undo references, hints and tests share one spelling and
-/// [`crate::testing::check_manifest`] can check that each one is registered.
+/// `testing::check_manifest` (feature `testing`) can check that each one is registered.
 ///
 /// ```ignore
 /// ikmcp_pdk::tool_names! {

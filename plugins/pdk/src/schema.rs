@@ -14,6 +14,9 @@
 //!   `"type": [T, "null"]`. Inputs drop `null` altogether (the host treats a `null`
 //!   optional argument as absent); outputs, which do carry `null`, keep it as an `anyOf`
 //!   branch, the portable spelling;
+//! - a value that may be any JSON (a `serde_json::Value` field) says so: an `anyOf` of every
+//!   JSON type, because strict linters (the MCP Inspector's `--strict`) flag a schema without
+//!   a single validation keyword as a mistake;
 //! - input schemas have every `$ref` inlined, so clients that resolve no `$ref` still see
 //!   the shape; output schemas keep their shared `$defs` (a type used by several fields or
 //!   tools is described once).
@@ -90,6 +93,12 @@ fn compact_node(node: &mut Value, side: Side) {
             subs.values_mut().for_each(|s| compact_node(s, side));
         }
     }
+    if let Some(Value::Object(props)) = obj.get_mut("properties") {
+        props.values_mut().for_each(spell_any_value);
+    }
+    if let Some(items) = obj.get_mut("items") {
+        spell_any_value(items);
+    }
     consts_to_enum(obj);
     let nullable = strip_null(obj);
     if nullable && side == Side::Output {
@@ -114,6 +123,31 @@ fn drop_implied_bounds(obj: &mut Map<String, Value>, format: &str) {
     if max.is_some() && obj.get("maximum").and_then(Value::as_u64) == max {
         obj.remove("maximum");
     }
+}
+
+/// A schema that accepts any value (`true`, or only annotations such as a description)
+/// becomes an explicit `anyOf` of the JSON types, its description kept.
+fn spell_any_value(schema: &mut Value) {
+    let annotations_only = match schema {
+        Value::Bool(true) => true,
+        Value::Object(o) => o
+            .keys()
+            .all(|k| matches!(k.as_str(), "description" | "title" | "default" | "examples")),
+        _ => false,
+    };
+    if !annotations_only {
+        return;
+    }
+    let mut spelled = match schema.take() {
+        Value::Object(o) => o,
+        _ => Map::new(),
+    };
+    let any: Vec<Value> = ["object", "array", "string", "number", "boolean", "null"]
+        .iter()
+        .map(|t| json!({"type": t}))
+        .collect();
+    spelled.insert("anyOf".into(), Value::Array(any));
+    *schema = Value::Object(spelled);
 }
 
 /// One line: the first paragraph, whitespace collapsed.
@@ -318,6 +352,9 @@ mod tests {
         note: Option<String>,
         /// Maybe a kind.
         maybe: Option<Kind>,
+        /// Whatever the API said.
+        raw: serde_json::Value,
+        list: Vec<serde_json::Value>,
     }
 
     fn raw<T: JsonSchema>() -> Value {
@@ -435,13 +472,23 @@ mod tests {
         );
         let has_type_array = s.to_string().contains(r#""type":["#);
         assert!(!has_type_array, "{s}");
+        assert_eq!(
+            s["properties"]["raw"]["description"],
+            "Whatever the API said."
+        );
+        assert_eq!(
+            s["properties"]["raw"]["anyOf"].as_array().unwrap().len(),
+            6,
+            "{s}"
+        );
+        assert!(s["properties"]["list"]["items"]["anyOf"].is_array(), "{s}");
         let v = jsonschema::validator_for(&s).expect("every $ref resolves");
-        let ok = json!({"kind": "first", "other": "second", "note": null, "maybe": null});
+        let ok = json!({"kind": "first", "other": "second", "note": null, "maybe": null, "raw": [1, {"a": null}], "list": [true, "x", null]});
         assert!(v.is_valid(&ok), "{s}");
         assert!(
-            v.is_valid(&json!({"kind": "first", "other": "second", "note": "n", "maybe": "first"}))
+            v.is_valid(&json!({"kind": "first", "other": "second", "note": "n", "maybe": "first", "raw": 3, "list": []}))
         );
-        assert!(!v.is_valid(&json!({"kind": "x", "other": "second", "note": null, "maybe": null})));
+        assert!(!v.is_valid(&json!({"kind": "x", "other": "second", "note": null, "maybe": null, "raw": 1, "list": []})));
     }
 
     #[test]

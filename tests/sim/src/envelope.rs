@@ -107,6 +107,18 @@ impl ApiError {
         )])
     }
 
+    /// 422 for a value outside an enumeration: `validation_rule_in` listing the allowed
+    /// values in `context.values` (how the API answers an unknown `with`).
+    pub fn not_one_of(attribute: &str, description: impl Into<String>, allowed: &[&str]) -> Self {
+        let mut err = Self::validation(vec![(
+            attribute.to_string(),
+            "validation_rule_in",
+            description.into(),
+        )]);
+        err.errors[0]["context"]["values"] = json!(allowed);
+        err
+    }
+
     /// 500 `unexpected_error`.
     pub fn unexpected() -> Self {
         Self::new(
@@ -210,13 +222,11 @@ impl Query {
         let values = self.all("with");
         for v in &values {
             if !allowed.contains(&v.as_str()) {
-                let mut err = ApiError::validation(vec![(
-                    "with".into(),
-                    "validation_rule_in",
+                return Err(ApiError::not_one_of(
+                    "with",
                     format!("The selected with value {v:?} is invalid"),
-                )]);
-                err.errors[0]["context"]["values"] = json!(allowed);
-                return Err(err);
+                    allowed,
+                ));
             }
         }
         Ok(values)

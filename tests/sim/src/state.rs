@@ -9,6 +9,13 @@ use serde::Serialize;
 /// Infomaniak's own name servers; a zone that uses them is "managed by Infomaniak DNS".
 pub const INFOMANIAK_NS: [&str; 2] = ["ns11.infomaniak.ch", "ns12.infomaniak.ch"];
 
+/// Whether a delegation uses only Infomaniak's name servers (otherwise they are external).
+pub fn on_infomaniak_ns(nameservers: &[String]) -> bool {
+    nameservers
+        .iter()
+        .all(|ns| INFOMANIAK_NS.contains(&ns.as_str()))
+}
+
 /// A customer account (organisation) the tokens can see.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Account {

@@ -1,8 +1,13 @@
 //! DNS v2: zones, records, DNSSEC and name servers (`openapi/dns.json`).
 //!
-//! Quirks reproduced: apex source `.`, TXT targets stored and returned quoted, MX/SRV priority
-//! inside `target`, integer record ids, `updated_at` in unix seconds, TTL minimum 60,
-//! `/exists` answering 404 `object_not_found` for unknown zones.
+//! Quirks reproduced: apex source `.`, TXT targets taken raw and stored and returned quoted
+//! (infomaniak-api.md Q5), MX/SRV priority inside `target`, integer record ids, `updated_at`
+//! in unix seconds, TTL minimum 60, `/exists` answering 404 `object_not_found` for unknown
+//! zones, `/2/domains/{name}/zones` answering for any name inside a domain (acme.sh relies
+//! on it), DNSSEC enable needing `dnssec_data` on external name servers (dns.json).
+//!
+//! Where the live behaviour is unknown the tenant refuses rather than guess, so a client
+//! relying on it fails here first: a TXT target sent already quoted is one such case.
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
@@ -19,11 +24,16 @@ use crate::auth::Caller;
 use crate::envelope::{ApiError, ApiResult, Query, list, ok};
 use crate::openapi::{Spec, check_request};
 use crate::server::{Shared, lock};
-use crate::state::{INFOMANIAK_NS, Record, State as World, Zone, normalize_fqdn};
+use crate::state::{INFOMANIAK_NS, Record, State as World, Zone, normalize_fqdn, on_infomaniak_ns};
 
 /// Record types the create endpoint accepts (OAS request enum).
 pub const CREATABLE_TYPES: &[&str] = &[
     "A", "AAAA", "CAA", "CNAME", "DNAME", "DS", "MX", "NS", "SMIMEA", "SRV", "SSHFP", "TLSA", "TXT",
+];
+/// Record types `filter[types][]` accepts (OAS parameter enum of the records list).
+pub const FILTER_TYPES: &[&str] = &[
+    "A", "AAAA", "CAA", "CNAME", "DNAME", "DNSKEY", "DS", "MX", "NS", "PTR", "SMIMEA", "SOA",
+    "SRV", "SSHFP", "TLSA", "TXT",
 ];
 const ZONE_WITH: &[&str] = &["records", "idn", "records_description", "skel", "label"];
 const RECORD_WITH: &[&str] = &["idn", "records_description"];
@@ -193,6 +203,12 @@ fn invalid(ty: &str, target: &str, expected: &str) -> ApiError {
     )
 }
 
+/// A raw TXT value as the API stores and returns it: one quoted string, `"` and `\`
+/// escaped (Q5: acme.sh and LEGO send `v=…` and read back `"v=…"`).
+fn quote_txt(raw: &str) -> String {
+    format!("\"{}\"", raw.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
 /// Checks a target for its type and returns the stored form (TXT quoted, Q5).
 fn normalize_target(ty: &str, target: &str) -> Result<String, ApiError> {
     let t = target.trim();
@@ -254,13 +270,12 @@ fn normalize_target(ty: &str, target: &str) -> Result<String, ApiError> {
                 ))
             }
         }
-        "TXT" => {
-            if t.starts_with('"') && t.ends_with('"') && t.len() >= 2 {
-                Ok(t.to_string())
-            } else {
-                Ok(format!("\"{}\"", t.replace('"', "\\\"")))
-            }
-        }
+        "TXT" if t.starts_with('"') => Err(ApiError::bad_request(
+            "invalid_dns_record",
+            "This sandbox refuses TXT targets sent already quoted: what the live API does with one \
+             is not known. Send the raw text (as acme.sh and LEGO do); it is stored quoted.",
+        )),
+        "TXT" => Ok(quote_txt(t)),
         _ => Ok(t.to_string()),
     }
 }
@@ -369,7 +384,11 @@ fn parse_skel(zone: &str, text: &str) -> Result<Vec<(String, String, u64, String
                 .to_string()
         };
         let source = normalize_source(Some(&json!(source)))?;
-        let target = normalize_target(&ty, target.trim_end_matches('.'))?;
+        let target = match ty.as_str() {
+            // Zone files write TXT data quoted; kept as written.
+            "TXT" if target.starts_with('"') => target,
+            _ => normalize_target(&ty, target.trim_end_matches('.'))?,
+        };
         out.push((source, ty, ttl, target));
     }
     Ok(out)
@@ -538,6 +557,13 @@ pub async fn records_list(
         .iter()
         .map(|t| t.to_ascii_uppercase())
         .collect();
+    if let Some(bad) = types.iter().find(|t| !FILTER_TYPES.contains(&t.as_str())) {
+        return Err(ApiError::not_one_of(
+            "filter.types",
+            format!("The selected filter type {bad:?} is invalid"),
+            FILTER_TYPES,
+        ));
+    }
     let search = q.get("search").map(str::to_ascii_lowercase);
     let mut recs: Vec<&Record> = z
         .records
@@ -706,11 +732,7 @@ pub async fn record_check(
     let w = lock(&sh.world);
     let z = zone_ref(&w, &c, &zone).ok_or_else(|| ApiError::not_found("Zone"))?;
     record_pos(z, &record).ok_or_else(|| ApiError::not_found("Record"))?;
-    if !z
-        .nameservers
-        .iter()
-        .all(|ns| INFOMANIAK_NS.contains(&ns.as_str()))
-    {
+    if !on_infomaniak_ns(&z.nameservers) {
         return Err(ApiError::bad_request(
             "zone_not_managed_by_infomaniak_dns",
             format!(
@@ -722,8 +744,24 @@ pub async fn record_check(
     ok(json!(true))
 }
 
+/// The base a name's zones hang from: the registered domain that is the name or a parent of
+/// it, else the zone that is; `None` when neither exists (or the caller cannot see it).
+fn base_of(w: &World, c: &Caller, name: &str) -> Option<String> {
+    let parents: Vec<&str> =
+        std::iter::successors(Some(name), |n| n.split_once('.').map(|(_, rest)| rest))
+            .filter(|n| n.contains('.'))
+            .collect();
+    let domain = parents
+        .iter()
+        .find(|n| w.domain(n).is_some_and(|d| c.can_access(d.account_id)));
+    let zone = || parents.iter().find(|n| zone_ref(w, c, n).is_some());
+    domain.or_else(zone).map(|n| n.to_string())
+}
+
 /// `GET /2/domains/{domain}/zones` (and the `/2/domains/domains/{domain}/zones` alias):
-/// the base zone and delegated sub-zones.
+/// the base zone and delegated sub-zones. Any name inside the domain is accepted and
+/// answers for its domain (acme.sh `_get_zone`: "Whatever the domain is, you can get the
+/// fqdn with the following").
 pub async fn domain_zones(
     State(sh): Sh,
     Extension(c): Extension<Caller>,
@@ -732,7 +770,8 @@ pub async fn domain_zones(
 ) -> ApiResult {
     let q = Query::parse(q.as_deref());
     let w = lock(&sh.world);
-    let d = normalize_fqdn(&domain);
+    let d =
+        base_of(&w, &c, &normalize_fqdn(&domain)).ok_or_else(|| ApiError::not_found("Domain"))?;
     let suffix = format!(".{d}");
     let items: Vec<Value> = w
         .zones
@@ -740,9 +779,6 @@ pub async fn domain_zones(
         .filter(|z| c.can_access(z.account_id) && (z.fqdn == d || z.fqdn.ends_with(&suffix)))
         .map(|z| json!({"fqdn": z.fqdn, "is_enabled": true, "dnssec": {"is_enabled": z.dnssec.is_enabled}, "nameservers": z.nameservers}))
         .collect();
-    if items.is_empty() && w.domain(&d).is_none_or(|dom| !c.can_access(dom.account_id)) {
-        return Err(ApiError::not_found("Domain"));
-    }
     list(items, &q)
 }
 
@@ -808,6 +844,25 @@ pub async fn dnssec_enable(
         "POST",
         &body,
     )?;
+    let has_data = body
+        .get("dnssec_data")
+        .and_then(Value::as_array)
+        .is_some_and(|d| !d.is_empty());
+    {
+        let w = lock(&sh.world);
+        let d = &w.domains[domain_index(&w, &c, &domain)?];
+        if !has_data && !on_infomaniak_ns(&d.nameservers) {
+            return Err(ApiError::validation(vec![(
+                "dnssec_data".into(),
+                "validation_rule_required",
+                format!(
+                    "dnssec_data is required: {} uses external name servers ({})",
+                    d.name,
+                    d.nameservers.join(", ")
+                ),
+            )]));
+        }
+    }
     set_dnssec(&sh, &c, &domain, true)
 }
 
@@ -859,12 +914,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn txt_is_quoted_once() {
+    fn raw_txt_is_stored_quoted_and_a_quoted_one_refused() {
         assert_eq!(
             normalize_target("TXT", "v=spf1 -all").unwrap(),
             "\"v=spf1 -all\""
         );
-        assert_eq!(normalize_target("TXT", "\"x\"").unwrap(), "\"x\"");
+        assert_eq!(
+            normalize_target("TXT", r#"say "hi" \o/"#).unwrap(),
+            r#""say \"hi\" \\o/""#
+        );
+        let e = normalize_target("TXT", "\"x\"").unwrap_err();
+        assert_eq!((e.status.as_u16(), e.code), (400, "invalid_dns_record"));
+        assert!(e.description.contains("raw text"), "{}", e.description);
     }
 
     #[test]

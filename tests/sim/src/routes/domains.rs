@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use crate::auth::Caller;
 use crate::envelope::{ApiError, ApiResult, Query, list, ok};
 use crate::server::{Shared, lock};
-use crate::state::{Domain, INFOMANIAK_NS};
+use crate::state::{Domain, on_infomaniak_ns};
 
 type Sh = State<Arc<Shared>>;
 
@@ -21,12 +21,6 @@ pub fn routes() -> Router<Arc<Shared>> {
         .route("/1/domain/{domain}", get(legacy_domain))
         .route("/2/domains/domains", get(list_domains))
         .route("/2/domains/domains/{domain}", get(detail))
-}
-
-fn managed_here(d: &Domain) -> bool {
-    d.nameservers
-        .iter()
-        .all(|ns| INFOMANIAK_NS.contains(&ns.as_str()))
 }
 
 /// The `/2/domains/domains` item.
@@ -53,7 +47,7 @@ pub async fn legacy_domain(
         .ok_or_else(|| ApiError::not_found("Domain"))?;
     ok(json!({
         "id": d.id, "account_id": d.account_id, "customer_name": d.name,
-        "is_dns_managed_by_infomaniak": managed_here(d), "is_external": d.is_external,
+        "is_dns_managed_by_infomaniak": on_infomaniak_ns(&d.nameservers), "is_external": d.is_external,
         "has_dnssec": d.dnssec.is_enabled, "is_dnssec_pending": false, "has_error": false,
         "has_trustee_contact": false, "has_whois_antispam": d.domain_privacy,
         "is_part_of_ksuite": false, "is_premium": d.is_premium, "is_idn": false,

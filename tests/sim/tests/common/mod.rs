@@ -63,11 +63,10 @@ pub async fn get(sim: &SimHandle, path: &str) -> (u16, Value) {
     (s, v)
 }
 
-/// Validates `body` against the schema at `pointer` in `spec`; panics listing every violation.
-pub fn validate_at(spec: Spec, pointer: &str, body: &Value, what: &str) {
-    let v = openapi::validator(spec, pointer).unwrap_or_else(|e| panic!("{what}: {e}"));
-    let errors: Vec<String> = v
-        .iter_errors(body)
+/// Every violation of the schema at `pointer` in `spec` by `body` (empty: valid).
+pub fn schema_errors(spec: Spec, pointer: &str, body: &Value) -> Result<Vec<String>, String> {
+    let v = openapi::validator(spec, pointer)?;
+    Ok(v.iter_errors(body)
         .map(|e| {
             format!(
                 "{} at {} (schema {})",
@@ -76,7 +75,12 @@ pub fn validate_at(spec: Spec, pointer: &str, body: &Value, what: &str) {
                 e.schema_path()
             )
         })
-        .collect();
+        .collect())
+}
+
+/// Validates `body` against the schema at `pointer` in `spec`; panics listing every violation.
+pub fn validate_at(spec: Spec, pointer: &str, body: &Value, what: &str) {
+    let errors = schema_errors(spec, pointer, body).unwrap_or_else(|e| panic!("{what}: {e}"));
     assert!(
         errors.is_empty(),
         "{what}: response violates the OpenAPI schema:\n{}\nbody: {body:#}",
