@@ -14,4 +14,5 @@ mod greedy;
 mod guard;
 mod hostile;
 mod legacy;
+mod roles;
 mod toolsets;
