@@ -6,7 +6,7 @@ GUEST_FLAGS := --target $(GUEST_TARGET) --profile guest
 PLUGINS := -p ikmcp-plugin-dns
 # Components used only by tests (hostile and edge-case plugins).
 TEST_PLUGINS := -p ikmcp-test-plugin-hostile -p ikmcp-test-plugin-forbidden-import \
-	-p ikmcp-test-plugin-guard-probe -p ikmcp-test-plugin-legacy-v01
+	-p ikmcp-test-plugin-guard-probe -p ikmcp-test-plugin-legacy-v01 -p ikmcp-test-plugin-roles
 
 # Where cargo puts its output (honours CARGO_TARGET_DIR) and where `make install` copies to.
 TARGET_DIR ?= $(or $(CARGO_TARGET_DIR),target)
@@ -28,9 +28,14 @@ toolchain:
 		|| rustup toolchain install \
 		|| { echo "install the $(GUEST_TARGET) target: rustup target add $(GUEST_TARGET)" >&2; exit 1; }
 
-## plugins: the first-party plugin components (wasm32-wasip2)
+GUEST_DIR := $(TARGET_DIR)/$(GUEST_TARGET)/guest
+
+## plugins: the first-party plugin components (wasm32-wasip2), and SHA256SUMS beside them:
+##          the host tells first-party plugins by these hashes (README: Plugins)
 plugins: toolchain
 	$(CARGO) build $(GUEST_FLAGS) $(PLUGINS)
+	cd $(GUEST_DIR) && if command -v sha256sum >/dev/null; then sha256sum ikmcp_plugin_*.wasm; \
+		else shasum -a 256 ikmcp_plugin_*.wasm; fi > SHA256SUMS.tmp && mv SHA256SUMS.tmp SHA256SUMS
 
 test-plugins: toolchain
 	$(CARGO) build $(GUEST_FLAGS) $(TEST_PLUGINS)
@@ -66,7 +71,7 @@ install: plugins
 	$(CARGO) build --release -p ikmcp-host
 	install -d $(PREFIX)/bin $(PREFIX)/share/ikmcp/plugins
 	install -m 755 $(TARGET_DIR)/release/ikmcp $(PREFIX)/bin/ikmcp
-	install -m 644 $(TARGET_DIR)/$(GUEST_TARGET)/guest/ikmcp_plugin_*.wasm $(PREFIX)/share/ikmcp/plugins/
+	install -m 644 $(GUEST_DIR)/ikmcp_plugin_*.wasm $(GUEST_DIR)/SHA256SUMS $(PREFIX)/share/ikmcp/plugins/
 
 clean:
 	$(CARGO) clean

@@ -43,14 +43,13 @@ pub struct Audit {
     pub rate_limited_429: usize,
     /// Wall time of the `tools/call`, as the client saw it.
     pub wall_s: f64,
-    /// `upstream_requests / 60` minutes, in seconds: the floor with no burst at all.
+    /// `upstream_requests / 60` minutes, in seconds: the time at a steady one per second.
     pub floor_plain_s: f64,
-    /// `max(0, upstream_requests - burst) / 60` minutes, in seconds: the floor once the
-    /// host's initial burst allowance is spent.
-    pub floor_after_burst_s: f64,
-    /// The host's burst allowance used for that floor.
-    pub host_burst: u32,
-    /// `wall_s / floor_after_burst_s` (1.0 = as fast as the limit allows).
+    /// The rolling-window floor, in seconds: with at most 60 requests in any 60 s, request
+    /// `n` (from 0) cannot leave before `floor(n / 60)` minutes, so the last one of
+    /// `upstream_requests` not before `floor((upstream_requests - 1) / 60)` minutes.
+    pub floor_window_s: f64,
+    /// `wall_s / floor_window_s` (1.0 = as fast as the limit allows).
     pub wall_over_floor: f64,
     /// Why the audit failed with the default configuration, when it did.
     pub default_config_failure: Option<String>,
@@ -129,8 +128,7 @@ async fn attempt(bin: &Path, cache_dir: &Path, config: &str) -> anyhow::Result<O
     }
     let (domains_scanned, domains_failed) = coverage(&out)?;
     let upstream_requests = requests.len();
-    let host_burst = host_burst(REQUESTS_PER_MINUTE);
-    let floor = floor_s(upstream_requests, host_burst, REQUESTS_PER_MINUTE);
+    let floor = window_floor_s(upstream_requests, REQUESTS_PER_MINUTE);
     Ok(Outcome::Done(Audit {
         zones,
         domains_scanned,
@@ -139,9 +137,8 @@ async fn attempt(bin: &Path, cache_dir: &Path, config: &str) -> anyhow::Result<O
         upstream_requests,
         rate_limited_429: requests.iter().filter(|r| r.status == 429).count(),
         wall_s: wall.as_secs_f64(),
-        floor_plain_s: floor_s(upstream_requests, 0, REQUESTS_PER_MINUTE),
-        floor_after_burst_s: floor,
-        host_burst,
+        floor_plain_s: upstream_requests as f64 * 60.0 / f64::from(REQUESTS_PER_MINUTE),
+        floor_window_s: floor,
         wall_over_floor: if floor > 0.0 {
             wall.as_secs_f64() / floor
         } else {
@@ -179,16 +176,11 @@ fn coverage(out: &Value) -> anyhow::Result<(u64, u64)> {
     Ok((scanned, failed))
 }
 
-/// The host's default burst allowance for a per-minute limit: `rpm - rpm/12`, at least 1
-/// (55 for 60). It starts a little below the upstream bucket so jitter never causes a 429.
-pub fn host_burst(requests_per_minute: u32) -> u32 {
-    (requests_per_minute - requests_per_minute / 12).max(1)
-}
-
-/// Seconds `requests` need at `requests_per_minute` once `burst` went out at once.
-pub fn floor_s(requests: usize, burst: u32, requests_per_minute: u32) -> f64 {
-    let paced = requests.saturating_sub(burst as usize);
-    paced as f64 * 60.0 / f64::from(requests_per_minute)
+/// Seconds before the last of `requests` may leave when at most `requests_per_minute`
+/// go in any rolling minute: every full budget after the first costs one minute.
+pub fn window_floor_s(requests: usize, requests_per_minute: u32) -> f64 {
+    let budget = (requests_per_minute as usize).max(1);
+    (requests.saturating_sub(1) / budget) as f64 * 60.0
 }
 
 /// Distinct zones among `/2/zones/{zone}/records` paths.
@@ -207,18 +199,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_floor_counts_only_requests_after_the_burst() {
-        assert_eq!(floor_s(120, 0, 60), 120.0);
-        assert_eq!(floor_s(120, 55, 60), 65.0);
-        assert_eq!(floor_s(30, 55, 60), 0.0);
-        assert_eq!(floor_s(61, 1, 30), 120.0);
-    }
-
-    #[test]
-    fn host_burst_matches_the_documented_default() {
-        assert_eq!(host_burst(60), 55);
-        assert_eq!(host_burst(1), 1);
-        assert_eq!(host_burst(12), 11);
+    fn the_floor_costs_a_minute_per_full_budget_after_the_first() {
+        assert_eq!(window_floor_s(0, 60), 0.0);
+        assert_eq!(window_floor_s(60, 60), 0.0);
+        assert_eq!(window_floor_s(61, 60), 60.0);
+        assert_eq!(window_floor_s(120, 60), 60.0);
+        assert_eq!(window_floor_s(121, 60), 120.0);
+        assert_eq!(window_floor_s(61, 30), 120.0);
     }
 
     #[test]

@@ -190,17 +190,16 @@ fn upstream(t: &mut Table, a: &Audit) {
     t.value("wall time of the call", format!("{:.1} s", a.wall_s));
     t.value(
         &format!(
-            "floor: (requests - {} burst) / {} per min",
-            a.host_burst,
+            "floor: at most {} requests in any rolling minute",
             audit::REQUESTS_PER_MINUTE
         ),
         format!(
             "{:.1} s (wall = {:.2}x floor)",
-            a.floor_after_burst_s, a.wall_over_floor
+            a.floor_window_s, a.wall_over_floor
         ),
     );
     t.value(
-        "naive floor: requests / 60 per min (no burst)",
+        "steady pace: requests / 60 per min",
         format!("{:.1} s", a.floor_plain_s),
     );
 }

@@ -1,142 +1,139 @@
 //! Start-up: from a [`Config`] to a ready [`Dispatcher`].
 //!
-//! Finds the plugin components (configured directories first, then the ones installed
-//! beside the binary), loads them into the sandbox, applies pins and the enabled list,
-//! builds the registry, the upstream gateway, the audit log and the guard. Every
-//! problem stops start-up with a message that names the file or setting to fix.
+//! Finds the plugin components (see [`crate::discovery`]), loads only the enabled ones
+//! after checking their pins, refuses two components claiming one id, decides each
+//! plugin's role grants, checks that every granted role has its credential, then builds
+//! the registry, the upstream gateway, the audit log and the guard. Every problem stops
+//! start-up with a message that names the file or setting to fix.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
+use sha2::{Digest, Sha256};
 
 use crate::audit::AuditLog;
 use crate::builtins;
-use crate::config::{Config, RoleSettings};
+use crate::config::{AuthSettings, Config, RoleSettings};
+use crate::discovery::{self, FirstParty};
 use crate::dispatch::Dispatcher;
+use crate::grants::{Grants, PluginIdentity};
 use crate::guard::Tokens;
 use crate::registry::{Registry, ToolPolicy};
 use crate::sandbox::{LoadedPlugin, Sandbox, SandboxLimits};
-use crate::upstream::{Auth, Gateway, GatewayConfig, RoleConfig};
+use crate::secret::SecretSet;
+use crate::upstream::{Auth, ClientCredentials, Gateway, GatewayConfig, RATE_WINDOW, RoleConfig};
 
-/// File-name prefix of first-party plugin components in the build output.
-const FIRST_PARTY_PREFIX: &str = "ikmcp_plugin_";
-
-/// A component file found on disk.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PluginFile {
-    /// Where it is.
+/// A loaded plugin and where it came from.
+pub struct FoundPlugin {
+    /// The plugin.
+    pub plugin: Arc<LoadedPlugin>,
+    /// Its component file.
     pub path: PathBuf,
-    /// Found in a configured location (rather than a built-in default).
-    pub configured: bool,
+    /// Whether it is a first-party build (listed by hash in a first-party index).
+    pub first_party: bool,
 }
 
-/// Every candidate component, configured locations first. In the cargo build layout
-/// (`target/<profile>/ikmcp` beside `target/wasm32-wasip2/guest/`) only files named
-/// `ikmcp_plugin_*.wasm` are taken, so test components are never picked up.
-pub fn discover(config: &Config) -> Vec<PluginFile> {
-    let mut found = Vec::new();
-    for path in &config.extra_plugins {
-        found.push(PluginFile {
-            path: path.clone(),
-            configured: true,
-        });
-    }
-    for dir in &config.plugin_dirs {
-        for path in wasm_files(dir, None) {
-            found.push(PluginFile {
-                path,
-                configured: true,
-            });
+impl FoundPlugin {
+    /// What the grant decision needs to know about it.
+    pub fn identity(&self) -> PluginIdentity {
+        PluginIdentity {
+            id: self.plugin.manifest().id.clone(),
+            declared: self.plugin.manifest().roles.clone(),
+            first_party: self.first_party,
         }
     }
-    for (dir, prefix) in default_dirs() {
-        for path in wasm_files(&dir, prefix) {
-            found.push(PluginFile {
-                path,
-                configured: false,
-            });
-        }
-    }
-    found
 }
 
-fn default_dirs() -> Vec<(PathBuf, Option<&'static str>)> {
-    let Some(exe_dir) = std::env::current_exe()
-        .ok()
-        .and_then(|p| p.canonicalize().ok())
-        .and_then(|p| p.parent().map(Path::to_path_buf))
-    else {
-        return vec![];
-    };
-    vec![
-        (exe_dir.join("plugins"), None),
-        (exe_dir.join("../share/ikmcp/plugins"), None),
-        (
-            exe_dir.join("../wasm32-wasip2/guest"),
-            Some(FIRST_PARTY_PREFIX),
-        ),
-    ]
-}
-
-fn wasm_files(dir: &Path, prefix: Option<&str>) -> Vec<PathBuf> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return vec![];
-    };
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "wasm"))
-        .filter(|p| {
-            prefix.is_none_or(|pre| {
-                p.file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| n.starts_with(pre))
-            })
-        })
-        .collect();
-    files.sort();
-    files
-}
-
-/// Loads the plugins the configuration enables, checking pins. The first component
-/// providing an id wins (configured locations come first).
-pub fn load_plugins(config: &Config, sandbox: &Sandbox) -> anyhow::Result<Vec<Arc<LoadedPlugin>>> {
-    let files = discover(config);
-    let mut by_id: BTreeMap<String, Arc<LoadedPlugin>> = BTreeMap::new();
+/// Loads the plugins the configuration enables. A file is compiled only if its name
+/// claims an enabled id (every id when `plugins.enabled` is not set) and it matches every
+/// pin of an id it claims; its manifest must declare an id its name claims; two
+/// components declaring one id are a load error (the same build found twice is loaded
+/// once).
+pub fn load_plugins(config: &Config, sandbox: &Sandbox) -> anyhow::Result<Vec<FoundPlugin>> {
+    let files = discovery::discover(config);
+    let first_party = FirstParty::load();
+    let mut by_id: BTreeMap<String, FoundPlugin> = BTreeMap::new();
     for file in &files {
-        let plugin = sandbox
-            .load(&file.path, None)
-            .with_context(|| format!("loading plugin {}", file.path.display()))?;
-        let id = plugin.manifest().id.clone();
+        let path = &file.path;
         if let Some(enabled) = &config.enabled_plugins
-            && !enabled.contains(&id)
+            && !enabled.iter().any(|id| discovery::claims(path, id))
         {
-            tracing::info!(plugin = %id, path = %file.path.display(), "plugin not enabled; skipped");
+            tracing::debug!(path = %path.display(), "plugin file not named after an enabled plugin; not loaded");
             continue;
         }
-        if let Some(pin) = config.pins.get(&id)
-            && pin != plugin.sha256()
+        let bytes =
+            std::fs::read(path).with_context(|| format!("reading plugin {}", path.display()))?;
+        let sha256 = hex::encode(Sha256::digest(&bytes));
+        for (id, pin) in config
+            .pins
+            .iter()
+            .filter(|(id, _)| discovery::claims(path, id))
         {
+            if *pin != sha256 {
+                bail!(
+                    "plugin file {} (named for plugin {id}) has sha256 {sha256}, but the \
+                     configuration pins {pin}; refusing to load it. Install the pinned build or \
+                     update plugins.sha256.{id}",
+                    path.display()
+                );
+            }
+        }
+        let plugin = sandbox
+            .load_bytes(path, &bytes)
+            .with_context(|| format!("loading plugin {}", path.display()))?;
+        let id = plugin.manifest().id.clone();
+        if !discovery::claims(path, &id) {
             bail!(
-                "plugin {id} ({}) has sha256 {}, but the configuration pins {pin}; refusing to load it. Install the pinned build or update plugins.sha256.{id}",
-                file.path.display(),
-                plugin.sha256()
+                "plugin file {} declares the plugin id {id}, which its name does not claim; a \
+                 plugin file is named after its id: rename it {id}.wasm",
+                path.display()
             );
         }
-        if by_id.contains_key(&id) {
-            tracing::warn!(plugin = %id, path = %file.path.display(), "another component already provides this plugin id; ignored");
-            continue;
+        if let Some(pin) = config.pins.get(&id)
+            && *pin != sha256
+        {
+            bail!(
+                "plugin {id} ({}) has sha256 {sha256}, but the configuration pins {pin}; refusing \
+                 to load it. Install the pinned build or update plugins.sha256.{id}",
+                path.display()
+            );
         }
-        tracing::info!(plugin = %id, version = %plugin.manifest().version, tools = plugin.manifest().tools.len(), "plugin loaded");
-        by_id.insert(id, Arc::new(plugin));
+        if let Some(loaded) = by_id.get(&id) {
+            if loaded.plugin.sha256() == sha256 {
+                tracing::debug!(plugin = %id, path = %path.display(), "the same build was found twice; loaded once");
+                continue;
+            }
+            bail!(
+                "two components declare the plugin id {id}: {} and {}. A plugin id is loaded \
+                 once and never silently replaced: remove one of them (or rename a third-party \
+                 plugin to an id of its own)",
+                loaded.path.display(),
+                path.display()
+            );
+        }
+        let first_party = first_party.is_first_party(&sha256, &id);
+        if !file.configured && !first_party {
+            tracing::warn!(plugin = %id, path = %path.display(), "this component is in a first-party location but not listed by hash in its {} (rebuilt without `make plugins`?); it is treated as third-party and gets no upstream role without a grant", discovery::INDEX_FILE);
+        }
+        tracing::info!(plugin = %id, version = %plugin.manifest().version, tools = plugin.manifest().tools.len(), first_party, "plugin loaded");
+        by_id.insert(
+            id,
+            FoundPlugin {
+                plugin: Arc::new(plugin),
+                path: path.clone(),
+                first_party,
+            },
+        );
     }
     if let Some(enabled) = &config.enabled_plugins
         && let Some(id) = enabled.iter().find(|id| !by_id.contains_key(*id))
     {
         let found: Vec<String> = files.iter().map(|f| f.path.display().to_string()).collect();
         bail!(
-            "plugin {id} is enabled in the configuration but no component provides it (components found: {})",
+            "plugin {id} is enabled in the configuration but no component provides it; a \
+             plugin file is named after its id ({id}.wasm) (components found: {})",
             if found.is_empty() {
                 "none".into()
             } else {
@@ -160,10 +157,24 @@ pub fn sandbox(config: &Config) -> anyhow::Result<Sandbox> {
     )
 }
 
+/// The grants of the loaded plugins; warnings go to the log.
+pub fn grants(config: &Config, plugins: &[FoundPlugin]) -> anyhow::Result<Grants> {
+    let identities: Vec<PluginIdentity> = plugins.iter().map(FoundPlugin::identity).collect();
+    let (grants, warnings) = Grants::decide(&identities, config).map_err(|e| anyhow::anyhow!(e))?;
+    for warning in warnings {
+        tracing::warn!("{warning}");
+    }
+    Ok(grants)
+}
+
 /// Everything `serve` needs.
 pub fn build_dispatcher(config: &Config) -> anyhow::Result<Arc<Dispatcher>> {
     let sandbox = sandbox(config)?;
     let plugins = load_plugins(config, &sandbox)?;
+    let grants = grants(config, &plugins)?;
+    grants
+        .check_credentials(config)
+        .map_err(|e| anyhow::anyhow!(e))?;
     let policy = ToolPolicy {
         read_only: config.read_only,
         allow: config.allow_tools.clone(),
@@ -175,45 +186,89 @@ pub fn build_dispatcher(config: &Config) -> anyhow::Result<Arc<Dispatcher>> {
     if policy.dynamic {
         offered_builtins.extend(builtins::toolsets::descriptors());
     }
-    let registry = Arc::new(Registry::build(offered_builtins, plugins, &policy)?);
+    let registry = Arc::new(Registry::build(
+        offered_builtins,
+        plugins.into_iter().map(|p| p.plugin).collect(),
+        &policy,
+    )?);
+    let secrets = Arc::new(SecretSet::default());
+    let mut roles = BTreeMap::new();
+    for (name, role) in &config.roles {
+        roles.insert(name.clone(), role_config(role, config, &secrets)?);
+    }
     let gateway = Gateway::new(GatewayConfig {
-        roles: config
-            .roles
-            .iter()
-            .map(|(name, role)| (name.clone(), role_config(role)))
-            .collect(),
-        requests_per_minute: config.limits.requests_per_minute,
-        burst: None,
+        roles,
+        rate_window: RATE_WINDOW,
         request_timeout: config.limits.request_timeout,
         max_retries: config.limits.max_retries,
+        secrets,
     })?;
     let audit = AuditLog::open(&config.audit_log, gateway.secrets()).with_context(
         || "opening the audit log (set audit_log in the config or IKMCP_AUDIT_LOG)",
     )?;
-    let granted: Vec<String> = config.roles.keys().cloned().collect();
     Ok(Arc::new(Dispatcher::new(
         registry,
         gateway,
         Tokens::new(config.token_ttl),
         audit,
         config.limits.clone(),
-        granted,
+        grants,
     )))
 }
 
-fn role_config(role: &RoleSettings) -> RoleConfig {
-    let auth = match (&role.token, &role.manager_session) {
-        (_, Some((session, xsrf))) => Some(Auth::ManagerSession {
-            session: session.clone(),
-            xsrf: xsrf.clone(),
-        }),
-        (Some(token), None) => Some(Auth::Bearer(token.clone())),
-        (None, None) => None,
+/// The gateway's view of a configured role. A credential with a missing secret becomes
+/// `None` (start-up has already refused it if the role is granted).
+fn role_config(
+    role: &RoleSettings,
+    config: &Config,
+    secrets: &Arc<SecretSet>,
+) -> anyhow::Result<RoleConfig> {
+    let auth = if role.auth.missing().is_empty() {
+        Some(auth(&role.auth, secrets)?)
+    } else {
+        None
     };
-    RoleConfig {
+    Ok(RoleConfig {
         base_url: role.base_url.clone(),
         auth,
-        // D wires the operator's per-role list from the configuration.
-        allowed_headers: Vec::new(),
-    }
+        methods: role.methods.clone(),
+        requests_per_minute: role
+            .requests_per_minute
+            .unwrap_or(config.limits.requests_per_minute),
+        allowed_headers: role.headers.clone(),
+    })
+}
+
+/// The auth provider of a complete credential.
+fn auth(settings: &AuthSettings, secrets: &Arc<SecretSet>) -> anyhow::Result<Auth> {
+    let value = |s: &crate::config::SecretSetting| {
+        s.secret()
+            .cloned()
+            .context("a credential is incomplete (host bug: checked above)")
+    };
+    Ok(match settings {
+        AuthSettings::None => Auth::Anonymous,
+        AuthSettings::Bearer { token } => Auth::Bearer(value(token)?),
+        AuthSettings::ManagerSession { session, xsrf } => Auth::ManagerSession {
+            session: value(session)?,
+            xsrf: value(xsrf)?,
+        },
+        AuthSettings::ApiKeyHeader { header, value: key } => Auth::ApiKeyHeader {
+            header: reqwest::header::HeaderName::from_bytes(header.as_bytes())
+                .context("the API key header name (checked when the config was read)")?,
+            value: value(key)?,
+        },
+        AuthSettings::OAuth2ClientCredentials {
+            token_url,
+            client_id,
+            client_secret,
+            scope,
+        } => Auth::OAuth2(Arc::new(ClientCredentials::new(
+            token_url.clone(),
+            value(client_id)?,
+            value(client_secret)?,
+            scope.clone(),
+            secrets.clone(),
+        )?)),
+    })
 }

@@ -9,14 +9,12 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::secret::Secret;
+mod roles;
 
-/// The role name of the public Infomaniak API.
-pub const API_ROLE: &str = "infomaniak-api";
-/// The role name of the manager-private proxy.
-pub const MANAGER_ROLE: &str = "infomaniak-manager";
-/// Where users create API tokens; named in every "missing token" message.
-pub const TOKEN_PAGE: &str = "https://manager.infomaniak.com/v3/ng/accounts/token/list";
+pub use roles::{
+    API_ROLE, API_TOKEN_VAR, AuthSettings, MANAGER_ROLE, MANAGER_SESSION_VAR, MANAGER_XSRF_VAR,
+    RoleSettings, SecretSetting, SecretSource, TOKEN_PAGE, role_env_prefix,
+};
 
 /// The whole configuration, after defaults and environment overrides.
 #[derive(Debug, Clone)]
@@ -33,6 +31,9 @@ pub struct Config {
     pub plugin_dirs: Vec<PathBuf>,
     /// sha256 pins by plugin id: a plugin whose file hash differs is refused.
     pub pins: BTreeMap<String, String>,
+    /// Upstream roles granted per plugin id by the operator (`[plugins.roles]`); a plugin
+    /// not listed gets its declared roles only if it is first-party.
+    pub plugin_roles: BTreeMap<String, Vec<String>>,
     /// If non-empty, only these tools are offered.
     pub allow_tools: Vec<String>,
     /// These tools are never offered.
@@ -51,7 +52,7 @@ pub struct Config {
     pub token_ttl: Duration,
     /// Sandbox and upstream limits.
     pub limits: Limits,
-    /// Upstream roles: base URL and credential.
+    /// Upstream roles (`[roles.<name>]`): base URL, auth provider, budget, methods.
     pub roles: BTreeMap<String, RoleSettings>,
 }
 
@@ -70,7 +71,8 @@ pub struct Limits {
     pub max_upstream_requests: u32,
     /// Maximum upstream response bytes in one tool call.
     pub max_response_bytes: u64,
-    /// Requests per minute per credential (Infomaniak allows 60; 0 = unlimited).
+    /// Requests per rolling minute per credential, for roles that set no budget of their
+    /// own (Infomaniak allows 60; 0 = unlimited).
     pub requests_per_minute: u32,
     /// Timeout of one upstream HTTP attempt.
     pub request_timeout: Duration,
@@ -80,17 +82,6 @@ pub struct Limits {
     pub max_concurrent_calls: usize,
     /// Longest time between a write's freshness check and its apply's first write.
     pub apply_start_timeout: Duration,
-}
-
-/// One upstream role as configured.
-#[derive(Debug, Clone)]
-pub struct RoleSettings {
-    /// Base URL.
-    pub base_url: url::Url,
-    /// Bearer token, if any.
-    pub token: Option<Secret>,
-    /// Manager session cookie and XSRF token, if any.
-    pub manager_session: Option<(Secret, Secret)>,
 }
 
 /// A configuration problem, with what to do about it.
@@ -137,8 +128,9 @@ struct FileConfig {
     guard: FileGuard,
     #[serde(default)]
     limits: FileLimits,
-    #[serde(default)]
-    upstream: BTreeMap<String, FileRole>,
+    /// `[roles.*]`; `[upstream.*]` is the name it had before roles had more than a URL.
+    #[serde(default, alias = "upstream")]
+    roles: BTreeMap<String, roles::FileRole>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -151,6 +143,8 @@ struct FilePlugins {
     extra: Vec<PathBuf>,
     #[serde(default)]
     sha256: BTreeMap<String, String>,
+    #[serde(default)]
+    roles: BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -184,12 +178,6 @@ struct FileLimits {
     max_retries: Option<u32>,
     max_concurrent_calls: Option<usize>,
     apply_start_timeout_seconds: Option<u64>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FileRole {
-    base_url: Option<String>,
 }
 
 /// Reads configuration from an explicit path, `IKMCP_CONFIG`, or the user's config dir
@@ -334,6 +322,7 @@ fn resolve(
         extra_plugins: file.plugins.extra,
         plugin_dirs,
         pins,
+        plugin_roles: file.plugins.roles,
         allow_tools: file.tools.allow,
         deny_tools: file.tools.deny,
         toolsets,
@@ -342,95 +331,8 @@ fn resolve(
         cache_dir,
         token_ttl: Duration::from_secs(ttl),
         limits,
-        roles: resolve_roles(file.upstream, env)?,
+        roles: roles::resolve_roles(file.roles, "roles", env)?,
     })
-}
-
-/// Environment variable holding the manager session cookie (as the peer servers name it).
-pub const MANAGER_SESSION_VAR: &str = "INFOMANIAK_SASESSION";
-/// Environment variable holding the manager XSRF token (URL-decoded).
-pub const MANAGER_XSRF_VAR: &str = "INFOMANIAK_XSRF_TOKEN";
-
-/// The environment variable prefix of a role, one pattern for all: the role name without
-/// its `infomaniak-` prefix, upper-cased, after `INFOMANIAK_` (`infomaniak-api` →
-/// `INFOMANIAK_API`, `kchat` → `INFOMANIAK_KCHAT`).
-pub fn role_env_prefix(role: &str) -> String {
-    let stem: String = role
-        .strip_prefix("infomaniak-")
-        .unwrap_or(role)
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_uppercase()
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    format!("INFOMANIAK_{stem}")
-}
-
-fn resolve_roles(
-    mut file: BTreeMap<String, FileRole>,
-    env: &dyn Fn(&str) -> Option<String>,
-) -> Result<BTreeMap<String, RoleSettings>, ConfigError> {
-    let defaults = [
-        (API_ROLE, "https://api.infomaniak.com"),
-        (MANAGER_ROLE, "https://manager.infomaniak.com"),
-    ];
-    for (role, _) in defaults {
-        file.entry(role.to_string()).or_default();
-    }
-    let mut roles = BTreeMap::new();
-    for (role, settings) in file {
-        let prefix = role_env_prefix(&role);
-        let url_var = format!("{prefix}_URL");
-        let default_url = defaults
-            .iter()
-            .find(|(r, _)| *r == role)
-            .map(|(_, u)| u.to_string());
-        let raw = env(&url_var)
-            .or(settings.base_url)
-            .or(default_url)
-            .ok_or_else(|| ConfigError::Invalid {
-                key: format!("upstream.{role}.base_url"),
-                message: format!("no base URL: set it in the config file or {url_var}"),
-            })?;
-        let base_url = parse_base_url(&raw).map_err(|message| ConfigError::Invalid {
-            key: url_var.clone(),
-            message,
-        })?;
-        let token = env(&format!("{prefix}_TOKEN"))
-            .filter(|t| !t.trim().is_empty())
-            .map(|t| Secret::new(t.trim()));
-        let manager_session = if role == MANAGER_ROLE {
-            match (env(MANAGER_SESSION_VAR), env(MANAGER_XSRF_VAR)) {
-                (Some(s), Some(x)) if !s.is_empty() && !x.is_empty() => {
-                    Some((Secret::new(s), Secret::new(x)))
-                }
-                _ => None,
-            }
-        } else {
-            None
-        };
-        roles.insert(
-            role,
-            RoleSettings {
-                base_url,
-                token,
-                manager_session,
-            },
-        );
-    }
-    Ok(roles)
-}
-
-fn parse_base_url(raw: &str) -> Result<url::Url, String> {
-    let url = url::Url::parse(raw).map_err(|e| format!("{raw:?} is not a URL ({e})"))?;
-    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
-        return Err(format!("{raw:?} must be an http(s) URL with a host"));
-    }
-    Ok(url)
 }
 
 /// `dns, mail` → `["dns", "mail"]` (the form of `IKMCP_TOOLSETS` and `--toolsets`).
@@ -481,14 +383,14 @@ mod tests {
         assert_eq!(cfg.limits.requests_per_minute, 60);
         assert_eq!(cfg.token_ttl, Duration::from_secs(300));
         let api = &cfg.roles[API_ROLE];
-        assert_eq!(api.base_url.as_str(), "https://api.infomaniak.com/");
-        assert!(api.token.is_none());
+        assert_eq!(api.base_url.to_string(), "https://api.infomaniak.com");
+        assert_eq!(api.auth.missing(), ["INFOMANIAK_API_TOKEN is not set"]);
     }
 
     #[test]
     fn environment_overrides_the_file() {
         let file = write(
-            "read_only = false\n[upstream.infomaniak-api]\nbase_url = \"http://file.example\"\n",
+            "read_only = false\n[roles.infomaniak-api]\nbase_url = \"http://file.example\"\n",
         );
         let env = env_of(&[
             ("INFOMANIAK_API_TOKEN", " tok-abc "),
@@ -498,8 +400,8 @@ mod tests {
         let cfg = load(Some(file.path()), &env).unwrap();
         assert!(cfg.read_only);
         let api = &cfg.roles[API_ROLE];
-        assert_eq!(api.base_url.as_str(), "http://127.0.0.1:9999/");
-        assert_eq!(api.token.as_ref().unwrap().expose(), "tok-abc");
+        assert_eq!(api.base_url.to_string(), "http://127.0.0.1:9999");
+        assert_eq!(api.auth.secrets()[0].expose(), "tok-abc");
     }
 
     #[test]
@@ -544,13 +446,6 @@ mod tests {
         let file = write("[plugins.sha256]\ndns = \"abc\"\n");
         let err = load(Some(file.path()), &env_of(&[])).unwrap_err();
         assert!(err.to_string().contains("64 hex digits"), "{err}");
-        let file = write("");
-        let err = load(
-            Some(file.path()),
-            &env_of(&[("INFOMANIAK_API_URL", "ftp://x")]),
-        )
-        .unwrap_err();
-        assert!(err.to_string().contains("INFOMANIAK_API_URL"), "{err}");
     }
 
     #[test]
@@ -560,9 +455,15 @@ mod tests {
     }
 
     #[test]
-    fn role_prefixes_follow_one_pattern() {
-        assert_eq!(role_env_prefix("infomaniak-api"), "INFOMANIAK_API");
-        assert_eq!(role_env_prefix("infomaniak-manager"), "INFOMANIAK_MANAGER");
-        assert_eq!(role_env_prefix("kchat"), "INFOMANIAK_KCHAT");
+    fn the_old_upstream_section_still_names_roles_and_grants_are_read() {
+        let file = write(
+            "[upstream.infomaniak-api]\nbase_url = \"http://old.example\"\n[plugins.roles]\nacme = [\"acme-api\"]\n",
+        );
+        let cfg = load(Some(file.path()), &env_of(&[])).unwrap();
+        assert_eq!(
+            cfg.roles[API_ROLE].base_url.to_string(),
+            "http://old.example"
+        );
+        assert_eq!(cfg.plugin_roles["acme"], ["acme-api"]);
     }
 }

@@ -18,6 +18,7 @@ use crate::builtins::{self, BuiltinContext};
 use crate::call::{CallAudit, CallLimit, CallOutcome, Sessions, error_json, line, summarize, take};
 use crate::config::Limits;
 use crate::contract::{ErrorKind, ToolError};
+use crate::grants::Grants;
 use crate::guard::{ApprovalWay, Confirmation, GuardFlow, Tokens, WriteCall};
 use crate::registry::{CONFIRMATION_ARG, RegisteredTool, Registry, Runner};
 use crate::sandbox::{LoadedPlugin, ProgressSink};
@@ -69,12 +70,12 @@ impl Dispatcher {
         tokens: Tokens,
         audit: AuditLog,
         limits: Limits,
-        granted_roles: Vec<String>,
+        grants: Grants,
     ) -> Self {
         let audit = Arc::new(CallAudit::new(audit));
         let limit = CallLimit::new(limits.max_concurrent_calls);
         let apply_start_timeout: Duration = limits.apply_start_timeout;
-        let sessions = Arc::new(Sessions::new(gateway, granted_roles, limits));
+        let sessions = Arc::new(Sessions::new(gateway, grants, limits));
         let guard = GuardFlow::new(tokens, audit.clone(), sessions.clone(), apply_start_timeout);
         Dispatcher {
             registry,

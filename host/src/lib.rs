@@ -5,7 +5,9 @@
 //! only way out, [`guard`] owns a write's whole story (plan, approval, confirmation,
 //! apply), [`audit`] records every phase, [`call`] holds what every call shares,
 //! [`dispatch`] routes one call to the right runner, [`mcp`] speaks the protocol,
-//! [`config`] reads operator policy and [`app`] assembles everything at start-up.
+//! [`config`] reads operator policy, [`discovery`] finds plugin components and tells
+//! first-party ones by hash, [`grants`] decides which roles each plugin may use, and
+//! [`app`] assembles everything at start-up.
 
 pub mod app;
 pub mod audit;
@@ -14,7 +16,9 @@ pub mod call;
 pub mod canonical;
 pub mod config;
 pub mod contract;
+pub mod discovery;
 pub mod dispatch;
+pub mod grants;
 pub mod guard;
 pub mod mcp;
 pub mod registry;

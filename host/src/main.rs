@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use ikmcp_host::config::{self, API_ROLE, Config, TOKEN_PAGE};
+use ikmcp_host::config::{self, Config};
 use ikmcp_host::{app, audit, sandbox_mode};
 
 /// MCP server for administering Infomaniak accounts through sandboxed plugins, with a
@@ -136,12 +136,6 @@ fn serve(mut config: Config, args: ServeArgs) -> anyhow::Result<ExitCode> {
         let _tenant = if args.sandbox {
             Some(sandbox_mode::start(&mut config, args.seed, args.scale).await?)
         } else {
-            if config.roles[API_ROLE].token.is_none() {
-                eprintln!(
-                    "ikmcp: INFOMANIAK_API_TOKEN is not set.\n  Create an API token at {TOKEN_PAGE}\n  and start ikmcp with INFOMANIAK_API_TOKEN=<token> in its environment.\n  To try ikmcp without an account, run `ikmcp serve --sandbox`."
-                );
-                return Ok(ExitCode::from(2));
-            }
             None
         };
         let dispatcher = app::build_dispatcher(&config)?;
@@ -155,14 +149,19 @@ fn serve(mut config: Config, args: ServeArgs) -> anyhow::Result<ExitCode> {
 fn plugins_list(config: &Config, json: bool) -> anyhow::Result<ExitCode> {
     let sandbox = app::sandbox(config)?;
     let plugins = app::load_plugins(config, &sandbox)?;
+    let grants = app::grants(config, &plugins)?;
     let rows: Vec<serde_json::Value> = plugins
         .iter()
-        .map(|p| {
-            let m = p.manifest();
+        .map(|found| {
+            let m = found.plugin.manifest();
             serde_json::json!({
                 "id": m.id, "version": m.version, "contract": m.contract_version,
                 "tools": m.tools.iter().map(|t| t.name.clone()).collect::<Vec<_>>(),
-                "sha256": p.sha256(),
+                "sha256": found.plugin.sha256(),
+                "path": found.path,
+                "first_party": found.first_party,
+                "roles_declared": m.roles,
+                "roles_granted": grants.roles(&m.id),
             })
         })
         .collect();
@@ -171,20 +170,30 @@ fn plugins_list(config: &Config, json: bool) -> anyhow::Result<ExitCode> {
     } else if rows.is_empty() {
         println!("no plugins found (see README: Plugins)");
     } else {
-        for row in &rows {
-            println!(
-                "{}  {}  sha256:{}\n    {}",
-                row["id"].as_str().unwrap_or_default(),
-                row["version"].as_str().unwrap_or_default(),
-                row["sha256"].as_str().unwrap_or_default(),
-                row["tools"]
-                    .as_array()
-                    .map(|t| t
-                        .iter()
+        let list = |v: &serde_json::Value| {
+            v.as_array()
+                .map(|t| {
+                    t.iter()
                         .filter_map(|v| v.as_str())
                         .collect::<Vec<_>>()
-                        .join(", "))
-                    .unwrap_or_default()
+                        .join(", ")
+                })
+                .unwrap_or_default()
+        };
+        for row in &rows {
+            println!(
+                "{}  {}  {}  sha256:{}\n    tools: {}\n    roles granted: {} (declared: {})",
+                row["id"].as_str().unwrap_or_default(),
+                row["version"].as_str().unwrap_or_default(),
+                if row["first_party"] == true {
+                    "first-party"
+                } else {
+                    "third-party"
+                },
+                row["sha256"].as_str().unwrap_or_default(),
+                list(&row["tools"]),
+                list(&row["roles_granted"]),
+                list(&row["roles_declared"]),
             );
         }
     }

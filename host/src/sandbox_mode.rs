@@ -1,10 +1,16 @@
 //! `ikmcp serve --sandbox`: a simulated Infomaniak tenant in-process, so anyone can try
 //! every tool without an account and without anything leaving the machine.
+//!
+//! Every role must point at the tenant: the built-in roles are repointed (with the
+//! tenant's credentials, whatever auth the configuration names), and start-up refuses a
+//! configuration with any other role, since the tenant simulates only the Infomaniak API
+//! and the manager. A role left as configured would reach the real service with real
+//! credentials from a session the user believes is a sandbox.
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 
-use crate::config::{API_ROLE, Config, MANAGER_ROLE};
-use crate::secret::Secret;
+use crate::config::{API_ROLE, AuthSettings, Config, MANAGER_ROLE, RoleSettings, SecretSetting};
+use crate::upstream::BaseUrl;
 
 /// Size of the simulated tenant.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -21,8 +27,30 @@ pub struct Tenant {
     _sim: ikmcp_sim::SimHandle,
 }
 
+/// Refuses a configuration with a role the tenant cannot stand in for, before anything
+/// starts.
+pub fn check_roles(config: &Config) -> anyhow::Result<()> {
+    let others: Vec<&str> = config
+        .roles
+        .keys()
+        .map(String::as_str)
+        .filter(|r| *r != API_ROLE && *r != MANAGER_ROLE)
+        .collect();
+    if !others.is_empty() {
+        bail!(
+            "sandbox mode refuses to start: the configuration has the upstream role(s) {}, \
+             which the sandbox tenant does not simulate (it stands in for {API_ROLE} and \
+             {MANAGER_ROLE} only), so their requests would reach the real service. Run \
+             --sandbox with a configuration without them (--config PATH), or without --sandbox",
+            others.join(", ")
+        );
+    }
+    Ok(())
+}
+
 /// Starts the simulated tenant and points every upstream role of `config` at it.
 pub async fn start(config: &mut Config, seed: u64, scale: Scale) -> anyhow::Result<Tenant> {
+    check_roles(config)?;
     let sim = ikmcp_sim::Sim::start(ikmcp_sim::SimConfig {
         seed,
         scale: match scale {
@@ -33,17 +61,7 @@ pub async fn start(config: &mut Config, seed: u64, scale: Scale) -> anyhow::Resu
     })
     .await
     .context("starting the sandbox tenant")?;
-    let api = config
-        .roles
-        .get_mut(API_ROLE)
-        .context("the infomaniak-api role is missing")?;
-    api.base_url = url::Url::parse(sim.api_url())?;
-    api.token = Some(Secret::new(sim.token()));
-    if let Some(manager) = config.roles.get_mut(MANAGER_ROLE) {
-        manager.base_url = url::Url::parse(sim.manager_url())?;
-        let session = sim.manager_session();
-        manager.manager_session = Some((Secret::new(session.sasession), Secret::new(session.xsrf)));
-    }
+    repoint(config, &sim)?;
     eprintln!(
         "==================================================================\n\
          ikmcp SANDBOX MODE: every request goes to a simulated Infomaniak\n\
@@ -53,4 +71,76 @@ pub async fn start(config: &mut Config, seed: u64, scale: Scale) -> anyhow::Resu
         sim.api_url()
     );
     Ok(Tenant { _sim: sim })
+}
+
+/// Points the built-in roles at the tenant, with its credentials.
+fn repoint(config: &mut Config, sim: &ikmcp_sim::SimHandle) -> anyhow::Result<()> {
+    let session = sim.manager_session();
+    for (name, role) in &mut config.roles {
+        let (url, auth) = match name.as_str() {
+            API_ROLE => (
+                sim.api_url(),
+                AuthSettings::Bearer {
+                    token: SecretSetting::given(sim.token()),
+                },
+            ),
+            MANAGER_ROLE => (
+                sim.manager_url(),
+                AuthSettings::ManagerSession {
+                    session: SecretSetting::given(session.sasession.clone()),
+                    xsrf: SecretSetting::given(session.xsrf.clone()),
+                },
+            ),
+            other => {
+                bail!("sandbox mode cannot repoint the role {other} (host bug: checked first)")
+            }
+        };
+        *role = RoleSettings {
+            base_url: BaseUrl::parse(url).map_err(|e| anyhow::anyhow!(e))?,
+            auth,
+            ..role.clone()
+        };
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(toml: &str) -> Config {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), toml).unwrap();
+        crate::config::load(Some(file.path()), &|_| None).unwrap()
+    }
+
+    #[test]
+    fn a_role_the_tenant_does_not_simulate_is_refused() {
+        let cfg = config(
+            "[roles.acme]\nbase_url = \"https://api.acme.example\"\nauth = { type = \"bearer\", token_env = \"ACME\" }\n",
+        );
+        let err = check_roles(&cfg).unwrap_err().to_string();
+        assert!(
+            err.contains("acme") && err.contains("real service"),
+            "{err}"
+        );
+        assert!(check_roles(&config("")).is_ok());
+    }
+
+    #[tokio::test]
+    async fn every_role_points_at_the_tenant_with_its_credentials() {
+        let mut cfg = config(
+            "[roles.infomaniak-api]\nbase_url = \"https://api.infomaniak.com\"\nauth = { type = \"bearer\", token_env = \"REAL\" }\n",
+        );
+        let sim = ikmcp_sim::Sim::start(ikmcp_sim::SimConfig::default())
+            .await
+            .unwrap();
+        repoint(&mut cfg, &sim).unwrap();
+        for (name, role) in &cfg.roles {
+            let url = role.base_url.resolve(&[]).unwrap();
+            assert_eq!(url.host_str(), Some("127.0.0.1"), "{name}");
+            assert!(role.auth.missing().is_empty(), "{name}");
+        }
+        assert_eq!(cfg.roles[API_ROLE].auth.secrets()[0].expose(), sim.token());
+    }
 }

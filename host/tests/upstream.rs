@@ -14,7 +14,8 @@ use ikmcp_host::contract::{
 };
 use ikmcp_host::secret::Secret;
 use ikmcp_host::upstream::{
-    Auth, CallSession, Gateway, GatewayConfig, Phase, RequestOutcome, RoleConfig, SessionSpec,
+    Auth, BaseUrl, CallSession, Gateway, GatewayConfig, Phase, RATE_WINDOW, RequestOutcome,
+    RoleConfig, SessionSpec,
 };
 use serde_json::json;
 
@@ -144,8 +145,10 @@ async fn answer(
 
 fn role(base: &url::Url, auth: Option<Auth>) -> RoleConfig {
     RoleConfig {
-        base_url: base.clone(),
+        base_url: BaseUrl::from(base.clone()),
         auth,
+        methods: None,
+        requests_per_minute: 0,
         allowed_headers: vec!["x-debug".to_owned()],
     }
 }
@@ -174,8 +177,8 @@ fn config(base: &url::Url) -> GatewayConfig {
     roles.insert("infomaniak-kchat".to_owned(), role(base, None));
     GatewayConfig {
         roles,
-        requests_per_minute: 0,
-        burst: None,
+        rate_window: RATE_WINDOW,
+        secrets: Default::default(),
         request_timeout: Duration::from_secs(5),
         max_retries: 2,
     }
@@ -658,35 +661,46 @@ async fn slow_answers_time_out() {
     assert!(matches!(record.outcome, RequestOutcome::Failed(_)));
 }
 
-#[tokio::test]
-async fn rate_limit_paces_requests_after_the_burst() {
-    let stub = Stub::start().await;
-    let mut config = config(&stub.base);
-    // 600/min = one every 100 ms once the burst of 2 is spent.
-    config.requests_per_minute = 600;
-    config.burst = Some(2);
-    let gateway = Gateway::new(config).unwrap();
+/// Gives every role a budget of `budget` per `window`.
+fn limited(mut config: GatewayConfig, budget: u32, window: Duration) -> GatewayConfig {
+    config.rate_window = window;
+    for role in config.roles.values_mut() {
+        role.requests_per_minute = budget;
+    }
+    config
+}
 
+#[tokio::test]
+async fn rate_limit_never_exceeds_the_budget_in_any_window() {
+    let stub = Stub::start().await;
+    // 3 per 400 ms, no burst on top: the 4th request waits until the 1st is a window old.
+    let window = Duration::from_millis(400);
+    let gateway = Gateway::new(limited(config(&stub.base), 3, window)).unwrap();
     let mut session = gateway.session(spec(Phase::Read));
     let started = Instant::now();
-    for _ in 0..6 {
+    let mut sent_at = Vec::new();
+    for _ in 0..7 {
         session.send(get("/ok")).await.unwrap();
+        sent_at.push(started.elapsed());
     }
-    assert!(
-        started.elapsed() >= Duration::from_millis(350),
-        "6 requests with burst 2 at 10/s took {:?}",
-        started.elapsed()
-    );
+    assert!(sent_at[2] < window, "the first 3 go at once: {sent_at:?}");
+    for i in 3..7 {
+        assert!(
+            sent_at[i] >= sent_at[i - 3] + window,
+            "request {i} answered within a window of request {}: {sent_at:?}",
+            i - 3
+        );
+    }
 }
 
 #[tokio::test]
 async fn roles_sharing_a_token_share_its_budget_and_other_tokens_do_not() {
     let stub = Stub::start().await;
-    let mut config = config(&stub.base);
-    // One request per second, no burst beyond one.
-    config.requests_per_minute = 60;
-    config.burst = Some(1);
-    let mut session = Gateway::new(config).unwrap().session(spec(Phase::Read));
+    // One request per 800 ms per credential.
+    let window = Duration::from_millis(800);
+    let mut session = Gateway::new(limited(config(&stub.base), 1, window))
+        .unwrap()
+        .session(spec(Phase::Read));
     session.send(get("/ok")).await.unwrap();
 
     // `other` has its own token: no wait.
@@ -708,7 +722,7 @@ async fn roles_sharing_a_token_share_its_budget_and_other_tokens_do_not() {
         .await
         .unwrap();
     assert!(
-        started.elapsed() >= Duration::from_millis(700),
+        started.elapsed() >= Duration::from_millis(500),
         "the shared token did not wait: {:?}",
         started.elapsed()
     );
@@ -743,7 +757,7 @@ async fn ungranted_and_unknown_roles_are_denied() {
 }
 
 #[tokio::test]
-async fn missing_credential_names_the_variable_to_set() {
+async fn missing_credential_names_the_setting() {
     let stub = Stub::start().await;
     let mut config = config(&stub.base);
     config
@@ -751,13 +765,13 @@ async fn missing_credential_names_the_variable_to_set() {
         .insert("infomaniak-api".to_owned(), role(&stub.base, None));
     let mut session = Gateway::new(config).unwrap().session(spec(Phase::Read));
     let message = denied(session.send(get("/ok")).await);
-    assert!(message.contains("INFOMANIAK_API_TOKEN"), "{message}");
+    assert!(message.contains("roles.infomaniak-api.auth"), "{message}");
     let message = denied(
         session
             .send(request("infomaniak-kchat", HttpMethod::Get, "/ok"))
             .await,
     );
-    assert!(message.contains("INFOMANIAK_KCHAT_TOKEN"), "{message}");
+    assert!(message.contains("roles.infomaniak-kchat.auth"), "{message}");
     assert!(stub.seen().is_empty());
 }
 

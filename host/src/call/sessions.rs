@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use crate::config::Limits;
 use crate::contract::PlannedEffect;
+use crate::grants::Grants;
 use crate::registry::{RegisteredTool, Runner};
 use crate::sandbox::{CallContext, ProgressSink, UpstreamPort};
 use crate::upstream::{CallSession, FirstWriteGate, Gateway, Phase, RecordLog, SessionSpec};
@@ -15,16 +16,16 @@ use crate::upstream::{CallSession, FirstWriteGate, Gateway, Phase, RecordLog, Se
 /// Opens upstream sessions for calls.
 pub struct Sessions {
     gateway: Arc<Gateway>,
-    granted_roles: Vec<String>,
+    grants: Grants,
     limits: Limits,
 }
 
 impl Sessions {
-    /// Sessions through `gateway`, with the roles the operator granted.
-    pub fn new(gateway: Arc<Gateway>, granted_roles: Vec<String>, limits: Limits) -> Self {
+    /// Sessions through `gateway`, with each plugin's granted roles.
+    pub fn new(gateway: Arc<Gateway>, grants: Grants, limits: Limits) -> Self {
         Sessions {
             gateway,
-            granted_roles,
+            grants,
             limits,
         }
     }
@@ -34,16 +35,10 @@ impl Sessions {
         &self.limits
     }
 
-    /// The roles `tool`'s plugin declared and the operator granted.
+    /// The roles granted to `tool`'s plugin (see [`crate::grants`]).
     fn granted(&self, tool: &RegisteredTool) -> Vec<String> {
         match &tool.runner {
-            Runner::Plugin(p) => p
-                .manifest()
-                .roles
-                .iter()
-                .filter(|r| self.granted_roles.contains(r))
-                .cloned()
-                .collect(),
+            Runner::Plugin(_) => self.grants.roles(&tool.plugin_id).to_vec(),
             Runner::Builtin => vec![],
         }
     }
@@ -90,7 +85,8 @@ impl Sessions {
         (CallContext { upstream, progress }, records)
     }
 
-    /// The configured base URL of an upstream role, as an approval shows it.
+    /// The configured base URL of an upstream role, as an approval shows it (with its
+    /// `{placeholders}`, which the approval fills from the effect's base params).
     pub fn base_url(&self, role: &str) -> Option<String> {
         self.gateway
             .config

@@ -132,6 +132,12 @@ impl Sandbox {
     pub fn load(&self, path: &Path, pin: Option<&str>) -> Result<LoadedPlugin, LoadError> {
         loader::load(self, path, pin)
     }
+
+    /// Like [`Sandbox::load`], for a component already read (and checked) by the caller;
+    /// `path` names it in errors.
+    pub fn load_bytes(&self, path: &Path, bytes: &[u8]) -> Result<LoadedPlugin, LoadError> {
+        loader::load_bytes(self, path, bytes, None)
+    }
 }
 
 /// A loaded, described plugin, ready to run calls.

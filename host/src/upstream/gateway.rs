@@ -8,6 +8,7 @@ use super::ratelimit::Limiters;
 use super::session::CallSession;
 use super::transport::redirect_policy;
 use super::{GatewayConfig, SessionSpec};
+use crate::contract::UpstreamResponse;
 use crate::secret::Secret;
 
 /// The process-wide upstream gateway.
@@ -17,7 +18,6 @@ pub struct Gateway {
     /// The client for writes: it never follows a redirect (see `transport`).
     pub(crate) write_client: reqwest::Client,
     pub(crate) limiters: Limiters,
-    secrets: Vec<Secret>,
 }
 
 impl std::fmt::Debug for Gateway {
@@ -30,21 +30,16 @@ impl std::fmt::Debug for Gateway {
 }
 
 impl Gateway {
-    /// Builds the gateway (HTTP client, one rate limiter per credential). Fails when a
-    /// role's base URL is not an `http`/`https` URL with a host, or the timeout is zero.
+    /// Builds the gateway (HTTP client, one rate limiter per credential). Fails when the
+    /// timeout or the rate window is zero.
     pub fn new(config: GatewayConfig) -> anyhow::Result<Arc<Self>> {
-        if config.request_timeout.is_zero() {
-            bail!("the upstream request timeout must be longer than zero");
+        if config.request_timeout.is_zero() || config.rate_window.is_zero() {
+            bail!("the upstream request timeout and rate window must be longer than zero");
         }
         for (name, role) in &config.roles {
-            let url = &role.base_url;
-            if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
-                bail!(
-                    "the base URL of upstream role {name} must be an http(s) URL with a host, \
-                     like https://api.infomaniak.com; got {}",
-                    url.origin().ascii_serialization()
-                );
-            }
+            role.base_url.check().map_err(|why| {
+                anyhow::anyhow!("the base URL of upstream role {name} is not usable: {why}")
+            })?;
         }
         let client = reqwest::Client::builder()
             .redirect(redirect_policy())
@@ -56,16 +51,16 @@ impl Gateway {
             .user_agent(concat!("ikmcp/", env!("CARGO_PKG_VERSION")))
             .build()
             .context("cannot build the HTTP client of the upstream gateway")?;
-        let auths = config.roles.values().filter_map(|role| role.auth.as_ref());
         let limiters = Limiters::new(
-            config.requests_per_minute,
-            config.burst,
-            auths.clone().map(|auth| auth.key()),
+            config.rate_window,
+            config.roles.iter().filter_map(|(name, role)| {
+                let auth = role.auth.as_ref()?;
+                Some((auth.key(name), role.requests_per_minute))
+            }),
         );
-        let mut secrets: Vec<Secret> = Vec::new();
-        for secret in auths.flat_map(|auth| auth.secrets()) {
-            if !secret.expose().is_empty() && !secrets.contains(&secret) {
-                secrets.push(secret);
+        for auth in config.roles.values().filter_map(|role| role.auth.as_ref()) {
+            for secret in auth.secrets() {
+                config.secrets.add(secret);
             }
         }
         Ok(Arc::new(Gateway {
@@ -73,13 +68,13 @@ impl Gateway {
             client,
             write_client,
             limiters,
-            secrets,
         }))
     }
 
-    /// Every credential value the gateway holds, so the audit log can redact them by value.
+    /// Every credential value the gateway holds now, so the audit log can redact them by
+    /// value.
     pub fn secrets(&self) -> Vec<Secret> {
-        self.secrets.clone()
+        self.config.secrets.snapshot()
     }
 
     /// Opens the session for one tool call.
@@ -88,14 +83,20 @@ impl Gateway {
     }
 
     /// `text` with every credential value replaced by `[REDACTED]`: the last line of
-    /// defence for messages built from lower layers' errors.
+    /// defence for messages built from lower layers' errors, and for upstream answers
+    /// that echo a credential back.
     pub(crate) fn redact(&self, text: String) -> String {
-        self.secrets.iter().fold(text, |text, secret| {
-            if text.contains(secret.expose()) {
-                text.replace(secret.expose(), "[REDACTED]")
-            } else {
-                text
-            }
-        })
+        self.config.secrets.redact(text)
+    }
+
+    /// An upstream answer with every credential value the host holds removed from its
+    /// headers and body: a hostile or careless upstream that echoes a token back does not
+    /// hand it to the plugin.
+    pub(crate) fn scrub_response(&self, mut response: UpstreamResponse) -> UpstreamResponse {
+        response.body = self.redact(std::mem::take(&mut response.body));
+        for (_, value) in &mut response.headers {
+            *value = self.redact(std::mem::take(value));
+        }
+        response
     }
 }

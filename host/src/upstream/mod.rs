@@ -7,14 +7,17 @@
 //! per-call request and byte caps, and records every request for the audit log.
 //!
 //! Layout: `gateway` (process-wide state), `session` (per-call rules and records),
-//! `hygiene` (what a request must look like), `effects` (plan matching), `auth`
-//! (credential headers), `ratelimit` (per-credential pacing), `retry` (waits between
-//! attempts), `transport` (the wire).
+//! `hygiene` (what a request must look like), `effects` (plan matching), `base_url`
+//! (a role's URL and its per-request placeholders), `auth` (credential headers of each
+//! auth provider), `oauth2` (the client credentials grant), `ratelimit` (per-credential
+//! pacing), `retry` (waits between attempts), `transport` (the wire).
 
 mod auth;
+mod base_url;
 mod effects;
 mod gateway;
 mod hygiene;
+mod oauth2;
 mod ratelimit;
 pub mod record;
 mod retry;
@@ -26,36 +29,32 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::contract::PlannedEffect;
-use crate::secret::Secret;
-pub use auth::credential_env_vars;
+use crate::contract::{HttpMethod, PlannedEffect};
+use crate::secret::SecretSet;
+pub use auth::Auth;
+pub use base_url::BaseUrl;
 pub use gateway::Gateway;
+pub use oauth2::ClientCredentials;
+pub use ratelimit::RATE_WINDOW;
 pub use record::{RequestOutcome, RequestRecord};
 pub use session::CallSession;
 pub use write_gate::FirstWriteGate;
 
-/// How the host authenticates to one upstream role.
-#[derive(Debug, Clone)]
-pub enum Auth {
-    /// `Authorization: Bearer <token>` (the public Infomaniak API).
-    Bearer(Secret),
-    /// Manager session: `Cookie: SASESSION=<session>` and `X-XSRF-TOKEN` on non-GET.
-    ManagerSession {
-        /// The SASESSION cookie value.
-        session: Secret,
-        /// The URL-decoded MANAGER-XSRF-TOKEN value.
-        xsrf: Secret,
-    },
-}
-
-/// One upstream role: where it is and how to authenticate.
+/// One upstream role: where it is, how to authenticate, and what it allows.
 #[derive(Debug, Clone)]
 pub struct RoleConfig {
-    /// Base URL (scheme, host, port, optional path prefix); request paths are appended.
-    pub base_url: url::Url,
-    /// Credential; `None` when the operator configured none (requests are then refused
-    /// with a message naming the variable to set).
+    /// Base URL (scheme, host, port, optional path prefix), possibly with placeholders
+    /// each request fills from its base params; request paths are appended.
+    pub base_url: BaseUrl,
+    /// Credential; `None` when the operator configured none (start-up refuses to grant
+    /// such a role, and the gateway refuses its requests).
     pub auth: Option<Auth>,
+    /// Methods plugins may use on this role; `None` = all.
+    pub methods: Option<Vec<HttpMethod>>,
+    /// Requests per [`GatewayConfig::rate_window`] allowed on this role's credential
+    /// (Infomaniak: 60 per minute); 0 = unlimited. Roles sharing a credential share one
+    /// budget, the smallest of theirs.
+    pub requests_per_minute: u32,
     /// Extra request headers a plugin may send on this role, besides `accept` and
     /// `content-type` (case-insensitive; method overrides and proxy headers never pass).
     pub allowed_headers: Vec<String>,
@@ -66,17 +65,16 @@ pub struct RoleConfig {
 pub struct GatewayConfig {
     /// Roles by name (e.g. `infomaniak-api`).
     pub roles: BTreeMap<String, RoleConfig>,
-    /// Requests per minute allowed per credential (Infomaniak: 60); 0 = unlimited.
-    pub requests_per_minute: u32,
-    /// Requests a credential may send back to back before pacing starts; `None` = a few
-    /// below `requests_per_minute` (55 for 60), which keeps us under the upstream's own
-    /// bucket despite jitter; 0 means the same. Tests set a small burst to observe pacing
-    /// quickly.
-    pub burst: Option<u32>,
+    /// The rolling window a role's budget counts in: [`RATE_WINDOW`] (a minute); tests
+    /// use a shorter one to observe pacing quickly.
+    pub rate_window: Duration,
     /// Timeout of one HTTP attempt (sending and reading the whole answer).
     pub request_timeout: Duration,
     /// Retries for GET/HEAD on 429/5xx/timeouts/network errors (writes are never retried).
     pub max_retries: u32,
+    /// Every secret value to scrub from errors and upstream answers; the gateway adds the
+    /// roles' credentials, OAuth providers add their access tokens as they get them.
+    pub secrets: Arc<SecretSet>,
 }
 
 /// The phase of the tool call a session belongs to.

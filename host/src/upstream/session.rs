@@ -7,7 +7,6 @@ use std::time::Instant;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderValue};
 use serde_json::Value;
 
-use super::auth::credential_env_vars;
 use super::effects::{EffectLedger, Write};
 use super::hygiene::{build_url, check_body, plugin_headers};
 use super::transport::{ByteBudget, Outgoing};
@@ -131,7 +130,10 @@ impl CallSession {
         let delivery = self.gateway.deliver(&outgoing, &mut self.bytes).await;
         record.status = delivery.status;
         record.attempts = delivery.attempts;
-        let result = delivery.result.map_err(|err| self.scrub(err));
+        let result = delivery
+            .result
+            .map(|response| self.gateway.scrub_response(response))
+            .map_err(|err| self.scrub(err));
         if let Err(err) = &result {
             record.outcome = RequestOutcome::Failed(err.to_string());
         }
@@ -146,9 +148,11 @@ impl CallSession {
         let role = &request.role;
         if !self.granted_roles.contains(role) {
             return Err(UpstreamError::Denied(format!(
-                "the upstream role {role} was not granted to plugin {}; the plugin must \
-                 declare it and the operator must enable it",
-                self.plugin_id
+                "the upstream role {role} was not granted to plugin {id}: a plugin gets a role \
+                 it declares if the operator grants it ([plugins.roles] {id} = [\"{role}\"]) or, \
+                 for a first-party plugin, if its hash is listed in the SHA256SUMS beside it \
+                 (`make plugins` writes it)",
+                id = self.plugin_id
             )));
         }
         let Some(config) = self.gateway.config.roles.get(role) else {
@@ -158,21 +162,36 @@ impl CallSession {
                 self.plugin_id
             )));
         };
+        if let Some(methods) = &config.methods
+            && !methods.contains(&request.method)
+        {
+            let allowed: Vec<&str> = methods.iter().map(|m| m.as_str()).collect();
+            return Err(UpstreamError::Denied(format!(
+                "{} is not allowed on the upstream role {role}: the operator allows only {} \
+                 (roles.{role}.methods)",
+                request.method.as_str(),
+                allowed.join(", ")
+            )));
+        }
         let invalid = UpstreamError::InvalidRequest;
         check_path(&request.path).map_err(invalid)?;
         let body = check_body(request.method, request.body.as_deref()).map_err(invalid)?;
-        let url = build_url(&config.base_url, &request.path, &request.query).map_err(invalid)?;
+        let base = config
+            .base_url
+            .resolve(&request.base_params)
+            .map_err(invalid)?;
+        let url = build_url(&base, &request.path, &request.query).map_err(invalid)?;
         let mut headers =
             plugin_headers(&request.headers, &config.allowed_headers).map_err(invalid)?;
         let Some(auth) = &config.auth else {
             return Err(UpstreamError::Denied(format!(
-                "no credential is configured for the upstream role {role}; set {} in the \
-                 environment of the ikmcp server and restart it",
-                credential_env_vars(role).join(" and ")
+                "no credential is configured for the upstream role {role}; configure \
+                 roles.{role}.auth (see the README, Roles) and restart the ikmcp server"
             )));
         };
-        auth.inject(role, !request.method.is_read(), &mut headers)
-            .map_err(UpstreamError::Denied)?;
+        for name in auth.header_names() {
+            headers.remove(name);
+        }
         if body.is_some() {
             headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         }
@@ -209,7 +228,9 @@ impl CallSession {
             // compared, never the plugin's text: duplicate keys or odd spacing cannot make
             // the upstream read something else than what was checked.
             body: body.as_ref().map(Value::to_string),
-            credential: auth.key(),
+            credential: auth.key(role),
+            auth: auth.clone(),
+            role: role.clone(),
             first_write: self
                 .first_write
                 .clone()

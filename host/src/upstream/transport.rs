@@ -7,6 +7,10 @@
 //! which alone knows whether repeating its write is safe. Writes never follow redirects
 //! either: a 3xx answered to a write is reported as an error, so an approved write is
 //! sent once, to the approved path, and the audit records the 3xx.
+//!
+//! One exception, for every method: an OAuth role's 401 is answered once more with a
+//! renewed access token. A 401 means the upstream refused the credential before acting on
+//! the request, so the write has not happened.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,7 +21,7 @@ use reqwest::{Method, StatusCode};
 use time::OffsetDateTime;
 
 use super::Gateway;
-use super::auth::CredentialKey;
+use super::auth::{Auth, CredentialKey};
 use super::retry::{backoff, rate_limit_wait};
 use super::write_gate::FirstWriteGate;
 use crate::contract::{HttpMethod, UpstreamError, UpstreamResponse};
@@ -52,12 +56,17 @@ pub(crate) struct Outgoing {
     pub(crate) method: HttpMethod,
     /// Full URL.
     pub(crate) url: url::Url,
-    /// Headers, credential included.
+    /// The plugin's headers and the host's (`accept`, `content-type`); the credential is
+    /// added per attempt.
     pub(crate) headers: HeaderMap,
     /// JSON body text.
     pub(crate) body: Option<String>,
     /// Whose rate budget it spends.
     pub(crate) credential: CredentialKey,
+    /// How to authenticate each attempt.
+    pub(crate) auth: Auth,
+    /// The role (for messages).
+    pub(crate) role: String,
     /// For an apply's write: the gate it must pass right before it is first sent.
     pub(crate) first_write: Option<Arc<FirstWriteGate>>,
 }
@@ -95,10 +104,24 @@ impl Gateway {
     pub(crate) async fn deliver(&self, out: &Outgoing, bytes: &mut ByteBudget) -> Delivery {
         let mut attempts = 0;
         let mut status = None;
+        let mut renewed = false;
         loop {
             attempts += 1;
             let may_retry = out.method.is_read() && attempts <= self.config.max_retries;
-            self.limiters.wait(&out.credential).await;
+            let credential = match out.auth.headers(&out.role, !out.method.is_read()).await {
+                Ok(credential) => credential,
+                Err(why) => {
+                    return Delivery {
+                        result: Err(UpstreamError::Network(why)),
+                        status,
+                        attempts: attempts - 1,
+                    };
+                }
+            };
+            let mut headers = out.headers.clone();
+            headers.extend(credential.headers.clone());
+            // The slot is held until the answer has been read (or the attempt gave up).
+            let permit = self.limiters.acquire(&out.credential).await;
             if let Some(gate) = &out.first_write
                 && !gate.start_write()
             {
@@ -114,11 +137,21 @@ impl Gateway {
             }
             let answer = tokio::time::timeout(
                 self.config.request_timeout,
-                self.attempt(out, may_retry, bytes, &mut status),
+                self.attempt(out, headers, may_retry, bytes, &mut status),
             )
             .await
             .unwrap_or(Err(UpstreamError::Timeout));
+            drop(permit);
             let wait = match answer {
+                Ok(Answer::Final(response))
+                    if response.status == StatusCode::UNAUTHORIZED.as_u16()
+                        && !renewed
+                        && out.auth.refused(&credential).await =>
+                {
+                    tracing::debug!(path = %out.url.path(), "upstream refused the access token; renewing it once");
+                    renewed = true;
+                    continue;
+                }
                 Ok(Answer::Final(response)) => {
                     return Delivery {
                         result: Ok(response),
@@ -154,6 +187,7 @@ impl Gateway {
     async fn attempt(
         &self,
         out: &Outgoing,
+        headers: HeaderMap,
         may_retry: bool,
         bytes: &mut ByteBudget,
         status: &mut Option<u16>,
@@ -165,9 +199,7 @@ impl Gateway {
         } else {
             &self.write_client
         };
-        let mut request = client
-            .request(method, out.url.clone())
-            .headers(out.headers.clone());
+        let mut request = client.request(method, out.url.clone()).headers(headers);
         if let Some(body) = &out.body {
             request = request.body(body.clone());
         }

@@ -25,7 +25,7 @@ fn phases(h: &Harness, tool: &str) -> Vec<(String, String)> {
 /// host now refuses that plan when the plugin returns it: no approval, no token.
 #[tokio::test]
 async fn the_hidden_delete_of_finding_1_is_refused_at_plan_time() {
-    let (h, _dir) = with_component("ikmcp_test_plugin_hostile.wasm").await;
+    let (h, _dir) = with_component("ikmcp_test_plugin_hostile.wasm", "hostile").await;
     let mark = h.mark();
     let err = h.err("hostile_hidden_delete", json!({})).await;
     let error = &err["error"];
@@ -57,7 +57,7 @@ async fn the_hidden_delete_of_finding_1_is_refused_at_plan_time() {
 /// Finding 1: a POST whose body is not pinned and whose plugin gives no reason is refused.
 #[tokio::test]
 async fn an_unpinned_write_without_a_reason_is_refused_at_plan_time() {
-    let (h, _dir) = with_component("ikmcp_test_plugin_hostile.wasm").await;
+    let (h, _dir) = with_component("ikmcp_test_plugin_hostile.wasm", "hostile").await;
     let err = h.err("hostile_unpinned_post", json!({})).await;
     assert_eq!(err["error"]["code"], "plan_refused", "{err}");
     let message = err["error"]["message"].as_str().unwrap();
@@ -69,7 +69,7 @@ async fn an_unpinned_write_without_a_reason_is_refused_at_plan_time() {
 /// nor with a method-override or URL-override header; sent as planned, it passes.
 #[tokio::test]
 async fn an_approved_write_carries_no_undeclared_query_or_override() {
-    let (h, _dir) = with_component("ikmcp_test_plugin_hostile.wasm").await;
+    let (h, _dir) = with_component("ikmcp_test_plugin_hostile.wasm", "hostile").await;
     let applied = h.plan_and_apply("hostile_query_write", json!({})).await;
     let r = &applied.result;
     let error = |key: &str| r[key]["error"].as_str().unwrap_or_default().to_owned();
@@ -103,7 +103,7 @@ async fn an_approved_write_carries_no_undeclared_query_or_override() {
 /// query string is refused, and nothing reaches the tenant.
 #[tokio::test]
 async fn a_0_1_plugin_cannot_add_a_query_to_its_write() {
-    let (h, _dir) = with_component("ikmcp_test_plugin_legacy_v01.wasm").await;
+    let (h, _dir) = with_component("ikmcp_test_plugin_legacy_v01.wasm", "legacy").await;
     let (zone, _) = largest_zone(&h).await;
     let applied = h
         .plan_and_apply(

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use crate::dns::{first_zone, records};
 use crate::harness::{Harness, Options};
-use crate::hostile::plugin_dir;
+use crate::hostile::plugin_dir_as;
 
 /// The first zone and its first A record (a record plans can update).
 pub async fn an_a_record(h: &Harness) -> (String, Value) {
@@ -188,8 +188,12 @@ async fn nothing_to_do_mints_no_token() {
 
 /// A server with the guard-probe test component beside the DNS plugin.
 async fn probe_harness(limits: &str) -> (Harness, tempfile::TempDir) {
-    let dir = plugin_dir("ikmcp_test_plugin_guard_probe.wasm");
-    let config = format!("[plugins]\ndirs = [{:?}]\n[limits]\n{limits}", dir.path());
+    // A plugin file is named after its id, and a third-party plugin's roles are granted.
+    let dir = plugin_dir_as("ikmcp_test_plugin_guard_probe.wasm", "guardprobe");
+    let config = format!(
+        "[plugins]\ndirs = [{:?}]\n[plugins.roles]\nguardprobe = [\"infomaniak-api\"]\n[limits]\n{limits}",
+        dir.path()
+    );
     let h = Harness::start(Options {
         config,
         ..Options::default()

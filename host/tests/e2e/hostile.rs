@@ -18,6 +18,14 @@ pub fn guest_dir() -> PathBuf {
 }
 
 /// A directory holding only the named test component.
+/// A directory holding only the named test component, as `<id>.wasm`: a plugin file is
+/// named after the plugin id it declares (README: Plugins).
+pub fn plugin_dir_as(file: &str, id: &str) -> tempfile::TempDir {
+    let dir = plugin_dir(file);
+    std::fs::rename(dir.path().join(file), dir.path().join(format!("{id}.wasm"))).unwrap();
+    dir
+}
+
 pub fn plugin_dir(file: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let from = guest_dir().join(file);
@@ -30,10 +38,14 @@ pub fn plugin_dir(file: &str) -> tempfile::TempDir {
     dir
 }
 
-/// A server with the DNS plugin plus the named test component, default limits.
-pub async fn with_component(file: &str) -> (Harness, tempfile::TempDir) {
-    let dir = plugin_dir(file);
-    let config = format!("[plugins]\ndirs = [{:?}]\n", dir.path());
+/// A server with the DNS plugin plus the named test component (installed as `<id>.wasm`
+/// and granted `infomaniak-api`), default limits.
+pub async fn with_component(file: &str, id: &str) -> (Harness, tempfile::TempDir) {
+    let dir = plugin_dir_as(file, id);
+    let config = format!(
+        "[plugins]\ndirs = [{:?}]\n[plugins.roles]\n{id} = [\"infomaniak-api\"]\n",
+        dir.path()
+    );
     (
         Harness::start(Options {
             config,
@@ -47,7 +59,7 @@ pub async fn with_component(file: &str) -> (Harness, tempfile::TempDir) {
 async fn hostile_harness() -> (Harness, tempfile::TempDir) {
     let dir = plugin_dir("ikmcp_test_plugin_hostile.wasm");
     let config = format!(
-        "[plugins]\ndirs = [{:?}]\n[limits]\ncall_timeout_seconds = 1\nmemory_mb = 32\nmax_output_kb = 1024\n",
+        "[plugins]\ndirs = [{:?}]\n[plugins.roles]\nhostile = [\"infomaniak-api\"]\n[limits]\ncall_timeout_seconds = 1\nmemory_mb = 32\nmax_output_kb = 1024\n",
         dir.path()
     );
     (

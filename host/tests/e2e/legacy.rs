@@ -10,7 +10,7 @@ use crate::harness::Harness;
 use crate::hostile::with_component;
 
 async fn legacy_harness() -> (Harness, tempfile::TempDir) {
-    with_component("ikmcp_test_plugin_legacy_v01.wasm").await
+    with_component("ikmcp_test_plugin_legacy_v01.wasm", "legacy").await
 }
 
 #[tokio::test]

@@ -13,4 +13,5 @@ mod faults;
 mod guard;
 mod hostile;
 mod legacy;
+mod roles;
 mod toolsets;

@@ -49,6 +49,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub use faults::Faults;
+pub use ratelimit::RateLimitMode;
 pub use recorder::RecordedRequest;
 pub use seed::Scale;
 pub use state::State as World;
@@ -67,6 +68,9 @@ pub struct SimConfig {
     pub rate_limit_per_minute: Option<u32>,
     /// The window the limit applies to (60 s for real; shorter in tests).
     pub rate_limit_period: Duration,
+    /// How the limit is counted: a sliding window (the default, the strict reading of
+    /// "60 requests per minute") or a token bucket.
+    pub rate_limit_mode: RateLimitMode,
     /// Address to bind (loopback by default).
     pub bind: IpAddr,
     /// API port (0 = any free port).
@@ -84,6 +88,7 @@ impl Default for SimConfig {
             scale: Scale::Small,
             rate_limit_per_minute: Some(60),
             rate_limit_period: Duration::from_secs(60),
+            rate_limit_mode: RateLimitMode::default(),
             bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
             api_port: 0,
             manager_port: 0,
@@ -114,10 +119,13 @@ impl Sim {
             scale: config.scale,
             world: Mutex::new(seed::generate(config.seed, config.scale)),
             creds,
-            limiter: config
-                .rate_limit_per_minute
-                .filter(|l| *l > 0)
-                .map(|l| Mutex::new(ratelimit::RateLimiter::new(l, config.rate_limit_period))),
+            limiter: config.rate_limit_per_minute.filter(|l| *l > 0).map(|l| {
+                Mutex::new(ratelimit::RateLimiter::with_mode(
+                    l,
+                    config.rate_limit_period,
+                    config.rate_limit_mode,
+                ))
+            }),
             faults: Mutex::new(faults::FaultState::new(config.seed)),
             recorder: Mutex::new(recorder::Recorder::default()),
         });

@@ -112,10 +112,12 @@ async fn rate_limit_429_after_60_and_per_token() {
 
 #[tokio::test]
 async fn retry_after_is_honest() {
-    // 2 per 2 s (1 token/s): after the burst, a token comes back within a second.
+    // Token bucket, 2 per 2 s (1 token/s): after the burst, a token comes back within a
+    // second.
     let sim = Sim::start(SimConfig {
         rate_limit_per_minute: Some(2),
         rate_limit_period: Duration::from_secs(2),
+        rate_limit_mode: ikmcp_sim::RateLimitMode::TokenBucket,
         ..SimConfig::default()
     })
     .await
@@ -131,6 +133,31 @@ async fn retry_after_is_honest() {
     let retry = denied.expect("the burst of 2 is exceeded");
     assert_eq!(retry, 1);
     tokio::time::sleep(Duration::from_secs(retry)).await;
+    let (s, _, _) = call(&sim, sim.token(), "GET", "/2/profile", None).await;
+    assert_eq!(s, 200);
+}
+
+#[tokio::test]
+async fn sliding_window_retry_after_waits_for_the_oldest_request() {
+    // Sliding window (the default), 2 per 2 s: the third request within 2 s is refused
+    // until the first one is 2 s old, and succeeds then.
+    let sim = Sim::start(SimConfig {
+        rate_limit_per_minute: Some(2),
+        rate_limit_period: Duration::from_secs(2),
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let started = std::time::Instant::now();
+    for _ in 0..2 {
+        let (s, _, _) = call(&sim, sim.token(), "GET", "/2/profile", None).await;
+        assert_eq!(s, 200);
+    }
+    let (s, h, _) = call(&sim, sim.token(), "GET", "/2/profile", None).await;
+    assert_eq!(s, 429);
+    let retry: u64 = h["retry-after"].to_str().unwrap().parse().unwrap();
+    assert_eq!(retry, 2, "the oldest request leaves the window after 2 s");
+    tokio::time::sleep(Duration::from_millis(2200).saturating_sub(started.elapsed())).await;
     let (s, _, _) = call(&sim, sim.token(), "GET", "/2/profile", None).await;
     assert_eq!(s, 200);
 }
