@@ -372,16 +372,23 @@ fn parse_bool(key: &str, value: &str) -> Result<bool, ConfigError> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use std::collections::HashMap;
 
-    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+    /// An environment holding only `pairs` (shared by the config tests of other modules).
+    pub(crate) fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
         let map: HashMap<String, String> = pairs
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         move |k| map.get(k).cloned()
+    }
+
+    /// The configuration `toml` and `env` make.
+    pub(crate) fn from_toml(toml: &str, env: &[(&str, &str)]) -> Config {
+        let file = write(toml);
+        load(Some(file.path()), &env_of(env)).unwrap()
     }
 
     fn write(text: &str) -> tempfile::NamedTempFile {

@@ -173,19 +173,7 @@ impl Grants {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn config(toml: &str, env: &[(&str, &str)]) -> Config {
-        let file = tempfile::NamedTempFile::new().unwrap();
-        std::fs::write(file.path(), toml).unwrap();
-        let env: Vec<(String, String)> = env
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        crate::config::load(Some(file.path()), &move |k| {
-            env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
-        })
-        .unwrap()
-    }
+    use crate::config::tests::from_toml as config;
 
     fn plugin(id: &str, declared: &[&str], first_party: bool) -> PluginIdentity {
         PluginIdentity {

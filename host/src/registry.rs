@@ -24,8 +24,7 @@ pub const CONFIRMATION_ARG: &str = "confirmation_token";
 /// instructions say it at length); plugins leave it out of their descriptions. Short,
 /// because the model reads it once per write tool: with the `confirmation_token` property
 /// it stays within what `ikmcp_pdk::testing::manifest::HOST_WRITE_ALLOWANCE_BYTES` allows.
-pub const WRITE_SUFFIX: &str =
-    " Two-phase: returns a plan; once the user approves, repeat with its confirmation_token.";
+pub const WRITE_SUFFIX: &str = " Two-phase: plan, then confirmation_token.";
 
 /// Who runs a tool.
 #[derive(Clone)]
@@ -425,11 +424,11 @@ fn register(
             .unwrap_or_default()
     });
     let mutation = descriptor.effect.is_mutation();
-    let advertised_input = if mutation {
+    let advertised_input = without_closed_marker(&if mutation {
         with_confirmation_arg(schema)
     } else {
         schema.clone()
-    };
+    });
     let advertised_output = if mutation {
         write_output_schema(&descriptor.output_schema)
     } else {
@@ -445,6 +444,20 @@ fn register(
         validator,
         known_keys,
     })
+}
+
+/// The advertised input schema without a top-level `"additionalProperties": false`: the
+/// host refuses unknown arguments itself (`known_keys`, from the schema as the plugin
+/// declared it) and the server instructions say so once, so the marker would cost every
+/// tool 7 tokens the model does not need.
+fn without_closed_marker(schema: &Value) -> Value {
+    let mut schema = schema.clone();
+    if let Some(obj) = schema.as_object_mut()
+        && obj.get("additionalProperties") == Some(&Value::Bool(false))
+    {
+        obj.remove("additionalProperties");
+    }
+    schema
 }
 
 fn with_confirmation_arg(schema: &Value) -> Value {

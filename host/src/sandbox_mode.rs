@@ -109,9 +109,7 @@ mod tests {
     use super::*;
 
     fn config(toml: &str) -> Config {
-        let file = tempfile::NamedTempFile::new().unwrap();
-        std::fs::write(file.path(), toml).unwrap();
-        crate::config::load(Some(file.path()), &|_| None).unwrap()
+        crate::config::tests::from_toml(toml, &[])
     }
 
     #[test]

@@ -36,7 +36,7 @@ pub fn descriptors() -> Vec<ToolDescriptor> {
         descriptor(
             HELP,
             "Find tools for a task",
-            "Describe a task in plain words (e.g. 'add an MX record'); returns the tools that fit it and why. Start here when unsure.",
+            "The tools that fit a task in plain words (e.g. 'add an MX record'), and why. Start here when unsure.",
             json!({"type":"object","properties":{
                 "intent":{"type":"string","minLength":1,"description":"What you want to do."},
                 "limit":{"type":"integer","minimum":1,"maximum":50,"default":5}
@@ -47,7 +47,7 @@ pub fn descriptors() -> Vec<ToolDescriptor> {
         descriptor(
             CATALOG,
             "List every tool",
-            "Every offered tool with its category, toolset and effect, plus the loaded plugins; filter by category or effect.",
+            "Every offered tool (category, toolset, effect) and the loaded plugins; filter by category or effect.",
             json!({"type":"object","properties":{
                 "category":{"type":"string"},
                 "effect":{"type":"string","enum":["read","write","destructive"]}

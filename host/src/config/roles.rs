@@ -485,15 +485,7 @@ fn resolve_auth(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
-
-    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        move |k| map.get(k).cloned()
-    }
+    use crate::config::tests::env_of;
 
     fn roles(toml: &str, env: &[(&str, &str)]) -> Result<BTreeMap<String, RoleSettings>, String> {
         let file: BTreeMap<String, FileRole> = toml::from_str(toml).map_err(|e| e.to_string())?;

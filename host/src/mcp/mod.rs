@@ -32,7 +32,8 @@ Write tools never change anything on the first call: they return a plan whose ap
 text lists every write the host will allow, and a confirmation_token. Show the approval \
 to the user; only if they approve, call the same tool again with the same arguments plus \
 confirmation_token. Clients that can ask the user directly get the approval as a \
-confirmation request instead, and no token. Use infomaniak_help to find a tool for a task.";
+confirmation request instead, and no token. Arguments a tool's schema does not list are \
+refused. Use infomaniak_help to find a tool for a task.";
 
 /// The MCP server handler; cheap to clone, one per client session.
 #[derive(Clone)]

@@ -227,7 +227,7 @@ impl SeverityCounts {
 pub struct ZoneAuditArgs {
     /// Zone or a name in it, e.g. shop.example.com.
     pub domain: String,
-    /// Report TTLs below this many seconds (default 300).
+    /// Flag TTLs below this many seconds (default 300).
     #[schemars(range(min = 1, max = 86400))]
     pub low_ttl_threshold: Option<u32>,
 }
@@ -298,14 +298,13 @@ pub fn audit_domain(ctx: &Ctx, args: ZoneAuditArgs) -> Result<ZoneAuditOutput, T
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ZonesAuditArgs {
-    /// Only this account (default: every account).
+    /// Only this account.
     pub account_id: Option<u64>,
-    /// At most this many domains.
     #[schemars(range(min = 1))]
     pub max_domains: Option<u32>,
-    /// Only names containing this text.
+    /// Only names containing it.
     pub filter_contains: Option<String>,
-    /// Report TTLs below this many seconds (default 300).
+    /// Flag TTLs below this many seconds (default 300).
     #[schemars(range(min = 1, max = 86400))]
     pub low_ttl_threshold: Option<u32>,
 }

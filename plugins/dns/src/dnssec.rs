@@ -35,7 +35,6 @@ pub enum DnssecAction {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DnssecArgs {
-    /// Domain, e.g. example.com.
     pub domain: String,
     /// check, enable or disable.
     pub action: DnssecAction,

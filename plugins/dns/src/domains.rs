@@ -15,7 +15,7 @@ use crate::names::{self, is_hostname};
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListDomainsArgs {
-    /// Only this account (default: every account).
+    /// Only this account.
     pub account_id: Option<u64>,
 }
 
@@ -82,7 +82,6 @@ pub fn list_domains(ctx: &Ctx, args: ListDomainsArgs) -> Result<ListDomainsOutpu
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DomainArgs {
-    /// Domain, e.g. example.com.
     pub domain: String,
 }
 
@@ -135,13 +134,12 @@ pub fn get_domain(ctx: &Ctx, args: DomainArgs) -> Result<GetDomainOutput, ToolEr
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NameserversArgs {
-    /// Domain, e.g. example.com.
     pub domain: String,
-    /// Host names (2 or more); or use_infomaniak_ns.
+    /// 2 or more host names.
     pub nameservers: Option<Vec<String>>,
     /// true: back to Infomaniak's name servers.
     pub use_infomaniak_ns: Option<bool>,
-    /// Registry checks that they answer (default false).
+    /// Registry checks they answer (default false).
     pub verify_ns_availability: Option<bool>,
 }
 

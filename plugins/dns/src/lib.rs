@@ -54,7 +54,7 @@ impl Plugin for Dns {
         })
         .read(
             ToolSpec::new(LIST_DOMAINS, "List domains",
-                "Every domain of the account(s), all pages, with product and account ids. Start here to find a zone.")
+                "Every domain of the account(s), all pages. Start here to find a zone.")
                 .category("domain")
                 .keywords(&["show", "account", "registered"]),
             domains::list_domains,
@@ -68,14 +68,14 @@ impl Plugin for Dns {
         )
         .read(
             ToolSpec::new(LIST_RECORDS, "List DNS records",
-                "Every record of a zone (all pages): id, source (`.` = apex), type, target, TTL; filter by type or name.")
+                "Every record of a zone (all pages); filter by type or name.")
                 .category("dns")
                 .keywords(&["show", "zone", "mx", "txt", "cname", "spf", "dmarc", "ttl"]),
             records::list,
         )
         .write(
             ToolSpec::new(CREATE_RECORD, "Create DNS record",
-                "Create a DNS record; the target is checked for its type. An identical record is reported, not duplicated.")
+                "Create a DNS record (target checked for its type; no duplicates).")
                 .category("dns")
                 .undo(DELETE_RECORD)
                 .keywords(&["add", "new", "mx", "txt", "cname", "spf", "dmarc", "dkim", "srv", "caa", "aaaa", "verification"]),
@@ -85,7 +85,7 @@ impl Plugin for Dns {
         )
         .write(
             ToolSpec::new(UPDATE_RECORD, "Update DNS record",
-                "Change a record's target, TTL or MX/SRV priority; the plan shows before and after.")
+                "Change a record's target, TTL or MX/SRV priority.")
                 .category("dns")
                 .idempotent()
                 .keywords(&["change", "edit", "modify", "ttl", "mx", "txt", "cname", "spf", "ip"]),
@@ -95,7 +95,7 @@ impl Plugin for Dns {
         )
         .write(
             ToolSpec::new(DELETE_RECORD, "Delete DNS record",
-                "Delete one record; the plan shows what goes. SOA and apex NS records are refused.")
+                "Delete one record (never SOA or apex NS).")
                 .category("dns")
                 .idempotent()
                 .keywords(&["remove", "mx", "txt", "cname", "spf", "dmarc"]),
@@ -105,7 +105,7 @@ impl Plugin for Dns {
         )
         .write_intent(
             ToolSpec::new(MANAGE_DNSSEC, "Check, enable or disable DNSSEC",
-                "DNSSEC of a domain: check shows the status; enable or disable changes it.")
+                "Check, enable or disable a domain's DNSSEC.")
                 .category("dns")
                 .idempotent()
                 .keywords(&["security", "signing", "ds"]),
@@ -115,14 +115,14 @@ impl Plugin for Dns {
         )
         .read(
             ToolSpec::new(GET_DOMAIN_RESOURCES, "Read a domain or zone resource",
-                "Reads one domain or zone resource the other tools do not show; give the argument the resource needs.")
+                "One domain or zone resource the other tools do not show.")
                 .category("domain")
                 .keywords(&["zone", "zones", "served", "exists", "resolve"]),
             resources::get,
         )
         .write(
             ToolSpec::new(MANAGE_NAMESERVERS, "Change domain name servers",
-                "Delegate a domain to other name servers or back to Infomaniak's. This can take a site and mail offline.")
+                "Point a domain at other name servers or back to Infomaniak's; can take its site and mail offline.")
                 .category("domain")
                 .idempotent()
                 .keywords(&["ns", "nameserver", "delegation", "registrar"]),
@@ -139,7 +139,7 @@ impl Plugin for Dns {
         )
         .read(
             ToolSpec::new(AUDIT_ZONES, "Audit every DNS zone",
-                "The one-zone audit over every domain (all pages), with progress and totals; a failing zone does not stop it.")
+                "The one-zone audit over every domain, with progress; a failing zone does not stop it.")
                 .category("audit")
                 .keywords(&["check", "security", "posture", "spf", "dmarc", "health", "review", "all"]),
             audit::audit_zones,

@@ -21,12 +21,12 @@ use crate::zone::{
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListArgs {
-    /// Zone, or a name in it, e.g. www.example.com.
+    /// Zone or a name in it, e.g. www.example.com.
     pub zone: String,
     /// Only this record type.
     #[serde(rename = "type")]
     pub record_type: Option<String>,
-    /// Only this name (www, or @ for the apex).
+    /// Only this name (www, @ = apex).
     pub source: Option<String>,
 }
 
@@ -102,14 +102,14 @@ fn planned_zone(plan: &Plan) -> Result<String, ToolError> {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateArgs {
-    /// Zone, or a name in it, e.g. example.com.
+    /// Zone or a name in it.
     pub zone: String,
-    /// Name in the zone (www, _dmarc, *.dev); @ or none for the apex.
+    /// Name in the zone (www, *.dev); @ or none = apex.
     pub source: Option<String>,
     /// Record type.
     #[serde(rename = "type")]
     pub record_type: RecordType,
-    /// A: IPv4; AAAA: IPv6; CNAME/NS: host; MX: `priority host`; SRV: `priority weight port host`; CAA: `flags tag value`; TXT: the text, unquoted.
+    /// MX: `priority host`; SRV: `priority weight port host`; CAA: `flags tag value`; TXT: unquoted text.
     pub target: String,
     /// Seconds (default 3600).
     #[schemars(range(min = 60, max = 86400))]
@@ -334,13 +334,12 @@ fn find_created(ctx: &Ctx, intent: &CreateIntent) -> Result<DnsRecord, ToolError
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateArgs {
-    /// Zone, e.g. example.com.
     pub zone: String,
     /// From infomaniak_dns_list_records.
     pub record_id: i64,
     /// New value, in the create format.
     pub target: Option<String>,
-    /// New TTL in seconds.
+    /// Seconds.
     #[schemars(range(min = 60, max = 86400))]
     pub ttl: Option<u32>,
     /// New MX/SRV priority (alone, keeps the host).
@@ -483,7 +482,6 @@ pub fn apply_update(
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeleteArgs {
-    /// Zone, e.g. example.com.
     pub zone: String,
     /// From infomaniak_dns_list_records.
     pub record_id: i64,

@@ -111,7 +111,7 @@ fn manifest_is_valid_for_the_host() {
             t.name
         );
         assert!(
-            t.description.len() > 60,
+            t.description.len() > 30,
             "{} needs a real description",
             t.name
         );
