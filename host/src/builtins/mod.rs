@@ -36,7 +36,7 @@ pub fn descriptors() -> Vec<ToolDescriptor> {
         descriptor(
             HELP,
             "Find tools for a task",
-            "The tools that fit a task in plain words (e.g. 'add an MX record'), and why. Start here when unsure.",
+            "Tools that fit a task told in plain words (e.g. 'add an MX record'), and why. Start here.",
             json!({"type":"object","properties":{
                 "intent":{"type":"string","minLength":1,"description":"What you want to do."},
                 "limit":{"type":"integer","minimum":1,"maximum":50,"default":5}
@@ -60,7 +60,7 @@ pub fn descriptors() -> Vec<ToolDescriptor> {
         descriptor(
             EXPLAIN,
             "Explain one tool",
-            "One tool in full: argument and result schemas, effect, whether it needs confirmation, undo tool.",
+            "One tool in full: schemas, effect, confirmation, undo tool.",
             json!({"type":"object","properties":{"tool":{"type":"string","minLength":1}},"required":["tool"],"additionalProperties":false}),
             json!({"type":"object","required":["name"],"properties":{
                 "name":{"type":"string"},"title":{"type":"string"},"description":{"type":"string"},
@@ -71,21 +71,21 @@ pub fn descriptors() -> Vec<ToolDescriptor> {
         descriptor(
             TAIL,
             "Latest audit log entries",
-            "The newest entries of the local audit log (every read, plan, apply attempt, applied change, failure and denial), oldest first.",
+            "The newest entries of the local audit log (every phase of every call), oldest first.",
             json!({"type":"object","properties":{"limit":{"type":"integer","minimum":1,"maximum":500,"default":50}},"additionalProperties":false}),
             json!({"type":"object","required":["entries"],"properties":{"path":{"type":"string"},"entries":{"type":"array","items":entry.clone()},"truncated":{"type":"boolean"},"hint":{"type":"string"}}}),
         ),
         descriptor(
             SEARCH,
             "Search the audit log",
-            "Searches the local audit log by tool (substring), phase, risk, time range (RFC 3339) and free text; newest matches, oldest first.",
+            "Search the local audit log; newest matches, oldest first.",
             json!({"type":"object","properties":{
-                "tool":{"type":"string"},
+                "tool":{"type":"string","description":"Part of a tool name."},
                 "phase":{"type":"string","enum":["read","plan","apply_attempt","applied","failed","denied"]},
                 "risk":{"type":"string","enum":["read","write","destructive"]},
-                "since":{"type":"string","description":"RFC 3339 time, e.g. 2026-11-21T00:00:00Z"},
-                "until":{"type":"string","description":"RFC 3339 time"},
-                "text":{"type":"string","description":"Case-insensitive text anywhere in the entry"},
+                "since":{"type":"string","description":"RFC 3339, e.g. 2026-11-21T00:00:00Z"},
+                "until":{"type":"string","description":"RFC 3339"},
+                "text":{"type":"string","description":"Text anywhere in the entry, any case."},
                 "limit":{"type":"integer","minimum":1,"maximum":500,"default":50}
             },"additionalProperties":false}),
             json!({"type":"object","required":["entries"],"properties":{"path":{"type":"string"},"entries":{"type":"array","items":entry},"truncated":{"type":"boolean"},"hint":{"type":"string"}}}),

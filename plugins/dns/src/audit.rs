@@ -225,7 +225,7 @@ impl SeverityCounts {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ZoneAuditArgs {
-    /// Zone or a name in it, e.g. shop.example.com.
+    /// Zone or a name in it.
     pub domain: String,
     /// Flag TTLs below this many seconds (default 300).
     #[schemars(range(min = 1, max = 86400))]

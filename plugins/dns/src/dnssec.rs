@@ -19,7 +19,7 @@ use serde_json::{Map, Value, json};
 use crate::names;
 use crate::zone::{dnssec_status, has_dnssec};
 
-/// What to do with DNSSEC.
+// What to do with DNSSEC (no doc comment: the enum's values are its schema description).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum DnssecAction {
@@ -36,7 +36,6 @@ pub enum DnssecAction {
 #[serde(deny_unknown_fields)]
 pub struct DnssecArgs {
     pub domain: String,
-    /// check, enable or disable.
     pub action: DnssecAction,
     /// DS records, to enable on external name servers.
     pub dnssec_data: Option<Vec<String>>,

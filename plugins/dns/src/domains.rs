@@ -137,9 +137,9 @@ pub struct NameserversArgs {
     pub domain: String,
     /// 2 or more host names.
     pub nameservers: Option<Vec<String>>,
-    /// true: back to Infomaniak's name servers.
+    /// Back to Infomaniak's name servers.
     pub use_infomaniak_ns: Option<bool>,
-    /// Registry checks they answer (default false).
+    /// Have the registry check they answer.
     pub verify_ns_availability: Option<bool>,
 }
 

@@ -139,7 +139,7 @@ impl Plugin for Dns {
         )
         .read(
             ToolSpec::new(AUDIT_ZONES, "Audit every DNS zone",
-                "The one-zone audit over every domain, with progress; a failing zone does not stop it.")
+                "The one-zone audit over every domain, with progress; failures do not stop it.")
                 .category("audit")
                 .keywords(&["check", "security", "posture", "spf", "dmarc", "health", "review", "all"]),
             audit::audit_zones,

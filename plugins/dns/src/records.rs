@@ -106,7 +106,6 @@ pub struct CreateArgs {
     pub zone: String,
     /// Name in the zone (www, *.dev); @ or none = apex.
     pub source: Option<String>,
-    /// Record type.
     #[serde(rename = "type")]
     pub record_type: RecordType,
     /// MX: `priority host`; SRV: `priority weight port host`; CAA: `flags tag value`; TXT: unquoted text.
@@ -337,12 +336,12 @@ pub struct UpdateArgs {
     pub zone: String,
     /// From infomaniak_dns_list_records.
     pub record_id: i64,
-    /// New value, in the create format.
+    /// As in create.
     pub target: Option<String>,
     /// Seconds.
     #[schemars(range(min = 60, max = 86400))]
     pub ttl: Option<u32>,
-    /// New MX/SRV priority (alone, keeps the host).
+    /// MX/SRV priority (alone: keeps the host).
     pub priority: Option<u16>,
 }
 

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::names;
 use crate::zone::{get_record, record_path};
 
-/// Which resource to read.
+// Which resource to read (no doc comment: the enum's values are its schema description).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Resource {
@@ -36,7 +36,6 @@ pub enum Resource {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResourceArgs {
-    /// What to read.
     pub resource: Resource,
     /// For get_domain, dnssec_check, list_zones.
     pub domain: Option<String>,

@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::names::is_hostname;
 
-/// The record types the DNS API lets a client create.
+// The record types the DNS API lets a client create (no doc comment: the enum's values
+// are its schema description).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum RecordType {

@@ -8,7 +8,7 @@ pub mod calls;
 pub mod manifest;
 
 pub use calls::{api_error, apply, expect_no_change, expect_plan, invoke, ok, paged, parse, plan};
-pub use manifest::{check_manifest, surface_tokens};
+pub use manifest::{check_manifest, check_manifest_within, surface_tokens};
 
 use std::cell::RefCell;
 use std::collections::VecDeque;

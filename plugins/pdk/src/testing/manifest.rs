@@ -10,21 +10,28 @@ use crate::{Effect, Manifest, ToolDescriptor};
 /// Estimate of bytes per token (a rough rule for English and JSON; `make bench` uses the same).
 pub const BYTES_PER_TOKEN: usize = 4;
 /// Average model-visible tokens per tool a plugin may spend (name + description + input
-/// schema, as the host advertises it). Issue 8's goal is 100; the DNS plugin is at ~150
-/// today, so this guards against growth while the descriptions shrink toward the goal.
-pub const AVERAGE_TOKEN_BUDGET: usize = 160;
+/// schema, as the host advertises it): the project's budget of 100. A plugin that has not
+/// reached it yet says so with [`check_manifest_within`] and its own figure.
+pub const AVERAGE_TOKEN_BUDGET: usize = 100;
 /// What any one tool may spend: a record-creation tool with a type enum needs more than a
 /// listing, but not without bound.
 pub const TOOL_TOKEN_CEILING: usize = 300;
 /// What the host adds to a write tool's model-visible surface: the two-phase suffix of its
 /// description and the `confirmation_token` property. The host's registry tests keep its
 /// additions within this allowance.
-pub const HOST_WRITE_ALLOWANCE_BYTES: usize = 150;
+pub const HOST_WRITE_ALLOWANCE_BYTES: usize = 90;
 
 /// Model-visible bytes of `tool` once the host offers it: `{name, description,
 /// inputSchema}` as JSON, plus the host's additions to a write tool.
 pub fn surface_bytes(tool: &ToolDescriptor) -> usize {
-    let input: Value = serde_json::from_str(&tool.input_schema).unwrap_or(Value::Null);
+    let mut input: Value = serde_json::from_str(&tool.input_schema).unwrap_or(Value::Null);
+    // The host advertises inputs without the closed-schema marker (it refuses unknown
+    // arguments itself), so the estimate leaves it out too.
+    if let Some(obj) = input.as_object_mut()
+        && obj.get("additionalProperties") == Some(&Value::Bool(false))
+    {
+        obj.remove("additionalProperties");
+    }
     let visible = json!({"name": tool.name, "description": tool.description, "inputSchema": input});
     let host = if tool.effect == Effect::Read {
         0
@@ -43,7 +50,13 @@ pub fn surface_tokens(tool: &ToolDescriptor) -> usize {
 /// tool name the plugin declares (its `ALL_TOOLS`, see [`crate::tool_names!`]). Panics
 /// listing every problem, so one test run shows them all.
 pub fn check_manifest(manifest: &Manifest, declared: &[&str]) {
-    let problems = manifest_problems(manifest, declared);
+    check_manifest_within(manifest, declared, AVERAGE_TOKEN_BUDGET);
+}
+
+/// [`check_manifest`] with a plugin's own average budget, for a plugin still above
+/// [`AVERAGE_TOKEN_BUDGET`]: the figure it passes is the one it must not grow past.
+pub fn check_manifest_within(manifest: &Manifest, declared: &[&str], average_budget: usize) {
+    let problems = manifest_problems_within(manifest, declared, average_budget);
     assert!(
         problems.is_empty(),
         "manifest of {} has problems:\n- {}",
@@ -54,6 +67,14 @@ pub fn check_manifest(manifest: &Manifest, declared: &[&str]) {
 
 /// What [`check_manifest`] would complain about, one line each.
 pub fn manifest_problems(manifest: &Manifest, declared: &[&str]) -> Vec<String> {
+    manifest_problems_within(manifest, declared, AVERAGE_TOKEN_BUDGET)
+}
+
+fn manifest_problems_within(
+    manifest: &Manifest,
+    declared: &[&str],
+    average_budget: usize,
+) -> Vec<String> {
     let mut problems = Vec::new();
     let registered: BTreeSet<&str> = manifest.tools.iter().map(|t| t.name.as_str()).collect();
     if registered.len() != manifest.tools.len() {
@@ -110,9 +131,9 @@ pub fn manifest_problems(manifest: &Manifest, declared: &[&str]) -> Vec<String> 
     }
     if !manifest.tools.is_empty() {
         let average = total.div_ceil(manifest.tools.len());
-        if average > AVERAGE_TOKEN_BUDGET {
+        if average > average_budget {
             problems.push(format!(
-                "the tools cost {average} tokens each on average (budget {AVERAGE_TOKEN_BUDGET})"
+                "the tools cost {average} tokens each on average (budget {average_budget})"
             ));
         }
     }
