@@ -172,12 +172,12 @@ impl ModeSurface {
 fn tool_size(tool: &Tool, owners: &BTreeMap<String, String>) -> anyhow::Result<ToolSize> {
     let name = tool.name.to_string();
     let bytes = json_len(tool).with_context(|| format!("serializing tool {name}"))?;
-    let visible = json!({
-        "name": tool.name,
-        "description": tool.description,
-        "inputSchema": tool.input_schema,
-    });
-    let visible_bytes = json_len(&visible)?;
+    // What the model reads, as issue 8 and the before-stop surface check define it: the
+    // name, the description and the serialized input schema (the JSON keys around them,
+    // ~40 bytes a tool, are left out).
+    let visible_bytes = tool.name.len()
+        + tool.description.as_deref().map_or(0, str::len)
+        + json_len(&tool.input_schema)?;
     let output_bytes = match &tool.output_schema {
         Some(schema) => json_len(&json!({ "outputSchema": schema }))?,
         None => 0,
@@ -258,8 +258,8 @@ mod tests {
     #[test]
     fn model_visible_is_name_description_and_input_only() {
         let mut t = tool("t", "d");
-        let visible = json!({"name": "t", "description": "d", "inputSchema": {"type": "object", "properties": {}}});
-        let visible_bytes = serde_json::to_vec(&visible).unwrap().len();
+        let input = json!({"type": "object", "properties": {}});
+        let visible_bytes = "t".len() + "d".len() + serde_json::to_vec(&input).unwrap().len();
         t = t.with_title("A long title the model list does not count".repeat(3));
         let output = json!({"type": "object", "properties": {"x": {"type": "string"}}});
         t = t.with_raw_output_schema(Arc::new(output.as_object().unwrap().clone()));

@@ -90,11 +90,10 @@ fn zone_host() -> MockHost {
 #[test]
 fn manifest_is_valid_for_the_host() {
     let m = Dns::registry().manifest();
-    // The DNS tools are still above the project's 100 (123 by this estimate, which also
-    // counts the JSON wrapper of each tool; ~110 by `make bench`'s name + description +
-    // inputSchema). The whole default surface, with the built-ins, is within 100. This
-    // bound keeps them from growing.
-    ikmcp_pdk::testing::check_manifest_within(&m, crate::ALL_TOOLS, 123);
+    // The DNS tools are still above the project's 100 (112 by this estimate, which counts
+    // the host's write additions at their allowance); the whole default surface, with the
+    // built-ins, is within 100. This bound keeps them from growing.
+    ikmcp_pdk::testing::check_manifest_within(&m, crate::ALL_TOOLS, 112);
     assert_eq!(m.id, "dns");
     assert_eq!(m.roles, vec!["infomaniak-api".to_string()]);
     assert!(m.tools.len() >= 10);

@@ -32,13 +32,13 @@ pub fn surface_bytes(tool: &ToolDescriptor) -> usize {
     {
         obj.remove("additionalProperties");
     }
-    let visible = json!({"name": tool.name, "description": tool.description, "inputSchema": input});
     let host = if tool.effect == Effect::Read {
         0
     } else {
         HOST_WRITE_ALLOWANCE_BYTES
     };
-    visible.to_string().len() + host
+    // Name + description + input schema, as `make bench` counts them.
+    tool.name.len() + tool.description.len() + input.to_string().len() + host
 }
 
 /// Model-visible tokens of `tool` (bytes / 4, rounded up).
