@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::{Effect, Manifest, ToolDescriptor};
 
@@ -200,6 +200,7 @@ fn find_loose_keys(node: &Value, input: bool, found: &mut BTreeSet<&'static str>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn tool(name: &str, effect: Effect, description: &str, input: Value) -> ToolDescriptor {
         ToolDescriptor {
