@@ -1,6 +1,8 @@
 //! The confirmation guard, end to end: every way a confirmation can be wrong is refused,
 //! and nothing reaches the tenant when it is.
 
+use std::time::Duration;
+
 use serde_json::{Value, json};
 
 use crate::dns::{first_zone, records};
@@ -278,22 +280,10 @@ async fn an_apply_that_idles_before_its_first_write_is_stopped_unwritten() {
             ..ikmcp_sim::Faults::default()
         })
         .unwrap();
-    let args = json!({"zone": zone, "reads": 6});
-    let plan = h.ok("probe_idle_apply", args.clone()).await;
-    let started = std::time::Instant::now();
-    let err = h
-        .err(
-            "probe_idle_apply",
-            with_token(&args, &plan["confirmation_token"]),
-        )
-        .await;
-    assert_eq!(err["error"]["code"], "apply_start_timeout", "{err}");
-    assert!(
-        started.elapsed() < std::time::Duration::from_millis(2500),
-        "stopped at the limit, not after the reads: {:?}",
-        started.elapsed()
-    );
-    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    // 12 reads at 400 ms each keep the apply from writing for ~4.8 s, far past the 1 s limit.
+    let args = json!({"zone": zone, "reads": 12});
+    confirm_stops_at_start_limit(&h, &args, Duration::from_secs(4), "the reads").await;
+    tokio::time::sleep(Duration::from_secs(5)).await;
     assert!(
         h.writes().is_empty(),
         "the write never left: {:?}",
@@ -324,21 +314,29 @@ async fn a_write_held_in_the_rate_limiter_past_the_start_limit_is_never_sent() {
         probe_harness("apply_start_timeout_seconds = 1\nrequests_per_minute = 1\n").await;
     let zone = first_zone(&h).await;
     let args = json!({"zone": zone, "reads": 0});
+    confirm_stops_at_start_limit(&h, &args, Duration::from_secs(5), "the rate limiter's wait")
+        .await;
+    assert!(h.writes().is_empty(), "{:?}", h.writes());
+}
+
+/// Plans `probe_idle_apply` with `args`, confirms it, and checks the apply was refused as
+/// `apply_start_timeout` well before `what` (which would take far longer than `within`)
+/// could have ended.
+async fn confirm_stops_at_start_limit(h: &Harness, args: &Value, within: Duration, what: &str) {
     let plan = h.ok("probe_idle_apply", args.clone()).await;
     let started = std::time::Instant::now();
     let err = h
         .err(
             "probe_idle_apply",
-            with_token(&args, &plan["confirmation_token"]),
+            with_token(args, &plan["confirmation_token"]),
         )
         .await;
     assert_eq!(err["error"]["code"], "apply_start_timeout", "{err}");
     assert!(
-        started.elapsed() < std::time::Duration::from_secs(5),
-        "stopped at the limit, not after the rate limiter's wait: {:?}",
+        started.elapsed() < within,
+        "stopped at the limit, not after {what}: {:?}",
         started.elapsed()
     );
-    assert!(h.writes().is_empty(), "{:?}", h.writes());
 }
 
 #[tokio::test]
