@@ -41,9 +41,18 @@ pub fn plugin_dir(file: &str) -> tempfile::TempDir {
 /// A server with the DNS plugin plus the named test component (installed as `<id>.wasm`
 /// and granted `infomaniak-api`), default limits.
 pub async fn with_component(file: &str, id: &str) -> (Harness, tempfile::TempDir) {
+    with_component_and(file, id, "").await
+}
+
+/// [`with_component`] with more configuration after the plugin sections (e.g. `[limits]`).
+async fn with_component_and(
+    file: &str,
+    id: &str,
+    extra_config: &str,
+) -> (Harness, tempfile::TempDir) {
     let dir = plugin_dir_as(file, id);
     let config = format!(
-        "[plugins]\ndirs = [{:?}]\n[plugins.roles]\n{id} = [\"infomaniak-api\"]\n",
+        "[plugins]\ndirs = [{:?}]\n[plugins.roles]\n{id} = [\"infomaniak-api\"]\n{extra_config}",
         dir.path()
     );
     (
@@ -56,20 +65,14 @@ pub async fn with_component(file: &str, id: &str) -> (Harness, tempfile::TempDir
     )
 }
 
+/// The hostile component with tight limits, so its bombs trip them fast.
 async fn hostile_harness() -> (Harness, tempfile::TempDir) {
-    let dir = plugin_dir("ikmcp_test_plugin_hostile.wasm");
-    let config = format!(
-        "[plugins]\ndirs = [{:?}]\n[plugins.roles]\nhostile = [\"infomaniak-api\"]\n[limits]\ncall_timeout_seconds = 1\nmemory_mb = 32\nmax_output_kb = 1024\n",
-        dir.path()
-    );
-    (
-        Harness::start(Options {
-            config,
-            ..Options::default()
-        })
-        .await,
-        dir,
+    with_component_and(
+        "ikmcp_test_plugin_hostile.wasm",
+        "hostile",
+        "[limits]\ncall_timeout_seconds = 1\nmemory_mb = 32\nmax_output_kb = 1024\n",
     )
+    .await
 }
 
 /// The DNS plugin and the hostile one's echo both still answer.
