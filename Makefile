@@ -2,8 +2,10 @@
 CARGO ?= cargo
 GUEST_TARGET := wasm32-wasip2
 GUEST_FLAGS := --target $(GUEST_TARGET) --profile guest
-# First-party plugins, shipped beside the binary.
-PLUGINS := -p ikmcp-plugin-dns
+# First-party plugins, shipped beside the binary: every folder of plugins/ but the PDK
+# (crate ikmcp-plugin-<folder>), so a new plugin is a new folder and nothing to list here.
+PLUGINS := $(patsubst plugins/%/Cargo.toml,-p ikmcp-plugin-%,\
+	$(filter-out plugins/pdk/Cargo.toml,$(sort $(wildcard plugins/*/Cargo.toml))))
 # Components used only by tests (hostile and edge-case plugins).
 TEST_PLUGINS := -p ikmcp-test-plugin-hostile -p ikmcp-test-plugin-forbidden-import \
 	-p ikmcp-test-plugin-guard-probe -p ikmcp-test-plugin-legacy-v01 -p ikmcp-test-plugin-roles

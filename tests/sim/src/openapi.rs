@@ -1,4 +1,4 @@
-//! The official OpenAPI documents (DNS and core), embedded, and JSON Schema validators built
+//! The official OpenAPI documents, embedded, and JSON Schema validators built
 //! from them: request bodies are checked against them at run time, responses in the tests.
 //!
 //! The exports are OpenAPI 3.1 in name but carry OpenAPI 3.0 / PHP-isms that a 2020-12
@@ -15,30 +15,76 @@ use serde_json::Value;
 
 use crate::envelope::ApiError;
 
-/// The DNS OpenAPI document (zones, records, DNSSEC, domain zones/nameservers).
-pub const DNS_OAS: &str = include_str!("../openapi/dns.json");
-/// The core OpenAPI document (accounts, products, profile, users, teams, invitations).
-pub const CORE_OAS: &str = include_str!("../openapi/core.json");
-
-/// Which embedded document.
+/// Which embedded document: one per official OpenAPI export in `openapi/`, all present from
+/// the start so that domains add routes without touching this list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Spec {
-    /// `openapi/dns.json`.
+    /// `openapi/dns.json`: zones, records, DNSSEC, domain zones/nameservers.
     Dns,
-    /// `openapi/core.json`.
+    /// `openapi/core.json`: accounts, products, profile, users, teams, invitations, tags.
     Core,
+    /// `openapi/mail.json`: mail hostings, mailboxes, aliases, redirections, filters.
+    Mail,
+    /// `openapi/newsletter.json`.
+    Newsletter,
+    /// `openapi/kdrive.json`.
+    Kdrive,
+    /// `openapi/kchat.json` (Mattermost v4; its `servers` entry is wrong, see
+    /// `infomaniak-api.md` §7.6).
+    Kchat,
+    /// `openapi/public-cloud.json`.
+    PublicCloud,
+    /// `openapi/swiss-backup.json`.
+    SwissBackup,
+    /// `openapi/ai-tools.json`.
+    AiTools,
+    /// `openapi/url-shortener.json`.
+    UrlShortener,
 }
 
-/// The normalized document (parsed once).
+impl Spec {
+    /// Every document, for tests that walk them all.
+    pub const ALL: [Spec; 10] = [
+        Spec::Dns,
+        Spec::Core,
+        Spec::Mail,
+        Spec::Newsletter,
+        Spec::Kdrive,
+        Spec::Kchat,
+        Spec::PublicCloud,
+        Spec::SwissBackup,
+        Spec::AiTools,
+        Spec::UrlShortener,
+    ];
+
+    /// The exported text, embedded in the binary.
+    pub fn text(self) -> &'static str {
+        match self {
+            Spec::Dns => include_str!("../openapi/dns.json"),
+            Spec::Core => include_str!("../openapi/core.json"),
+            Spec::Mail => include_str!("../openapi/mail.json"),
+            Spec::Newsletter => include_str!("../openapi/newsletter.json"),
+            Spec::Kdrive => include_str!("../openapi/kdrive.json"),
+            Spec::Kchat => include_str!("../openapi/kchat.json"),
+            Spec::PublicCloud => include_str!("../openapi/public-cloud.json"),
+            Spec::SwissBackup => include_str!("../openapi/swiss-backup.json"),
+            Spec::AiTools => include_str!("../openapi/ai-tools.json"),
+            Spec::UrlShortener => include_str!("../openapi/url-shortener.json"),
+        }
+    }
+}
+
+/// The normalized document, parsed on first use only (a tenant serving DNS never parses the
+/// kDrive document).
 pub fn document(spec: Spec) -> &'static Value {
-    static DNS: OnceLock<Value> = OnceLock::new();
-    static CORE: OnceLock<Value> = OnceLock::new();
-    let (cell, text) = match spec {
-        Spec::Dns => (&DNS, DNS_OAS),
-        Spec::Core => (&CORE, CORE_OAS),
-    };
-    cell.get_or_init(|| {
-        let mut v: Value = serde_json::from_str(text).expect("embedded OpenAPI is valid JSON");
+    static DOCS: [OnceLock<Value>; Spec::ALL.len()] = [const { OnceLock::new() }; Spec::ALL.len()];
+    let index = Spec::ALL
+        .iter()
+        .position(|s| *s == spec)
+        .expect("every Spec is in Spec::ALL");
+    DOCS[index].get_or_init(|| {
+        let mut v: Value =
+            serde_json::from_str(spec.text()).expect("embedded OpenAPI is valid JSON");
         normalize(&mut v);
         v
     })
@@ -227,6 +273,17 @@ mod tests {
             )
             .is_ok()
         );
+    }
+
+    #[test]
+    fn every_embedded_document_parses_and_has_paths() {
+        for spec in Spec::ALL {
+            let doc = document(spec);
+            assert!(
+                doc["paths"].as_object().is_some_and(|p| !p.is_empty()),
+                "{spec:?} has no paths"
+            );
+        }
     }
 
     #[test]
