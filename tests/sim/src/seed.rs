@@ -138,6 +138,7 @@ pub fn generate(seed: u64, scale: Scale) -> State {
             g.misc_products(&accounts, 2);
         }
     }
+    crate::routes::drive::world::populate(&mut g.state, seed, scale);
     g.state
 }
 
@@ -614,6 +615,7 @@ impl Gen {
                     size,
                     used_size: self.rng.random_range(0..size),
                     users_count: self.rng.random_range(1..20),
+                    kdrive: Default::default(),
                 });
             }
             let ksuite = self.product(acc, "ksuite", &format!("kSuite {acc}"));

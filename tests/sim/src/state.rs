@@ -337,6 +337,8 @@ pub struct Drive {
     pub used_size: u64,
     /// Number of users.
     pub users_count: u64,
+    /// Users, files, rights, links, trash, settings, activities (`routes::drive`).
+    pub kdrive: crate::routes::drive::DriveData,
 }
 
 /// A kChat team (Mattermost).
