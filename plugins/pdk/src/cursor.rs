@@ -21,12 +21,27 @@ pub const CURSOR_LIMIT: u32 = 200;
 /// Upper bound on pages followed; beyond it the API is misbehaving.
 pub const MAX_CURSOR_PAGES: u32 = 1000;
 
+/// A whole cursor list and when the API generated it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CursorList {
+    /// Every item, in the API's order.
+    pub items: Vec<Value>,
+    /// `response_at` of the last page: the API's clock (unix seconds), for plugins that
+    /// have none and must judge ages ("pending for months").
+    pub response_at: Option<i64>,
+}
+
 /// Every item of the cursor list at `path` (with `query`), in the API's order.
 pub fn list_all_cursor(
     api: &Api,
     path: &str,
     query: &[(&str, &str)],
 ) -> Result<Vec<Value>, ToolError> {
+    walk(api, path, query).map(|l| l.items)
+}
+
+/// [`list_all_cursor`] with the API's `response_at`.
+pub fn walk(api: &Api, path: &str, query: &[(&str, &str)]) -> Result<CursorList, ToolError> {
     let limit = CURSOR_LIMIT.to_string();
     let mut items = Vec::new();
     let mut cursor: Option<String> = None;
@@ -54,7 +69,8 @@ pub fn list_all_cursor(
             }
         };
         if !has_more {
-            return Ok(items);
+            let response_at = answer.body.get("response_at").and_then(Value::as_i64);
+            return Ok(CursorList { items, response_at });
         }
         let next = answer
             .body
@@ -115,6 +131,9 @@ mod tests {
         let api = Api::new(&host, INFOMANIAK_API);
         let got = list_all_cursor(&api, "/3/drive/1/trash", &[("order_by", "deleted_at")]).unwrap();
         assert_eq!(got, vec![json!(1), json!(2), json!(3), json!(4)]);
+        host.push_ok(200, page(json!([5]), Some("c9"), false));
+        let all = walk(&api, "/3/drive/1/trash", &[]).unwrap();
+        assert_eq!((all.items, all.response_at), (vec![json!(5)], Some(1)));
         let sent: Vec<Vec<(String, String)>> =
             host.requests().into_iter().map(|r| r.query).collect();
         let q = |v: &[(&str, &str)]| {

@@ -22,19 +22,25 @@ type Sh = State<Arc<Shared>>;
 
 /// The `Drive` shape of `/2/drive` (and of the undocumented `/2/drive/{id}`).
 pub fn drive_json(d: &Drive) -> Value {
-    json!({
+    // `current` and `max` are required by the spec's Drive schema but not described there
+    // (a leak of a nested quota schema): sent as the used and total bytes.
+    let mut v = json!({
         "id": d.id, "name": d.name, "size": d.size, "used_size": d.used_size,
+        "current": d.used_size, "max": d.size,
         "created_at": 1_700_000_000, "updated_at": 1_790_000_000,
         "in_maintenance": d.kdrive.in_maintenance,
         "maintenance_at": if d.kdrive.in_maintenance { 1_794_900_000 } else { 0 },
-        "maintenance_reason": if d.kdrive.in_maintenance { "technical" } else { "" },
         "version": "3", "users_count": d.kdrive.users.len(), "users_quota": 200,
         "product_id": d.id, "account_id": d.account_id, "expired_at": 1_830_000_000,
         "is_locked": false, "is_demo": false, "role": "admin", "account_admin": true,
         "is_in_app_subscription": false,
-        "status": if d.kdrive.in_maintenance { "maintenance" } else { "ok" },
+        "status": "ok",
         "invitations_count": d.kdrive.invitations.iter().filter(|i| i.status == "pending").count(),
-    })
+    });
+    if d.kdrive.in_maintenance {
+        v["maintenance_reason"] = json!("technical");
+    }
+    v
 }
 
 /// GET `/2/drive?account_id=` (required).
@@ -332,11 +338,27 @@ pub async fn file_activities(
     )
 }
 
+/// The `AppUser` shape of a drive user (report authors).
+fn app_user(d: &Drive, id: u64) -> Value {
+    let u = d.kdrive.user(id);
+    json!({
+        "id": id, "avatar": format!("https://storage.infomaniak.com/avatar/{id}.png"), "deleted_at": null,
+        "display_name": u.map_or(format!("user {id}"), super::data::display_name),
+        "email": u.map_or("", |u| u.email.as_str()), "first_name": u.map_or("", |u| u.first_name.as_str()),
+        "last_name": u.map_or("", |u| u.last_name.as_str()), "is_sso": false,
+    })
+}
+
 fn report_full(r: &Report, d: &Drive) -> Value {
     let mut v = report_json(r);
     v["status"] = json!("done");
     v["size"] = json!("2 KB");
-    v["generated_by"] = json!({"id": r.user_id});
+    v["generated_by"] = app_user(d, r.user_id);
+    v["filters"] = json!({
+        "actions": r.filters.get("actions").cloned().unwrap_or(json!([])),
+        "start_at": r.filters.get("from"), "end_at": r.filters.get("until"),
+        "user": app_user(d, r.filters.get("user_id").and_then(Value::as_u64).unwrap_or(r.user_id)),
+    });
     v["download_url"] = json!(format!(
         "https://api.infomaniak.com/2/drive/{}/activities/reports/{}/export",
         d.id, r.id

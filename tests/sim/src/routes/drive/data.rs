@@ -217,7 +217,8 @@ pub fn user_json(u: &DriveUser, drive: &crate::state::Drive) -> Value {
         "account_id": drive.account_id, "created_at": u.created_at, "updated_at": u.created_at,
         "last_connection_at": u.last_connection_at, "product_id": drive.id,
         "status": u.status, "role": u.role,
-        "preference": {"color": 1, "language": "en"},
+        "preference": {"color": "#0098FF", "default": true, "default_page": "common", "hide": false,
+            "ui": {"rag_ocr_promotion": false, "storage_limit_alert": true, "storage_warning_alert": true}},
         "manager_roles": u.manager_roles,
     })
 }
@@ -225,7 +226,7 @@ pub fn user_json(u: &DriveUser, drive: &crate::state::Drive) -> Value {
 /// The v2 invitation shape.
 pub fn invitation_json(i: &DriveInvitation, drive_id: u64) -> Value {
     json!({
-        "id": i.id, "type": "drive", "is_private": false, "key": format!("inv{}", i.id),
+        "id": i.id, "type": "user", "is_private": false, "key": format!("inv{}", i.id),
         "file_id": 0, "lang": "en", "user_id": 0, "invited_by": i.invited_by,
         "url": format!("https://kdrive.infomaniak.com/app/drive/{drive_id}/invitation/{}", i.id),
         "is_valid": i.status == "pending", "status": i.status, "email": i.email,
@@ -262,8 +263,21 @@ pub fn file_json(f: &DriveFile, d: &DriveData, drive_id: u64) -> Value {
     });
     if f.kind == "file" {
         v["size"] = json!(f.size);
-        v["mime_type"] = json!("application/octet-stream");
-        v["extension_type"] = json!("unknown");
+        let (mime, kind) = match f.name.rsplit('.').next().unwrap_or("") {
+            "pdf" => ("application/pdf", "pdf"),
+            "docx" => (
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                "text",
+            ),
+            "xlsx" | "csv" => ("text/csv", "spreadsheet"),
+            "png" => ("image/png", "image"),
+            "mp4" => ("video/mp4", "video"),
+            "zip" => ("application/zip", "archive"),
+            _ => ("application/octet-stream", "unknown"),
+        };
+        v["mime_type"] = json!(mime);
+        v["extension_type"] = json!(kind);
+        v["scan_status"] = json!("clean");
     } else {
         v["color"] = json!("#9f9f9f");
     }

@@ -306,12 +306,10 @@ pub async fn access_list(
                 .users
                 .iter()
                 .map(|a| {
-                    let (name, status) = k
+                    let name = k
                         .user(a.id)
-                        .map_or((format!("user {}", a.id), "deleted"), |u| {
-                            (super::data::display_name(u), u.status.as_str())
-                        });
-                    let mut v = entry(a.id, name, &a.right, status);
+                        .map_or(format!("user {}", a.id), super::data::display_name);
+                    let mut v = entry(a.id, name, &a.right, "accepted");
                     v["role"] = json!(k.user(a.id).map_or("user", |u| u.role.as_str()));
                     v
                 })
@@ -319,7 +317,7 @@ pub async fn access_list(
             "teams" => f
                 .teams
                 .iter()
-                .map(|a| entry(a.id, format!("team {}", a.id), &a.right, "active"))
+                .map(|a| entry(a.id, format!("team {}", a.id), &a.right, "accepted"))
                 .collect(),
             _ => f
                 .invitations
@@ -365,7 +363,7 @@ pub async fn access_add(
                 }) {
                     let Some(aid) = v.as_u64() else { continue };
                     if kind == "users" && !known.contains(&aid) {
-                        out.push(json!({"id": {"id": aid}, "result": false, "access": {}, "message": "user_not_associated_with_drive"}));
+                        out.push(json!({"id": aid, "result": false, "access": {}, "message": "user_not_associated_with_drive"}));
                         continue;
                     }
                     let list = if kind == "users" {
@@ -378,7 +376,7 @@ pub async fn access_add(
                         id: aid,
                         right: right.clone(),
                     });
-                    out.push(json!({"id": {"id": aid}, "result": true, "access": {"id": aid, "right": right}, "message": ""}));
+                    out.push(json!({"id": aid, "result": true, "access": {"id": aid, "access": kind.trim_end_matches('s'), "name": format!("{} {aid}", kind.trim_end_matches('s')), "right": right, "color": 1, "status": "accepted"}, "message": ""}));
                 }
             }
             _ => {
@@ -391,7 +389,7 @@ pub async fn access_add(
                         right: right.clone(),
                         created_at: now(),
                     });
-                    out.push(json!({"id": {"email": email}, "result": true, "access": {"id": iid, "right": right}, "message": ""}));
+                    out.push(json!({"id": email, "result": true, "access": {"id": iid, "access": "invitation", "name": email, "right": right, "color": 1, "status": "pending"}, "message": ""}));
                 }
             }
         }

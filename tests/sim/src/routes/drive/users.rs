@@ -21,7 +21,7 @@ type Sh = State<Arc<Shared>>;
 fn user_missing() -> ApiError {
     ApiError::bad_request(
         "user_not_associated_with_drive",
-        "This user is not associated with the drive",
+        "User not associated with drive",
     )
 }
 
@@ -81,7 +81,7 @@ pub async fn create(
     if emails.is_empty() && user_ids.is_empty() {
         return Err(ApiError::bad_request(
             "one_email_or_user_at_least_required",
-            "Give at least one e-mail address or user id",
+            "One email or user at least required",
         ));
     }
     let out = with_drive(&sh, &c, &drive, |d| {

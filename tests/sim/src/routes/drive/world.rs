@@ -285,7 +285,7 @@ fn drive(g: &mut G, big: bool, team: Option<u64>) -> DriveData {
         invitations,
         files,
         settings: json!({
-            "ai_scan": {"has_approved": false, "has_approved_ai_categories": false, "has_approved_content_search": false},
+            "ai_scan": {"has_approved": false, "has_approved_ai_categories": false, "has_approved_content_search": false, "updated_at": REFERENCE_TIME - 86_400},
             "shared_link": {"activate": false, "bgColor": "#0098FF", "txtColor": "#FFFFFF", "images": []},
             "trash": {"max_duration": 30},
             "office": {"text": "onlyoffice", "spreadsheet": "onlyoffice", "presentation": "onlyoffice", "form": "onlyoffice"},
