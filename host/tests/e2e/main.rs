@@ -9,6 +9,7 @@ mod audit_log;
 mod cli;
 mod confirm;
 mod dns;
+mod drive;
 mod faults;
 mod greedy;
 mod guard;

@@ -152,3 +152,56 @@ pub fn plan_settings(ctx: &Ctx, a: SettingsArgs) -> Result<Planned<Outcome>, Too
         Some(&body),
     )
 }
+
+const DEFAULT_PAGES: &[&str] = &[
+    "common",
+    "dropbox",
+    "favorite",
+    "last_modified",
+    "links",
+    "my_shared",
+    "private",
+    "shared_with_me",
+    "statistics",
+    "trash",
+];
+
+fn is_hex_color(v: &Value) -> bool {
+    v.as_str().is_some_and(|s| {
+        s.strip_prefix('#')
+            .is_some_and(|h| (3..=6).contains(&h.len()) && h.chars().all(|c| c.is_ascii_hexdigit()))
+    })
+}
+
+/// Checks one settings field the way kdrive.json describes it, so a bad value is refused
+/// before it is planned rather than by the API at apply time.
+fn check_field(key: &str, v: &Value) -> Result<(), ToolError> {
+    let (ok, expected) = match key {
+        "bgColor" | "txtColor" | "color" => (is_hex_color(v), "a colour such as #0098FF"),
+        "text" | "spreadsheet" | "presentation" | "form" => {
+            (v == "365" || v == "onlyoffice", "\"365\" or \"onlyoffice\"")
+        }
+        "default_page" => (
+            v.as_str().is_some_and(|p| DEFAULT_PAGES.contains(&p)),
+            "common, dropbox, favorite, last_modified, links, my_shared, private, shared_with_me, statistics or trash",
+        ),
+        "images" => (
+            v.as_array().is_some_and(|a| a.iter().all(Value::is_u64)),
+            "a list of image ids",
+        ),
+        "ui" => (
+            v.as_object()
+                .is_some_and(|o| o.values().all(Value::is_boolean)),
+            "an object of true/false flags",
+        ),
+        _ => (v.is_boolean(), "true or false"),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(invalid_args(
+            format!("{key} = {v} is not valid"),
+            format!("give {key} as {expected}"),
+        ))
+    }
+}
