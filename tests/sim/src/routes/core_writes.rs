@@ -84,8 +84,11 @@ fn account_user_ids(w: &World, account: u64, body: &Value) -> Result<Vec<u64>, A
     Ok(ids)
 }
 
+/// A team's grants: `(service_id, service_name, right)`.
+type Grants = Vec<(u64, String, String)>;
+
 /// `permissions.services` of a team body, as the team's grants.
-fn team_permissions(body: &Value) -> Result<Option<Vec<(u64, String, String)>>, ApiError> {
+fn team_permissions(body: &Value) -> Result<Option<Grants>, ApiError> {
     let Some(services) = body
         .pointer("/permissions/services")
         .and_then(Value::as_array)
