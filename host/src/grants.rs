@@ -100,7 +100,10 @@ impl Grants {
         let mut roles: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
         for (plugin, granted) in &self.by_plugin {
             for role in granted {
-                roles.entry(role.as_str()).or_default().push(plugin.as_str());
+                roles
+                    .entry(role.as_str())
+                    .or_default()
+                    .push(plugin.as_str());
             }
         }
         roles
@@ -341,7 +344,10 @@ mod tests {
             assert!(manager.contains(needle), "{needle}: {manager}");
         }
         let chat = &warnings[1];
-        assert!(chat.starts_with("plugin chat needs the upstream role kchat"), "{chat}");
+        assert!(
+            chat.starts_with("plugin chat needs the upstream role kchat"),
+            "{chat}"
+        );
         assert!(chat.contains("KCHAT_TOKEN=<value>") && chat.contains("kchat.example/tokens"));
         assert!(!warnings.iter().any(|w| w.contains("INFOMANIAK_API_TOKEN")));
 
@@ -366,14 +372,23 @@ mod tests {
         let cfg = config("", &[("INFOMANIAK_SASESSION", "secret-session-value")]);
         let manager = &cfg.roles["infomaniak-manager"];
         let missing = missing_credential("infomaniak-manager", manager).unwrap();
-        assert!(missing.contains("INFOMANIAK_XSRF_TOKEN is not set"), "{missing}");
-        assert!(!missing.contains("INFOMANIAK_SASESSION is not set"), "{missing}");
+        assert!(
+            missing.contains("INFOMANIAK_XSRF_TOKEN is not set"),
+            "{missing}"
+        );
+        assert!(
+            !missing.contains("INFOMANIAK_SASESSION is not set"),
+            "{missing}"
+        );
         let renew = credential_help("infomaniak-manager", manager, false);
         assert!(renew.contains("INFOMANIAK_SASESSION") && renew.contains("restart ikmcp"));
         for text in [missing, renew] {
             assert!(!text.contains("secret-session-value"), "{text}");
         }
         let cfg = config("", &[("INFOMANIAK_API_TOKEN", "t")]);
-        assert_eq!(missing_credential("infomaniak-api", &cfg.roles["infomaniak-api"]), None);
+        assert_eq!(
+            missing_credential("infomaniak-api", &cfg.roles["infomaniak-api"]),
+            None
+        );
     }
 }

@@ -164,9 +164,7 @@ impl Auth {
         match response.status {
             401 => return Some("the manager answered 401: the session has expired"),
             419 => {
-                return Some(
-                    "the manager answered 419: the XSRF token does not match the session",
-                );
+                return Some("the manager answered 419: the XSRF token does not match the session");
             }
             _ => {}
         }
@@ -270,8 +268,18 @@ mod tests {
                 .is_some(),
             "an HTML body under another type is the page too"
         );
-        assert!(manager.no_longer_accepted(&answer(419, json, "{}")).unwrap().contains("XSRF"));
-        assert!(manager.no_longer_accepted(&answer(401, json, "{}")).unwrap().contains("401"));
+        assert!(
+            manager
+                .no_longer_accepted(&answer(419, json, "{}"))
+                .unwrap()
+                .contains("XSRF")
+        );
+        assert!(
+            manager
+                .no_longer_accepted(&answer(401, json, "{}"))
+                .unwrap()
+                .contains("401")
+        );
         for ok in [
             answer(200, json, r#"{"result":"success","data":"<html>"}"#),
             answer(404, json, r#"{"result":"error"}"#),
@@ -280,7 +288,10 @@ mod tests {
             assert_eq!(manager.no_longer_accepted(&ok), None, "{ok:?}");
         }
         let bearer = Auth::Bearer(Secret::new("t"));
-        assert_eq!(bearer.no_longer_accepted(&answer(200, "text/html", page)), None);
+        assert_eq!(
+            bearer.no_longer_accepted(&answer(200, "text/html", page)),
+            None
+        );
         assert_eq!(bearer.no_longer_accepted(&answer(401, json, "{}")), None);
     }
 

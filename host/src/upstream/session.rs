@@ -276,7 +276,9 @@ impl CallSession {
             .roles
             .get(role)
             .and_then(|c| c.advice.renew.clone())
-            .unwrap_or_else(|| format!("\n  Renew the credential of roles.{role}.auth and restart ikmcp."));
+            .unwrap_or_else(|| {
+                format!("\n  Renew the credential of roles.{role}.auth and restart ikmcp.")
+            });
         format!(
             "the upstream role {role} no longer accepts its credential ({why}), so the request \
              was refused and its answer is not passed on.{renew}"

@@ -69,7 +69,12 @@ async fn a_role_without_its_credential_does_not_stop_the_start_and_is_refused_wi
     )
     .await;
 
-    let works = call(&client, "roles_get", json!({"role": "team-api", "path": "/1/accounts", "strict": true})).await;
+    let works = call(
+        &client,
+        "roles_get",
+        json!({"role": "team-api", "path": "/1/accounts", "strict": true}),
+    )
+    .await;
     assert_eq!(works["ok"]["status"], 200, "the usable role works: {works}");
 
     let refused = call(
@@ -103,7 +108,10 @@ async fn a_role_without_its_credential_does_not_stop_the_start_and_is_refused_wi
     )
     .await;
     let seen = seen["error"].as_str().unwrap();
-    assert!(seen.starts_with("denied:") && seen.contains("INFOMANIAK_SASESSION"), "{seen}");
+    assert!(
+        seen.starts_with("denied:") && seen.contains("INFOMANIAK_SASESSION"),
+        "{seen}"
+    );
     assert!(manager_requests(&sim).is_empty(), "nothing left the host");
 
     let lines = audit(&dir);
@@ -111,19 +119,24 @@ async fn a_role_without_its_credential_does_not_stop_the_start_and_is_refused_wi
     assert!(
         refusals.iter().any(|(phase, r)| phase == "denied"
             && r["status"].is_null()
-            && r["outcome"]["reason"].as_str().unwrap().contains("INFOMANIAK_SASESSION")),
+            && r["outcome"]["reason"]
+                .as_str()
+                .unwrap()
+                .contains("INFOMANIAK_SASESSION")),
         "the audit log records the refusal: {refusals:?}"
     );
     assert!(
-        lines.iter().any(|l| l["phase"] == "failed"
-            && l["error"]["code"] == "credential_missing"),
+        lines
+            .iter()
+            .any(|l| l["phase"] == "failed" && l["error"]["code"] == "credential_missing"),
         "the failed call is audited with the host's error"
     );
 
     client.cancel().await.unwrap();
     let logs = logs.await.unwrap();
     assert_eq!(
-        logs.matches("needs the upstream role infomaniak-manager").count(),
+        logs.matches("needs the upstream role infomaniak-manager")
+            .count(),
         1,
         "reported once at start: {logs}"
     );
@@ -190,7 +203,8 @@ async fn an_expired_manager_session_is_one_clear_error_and_its_login_page_never_
     )
     .await;
     assert!(
-        seen["error"].as_str().unwrap().starts_with("denied:") && !seen.to_string().contains("DOCTYPE"),
+        seen["error"].as_str().unwrap().starts_with("denied:")
+            && !seen.to_string().contains("DOCTYPE"),
         "the plugin gets the advice, never the page as data: {seen}"
     );
     let refusals = unauthenticated(&audit(&dir));
@@ -226,7 +240,10 @@ async fn a_stale_xsrf_token_419_stops_the_apply_with_the_same_advice() {
     let failed = call(&client, "roles_post", confirmed).await;
     assert_eq!(failed["error"]["code"], "credential_expired", "{failed}");
     let message = failed["error"]["message"].as_str().unwrap();
-    assert!(message.contains("419") && message.contains("INFOMANIAK_XSRF_TOKEN"), "{message}");
+    assert!(
+        message.contains("419") && message.contains("INFOMANIAK_XSRF_TOKEN"),
+        "{message}"
+    );
     let posts: Vec<u16> = manager_requests(&sim)
         .into_iter()
         .filter(|r| r.method == "POST")
