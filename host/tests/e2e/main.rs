@@ -9,6 +9,7 @@ mod attacks;
 mod audit_log;
 mod cli;
 mod confirm;
+mod credentials;
 mod dns;
 mod faults;
 mod greedy;
