@@ -4,10 +4,12 @@
 
 mod harness;
 
+mod account;
 mod attacks;
 mod audit_log;
 mod cli;
 mod confirm;
+mod credentials;
 mod dns;
 mod drive;
 mod faults;
@@ -15,5 +17,6 @@ mod greedy;
 mod guard;
 mod hostile;
 mod legacy;
+mod protocol;
 mod roles;
 mod toolsets;
