@@ -110,6 +110,9 @@ pub fn plan_settings(ctx: &Ctx, a: SettingsArgs) -> Result<Planned<Outcome>, Too
             format!("use {}", allowed.join(", ")),
         ));
     }
+    for (k, v) in &a.settings {
+        check_field(k, v)?;
+    }
     let kd = Kd::new(ctx, a.drive_id);
     let before = if a.action == UpdatePreferences {
         kd.get(&kd.v2(""), &[])?

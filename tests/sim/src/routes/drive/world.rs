@@ -167,7 +167,6 @@ fn drive(g: &mut G, big: bool, team: Option<u64>) -> DriveData {
     let shared = add_dir(&mut files, "Shared", g);
     let media = add_dir(&mut files, "Media", g);
     let archive = add_dir(&mut files, "Archive", g);
-    let mut next = next;
     let mut file = |files: &mut Vec<DriveFile>, parent: u64, name: String, size: u64, g: &mut G| {
         let id = next;
         next += 1;
