@@ -63,7 +63,7 @@ pub fn get_settings(ctx: &Ctx, args: DriveArgs) -> Result<Item, ToolError> {
     })
 }
 
-/// Which statistic.
+// Which statistic.
 #[derive(Debug, Clone, Copy, Deserialize, JsonSchema, PartialEq)]
 #[serde(rename_all = "snake_case")]
 pub enum Statistic {

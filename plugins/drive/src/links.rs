@@ -28,7 +28,7 @@ pub fn get_link(ctx: &Ctx, a: FileArgs) -> Result<Item, ToolError> {
     })
 }
 
-/// Who may open a link.
+// Who may open a link.
 #[derive(Debug, Clone, Copy, Deserialize, JsonSchema, PartialEq)]
 #[serde(rename_all = "lowercase")]
 pub enum LinkRight {

@@ -50,7 +50,7 @@ pub fn plan_trash(ctx: &Ctx, a: TrashSettingsArgs) -> Result<Planned<Outcome>, T
     )
 }
 
-/// Which settings.
+// Which settings.
 #[derive(Debug, Clone, Copy, Deserialize, JsonSchema, PartialEq)]
 #[serde(rename_all = "snake_case")]
 pub enum SettingsAction {

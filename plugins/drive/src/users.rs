@@ -95,7 +95,7 @@ pub fn plan_delete_invitation(ctx: &Ctx, a: InvitationArgs) -> Result<Planned<Ou
     )
 }
 
-/// A drive role.
+// A drive role.
 #[derive(Debug, Clone, Copy, Deserialize, JsonSchema, PartialEq)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
@@ -114,7 +114,7 @@ impl Role {
     }
 }
 
-/// A right on a file or a drive.
+// A right on a file or a drive.
 #[derive(Debug, Clone, Copy, Deserialize, JsonSchema, PartialEq)]
 #[serde(rename_all = "lowercase")]
 pub enum Right {
@@ -342,7 +342,7 @@ pub fn plan_unlock(ctx: &Ctx, a: UserArgs) -> Result<Planned<Outcome>, ToolError
     plan_status(ctx, a, false)
 }
 
-/// A manager role.
+// A manager role.
 #[derive(Debug, Clone, Copy, Deserialize, JsonSchema, PartialEq)]
 #[serde(rename_all = "lowercase")]
 pub enum ManagerRole {
