@@ -15,6 +15,7 @@ mod greedy;
 mod guard;
 mod hostile;
 mod legacy;
+mod locks;
 mod protocol;
 mod roles;
 mod toolsets;
