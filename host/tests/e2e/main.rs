@@ -7,6 +7,7 @@ mod harness;
 mod attacks;
 mod audit_log;
 mod cli;
+mod cloud;
 mod confirm;
 mod dns;
 mod faults;

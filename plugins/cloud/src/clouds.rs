@@ -52,12 +52,21 @@ pub fn accounts(api: &Api, account_id: Option<u64>) -> Result<Vec<u64>, ToolErro
     let list = api.get("/1/accounts", &[])?;
     Ok(list
         .as_array()
-        .map(|l| l.iter().filter_map(|a| a.get("id").and_then(Value::as_u64)).collect())
+        .map(|l| {
+            l.iter()
+                .filter_map(|a| a.get("id").and_then(Value::as_u64))
+                .collect()
+        })
         .unwrap_or_default())
 }
 
 /// Every page of `path` for each account, `account_id` sent on each request.
-pub fn per_account(api: &Api, path: &str, account_id: Option<u64>, extra: &[(&str, &str)]) -> Result<Vec<Value>, ToolError> {
+pub fn per_account(
+    api: &Api,
+    path: &str,
+    account_id: Option<u64>,
+    extra: &[(&str, &str)],
+) -> Result<Vec<Value>, ToolError> {
     let mut items = Vec::new();
     for account in accounts(api, account_id)? {
         let account = account.to_string();
@@ -71,7 +80,12 @@ pub fn per_account(api: &Api, path: &str, account_id: Option<u64>, extra: &[(&st
 /// `infomaniak_list_public_clouds`: `GET /1/public_clouds?account_id=` (public-cloud.json),
 /// all pages, every account unless one is given.
 pub fn list(ctx: &Ctx, a: AccountArgs) -> Result<ListOutput, ToolError> {
-    Ok(ListOutput::of(per_account(&ctx.api(), "/1/public_clouds", a.account_id, &[])?))
+    Ok(ListOutput::of(per_account(
+        &ctx.api(),
+        "/1/public_clouds",
+        a.account_id,
+        &[],
+    )?))
 }
 
 /// Arguments naming a public cloud.
@@ -93,7 +107,9 @@ pub fn get(ctx: &Ctx, a: CloudArgs) -> Result<ItemOutput, ToolError> {
 /// Replaces a not-found hint with the list tool that finds the id.
 pub fn not_found_hint(e: ToolError, list_tool: &str) -> ToolError {
     if e.is_not_found() {
-        e.with_hint(format!("no such id for this token: find it with {list_tool}"))
+        e.with_hint(format!(
+            "no such id for this token: find it with {list_tool}"
+        ))
     } else {
         e
     }
@@ -104,7 +120,10 @@ pub fn accesses(ctx: &Ctx, a: AccountArgs) -> Result<ListOutput, ToolError> {
     let api = ctx.api();
     let mut items = Vec::new();
     for account in accounts(&api, a.account_id)? {
-        let data = api.get("/1/public_clouds/accesses", &[("account_id", &account.to_string())])?;
+        let data = api.get(
+            "/1/public_clouds/accesses",
+            &[("account_id", &account.to_string())],
+        )?;
         items.extend(data.as_array().cloned().unwrap_or_default());
     }
     Ok(ListOutput::of(items))
@@ -155,10 +174,14 @@ pub fn resource(ctx: &Ctx, a: ResourceArgs) -> Result<ItemOutput, ToolError> {
     let api = ctx.api();
     let item = match a.resource {
         Resource::Config => {
-            let account = accounts(&api, a.account_id)?.into_iter().next().ok_or_else(|| {
-                invalid_args("this token sees no account", "give account_id")
-            })?;
-            api.get("/1/public_clouds/config", &[("account_id", &account.to_string())])?
+            let account = accounts(&api, a.account_id)?
+                .into_iter()
+                .next()
+                .ok_or_else(|| invalid_args("this token sees no account", "give account_id"))?;
+            api.get(
+                "/1/public_clouds/config",
+                &[("account_id", &account.to_string())],
+            )?
         }
         Resource::DbaasConfigurations => api.get("/1/public_clouds/dbaas/configurations", &[])?,
         Resource::DbaasRegions => api.get("/1/public_clouds/dbaas/regions", &[])?,
@@ -172,9 +195,15 @@ pub fn resource(ctx: &Ctx, a: ResourceArgs) -> Result<ItemOutput, ToolError> {
         Resource::KaasRegions => api.get("/1/public_clouds/kaas/regions", &[])?,
         Resource::KaasAvailabilityZones => {
             let region = a.region.as_deref().ok_or_else(|| {
-                invalid_args("kaas_availability_zones needs region", "give region: dc3-a or dc4-a (see kaas_regions)")
+                invalid_args(
+                    "kaas_availability_zones needs region",
+                    "give region: dc3-a or dc4-a (see kaas_regions)",
+                )
             })?;
-            api.get("/1/public_clouds/kaas/availability_zones", &[("region", region)])?
+            api.get(
+                "/1/public_clouds/kaas/availability_zones",
+                &[("region", region)],
+            )?
         }
     };
     Ok(ItemOutput { item })

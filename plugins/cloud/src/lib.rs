@@ -60,7 +60,11 @@ const KW_CLOUD: &[&str] = &["openstack", "public cloud", "cloud"];
 
 impl Plugin for Cloud {
     fn registry() -> Registry {
-        let read = |name, title, description| ToolSpec::new(name, title, description).category("cloud").keywords(KW_CLOUD);
+        let read = |name, title, description| {
+            ToolSpec::new(name, title, description)
+                .category("cloud")
+                .keywords(KW_CLOUD)
+        };
         Registry::new(PluginInfo {
             id: "cloud",
             version: env!("CARGO_PKG_VERSION"),

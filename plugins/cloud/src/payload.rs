@@ -75,7 +75,11 @@ pub fn is_password(key: &str) -> bool {
 }
 
 /// The body for `action` from `payload`, keys and types checked against `fields`.
-pub fn body(action: &str, payload: Option<&Map<String, Value>>, fields: &[Field]) -> Result<Value, ToolError> {
+pub fn body(
+    action: &str,
+    payload: Option<&Map<String, Value>>,
+    fields: &[Field],
+) -> Result<Value, ToolError> {
     let empty = Map::new();
     let payload = payload.unwrap_or(&empty);
     let hint = || format!("payload keys for {action}: {}", expected(fields));
@@ -83,17 +87,26 @@ pub fn body(action: &str, payload: Option<&Map<String, Value>>, fields: &[Field]
     for (key, value) in payload {
         if is_password(key) {
             return Err(invalid_args(
-                format!("`{key}`: ikmcp does not carry passwords (they would sit in the conversation and the approval)"),
+                format!(
+                    "`{key}`: ikmcp does not carry passwords (they would sit in the conversation and the approval)"
+                ),
                 "use the invite action: the person sets their own password from the e-mail, or change it in the Infomaniak manager",
             ));
         }
         let Some(field) = fields.iter().find(|f| f.name == key) else {
-            return Err(invalid_args(format!("{action} takes no payload key `{key}`"), hint()));
+            return Err(invalid_args(
+                format!("{action} takes no payload key `{key}`"),
+                hint(),
+            ));
         };
         let normalized = match (field.kind, value) {
-            (Kind::Text, Value::String(s)) if !s.trim().is_empty() => Value::String(s.trim().to_string()),
+            (Kind::Text, Value::String(s)) if !s.trim().is_empty() => {
+                Value::String(s.trim().to_string())
+            }
             (Kind::Int, Value::Number(n)) if n.is_u64() => value.clone(),
-            (Kind::IdText, Value::String(s)) if !s.trim().is_empty() => Value::String(s.trim().to_string()),
+            (Kind::IdText, Value::String(s)) if !s.trim().is_empty() => {
+                Value::String(s.trim().to_string())
+            }
             (Kind::IdText, Value::Number(n)) if n.is_u64() => Value::String(n.to_string()),
             (Kind::Bool, Value::Bool(_)) | (Kind::Object, Value::Object(_)) => value.clone(),
             _ => {
@@ -104,7 +117,10 @@ pub fn body(action: &str, payload: Option<&Map<String, Value>>, fields: &[Field]
                     Kind::Bool => "true or false",
                     Kind::Object => "an object",
                 };
-                return Err(invalid_args(format!("payload.{key} must be {want}, got {value}"), hint()));
+                return Err(invalid_args(
+                    format!("payload.{key} must be {want}, got {value}"),
+                    hint(),
+                ));
             }
         };
         out.insert(key.clone(), normalized);
@@ -121,7 +137,10 @@ pub fn body(action: &str, payload: Option<&Map<String, Value>>, fields: &[Field]
         ));
     }
     if out.is_empty() && !fields.is_empty() && fields.iter().all(|f| !f.required) {
-        return Err(invalid_args(format!("{action} needs at least one payload key"), hint()));
+        return Err(invalid_args(
+            format!("{action} needs at least one payload key"),
+            hint(),
+        ));
     }
     Ok(Value::Object(out))
 }
@@ -131,7 +150,11 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    const FIELDS: &[Field] = &[req("name", Kind::Text), opt("pack_id", Kind::IdText), opt("keep", Kind::Bool)];
+    const FIELDS: &[Field] = &[
+        req("name", Kind::Text),
+        opt("pack_id", Kind::IdText),
+        opt("keep", Kind::Bool),
+    ];
 
     fn run(p: Value) -> Result<Value, ToolError> {
         body("update", p.as_object(), FIELDS)
@@ -146,8 +169,14 @@ mod tests {
 
     #[test]
     fn normalizes_and_pins_documented_keys() {
-        assert_eq!(run(json!({"name": " db ", "pack_id": 2})).unwrap(), json!({"name": "db", "pack_id": "2"}));
-        assert_eq!(run(json!({"name": "x", "keep": true})).unwrap(), json!({"name": "x", "keep": true}));
+        assert_eq!(
+            run(json!({"name": " db ", "pack_id": 2})).unwrap(),
+            json!({"name": "db", "pack_id": "2"})
+        );
+        assert_eq!(
+            run(json!({"name": "x", "keep": true})).unwrap(),
+            json!({"name": "x", "keep": true})
+        );
     }
 
     #[test]
@@ -160,7 +189,8 @@ mod tests {
         assert!(m.contains("needs payload.name"), "{m}");
         let m = message(run(json!({"name": "x", "user_password": "hunter2"})).unwrap_err());
         assert!(m.contains("passwords") && !m.contains("hunter2"), "{m}");
-        let m = message(body("update", json!({}).as_object(), &[opt("a", Kind::Text)]).unwrap_err());
+        let m =
+            message(body("update", json!({}).as_object(), &[opt("a", Kind::Text)]).unwrap_err());
         assert!(m.contains("at least one"), "{m}");
         assert!(is_password("Password") && !is_password("name"));
     }

@@ -56,7 +56,10 @@ pub fn get(ctx: &Ctx, a: ProjectArgs) -> Result<ItemOutput, ToolError> {
 /// `GET …/projects/{project}/users`, all pages (public-cloud.json).
 pub fn users(ctx: &Ctx, a: ProjectArgs) -> Result<ListOutput, ToolError> {
     let path = format!("{}/users", project_path(a.public_cloud_id, a.project_id));
-    let items = ctx.api().list_all(&path, &[]).map_err(|e| not_found_hint(e, LIST_PROJECTS))?;
+    let items = ctx
+        .api()
+        .list_all(&path, &[])
+        .map_err(|e| not_found_hint(e, LIST_PROJECTS))?;
     Ok(ListOutput::of(items))
 }
 
@@ -84,7 +87,12 @@ pub struct ManageProjectArgs {
 }
 
 fn need(id: Option<u64>, name: &str, action: &str) -> Result<u64, ToolError> {
-    id.ok_or_else(|| invalid_args(format!("{action} needs {name}"), format!("give {name} (see the list tools)")))
+    id.ok_or_else(|| {
+        invalid_args(
+            format!("{action} needs {name}"),
+            format!("give {name} (see the list tools)"),
+        )
+    })
 }
 
 fn no_passwords(action: &str) -> ToolError {
@@ -95,7 +103,10 @@ fn no_passwords(action: &str) -> ToolError {
 }
 
 fn name_of(v: &Value) -> String {
-    v.get("name").and_then(Value::as_str).unwrap_or_default().to_string()
+    v.get("name")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// Plans a project write. A deletion reads what goes with the project (users, Database and
@@ -108,12 +119,17 @@ pub fn plan_project(ctx: &Ctx, a: ManageProjectArgs) -> Result<Planned<WriteOutp
         ProjectAction::Create => return Err(no_passwords("create")),
         ProjectAction::Invite => {
             // POST /1/public_clouds/{id}/projects/invite (public-cloud.json, 202).
-            let body = payload::body("invite", a.payload.as_ref(), &[
-                req("project_name", Kind::Text),
-                req("user_email", Kind::Text),
-                opt("user_description", Kind::Text),
-            ])?;
-            api.get(&format!("/1/public_clouds/{cloud}"), &[]).map_err(|e| not_found_hint(e, LIST_CLOUDS))?;
+            let body = payload::body(
+                "invite",
+                a.payload.as_ref(),
+                &[
+                    req("project_name", Kind::Text),
+                    req("user_email", Kind::Text),
+                    opt("user_description", Kind::Text),
+                ],
+            )?;
+            api.get(&format!("/1/public_clouds/{cloud}"), &[])
+                .map_err(|e| not_found_hint(e, LIST_CLOUDS))?;
             Op {
                 target: format!("public cloud {cloud}: new project {}", body["project_name"]),
                 action: "create",
@@ -138,7 +154,11 @@ pub fn plan_project(ctx: &Ctx, a: ManageProjectArgs) -> Result<Planned<WriteOutp
             Op {
                 target: format!("project {project} of public cloud {cloud}"),
                 action: "update",
-                summary: format!("Rename project {project} from {:?} to {}.", name_of(&current), body["name"]),
+                summary: format!(
+                    "Rename project {project} from {:?} to {}.",
+                    name_of(&current),
+                    body["name"]
+                ),
                 before: Some(json!({"name": name_of(&current)})),
                 after: Some(body.clone()),
                 lost: vec![],
@@ -152,16 +172,30 @@ pub fn plan_project(ctx: &Ctx, a: ManageProjectArgs) -> Result<Planned<WriteOutp
             // DELETE /1/public_clouds/{id}/projects/{project} (public-cloud.json, 202).
             let project = need(a.project_id, "project_id", "delete")?;
             if a.payload.as_ref().is_some_and(|p| !p.is_empty()) {
-                return Err(invalid_args("delete takes no payload", "call again without payload"));
+                return Err(invalid_args(
+                    "delete takes no payload",
+                    "call again without payload",
+                ));
             }
             let current = fetch(&api, cloud, project)?;
             let base = project_path(cloud, project);
             let mut lost = Vec::new();
-            for (kind, path, id) in [("Database service", "dbaas", "id"), ("Kubernetes service", "kaas", "kaas_id"), ("user", "users", "public_cloud_user_id")] {
+            for (kind, path, id) in [
+                ("Database service", "dbaas", "id"),
+                ("Kubernetes service", "kaas", "kaas_id"),
+                ("user", "users", "public_cloud_user_id"),
+            ] {
                 for item in api.list_all(&format!("{base}/{path}"), &[])? {
-                    let label = item.get("name").or(item.get("description")).cloned().unwrap_or(Value::Null);
+                    let label = item
+                        .get("name")
+                        .or(item.get("description"))
+                        .cloned()
+                        .unwrap_or(Value::Null);
                     let item_id = item.get(id).cloned().unwrap_or(Value::Null);
-                    lost.push((format!("{kind} {item_id} ({label}) of project {project}"), item));
+                    lost.push((
+                        format!("{kind} {item_id} ({label}) of project {project}"),
+                        item,
+                    ));
                 }
             }
             let count = |k: &str| lost.iter().filter(|(t, _)| t.starts_with(k)).count();
@@ -170,7 +204,10 @@ pub fn plan_project(ctx: &Ctx, a: ManageProjectArgs) -> Result<Planned<WriteOutp
                 action: "delete",
                 summary: format!(
                     "Delete project {project} ({:?}) and everything in it: {} Database service(s), {} Kubernetes service(s), {} user(s) and their OpenStack credentials. This cannot be undone.",
-                    name_of(&current), count("Database"), count("Kubernetes"), count("user")
+                    name_of(&current),
+                    count("Database"),
+                    count("Kubernetes"),
+                    count("user")
                 ),
                 before: Some(current),
                 after: None,
@@ -186,7 +223,11 @@ pub fn plan_project(ctx: &Ctx, a: ManageProjectArgs) -> Result<Planned<WriteOutp
 }
 
 /// Performs the confirmed project write.
-pub fn apply_project(ctx: &Ctx, _: ManageProjectArgs, confirmed: &Plan) -> Result<WriteOutput, ToolError> {
+pub fn apply_project(
+    ctx: &Ctx,
+    _: ManageProjectArgs,
+    confirmed: &Plan,
+) -> Result<WriteOutput, ToolError> {
     write::apply(ctx, confirmed)
 }
 
@@ -221,7 +262,8 @@ pub fn plan_user(ctx: &Ctx, a: ManageUserArgs) -> Result<Planned<WriteOutput>, T
     let users = format!("{}/users", project_path(cloud, project));
     let follow_up = format!("{LIST_USERS} {{public_cloud_id: {cloud}, project_id: {project}}}");
     let user = |id: u64| {
-        api.get(&format!("{users}/{id}"), &[]).map_err(|e| not_found_hint(e, LIST_USERS))
+        api.get(&format!("{users}/{id}"), &[])
+            .map_err(|e| not_found_hint(e, LIST_USERS))
     };
     let invite_fields = [req("email", Kind::Text), opt("description", Kind::Text)];
     let op = match a.action {
@@ -233,7 +275,10 @@ pub fn plan_user(ctx: &Ctx, a: ManageUserArgs) -> Result<Planned<WriteOutput>, T
             Op {
                 target: format!("project {project}: new user"),
                 action: "create",
-                summary: format!("Invite {} as a new user of project {project}; Infomaniak creates the user asynchronously.", body["email"]),
+                summary: format!(
+                    "Invite {} as a new user of project {project}; Infomaniak creates the user asynchronously.",
+                    body["email"]
+                ),
                 before: None,
                 after: Some(body.clone()),
                 lost: vec![],
@@ -245,11 +290,23 @@ pub fn plan_user(ctx: &Ctx, a: ManageUserArgs) -> Result<Planned<WriteOutput>, T
         }
         UserAction::InviteExisting | UserAction::Update => {
             let existing = a.action == UserAction::InviteExisting;
-            let id = need(a.user_id, "user_id", if existing { "invite_existing" } else { "update" })?;
+            let id = need(
+                a.user_id,
+                "user_id",
+                if existing {
+                    "invite_existing"
+                } else {
+                    "update"
+                },
+            )?;
             let body = if existing {
                 payload::body("invite_existing", a.payload.as_ref(), &invite_fields)?
             } else {
-                payload::body("update", a.payload.as_ref(), &[opt("description", Kind::Text), opt("email", Kind::Text)])?
+                payload::body(
+                    "update",
+                    a.payload.as_ref(),
+                    &[opt("description", Kind::Text), opt("email", Kind::Text)],
+                )?
             };
             let current = user(id)?;
             let before: Map<String, Value> = body
@@ -262,7 +319,10 @@ pub fn plan_user(ctx: &Ctx, a: ManageUserArgs) -> Result<Planned<WriteOutput>, T
                 target: format!("user {id} of project {project}"),
                 action: if existing { "invite" } else { "update" },
                 summary: if existing {
-                    format!("Send user {id} of project {project} an invitation at {}.", body["email"])
+                    format!(
+                        "Send user {id} of project {project} an invitation at {}.",
+                        body["email"]
+                    )
                 } else {
                     format!("Change user {id} of project {project}.")
                 },
@@ -270,8 +330,16 @@ pub fn plan_user(ctx: &Ctx, a: ManageUserArgs) -> Result<Planned<WriteOutput>, T
                 after: Some(body.clone()),
                 lost: vec![],
                 // POST …/users/{id}/invite (202) or PATCH …/users/{id} (200), public-cloud.json.
-                method: if existing { HttpMethod::Post } else { HttpMethod::Patch },
-                path: if existing { format!("{users}/{id}/invite") } else { format!("{users}/{id}") },
+                method: if existing {
+                    HttpMethod::Post
+                } else {
+                    HttpMethod::Patch
+                },
+                path: if existing {
+                    format!("{users}/{id}/invite")
+                } else {
+                    format!("{users}/{id}")
+                },
                 body: Some(body),
                 follow_up,
             }
@@ -285,7 +353,10 @@ pub fn plan_user(ctx: &Ctx, a: ManageUserArgs) -> Result<Planned<WriteOutput>, T
                 action: "delete",
                 summary: format!(
                     "Delete OpenStack user {id} ({}) of project {project}: its credentials (openrc, application credentials) stop working.",
-                    current.get("description").and_then(Value::as_str).unwrap_or("")
+                    current
+                        .get("description")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
                 ),
                 before: Some(current),
                 after: None,
@@ -301,6 +372,10 @@ pub fn plan_user(ctx: &Ctx, a: ManageUserArgs) -> Result<Planned<WriteOutput>, T
 }
 
 /// Performs the confirmed project-user write.
-pub fn apply_user(ctx: &Ctx, _: ManageUserArgs, confirmed: &Plan) -> Result<WriteOutput, ToolError> {
+pub fn apply_user(
+    ctx: &Ctx,
+    _: ManageUserArgs,
+    confirmed: &Plan,
+) -> Result<WriteOutput, ToolError> {
     write::apply(ctx, confirmed)
 }

@@ -53,7 +53,11 @@ pub fn clean(mut item: Value) -> Value {
         match conn {
             Value::Object(c) => {
                 c.remove("password");
-                if let Some(port) = c.get("port").and_then(Value::as_str).and_then(|p| p.parse::<u64>().ok()) {
+                if let Some(port) = c
+                    .get("port")
+                    .and_then(Value::as_str)
+                    .and_then(|p| p.parse::<u64>().ok())
+                {
                     c.insert("port".into(), json!(port));
                 }
             }
@@ -82,16 +86,30 @@ fn list(ctx: &Ctx, a: ListArgs, s: Service) -> Result<ListOutput, ToolError> {
     let items = match (a.public_cloud_id, a.project_id) {
         // GET /1/public_clouds/{id}/projects/{project}/{dbaas|kaas} (public-cloud.json).
         (Some(cloud), Some(project)) => api
-            .list_all(&format!("{}/{}", project_path(cloud, project), s.segment()), &[])
+            .list_all(
+                &format!("{}/{}", project_path(cloud, project), s.segment()),
+                &[],
+            )
             .map_err(|e| not_found_hint(e, crate::LIST_PROJECTS))?,
         (None, Some(_)) => {
-            return Err(invalid_args("project_id needs public_cloud_id", "give public_cloud_id too (infomaniak_list_public_clouds)"));
+            return Err(invalid_args(
+                "project_id needs public_cloud_id",
+                "give public_cloud_id too (infomaniak_list_public_clouds)",
+            ));
         }
         // GET /1/public_clouds/{dbaas|kaas}?account_id=[&public_cloud_id=] (public-cloud.json).
         (cloud, None) => {
             let cloud = cloud.map(|c| c.to_string());
-            let extra: Vec<(&str, &str)> = cloud.iter().map(|c| ("public_cloud_id", c.as_str())).collect();
-            per_account(&api, &format!("/1/public_clouds/{}", s.segment()), a.account_id, &extra)?
+            let extra: Vec<(&str, &str)> = cloud
+                .iter()
+                .map(|c| ("public_cloud_id", c.as_str()))
+                .collect();
+            per_account(
+                &api,
+                &format!("/1/public_clouds/{}", s.segment()),
+                a.account_id,
+                &extra,
+            )?
         }
     };
     Ok(ListOutput::of(items.into_iter().map(clean).collect()))
@@ -142,14 +160,26 @@ fn fetch(api: &Api, s: Service, cloud: u64, project: u64, id: u64) -> Result<Val
 /// `GET …/dbaas/{id}?with=connection` (public-cloud.json).
 pub fn get_dbaas(ctx: &Ctx, a: DbaasArgs) -> Result<ItemOutput, ToolError> {
     Ok(ItemOutput {
-        item: fetch(&ctx.api(), Service::Dbaas, a.public_cloud_id, a.project_id, a.dbaas_id)?,
+        item: fetch(
+            &ctx.api(),
+            Service::Dbaas,
+            a.public_cloud_id,
+            a.project_id,
+            a.dbaas_id,
+        )?,
     })
 }
 
 /// `GET …/kaas/{id}` (public-cloud.json).
 pub fn get_kaas(ctx: &Ctx, a: KaasArgs) -> Result<ItemOutput, ToolError> {
     Ok(ItemOutput {
-        item: fetch(&ctx.api(), Service::Kaas, a.public_cloud_id, a.project_id, a.kaas_id)?,
+        item: fetch(
+            &ctx.api(),
+            Service::Kaas,
+            a.public_cloud_id,
+            a.project_id,
+            a.kaas_id,
+        )?,
     })
 }
 
@@ -209,9 +239,20 @@ struct ServiceWrite<'a> {
 impl ServiceWrite<'_> {
     fn follow(&self, id: Option<u64>) -> String {
         match (self.s, id) {
-            (Service::Dbaas, Some(id)) => format!("{GET_DBAAS} {{public_cloud_id: {}, project_id: {}, dbaas_id: {id}}}", self.cloud, self.project),
-            (Service::Kaas, Some(id)) => format!("{GET_KAAS} {{public_cloud_id: {}, project_id: {}, kaas_id: {id}}}", self.cloud, self.project),
-            (s, None) => format!("{} {{public_cloud_id: {}, project_id: {}}}", s.list_tool(), self.cloud, self.project),
+            (Service::Dbaas, Some(id)) => format!(
+                "{GET_DBAAS} {{public_cloud_id: {}, project_id: {}, dbaas_id: {id}}}",
+                self.cloud, self.project
+            ),
+            (Service::Kaas, Some(id)) => format!(
+                "{GET_KAAS} {{public_cloud_id: {}, project_id: {}, kaas_id: {id}}}",
+                self.cloud, self.project
+            ),
+            (s, None) => format!(
+                "{} {{public_cloud_id: {}, project_id: {}}}",
+                s.list_tool(),
+                self.cloud,
+                self.project
+            ),
         }
     }
 
@@ -220,7 +261,12 @@ impl ServiceWrite<'_> {
             Service::Dbaas => "dbaas_id",
             Service::Kaas => "kaas_id",
         };
-        self.id.ok_or_else(|| invalid_args(format!("{action} needs {name}"), format!("find it with {}", self.s.list_tool())))
+        self.id.ok_or_else(|| {
+            invalid_args(
+                format!("{action} needs {name}"),
+                format!("find it with {}", self.s.list_tool()),
+            )
+        })
     }
 
     fn create(&self, api: &Api, fields: &[payload::Field]) -> Result<Op, ToolError> {
@@ -228,14 +274,28 @@ impl ServiceWrite<'_> {
         let body = payload::body("create", self.payload, fields)?;
         crate::projects::fetch(api, self.cloud, self.project)?;
         Ok(Op {
-            target: format!("project {}: new {} {}", self.project, self.s.noun(), body["name"]),
+            target: format!(
+                "project {}: new {} {}",
+                self.project,
+                self.s.noun(),
+                body["name"]
+            ),
             action: "create",
-            summary: format!("Create {} {} in project {} (billed from creation).", self.s.noun(), body["name"], self.project),
+            summary: format!(
+                "Create {} {} in project {} (billed from creation).",
+                self.s.noun(),
+                body["name"],
+                self.project
+            ),
             before: None,
             after: Some(body.clone()),
             lost: vec![],
             method: HttpMethod::Post,
-            path: format!("{}/{}", project_path(self.cloud, self.project), self.s.segment()),
+            path: format!(
+                "{}/{}",
+                project_path(self.cloud, self.project),
+                self.s.segment()
+            ),
             body: Some(body),
             follow_up: self.follow(None),
         })
@@ -262,7 +322,12 @@ impl ServiceWrite<'_> {
         Ok(Op {
             target: format!("{} {id} of project {}", self.s.noun(), self.project),
             action: "update",
-            summary: format!("Change {} {id} ({}) of project {}.", self.s.noun(), current.get("name").and_then(Value::as_str).unwrap_or(""), self.project),
+            summary: format!(
+                "Change {} {id} ({}) of project {}.",
+                self.s.noun(),
+                current.get("name").and_then(Value::as_str).unwrap_or(""),
+                self.project
+            ),
             before: Some(Value::Object(before)),
             after: Some(body.clone()),
             lost: vec![],
@@ -285,34 +350,66 @@ impl ServiceWrite<'_> {
             _ => None,
         };
         let current = fetch(api, self.s, self.cloud, self.project, id)?;
-        let name = current.get("name").and_then(Value::as_str).unwrap_or("").to_string();
-        let keep = body.as_ref().and_then(|b| b.get("keep_backup_files")).and_then(Value::as_bool) == Some(true);
+        let name = current
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        let keep = body
+            .as_ref()
+            .and_then(|b| b.get("keep_backup_files"))
+            .and_then(Value::as_bool)
+            == Some(true);
         let mut lost = Vec::new();
         let detail = match self.s {
             Service::Dbaas => {
-                let backups = current.get("backups").and_then(Value::as_array).cloned().unwrap_or_default();
+                let backups = current
+                    .get("backups")
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default();
                 if !keep {
                     for b in &backups {
-                        lost.push((format!("backup {} of Database service {id}", b.get("id").unwrap_or(&Value::Null)), b.clone()));
+                        lost.push((
+                            format!(
+                                "backup {} of Database service {id}",
+                                b.get("id").unwrap_or(&Value::Null)
+                            ),
+                            b.clone(),
+                        ));
                     }
                 }
                 let host = current.pointer("/connection/host").and_then(Value::as_str);
                 format!(
                     "every database in it{}; {} backup(s) {}",
-                    host.map(|h| format!(" (clients of {h} lose their server)")).unwrap_or_default(),
+                    host.map(|h| format!(" (clients of {h} lose their server)"))
+                        .unwrap_or_default(),
                     backups.len(),
-                    if keep { "kept (keep_backup_files)" } else { "deleted too (payload keep_backup_files: true keeps them)" }
+                    if keep {
+                        "kept (keep_backup_files)"
+                    } else {
+                        "deleted too (payload keep_backup_files: true keeps them)"
+                    }
                 )
             }
             Service::Kaas => {
-                let workers = current.pointer("/instances/total").and_then(Value::as_u64).unwrap_or(0);
-                format!("its control plane, {workers} worker instance(s) and every workload on them; its kubeconfig stops working")
+                let workers = current
+                    .pointer("/instances/total")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(0);
+                format!(
+                    "its control plane, {workers} worker instance(s) and every workload on them; its kubeconfig stops working"
+                )
             }
         };
         Ok(Op {
             target: format!("{} {id} of project {}", self.s.noun(), self.project),
             action: "delete",
-            summary: format!("Delete {} {id} ({name}) of project {}: {detail}. This cannot be undone.", self.s.noun(), self.project),
+            summary: format!(
+                "Delete {} {id} ({name}) of project {}: {detail}. This cannot be undone.",
+                self.s.noun(),
+                self.project
+            ),
             before: Some(current),
             after: None,
             lost,
@@ -326,18 +423,30 @@ impl ServiceWrite<'_> {
 
 /// Plans a Database service write.
 pub fn plan_dbaas(ctx: &Ctx, a: ManageDbaasArgs) -> Result<Planned<WriteOutput>, ToolError> {
-    let w = ServiceWrite { s: Service::Dbaas, cloud: a.public_cloud_id, project: a.project_id, id: a.dbaas_id, payload: a.payload.as_ref() };
+    let w = ServiceWrite {
+        s: Service::Dbaas,
+        cloud: a.public_cloud_id,
+        project: a.project_id,
+        id: a.dbaas_id,
+        payload: a.payload.as_ref(),
+    };
     let api = ctx.api();
     let op = match a.action {
-        DbaasAction::Create => w.create(&api, &[
-            req("name", Kind::Text),
-            req("pack_id", Kind::IdText),
-            req("region", Kind::Text),
-            req("type", Kind::Text),
-            req("version", Kind::Text),
-            opt("backup_schedule", Kind::Object),
-        ])?,
-        DbaasAction::Update => w.update(&api, &[opt("name", Kind::Text), opt("pack_id", Kind::IdText)])?,
+        DbaasAction::Create => w.create(
+            &api,
+            &[
+                req("name", Kind::Text),
+                req("pack_id", Kind::IdText),
+                req("region", Kind::Text),
+                req("type", Kind::Text),
+                req("version", Kind::Text),
+                opt("backup_schedule", Kind::Object),
+            ],
+        )?,
+        DbaasAction::Update => w.update(
+            &api,
+            &[opt("name", Kind::Text), opt("pack_id", Kind::IdText)],
+        )?,
         DbaasAction::Delete => w.delete(&api)?,
         // The only documented reset is `GET …/reset_password`: a read to the host, which lets
         // reads through unconfirmed and retries them, so no plan could hold it back.
@@ -353,23 +462,42 @@ pub fn plan_dbaas(ctx: &Ctx, a: ManageDbaasArgs) -> Result<Planned<WriteOutput>,
 
 /// Plans a Kubernetes service write.
 pub fn plan_kaas(ctx: &Ctx, a: ManageKaasArgs) -> Result<Planned<WriteOutput>, ToolError> {
-    let w = ServiceWrite { s: Service::Kaas, cloud: a.public_cloud_id, project: a.project_id, id: a.kaas_id, payload: a.payload.as_ref() };
+    let w = ServiceWrite {
+        s: Service::Kaas,
+        cloud: a.public_cloud_id,
+        project: a.project_id,
+        id: a.kaas_id,
+        payload: a.payload.as_ref(),
+    };
     let api = ctx.api();
     let op = match a.action {
-        KaasAction::Create => w.create(&api, &[
-            req("name", Kind::Text),
-            req("kaas_pack_id", Kind::Int),
-            req("kubernetes_version", Kind::Text),
-            req("region", Kind::Text),
-        ])?,
-        KaasAction::Update => w.update(&api, &[opt("name", Kind::Text), opt("kubernetes_version", Kind::Text)])?,
+        KaasAction::Create => w.create(
+            &api,
+            &[
+                req("name", Kind::Text),
+                req("kaas_pack_id", Kind::Int),
+                req("kubernetes_version", Kind::Text),
+                req("region", Kind::Text),
+            ],
+        )?,
+        KaasAction::Update => w.update(
+            &api,
+            &[
+                opt("name", Kind::Text),
+                opt("kubernetes_version", Kind::Text),
+            ],
+        )?,
         KaasAction::Delete => w.delete(&api)?,
     };
     op.plan(ctx)
 }
 
 /// Performs the confirmed Database service write.
-pub fn apply_dbaas(ctx: &Ctx, _: ManageDbaasArgs, confirmed: &Plan) -> Result<WriteOutput, ToolError> {
+pub fn apply_dbaas(
+    ctx: &Ctx,
+    _: ManageDbaasArgs,
+    confirmed: &Plan,
+) -> Result<WriteOutput, ToolError> {
     write::apply(ctx, confirmed).map(|mut out| {
         out.result = clean(out.result);
         out
@@ -377,6 +505,10 @@ pub fn apply_dbaas(ctx: &Ctx, _: ManageDbaasArgs, confirmed: &Plan) -> Result<Wr
 }
 
 /// Performs the confirmed Kubernetes service write.
-pub fn apply_kaas(ctx: &Ctx, _: ManageKaasArgs, confirmed: &Plan) -> Result<WriteOutput, ToolError> {
+pub fn apply_kaas(
+    ctx: &Ctx,
+    _: ManageKaasArgs,
+    confirmed: &Plan,
+) -> Result<WriteOutput, ToolError> {
     write::apply(ctx, confirmed)
 }

@@ -64,8 +64,12 @@ impl Op {
                 follow_up: self.follow_up,
             }));
         }
-        let mut plan = PlanBuilder::new(ctx.role(), self.summary)
-            .change(self.target.clone(), self.action, self.before.as_ref(), self.after.as_ref());
+        let mut plan = PlanBuilder::new(ctx.role(), self.summary).change(
+            self.target.clone(),
+            self.action,
+            self.before.as_ref(),
+            self.after.as_ref(),
+        );
         for (target, state) in &self.lost {
             plan = plan.change(target.clone(), "lost", Some(state), None::<&Value>);
         }
@@ -86,16 +90,30 @@ pub fn apply(ctx: &Ctx, confirmed: &Plan) -> Result<WriteOutput, ToolError> {
         .transpose()
         .map_err(|e| ikmcp_pdk::error::internal(format!("planned body is not JSON: {e}")))?;
     if !effect.query.is_empty() || !effect.base_params.is_empty() {
-        return Err(ikmcp_pdk::error::internal("cloud writes carry no query or base params"));
+        return Err(ikmcp_pdk::error::internal(
+            "cloud writes carry no query or base params",
+        ));
     }
     // Sent as planned (method, path, body; no query) but read whole: `result` says whether
     // the API finished or only accepted the work.
-    let answer = ctx.api().send(effect.method, &effect.path_pattern, &[], body.as_ref())?;
+    let answer = ctx
+        .api()
+        .send(effect.method, &effect.path_pattern, &[], body.as_ref())?;
     let asynchronous = answer.body.get("result").and_then(Value::as_str) == Some("asynchronous");
     let snapshot: Value = serde_json::from_str(&confirmed.snapshot).unwrap_or(Value::Null);
-    let text = |k: &str| snapshot.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+    let text = |k: &str| {
+        snapshot
+            .get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
     Ok(WriteOutput {
-        action: confirmed.changes.first().map(|c| c.action.clone()).unwrap_or_default(),
+        action: confirmed
+            .changes
+            .first()
+            .map(|c| c.action.clone())
+            .unwrap_or_default(),
         target: text("target"),
         asynchronous,
         result: answer.data,

@@ -122,7 +122,7 @@ pub const DBAAS_PACKS: &[(u64, &str, &str, u64, u64, u64)] = &[
 /// KaaS packs `(id, name)`.
 pub const KAAS_PACKS: &[(u64, &str)] = &[(1, "shared"), (2, "dedicated")];
 /// Kubernetes versions offered.
-pub const KAAS_VERSIONS: &[&str] = &["1.30", "1.31", "1.32"];
+pub const KAAS_VERSIONS: &[&str] = &["1.29", "1.30", "1.31"];
 /// Regions of both services.
 pub const REGIONS: &[&str] = &["dc3-a", "dc4-a"];
 /// DBaaS engine versions by type.
@@ -156,7 +156,11 @@ pub fn seed(seed: u64, scale: Scale, accounts: &[u64]) -> CloudWorld {
             };
             for pi in 0..projects {
                 let created_at = REFERENCE_TIME - rng.random_range(1..600) * 86_400;
-                let users = if big && pi == 0 && fleet { 120 } else { 2 + pi % 3 };
+                let users = if big && pi == 0 && fleet {
+                    120
+                } else {
+                    2 + pi % 3
+                };
                 let mut project = Project {
                     id: id(),
                     name: format!("project-{}-{}", ci + 1, pi + 1),
@@ -238,17 +242,35 @@ mod tests {
 
     #[test]
     fn deterministic_and_fleet_lists_need_several_pages() {
-        assert_eq!(seed(3, Scale::Fleet, &[1, 2, 3]), seed(3, Scale::Fleet, &[1, 2, 3]));
+        assert_eq!(
+            seed(3, Scale::Fleet, &[1, 2, 3]),
+            seed(3, Scale::Fleet, &[1, 2, 3])
+        );
         let w = seed(3, Scale::Fleet, &[1, 2, 3]);
         assert!(w.clouds.iter().filter(|c| c.account_id == 1).count() > 100);
         let big = &w.clouds[0];
         assert!(big.projects.len() > 100);
         assert!(big.projects[0].users.len() > 100);
-        let dbaas: usize = w.clouds.iter().flat_map(|c| &c.projects).map(|p| p.dbaas.len()).sum();
-        let kaas: usize = w.clouds.iter().flat_map(|c| &c.projects).map(|p| p.kaas.len()).sum();
+        let dbaas: usize = w
+            .clouds
+            .iter()
+            .flat_map(|c| &c.projects)
+            .map(|p| p.dbaas.len())
+            .sum();
+        let kaas: usize = w
+            .clouds
+            .iter()
+            .flat_map(|c| &c.projects)
+            .map(|p| p.kaas.len())
+            .sum();
         assert!(dbaas > 100 && kaas > 100, "{dbaas} {kaas}");
         let small = seed(3, Scale::Small, &[1]);
         assert_eq!(small.clouds.len(), 1);
-        assert!(small.clouds[0].projects.iter().all(|p| !p.dbaas.is_empty() && !p.kaas.is_empty()));
+        assert!(
+            small.clouds[0]
+                .projects
+                .iter()
+                .all(|p| !p.dbaas.is_empty() && !p.kaas.is_empty())
+        );
     }
 }

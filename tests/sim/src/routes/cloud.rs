@@ -47,7 +47,10 @@ pub fn routes() -> Router<Arc<Shared>> {
         .route("/1/public_clouds/kaas/{what}", get(kaas_catalogue))
         .route("/1/public_clouds/{pc}", get(cloud))
         .route("/1/public_clouds/{pc}/projects", get(projects))
-        .route("/1/public_clouds/{pc}/projects/invite", post(project_invite))
+        .route(
+            "/1/public_clouds/{pc}/projects/invite",
+            post(project_invite),
+        )
         .route(p, get(project).patch(project_update).delete(project_delete))
         .route(&format!("{p}/users"), get(users))
         .route(&format!("{p}/users/invite"), post(user_invite))
@@ -118,20 +121,25 @@ fn tags_json(tags: &[(u64, String)]) -> Value {
         .collect()
 }
 
-/// The product-shaped public cloud item.
+/// The product-shaped public cloud item; the billing fields are both at the top (the
+/// `PublicCloud` schema requires them there) and under `public_cloud`.
 fn cloud_json(pc: &PublicCloud) -> Value {
-    json!({
+    let billing = json!({"price": 12.5 * pc.projects.len() as f64, "price_updated_at": pc.created_at,
+        "updated_at": pc.created_at, "project_count": pc.projects.len(),
+        "billing_start_at": pc.created_at, "billing_end_at": null});
+    let mut v = json!({
         "id": pc.id, "account_id": pc.account_id, "service_id": 44, "service_name": "public_cloud",
         "customer_name": pc.customer_name, "internal_name": null, "created_at": pc.created_at,
         "expired_at": null, "version": 1, "has_maintenance": false, "is_locked": false,
         "has_operation_in_progress": false, "tags": [], "unique_id": pc.id, "is_free": false,
         "is_zero_price": false, "is_trial": false,
         "rights": {"technical": true, "statistic": true, "check": true, "sale": true},
-        "public_cloud_id": pc.id,
-        "public_cloud": {"price": 12.5 * pc.projects.len() as f64, "price_updated_at": pc.created_at,
-            "updated_at": pc.created_at, "project_count": pc.projects.len(),
-            "billing_start_at": pc.created_at, "billing_end_at": null},
-    })
+        "public_cloud_id": pc.id, "public_cloud": billing,
+    });
+    if let (Some(obj), Some(b)) = (v.as_object_mut(), billing.as_object()) {
+        obj.extend(b.clone());
+    }
+    v
 }
 
 fn project_ref(pc: &PublicCloud, p: &Project) -> Value {
@@ -216,7 +224,11 @@ fn settle(status: &mut String) {
 }
 
 /// `GET /1/public_clouds?account_id=` (required).
-async fn clouds(State(sh): Sh, Extension(c): Extension<Caller>, RawQuery(q): RawQuery) -> ApiResult {
+async fn clouds(
+    State(sh): Sh,
+    Extension(c): Extension<Caller>,
+    RawQuery(q): RawQuery,
+) -> ApiResult {
     let q = Query::parse(q.as_deref());
     let account = required_account(&q)?;
     let w = lock(&sh.world);
@@ -232,7 +244,11 @@ async fn clouds(State(sh): Sh, Extension(c): Extension<Caller>, RawQuery(q): Raw
 
 /// `GET /1/public_clouds/accesses?account_id=`: the ids of the public clouds the user may
 /// administer, as strings.
-async fn accesses(State(sh): Sh, Extension(c): Extension<Caller>, RawQuery(q): RawQuery) -> ApiResult {
+async fn accesses(
+    State(sh): Sh,
+    Extension(c): Extension<Caller>,
+    RawQuery(q): RawQuery,
+) -> ApiResult {
     let q = Query::parse(q.as_deref());
     let account = required_account(&q)?;
     let w = lock(&sh.world);
@@ -245,11 +261,17 @@ async fn accesses(State(sh): Sh, Extension(c): Extension<Caller>, RawQuery(q): R
 }
 
 /// `GET /1/public_clouds/config?account_id=`.
-async fn config(State(sh): Sh, Extension(c): Extension<Caller>, RawQuery(q): RawQuery) -> ApiResult {
+async fn config(
+    State(sh): Sh,
+    Extension(c): Extension<Caller>,
+    RawQuery(q): RawQuery,
+) -> ApiResult {
     let q = Query::parse(q.as_deref());
     let account = required_account(&q)?;
     if !c.can_access(account) {
-        return Err(ApiError::access_denied("This token cannot see this account"));
+        return Err(ApiError::access_denied(
+            "This token cannot see this account",
+        ));
     }
     let w = lock(&sh.world);
     let projects: usize = w
@@ -259,8 +281,10 @@ async fn config(State(sh): Sh, Extension(c): Extension<Caller>, RawQuery(q): Raw
         .filter(|p| p.account_id == account)
         .map(|p| p.projects.len())
         .sum();
-    ok(json!({"free_tier": 300.0, "free_tier_used": 42.5, "account_resource_level": "2",
-        "valid_from": 1_700_000_000, "valid_to": 1_900_000_000, "project_count": projects}))
+    ok(
+        json!({"free_tier": 300.0, "free_tier_used": 42.5, "account_resource_level": 2,
+        "valid_from": 1_700_000_000, "valid_to": 1_900_000_000, "project_count": projects}),
+    )
 }
 
 /// Every `(cloud, project)` of `account` the caller sees, optionally one cloud only.
@@ -279,24 +303,42 @@ fn each_project<'a>(
 }
 
 /// `GET /1/public_clouds/dbaas?account_id=` (optional `public_cloud_id`).
-async fn all_dbaas(State(sh): Sh, Extension(c): Extension<Caller>, RawQuery(q): RawQuery) -> ApiResult {
+async fn all_dbaas(
+    State(sh): Sh,
+    Extension(c): Extension<Caller>,
+    RawQuery(q): RawQuery,
+) -> ApiResult {
     let q = Query::parse(q.as_deref());
     let account = required_account(&q)?;
     let with = q.with(&["connection", "packs", "projects", "tags"])?;
     let w = lock(&sh.world);
     let items = each_project(&w, &c, account, q.int("public_cloud_id")?)
-        .flat_map(|(pc, p)| p.dbaas.iter().map(|d| dbaas_json(pc, p, d, &with)).collect::<Vec<_>>())
+        .flat_map(|(pc, p)| {
+            p.dbaas
+                .iter()
+                .map(|d| dbaas_json(pc, p, d, &with))
+                .collect::<Vec<_>>()
+        })
         .collect();
     list(items, &q)
 }
 
 /// `GET /1/public_clouds/kaas?account_id=` (optional `public_cloud_id`).
-async fn all_kaas(State(sh): Sh, Extension(c): Extension<Caller>, RawQuery(q): RawQuery) -> ApiResult {
+async fn all_kaas(
+    State(sh): Sh,
+    Extension(c): Extension<Caller>,
+    RawQuery(q): RawQuery,
+) -> ApiResult {
     let q = Query::parse(q.as_deref());
     let account = required_account(&q)?;
     let w = lock(&sh.world);
     let items = each_project(&w, &c, account, q.int("public_cloud_id")?)
-        .flat_map(|(pc, p)| p.kaas.iter().map(|k| kaas_json(pc, p, k)).collect::<Vec<_>>())
+        .flat_map(|(pc, p)| {
+            p.kaas
+                .iter()
+                .map(|k| kaas_json(pc, p, k))
+                .collect::<Vec<_>>()
+        })
         .collect();
     list(items, &q)
 }
@@ -307,7 +349,11 @@ async fn dbaas_catalogue(Path(what): Path<String>, RawQuery(q): RawQuery) -> Api
     match what.as_str() {
         "regions" => ok(json!(REGIONS)),
         "types" => ok(json!([{"name": "mysql", "versions": ["8.0.42", "8.4.5"]}])),
-        "configurations" => ok(json!(["auto_increment_increment", "connect_timeout", "max_connections"])),
+        "configurations" => ok(json!([
+            "auto_increment_increment",
+            "connect_timeout",
+            "max_connections"
+        ])),
         "packs" => {
             let ty = q.get("type");
             ok(DBAAS_PACKS
@@ -316,7 +362,10 @@ async fn dbaas_catalogue(Path(what): Path<String>, RawQuery(q): RawQuery) -> Api
                 .map(|p| dbaas_pack_json(p.0))
                 .collect())
         }
-        _ => Err(ApiError::no_route("GET", &format!("/1/public_clouds/dbaas/{what}"))),
+        _ => Err(ApiError::no_route(
+            "GET",
+            &format!("/1/public_clouds/dbaas/{what}"),
+        )),
     }
 }
 
@@ -339,7 +388,11 @@ async fn kaas_catalogue(Path(what): Path<String>, RawQuery(q): RawQuery) -> ApiR
 }
 
 /// `GET /1/public_clouds/{id}`.
-async fn cloud(State(sh): Sh, Extension(c): Extension<Caller>, Path(pc): Path<String>) -> ApiResult {
+async fn cloud(
+    State(sh): Sh,
+    Extension(c): Extension<Caller>,
+    Path(pc): Path<String>,
+) -> ApiResult {
     let w = lock(&sh.world);
     let ci = cloud_idx(&w, &c, &pc)?;
     ok(cloud_json(&w.cloud.clouds[ci]))
@@ -356,13 +409,24 @@ async fn projects(
     let mut w = lock(&sh.world);
     let ci = cloud_idx(&w, &c, &pc)?;
     let cloud = &mut w.cloud.clouds[ci];
-    cloud.projects.iter_mut().for_each(|p| settle(&mut p.status));
-    let items = cloud.projects.iter().map(|p| project_json(cloud, p)).collect();
+    cloud
+        .projects
+        .iter_mut()
+        .for_each(|p| settle(&mut p.status));
+    let items = cloud
+        .projects
+        .iter()
+        .map(|p| project_json(cloud, p))
+        .collect();
     list(items, &q)
 }
 
 /// `GET …/projects/{id}`.
-async fn project(State(sh): Sh, Extension(c): Extension<Caller>, Path((pc, pid)): Path<(String, String)>) -> ApiResult {
+async fn project(
+    State(sh): Sh,
+    Extension(c): Extension<Caller>,
+    Path((pc, pid)): Path<(String, String)>,
+) -> ApiResult {
     let mut w = lock(&sh.world);
     let (ci, pi) = project_idx(&w, &c, &pc, &pid)?;
     let cloud = &mut w.cloud.clouds[ci];
@@ -378,21 +442,32 @@ async fn project_invite(
     body: Bytes,
 ) -> ApiResult {
     let body = body_json(&body)?;
-    check_request(Spec::PublicCloud, &format!("{PROJECTS}/invite"), "POST", &body)?;
+    check_request(
+        Spec::PublicCloud,
+        &format!("{PROJECTS}/invite"),
+        "POST",
+        &body,
+    )?;
     let mut w = lock(&sh.world);
     let ci = cloud_idx(&w, &c, &pc)?;
     let (id, uid) = (w.next_id(), w.next_id());
     let t = now();
     w.cloud.clouds[ci].projects.push(Project {
         id,
-        name: body["project_name"].as_str().unwrap_or_default().to_string(),
+        name: body["project_name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
         status: "creating".into(),
         created_at: t,
         updated_at: t,
         tags: vec![],
         users: vec![CloudUser {
             id: uid,
-            description: body["user_description"].as_str().unwrap_or("invited").to_string(),
+            description: body["user_description"]
+                .as_str()
+                .unwrap_or("invited")
+                .to_string(),
             email: body["user_email"].as_str().map(str::to_string),
             status: "creating".into(),
             created_at: t,
@@ -422,7 +497,11 @@ async fn project_update(
 }
 
 /// `DELETE …/projects/{id}` (202; 400 while the project is being created or changed).
-async fn project_delete(State(sh): Sh, Extension(c): Extension<Caller>, Path((pc, pid)): Path<(String, String)>) -> ApiResult {
+async fn project_delete(
+    State(sh): Sh,
+    Extension(c): Extension<Caller>,
+    Path((pc, pid)): Path<(String, String)>,
+) -> ApiResult {
     let mut w = lock(&sh.world);
     let (ci, pi) = project_idx(&w, &c, &pc, &pid)?;
     if w.cloud.clouds[ci].projects[pi].status != "ok" {
@@ -451,7 +530,13 @@ async fn users(
     list(items, &q)
 }
 
-fn user_idx(w: &World, c: &Caller, pc: &str, pid: &str, uid: &str) -> Result<(usize, usize, usize), ApiError> {
+fn user_idx(
+    w: &World,
+    c: &Caller,
+    pc: &str,
+    pid: &str,
+    uid: &str,
+) -> Result<(usize, usize, usize), ApiError> {
     let (ci, pi) = project_idx(w, c, pc, pid)?;
     let id = id_of(uid, "Public cloud user")?;
     let ui = w.cloud.clouds[ci].projects[pi]
@@ -463,7 +548,11 @@ fn user_idx(w: &World, c: &Caller, pc: &str, pid: &str, uid: &str) -> Result<(us
 }
 
 /// `GET …/users/{id}`.
-async fn user(State(sh): Sh, Extension(c): Extension<Caller>, Path((pc, pid, uid)): Path<(String, String, String)>) -> ApiResult {
+async fn user(
+    State(sh): Sh,
+    Extension(c): Extension<Caller>,
+    Path((pc, pid, uid)): Path<(String, String, String)>,
+) -> ApiResult {
     let w = lock(&sh.world);
     let (ci, pi, ui) = user_idx(&w, &c, &pc, &pid, &uid)?;
     let p = &w.cloud.clouds[ci].projects[pi];
@@ -478,13 +567,21 @@ async fn user_invite(
     body: Bytes,
 ) -> ApiResult {
     let body = body_json(&body)?;
-    check_request(Spec::PublicCloud, &format!("{PROJECT}/users/invite"), "POST", &body)?;
+    check_request(
+        Spec::PublicCloud,
+        &format!("{PROJECT}/users/invite"),
+        "POST",
+        &body,
+    )?;
     let mut w = lock(&sh.world);
     let (ci, pi) = project_idx(&w, &c, &pc, &pid)?;
     let id = w.next_id();
     w.cloud.clouds[ci].projects[pi].users.push(CloudUser {
         id,
-        description: body["description"].as_str().unwrap_or("invited").to_string(),
+        description: body["description"]
+            .as_str()
+            .unwrap_or("invited")
+            .to_string(),
         email: body["email"].as_str().map(str::to_string),
         status: "creating".into(),
         created_at: now(),
@@ -492,7 +589,7 @@ async fn user_invite(
     accepted(json!(id))
 }
 
-/// `POST …/users/{id}/invite` (202): invites an e-mail onto an existing user.
+/// `POST …/users/{id}/invite` (202, `true`): invites an e-mail onto an existing user.
 async fn user_reinvite(
     State(sh): Sh,
     Extension(c): Extension<Caller>,
@@ -500,7 +597,12 @@ async fn user_reinvite(
     body: Bytes,
 ) -> ApiResult {
     let body = body_json(&body)?;
-    check_request(Spec::PublicCloud, &format!("{PROJECT}/users/{{public_cloud_user_id}}/invite"), "POST", &body)?;
+    check_request(
+        Spec::PublicCloud,
+        &format!("{PROJECT}/users/{{public_cloud_user_id}}/invite"),
+        "POST",
+        &body,
+    )?;
     let mut w = lock(&sh.world);
     let (ci, pi, ui) = user_idx(&w, &c, &pc, &pid, &uid)?;
     let u = &mut w.cloud.clouds[ci].projects[pi].users[ui];
@@ -509,7 +611,7 @@ async fn user_reinvite(
         u.description = d.to_string();
     }
     u.status = "updating".into();
-    accepted(json!(u.id))
+    accepted(json!(true))
 }
 
 /// `PATCH …/users/{id}` (200).
@@ -520,7 +622,12 @@ async fn user_update(
     body: Bytes,
 ) -> ApiResult {
     let body = body_json(&body)?;
-    check_request(Spec::PublicCloud, &format!("{PROJECT}/users/{{public_cloud_user_id}}"), "PATCH", &body)?;
+    check_request(
+        Spec::PublicCloud,
+        &format!("{PROJECT}/users/{{public_cloud_user_id}}"),
+        "PATCH",
+        &body,
+    )?;
     let mut w = lock(&sh.world);
     let (ci, pi, ui) = user_idx(&w, &c, &pc, &pid, &uid)?;
     let u = &mut w.cloud.clouds[ci].projects[pi].users[ui];
@@ -534,7 +641,11 @@ async fn user_update(
 }
 
 /// `DELETE …/users/{id}` (202).
-async fn user_delete(State(sh): Sh, Extension(c): Extension<Caller>, Path((pc, pid, uid)): Path<(String, String, String)>) -> ApiResult {
+async fn user_delete(
+    State(sh): Sh,
+    Extension(c): Extension<Caller>,
+    Path((pc, pid, uid)): Path<(String, String, String)>,
+) -> ApiResult {
     let mut w = lock(&sh.world);
     let (ci, pi, ui) = user_idx(&w, &c, &pc, &pid, &uid)?;
     w.cloud.clouds[ci].projects[pi].users.remove(ui);
@@ -553,10 +664,22 @@ async fn project_dbaas(
     let w = lock(&sh.world);
     let (ci, pi) = project_idx(&w, &c, &pc, &pid)?;
     let (cloud, p) = (&w.cloud.clouds[ci], &w.cloud.clouds[ci].projects[pi]);
-    list(p.dbaas.iter().map(|d| dbaas_json(cloud, p, d, &with)).collect(), &q)
+    list(
+        p.dbaas
+            .iter()
+            .map(|d| dbaas_json(cloud, p, d, &with))
+            .collect(),
+        &q,
+    )
 }
 
-fn dbaas_idx(w: &World, c: &Caller, pc: &str, pid: &str, id: &str) -> Result<(usize, usize, usize), ApiError> {
+fn dbaas_idx(
+    w: &World,
+    c: &Caller,
+    pc: &str,
+    pid: &str,
+    id: &str,
+) -> Result<(usize, usize, usize), ApiError> {
     let (ci, pi) = project_idx(w, c, pc, pid)?;
     let id = id_of(id, "Database service")?;
     let di = w.cloud.clouds[ci].projects[pi]
@@ -581,7 +704,7 @@ async fn dbaas_get(
     ok(dbaas_json(cloud, p, &p.dbaas[di], &with))
 }
 
-/// `POST …/dbaas` (201 `{id, kube_identifier}`; the admin password is the manager's to show).
+/// `POST …/dbaas` (201 `{id, admin_password, kube_identifier}`).
 async fn dbaas_create(
     State(sh): Sh,
     Extension(c): Extension<Caller>,
@@ -589,10 +712,18 @@ async fn dbaas_create(
     body: Bytes,
 ) -> ApiResult {
     let body = body_json(&body)?;
-    check_request(Spec::PublicCloud, &format!("{PROJECT}/dbaas"), "POST", &body)?;
+    check_request(
+        Spec::PublicCloud,
+        &format!("{PROJECT}/dbaas"),
+        "POST",
+        &body,
+    )?;
     let pack_id = body["pack_id"].as_str().and_then(|p| p.parse::<u64>().ok());
     let Some(pack) = pack_id.and_then(|id| DBAAS_PACKS.iter().find(|p| p.0 == id)) else {
-        return Err(ApiError::invalid_attribute("pack_id", "Unknown pack_id: see /1/public_clouds/dbaas/packs"));
+        return Err(ApiError::invalid_attribute(
+            "pack_id",
+            "Unknown pack_id: see /1/public_clouds/dbaas/packs",
+        ));
     };
     let region = body["region"].as_str().unwrap_or_default();
     if !REGIONS.contains(&region) {
@@ -611,7 +742,10 @@ async fn dbaas_create(
         pack_id: pack.0,
         backups: vec![],
     });
-    ok_status(StatusCode::CREATED, json!({"id": id, "kube_identifier": format!("pcdb-{id}")}))
+    ok_status(
+        StatusCode::CREATED,
+        json!({"id": id, "admin_password": format!("Adm-{:x}", id.wrapping_mul(0x9E37_79B9)), "kube_identifier": format!("pcdb-{id}")}),
+    )
 }
 
 /// `PATCH …/dbaas/{id}` → `true`.
@@ -622,7 +756,12 @@ async fn dbaas_update(
     body: Bytes,
 ) -> ApiResult {
     let body = body_json(&body)?;
-    check_request(Spec::PublicCloud, &format!("{PROJECT}/dbaas/{{dbaas_id}}"), "PATCH", &body)?;
+    check_request(
+        Spec::PublicCloud,
+        &format!("{PROJECT}/dbaas/{{dbaas_id}}"),
+        "PATCH",
+        &body,
+    )?;
     let mut w = lock(&sh.world);
     let (ci, pi, di) = dbaas_idx(&w, &c, &pc, &pid, &id)?;
     let d = &mut w.cloud.clouds[ci].projects[pi].dbaas[di];
@@ -630,7 +769,9 @@ async fn dbaas_update(
         d.name = n.to_string();
     }
     if let Some(p) = body["pack_id"].as_str() {
-        d.pack_id = p.parse().map_err(|_| ApiError::invalid_attribute("pack_id", "pack_id must be a pack id"))?;
+        d.pack_id = p
+            .parse()
+            .map_err(|_| ApiError::invalid_attribute("pack_id", "pack_id must be a pack id"))?;
     }
     ok(json!(true))
 }
@@ -643,7 +784,12 @@ async fn dbaas_delete(
     body: Bytes,
 ) -> ApiResult {
     let body = body_json(&body)?;
-    check_request(Spec::PublicCloud, &format!("{PROJECT}/dbaas/{{dbaas_id}}"), "DELETE", &body)?;
+    check_request(
+        Spec::PublicCloud,
+        &format!("{PROJECT}/dbaas/{{dbaas_id}}"),
+        "DELETE",
+        &body,
+    )?;
     let mut w = lock(&sh.world);
     let (ci, pi, di) = dbaas_idx(&w, &c, &pc, &pid, &id)?;
     w.cloud.clouds[ci].projects[pi].dbaas.remove(di);
@@ -664,7 +810,13 @@ async fn project_kaas(
     list(p.kaas.iter().map(|k| kaas_json(cloud, p, k)).collect(), &q)
 }
 
-fn kaas_idx(w: &World, c: &Caller, pc: &str, pid: &str, id: &str) -> Result<(usize, usize, usize), ApiError> {
+fn kaas_idx(
+    w: &World,
+    c: &Caller,
+    pc: &str,
+    pid: &str,
+    id: &str,
+) -> Result<(usize, usize, usize), ApiError> {
     let (ci, pi) = project_idx(w, c, pc, pid)?;
     let id = id_of(id, "Kubernetes service")?;
     let ki = w.cloud.clouds[ci].projects[pi]
@@ -676,7 +828,11 @@ fn kaas_idx(w: &World, c: &Caller, pc: &str, pid: &str, id: &str) -> Result<(usi
 }
 
 /// `GET …/kaas/{id}`.
-async fn kaas_get(State(sh): Sh, Extension(c): Extension<Caller>, Path((pc, pid, id)): Path<(String, String, String)>) -> ApiResult {
+async fn kaas_get(
+    State(sh): Sh,
+    Extension(c): Extension<Caller>,
+    Path((pc, pid, id)): Path<(String, String, String)>,
+) -> ApiResult {
     let w = lock(&sh.world);
     let (ci, pi, ki) = kaas_idx(&w, &c, &pc, &pid, &id)?;
     let (cloud, p) = (&w.cloud.clouds[ci], &w.cloud.clouds[ci].projects[pi]);
@@ -694,11 +850,18 @@ async fn kaas_create(
     check_request(Spec::PublicCloud, &format!("{PROJECT}/kaas"), "POST", &body)?;
     let pack_id = body["kaas_pack_id"].as_u64().unwrap_or_default();
     if !KAAS_PACKS.iter().any(|p| p.0 == pack_id) {
-        return Err(ApiError::invalid_attribute("kaas_pack_id", "Unknown kaas_pack_id: see /1/public_clouds/kaas/packs"));
+        return Err(ApiError::invalid_attribute(
+            "kaas_pack_id",
+            "Unknown kaas_pack_id: see /1/public_clouds/kaas/packs",
+        ));
     }
     let version = body["kubernetes_version"].as_str().unwrap_or_default();
     if !KAAS_VERSIONS.contains(&version) {
-        return Err(ApiError::not_one_of("kubernetes_version", "Unknown version", KAAS_VERSIONS));
+        return Err(ApiError::not_one_of(
+            "kubernetes_version",
+            "Unknown version",
+            KAAS_VERSIONS,
+        ));
     }
     let region = body["region"].as_str().unwrap_or_default();
     if !REGIONS.contains(&region) {
@@ -727,11 +890,20 @@ async fn kaas_update(
     body: Bytes,
 ) -> ApiResult {
     let body = body_json(&body)?;
-    check_request(Spec::PublicCloud, &format!("{PROJECT}/kaas/{{kaas_id}}"), "PATCH", &body)?;
+    check_request(
+        Spec::PublicCloud,
+        &format!("{PROJECT}/kaas/{{kaas_id}}"),
+        "PATCH",
+        &body,
+    )?;
     if let Some(v) = body["kubernetes_version"].as_str()
         && !KAAS_VERSIONS.contains(&v)
     {
-        return Err(ApiError::not_one_of("kubernetes_version", "Unknown version", KAAS_VERSIONS));
+        return Err(ApiError::not_one_of(
+            "kubernetes_version",
+            "Unknown version",
+            KAAS_VERSIONS,
+        ));
     }
     let mut w = lock(&sh.world);
     let (ci, pi, ki) = kaas_idx(&w, &c, &pc, &pid, &id)?;
@@ -746,7 +918,11 @@ async fn kaas_update(
 }
 
 /// `DELETE …/kaas/{id}` → `true`.
-async fn kaas_delete(State(sh): Sh, Extension(c): Extension<Caller>, Path((pc, pid, id)): Path<(String, String, String)>) -> ApiResult {
+async fn kaas_delete(
+    State(sh): Sh,
+    Extension(c): Extension<Caller>,
+    Path((pc, pid, id)): Path<(String, String, String)>,
+) -> ApiResult {
     let mut w = lock(&sh.world);
     let (ci, pi, ki) = kaas_idx(&w, &c, &pc, &pid, &id)?;
     w.cloud.clouds[ci].projects[pi].kaas.remove(ki);
@@ -764,7 +940,13 @@ mod tests {
 
     #[test]
     fn transitional_states_settle() {
-        for (from, to) in [("creating", "ok"), ("updating", "ok"), ("Creating", "Active"), ("ok", "ok"), ("deleting", "deleting")] {
+        for (from, to) in [
+            ("creating", "ok"),
+            ("updating", "ok"),
+            ("Creating", "Active"),
+            ("ok", "ok"),
+            ("deleting", "deleting"),
+        ] {
             let mut s = from.to_string();
             settle(&mut s);
             assert_eq!(s, to);
@@ -776,6 +958,9 @@ mod tests {
         let err = required_account(&Query::parse(None)).unwrap_err();
         assert_eq!(err.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(err.errors[0]["context"]["attribute"], "account_id");
-        assert_eq!(required_account(&Query::parse(Some("account_id=7"))).unwrap(), 7);
+        assert_eq!(
+            required_account(&Query::parse(Some("account_id=7"))).unwrap(),
+            7
+        );
     }
 }
