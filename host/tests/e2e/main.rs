@@ -15,5 +15,6 @@ mod greedy;
 mod guard;
 mod hostile;
 mod legacy;
+mod protocol;
 mod roles;
 mod toolsets;
