@@ -537,14 +537,27 @@ fn user_idx(
     pid: &str,
     uid: &str,
 ) -> Result<(usize, usize, usize), ApiError> {
+    child_idx(w, c, (pc, pid, uid), "Public cloud user", |p| {
+        p.users.iter().map(|u| u.id).collect()
+    })
+}
+
+/// `(cloud, project, child)` indexes of one user or service of a project, the child found
+/// among `ids(project)`; 404 naming `what` otherwise.
+fn child_idx(
+    w: &World,
+    c: &Caller,
+    (pc, pid, raw): (&str, &str, &str),
+    what: &str,
+    ids: impl Fn(&Project) -> Vec<u64>,
+) -> Result<(usize, usize, usize), ApiError> {
     let (ci, pi) = project_idx(w, c, pc, pid)?;
-    let id = id_of(uid, "Public cloud user")?;
-    let ui = w.cloud.clouds[ci].projects[pi]
-        .users
-        .iter()
-        .position(|u| u.id == id)
-        .ok_or_else(|| ApiError::not_found("Public cloud user"))?;
-    Ok((ci, pi, ui))
+    let id = id_of(raw, what)?;
+    let child = ids(&w.cloud.clouds[ci].projects[pi])
+        .into_iter()
+        .position(|x| x == id)
+        .ok_or_else(|| ApiError::not_found(what))?;
+    Ok((ci, pi, child))
 }
 
 /// `GET …/users/{id}`.
@@ -680,14 +693,9 @@ fn dbaas_idx(
     pid: &str,
     id: &str,
 ) -> Result<(usize, usize, usize), ApiError> {
-    let (ci, pi) = project_idx(w, c, pc, pid)?;
-    let id = id_of(id, "Database service")?;
-    let di = w.cloud.clouds[ci].projects[pi]
-        .dbaas
-        .iter()
-        .position(|d| d.id == id)
-        .ok_or_else(|| ApiError::not_found("Database service"))?;
-    Ok((ci, pi, di))
+    child_idx(w, c, (pc, pid, id), "Database service", |p| {
+        p.dbaas.iter().map(|d| d.id).collect()
+    })
 }
 
 /// `GET …/dbaas/{id}`.
@@ -817,14 +825,9 @@ fn kaas_idx(
     pid: &str,
     id: &str,
 ) -> Result<(usize, usize, usize), ApiError> {
-    let (ci, pi) = project_idx(w, c, pc, pid)?;
-    let id = id_of(id, "Kubernetes service")?;
-    let ki = w.cloud.clouds[ci].projects[pi]
-        .kaas
-        .iter()
-        .position(|k| k.id == id)
-        .ok_or_else(|| ApiError::not_found("Kubernetes service"))?;
-    Ok((ci, pi, ki))
+    child_idx(w, c, (pc, pid, id), "Kubernetes service", |p| {
+        p.kaas.iter().map(|k| k.id).collect()
+    })
 }
 
 /// `GET …/kaas/{id}`.
