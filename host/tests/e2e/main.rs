@@ -4,11 +4,13 @@
 
 mod harness;
 
+mod account;
 mod attacks;
 mod audit_log;
 mod cli;
 mod cloud;
 mod confirm;
+mod credentials;
 mod dns;
 mod faults;
 mod greedy;

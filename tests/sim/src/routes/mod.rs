@@ -3,6 +3,7 @@
 
 pub mod cloud;
 pub mod core;
+pub mod core_writes;
 pub mod dns;
 pub mod domains;
 
