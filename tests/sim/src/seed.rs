@@ -138,6 +138,7 @@ pub fn generate(seed: u64, scale: Scale) -> State {
             g.misc_products(&accounts, 2);
         }
     }
+    g.state.kchat = crate::routes::kchat::world::generate(seed, scale);
     g.state
 }
 
