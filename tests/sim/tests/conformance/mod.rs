@@ -5,6 +5,7 @@
 
 pub mod core;
 pub mod dns;
+pub mod kchat;
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -244,7 +244,7 @@ const TOPICS: &[&str] = &[
 
 /// Generates the kChat world for `seed` at `scale` (same inputs, same world).
 pub fn generate(seed: u64, scale: Scale) -> World {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x6b63_6861_74);
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x006b_6368_6174);
     let mut w = World {
         next_id: 1000,
         ..World::default()
