@@ -134,7 +134,8 @@ async fn kchat_pages_are_zero_based_and_capped_at_200() {
 async fn core_operations_match_the_spec() {
     let sim = start(Scale::Fleet, None).await;
     let vars = conformance::core::vars(&sim);
-    run_table(&sim, Spec::Core, &conformance::core::table(), vars).await;
+    let table = [conformance::core::table(), conformance::core::writes(&vars)].concat();
+    run_table(&sim, Spec::Core, &table, vars).await;
 }
 
 #[tokio::test]
