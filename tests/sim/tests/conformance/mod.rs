@@ -7,6 +7,7 @@ pub mod cloud;
 pub mod core;
 pub mod dns;
 pub mod drive;
+pub mod kchat;
 
 use std::collections::{BTreeMap, BTreeSet};
 
