@@ -794,3 +794,83 @@ async fn offboarding_is_one_plan_of_every_right_and_link_that_goes() {
     );
     assert!(world.file(4).unwrap().link.is_none());
 }
+
+#[tokio::test]
+async fn a_token_without_the_drive_scope_is_told_which_scope_to_add() {
+    let token = ikmcp_sim::auth::Credentials::from_seed(42)
+        .token("dns_read")
+        .secret
+        .clone();
+    let h = Harness::start(Options {
+        config: UNPACED.into(),
+        env: vec![("INFOMANIAK_API_TOKEN".into(), token)],
+        ..Options::default()
+    })
+    .await;
+    let d = seed(&h, 0).d;
+    let err = h
+        .err("infomaniak_list_drive_trash", json!({"drive_id": d}))
+        .await;
+    assert_eq!(err["error"]["kind"], "upstream", "{err}");
+    assert!(
+        err["error"]["hint"]
+            .as_str()
+            .unwrap()
+            .contains("`drive` scope"),
+        "{err}"
+    );
+    let err = h
+        .err(
+            "infomaniak_remove_drive_share_link",
+            json!({"drive_id": d, "file_id": 4}),
+        )
+        .await;
+    assert!(
+        err["error"]["hint"]
+            .as_str()
+            .unwrap()
+            .contains("`drive` scope"),
+        "{err}"
+    );
+    assert!(h.writes().is_empty());
+}
+
+#[tokio::test]
+async fn offboarding_with_lock_only_keeps_the_user_locked_and_lists_what_goes() {
+    let h = start(Scale::Small).await;
+    let s = seed(&h, 0);
+    let done = h
+        .plan_and_apply(
+            "infomaniak_offboard_drive_user",
+            json!({"drive_id": s.d, "user_id": s.ext, "lock_only": true}),
+        )
+        .await;
+    let paths: Vec<String> = done
+        .writes
+        .iter()
+        .map(|w| format!("{} {}", w.method, w.path))
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            format!("DELETE /2/drive/{}/files/2/access/users/{}", s.d, s.ext),
+            format!("POST /2/drive/{}/users/{}/lock", s.d, s.ext),
+        ]
+    );
+    let world = h.sim.with_world(|w| w.drives[0].kdrive.clone());
+    assert_eq!(world.user(s.ext).unwrap().status, "locked");
+    assert!(
+        world
+            .files
+            .iter()
+            .all(|f| f.users.iter().all(|a| a.id != s.ext))
+    );
+    // Nothing left to take: a second offboarding plans only the lock, which is already so.
+    let plan = h
+        .ok(
+            "infomaniak_offboard_drive_user",
+            json!({"drive_id": s.d, "user_id": s.ext, "lock_only": true}),
+        )
+        .await;
+    assert_eq!(plan["changes"].as_array().unwrap().len(), 1, "{plan}");
+}

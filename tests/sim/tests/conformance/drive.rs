@@ -128,6 +128,18 @@ pub fn table(v: &Vars) -> Vec<Case> {
         case("POST", USERS, "/2/drive/{d}/users", 422)
             .body(json!({"role": "boss", "emails": ["x@y.ch"]})),
         get(USER, "/2/drive/{d}/users/{u3}", 200),
+        get(
+            "/2/drive/users/{user_id}/drives",
+            "/2/drive/users/{u3}/drives?account_id={acc}",
+            200,
+        )
+        .expect("/data/0/drive_id", json!(n("d"))),
+        get(
+            "/2/drive/users/{user_id}/drives",
+            "/2/drive/users/1/drives",
+            200,
+        )
+        .expect("/data", json!([])),
         get(USER, "/2/drive/{d}/users/1", 404),
         case("PUT", USER, "/2/drive/{d}/users/{u3}", 200).body(json!({"role": "admin"})),
         case(

@@ -10,7 +10,7 @@ use axum::response::IntoResponse;
 use serde_json::{Value, json};
 
 use super::data::{Activity, Report, activity_json, link_json, report_json};
-use super::{cursor, cursor_key, id, with_drive};
+use super::{cursor, cursor_key, id, remove_where, with_drive};
 use crate::auth::Caller;
 use crate::envelope::{ApiError, ApiResult, Query, list as paged, ok, ok_status};
 use crate::openapi::{Spec, check_request};
@@ -448,12 +448,11 @@ pub async fn report_delete(
 ) -> ApiResult {
     let rid = report_id(&report)?;
     with_drive(&sh, &c, &drive, |d| {
-        let before = d.kdrive.reports.len();
-        d.kdrive.reports.retain(|r| r.id != rid);
-        if before == d.kdrive.reports.len() {
-            return Err(ApiError::not_found("Report"));
-        }
-        Ok(())
+        remove_where(
+            &mut d.kdrive.reports,
+            |r| r.id == rid,
+            ApiError::not_found("Report"),
+        )
     })?;
     ok(json!(true))
 }

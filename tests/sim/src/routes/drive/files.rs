@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use super::data::{Access, DriveData, FileInvitation, ROOT_ID, ShareLink, file_json, link_json};
-use super::{cursor, cursor_key, id, with_drive};
+use super::{cursor, cursor_key, id, no_link, remove_where, with_drive};
 use crate::auth::Caller;
 use crate::envelope::{ApiError, ApiResult, Query, ok, ok_status};
 use crate::openapi::{Spec, check_request};
@@ -117,13 +117,7 @@ pub async fn link_get(
         f.link
             .as_ref()
             .map(|l| link_json(l, f.id, did))
-            .ok_or_else(|| {
-                ApiError::new(
-                    StatusCode::NOT_FOUND,
-                    "not_found_error",
-                    "This file has no share link",
-                )
-            })
+            .ok_or_else(|| no_link())
     })?)
 }
 
@@ -218,13 +212,7 @@ pub async fn link_update(
     )?;
     with_drive(&sh, &c, &drive, |d| {
         let f = live_file(&mut d.kdrive, &file)?;
-        let l = f.link.as_mut().ok_or_else(|| {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                "not_found_error",
-                "This file has no share link",
-            )
-        })?;
+        let l = f.link.as_mut().ok_or_else(|| no_link())?;
         apply_link_fields(l, &body)?;
         l.updated_at = now();
         Ok(())
@@ -240,13 +228,7 @@ pub async fn link_delete(
 ) -> ApiResult {
     with_drive(&sh, &c, &drive, |d| {
         let f = live_file(&mut d.kdrive, &file)?;
-        f.link.take().ok_or_else(|| {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                "not_found_error",
-                "This file has no share link",
-            )
-        })?;
+        f.link.take().ok_or_else(|| no_link())?;
         Ok(())
     })?;
     ok(json!(true))
@@ -268,13 +250,7 @@ pub async fn link_invite(
     )?;
     with_drive(&sh, &c, &drive, |d| {
         let f = live_file(&mut d.kdrive, &file)?;
-        f.link.as_ref().ok_or_else(|| {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                "not_found_error",
-                "This file has no share link",
-            )
-        })?;
+        f.link.as_ref().ok_or_else(|| no_link())?;
         Ok(())
     })?;
     ok(json!(true))
@@ -449,12 +425,7 @@ pub async fn access_remove(
         } else {
             &mut f.teams
         };
-        let before = list.len();
-        list.retain(|a| a.id != aid);
-        if list.len() == before {
-            return Err(ApiError::not_found("Access"));
-        }
-        Ok(())
+        remove_where(list, |a| a.id == aid, ApiError::not_found("Access"))
     })?;
     ok(json!(true))
 }
@@ -527,14 +498,11 @@ pub async fn trash_remove(
 ) -> ApiResult {
     let fid = id(&file, "File")?;
     with_drive(&sh, &c, &drive, |d| {
-        let before = d.kdrive.files.len();
-        d.kdrive
-            .files
-            .retain(|f| !(f.id == fid && f.trashed_at.is_some()));
-        if before == d.kdrive.files.len() {
-            return Err(file_missing());
-        }
-        Ok(())
+        remove_where(
+            &mut d.kdrive.files,
+            |f| f.id == fid && f.trashed_at.is_some(),
+            file_missing(),
+        )
     })?;
     ok(json!(true))
 }

@@ -31,6 +31,7 @@ pub fn routes() -> Router<Arc<Shared>> {
     Router::new()
         .route("/2/drive", get(admin::list))
         .route("/2/drive/{drive_id}", get(admin::get_drive))
+        .route("/2/drive/users/{user_id}/drives", get(users::user_drives))
         .route("/2/drive/{drive_id}/settings", get(admin::settings))
         .route(
             "/2/drive/{drive_id}/settings/{kind}",
@@ -171,6 +172,30 @@ pub fn with_drive<R>(
         return Err(maintenance());
     }
     f(drive)
+}
+
+/// 404 `not_found_error` for a file without a share link.
+pub fn no_link() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found_error",
+        "This file has no share link",
+    )
+}
+
+/// Removes the items `gone` picks; `missing` when it picked none (every DELETE of one
+/// object answers so).
+pub fn remove_where<T>(
+    items: &mut Vec<T>,
+    gone: impl Fn(&T) -> bool,
+    missing: ApiError,
+) -> Result<(), ApiError> {
+    let before = items.len();
+    items.retain(|i| !gone(i));
+    if items.len() == before {
+        return Err(missing);
+    }
+    Ok(())
 }
 
 /// The key cursors of this tenant are signed with.

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use super::data::{DriveInvitation, DriveUser, invitation_json, user_json};
-use super::{id, with_drive};
+use super::{id, remove_where, with_drive};
 use crate::auth::Caller;
 use crate::envelope::{ApiError, ApiResult, Query, list, ok, ok_status};
 use crate::openapi::{Spec, check_request};
@@ -186,11 +186,7 @@ pub async fn remove(
 ) -> ApiResult {
     let uid = id(&user, "User")?;
     with_drive(&sh, &c, &drive, |d| {
-        let before = d.kdrive.users.len();
-        d.kdrive.users.retain(|u| u.id != uid);
-        if d.kdrive.users.len() == before {
-            return Err(user_missing());
-        }
+        remove_where(&mut d.kdrive.users, |u| u.id == uid, user_missing())?;
         for f in &mut d.kdrive.files {
             f.users.retain(|a| a.id != uid);
         }
@@ -310,12 +306,31 @@ pub async fn invitation_delete(
 ) -> ApiResult {
     let iid = id(&inv, "Invitation")?;
     with_drive(&sh, &c, &drive, |d| {
-        let before = d.kdrive.invitations.len();
-        d.kdrive.invitations.retain(|i| i.id != iid);
-        if before == d.kdrive.invitations.len() {
-            return Err(ApiError::not_found("Invitation"));
-        }
-        Ok(())
+        remove_where(
+            &mut d.kdrive.invitations,
+            |i| i.id == iid,
+            ApiError::not_found("Invitation"),
+        )
     })?;
     ok(json!(true))
+}
+
+/// GET `/2/drive/users/{user_id}/drives` (`account_id`, paging): the user's membership of
+/// every drive they are in, as DriveUser objects.
+pub async fn user_drives(
+    State(sh): Sh,
+    Extension(c): Extension<Caller>,
+    Path(user): Path<String>,
+    RawQuery(q): RawQuery,
+) -> ApiResult {
+    let q = Query::parse(q.as_deref());
+    let uid = id(&user, "User")?;
+    let account = q.int("account_id")?;
+    let items: Vec<Value> = crate::server::lock(&sh.world)
+        .drives
+        .iter()
+        .filter(|d| c.can_access(d.account_id) && account.is_none_or(|a| a == d.account_id as i64))
+        .filter_map(|d| d.kdrive.user(uid).map(|u| user_json(u, d)))
+        .collect();
+    list(items, &q)
 }

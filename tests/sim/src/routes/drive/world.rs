@@ -58,7 +58,20 @@ pub fn populate(state: &mut State, seed: u64, scale: Scale) {
             .find(|t| t.account_id == account)
             .map(|t| t.id);
         let big = scale == Scale::Fleet && i == 0;
-        let mut data = drive(&mut g, big, team);
+        let members: Vec<(u64, String, String, String)> = state
+            .users
+            .iter()
+            .filter(|u| u.account_id == account)
+            .map(|u| {
+                (
+                    u.user_id,
+                    u.email.clone(),
+                    u.first_name.clone(),
+                    u.last_name.clone(),
+                )
+            })
+            .collect();
+        let mut data = drive(&mut g, big, team, &members);
         data.in_maintenance = scale == Scale::Fleet && i + 1 == n;
         state.drives[i].users_count = data.users.len() as u64;
         state.drives[i].kdrive = data;
@@ -96,7 +109,14 @@ fn link(right: &str, valid_until: Option<i64>, by: u64, at: i64) -> ShareLink {
     }
 }
 
-fn drive(g: &mut G, big: bool, team: Option<u64>) -> DriveData {
+/// A drive's content. Its users are the account's users first (same ids, names and
+/// addresses, as on kDrive), then people from outside the account.
+fn drive(
+    g: &mut G,
+    big: bool,
+    team: Option<u64>,
+    members: &[(u64, String, String, String)],
+) -> DriveData {
     let n_users = if big { 130 } else { 8 };
     let users: Vec<DriveUser> = (0..n_users)
         .map(|u| {
@@ -109,20 +129,26 @@ fn drive(g: &mut G, big: bool, team: Option<u64>) -> DriveData {
                 _ if u % 9 == 0 => ("external", "active"),
                 _ => ("user", "active"),
             };
-            DriveUser {
-                id: 600_000 + u as u64 * 3,
-                email: format!(
-                    "{}.{}{u}@{}",
-                    first.to_lowercase(),
-                    last.to_lowercase(),
-                    if role == "external" {
-                        "partner.example"
-                    } else {
-                        "example-shop.ch"
-                    }
+            let (id, email, first, last) = match members.get(u) {
+                Some((id, email, first, last)) if role != "external" => {
+                    (*id, email.clone(), first.clone(), last.clone())
+                }
+                _ => (
+                    600_000 + u as u64 * 3,
+                    format!(
+                        "{}.{}{u}@partner.example",
+                        first.to_lowercase(),
+                        last.to_lowercase()
+                    ),
+                    first.to_string(),
+                    last.to_string(),
                 ),
-                first_name: first.into(),
-                last_name: last.into(),
+            };
+            DriveUser {
+                id,
+                email,
+                first_name: first,
+                last_name: last,
                 role: role.into(),
                 status: status.into(),
                 manager_roles: if u == 0 {
@@ -297,5 +323,38 @@ fn drive(g: &mut G, big: bool, team: Option<u64>) -> DriveData {
             created_at: REFERENCE_TIME - 86_400,
             user_id: admin,
         }],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::seed::{Scale, generate};
+
+    #[test]
+    fn drive_users_are_the_accounts_users_then_outsiders_each_once() {
+        for scale in [Scale::Small, Scale::Fleet] {
+            let w = generate(7, scale);
+            for d in &w.drives {
+                let mut ids: Vec<u64> = d.kdrive.users.iter().map(|u| u.id).collect();
+                let n = ids.len();
+                ids.sort_unstable();
+                ids.dedup();
+                assert_eq!(ids.len(), n, "drive {} has a user twice", d.id);
+                let internal = &d.kdrive.users[0];
+                assert!(
+                    w.users
+                        .iter()
+                        .any(|u| u.user_id == internal.id && u.account_id == d.account_id),
+                    "the admin is an account user"
+                );
+                assert_eq!(d.kdrive.users[1].role, "external");
+                assert!(
+                    d.kdrive
+                        .files
+                        .iter()
+                        .any(|f| f.id == super::ROOT_ID && f.kind == "dir")
+                );
+            }
+        }
     }
 }
