@@ -117,7 +117,7 @@ pub async fn link_get(
         f.link
             .as_ref()
             .map(|l| link_json(l, f.id, did))
-            .ok_or_else(|| no_link())
+            .ok_or_else(no_link)
     })?)
 }
 
@@ -212,7 +212,7 @@ pub async fn link_update(
     )?;
     with_drive(&sh, &c, &drive, |d| {
         let f = live_file(&mut d.kdrive, &file)?;
-        let l = f.link.as_mut().ok_or_else(|| no_link())?;
+        let l = f.link.as_mut().ok_or_else(no_link)?;
         apply_link_fields(l, &body)?;
         l.updated_at = now();
         Ok(())
@@ -228,7 +228,7 @@ pub async fn link_delete(
 ) -> ApiResult {
     with_drive(&sh, &c, &drive, |d| {
         let f = live_file(&mut d.kdrive, &file)?;
-        f.link.take().ok_or_else(|| no_link())?;
+        f.link.take().ok_or_else(no_link)?;
         Ok(())
     })?;
     ok(json!(true))
@@ -250,7 +250,7 @@ pub async fn link_invite(
     )?;
     with_drive(&sh, &c, &drive, |d| {
         let f = live_file(&mut d.kdrive, &file)?;
-        f.link.as_ref().ok_or_else(|| no_link())?;
+        f.link.as_ref().ok_or_else(no_link)?;
         Ok(())
     })?;
     ok(json!(true))
