@@ -14,5 +14,6 @@ mod greedy;
 mod guard;
 mod hostile;
 mod legacy;
+mod mail;
 mod roles;
 mod toolsets;

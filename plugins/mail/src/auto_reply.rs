@@ -188,7 +188,7 @@ pub fn plan(ctx: &Ctx, a: ReplyArgs) -> Result<Planned<Outcome>, ToolError> {
                 Some(&json!([])),
             )
             .snapshot(&models)
-            .effect(HttpMethod::Put, format!("{base}/reset"), None)
+            .effect(HttpMethod::Put, format!("{base}/reset"), Some(&json!({})))
             .confirm()
         }
     }

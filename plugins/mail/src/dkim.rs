@@ -40,6 +40,6 @@ pub fn plan(ctx: &Ctx, a: DkimArgs) -> Result<Planned<Outcome>, ToolError> {
     )
     .change(format!("mail hosting {}: DKIM key", a.mail_hosting_id), "rotate", Some(&state), Some(&json!("new key")))
     .snapshot(&state)
-    .effect(HttpMethod::Post, path, None)
+    .effect(HttpMethod::Post, path, Some(&json!({})))
     .confirm()
 }

@@ -39,25 +39,70 @@ pub fn list_scripts(ctx: &Ctx, a: MailboxArgs) -> Result<Items, ToolError> {
     ))
 }
 
-/// One condition of a filter.
+/// One condition of a filter, as mail.json's request takes it.
 #[derive(Debug, Clone, Deserialize, JsonSchema, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Condition {
-    /// subject, from, to…
+    /// from, to, cc, subject, body…
     pub property: String,
-    /// contains, is…
+    /// contains, is, begin, end, not.
     pub operator: String,
     pub value: String,
 }
 
-/// One action of a filter.
+/// One action of a filter, as mail.json's request takes it: `value` is what to do.
 #[derive(Debug, Clone, Deserialize, JsonSchema, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Action {
-    /// move, redirect, discard…
-    #[serde(rename = "type")]
-    pub kind: String,
+    /// move, copy, forward, discard, flag_seen, stop.
     pub value: String,
+    /// Folder (move, copy).
+    pub create_a_folder: Option<String>,
+}
+
+/// The values mail.json's filter request allows (its enums).
+const PROPERTIES: &[&str] = &[
+    "body",
+    "cc",
+    "from",
+    "reply-to",
+    "size",
+    "subject",
+    "to",
+    "x-infomaniak-type",
+];
+const OPERATORS: &[&str] = &["begin", "contains", "end", "is", "not"];
+const ACTIONS: &[&str] = &["copy", "discard", "flag_seen", "forward", "move", "stop"];
+
+fn one_of(what: &str, v: &str, allowed: &[&str]) -> Result<(), ToolError> {
+    if allowed.contains(&v) {
+        Ok(())
+    } else {
+        Err(invalid_args(
+            format!("{what} {v:?} is not supported"),
+            format!("use one of {}", allowed.join(", ")),
+        ))
+    }
+}
+
+fn check(c: Option<&Condition>, a: Option<&Action>) -> Result<(), ToolError> {
+    if let Some(c) = c {
+        one_of("condition property", &c.property, PROPERTIES)?;
+        one_of("condition operator", &c.operator, OPERATORS)?;
+    }
+    if let Some(a) = a {
+        one_of("action", &a.value, ACTIONS)?;
+    }
+    Ok(())
+}
+
+/// A listed action (`{type, value}`) in the request's shape (`{value, create_a_folder}`).
+fn action_request(listed: &Value) -> Value {
+    let mut out = json!({"value": listed["type"]});
+    if let Some(folder) = listed["value"].as_str().filter(|f| !f.is_empty()) {
+        out["create_a_folder"] = json!(folder);
+    }
+    out
 }
 
 /// Arguments of `infomaniak_create_mailbox_filter` and `infomaniak_update_mailbox_filter`.
@@ -102,6 +147,7 @@ pub fn plan_create(ctx: &Ctx, a: FilterArgs) -> Result<Planned<Outcome>, ToolErr
             "e.g. condition {property: subject, operator: contains, value: invoice} and action {type: move, value: Invoices}",
         ));
     };
+    check(Some(cond), Some(action))?;
     let name = mailbox_name(&a.mailbox_name)?;
     let inv = inventory(ctx, a.mail_hosting_id, &name)?;
     if named(&inv, "filters", &fname).is_some() {
@@ -138,6 +184,7 @@ pub fn plan_create(ctx: &Ctx, a: FilterArgs) -> Result<Planned<Outcome>, ToolErr
 pub fn plan_update(ctx: &Ctx, a: FilterArgs) -> Result<Planned<Outcome>, ToolError> {
     let fname = filter_name(&a.name)?;
     let old = filter_name(a.old_name.as_deref().unwrap_or(&fname))?;
+    check(a.condition.as_ref(), a.action.as_ref())?;
     let name = mailbox_name(&a.mailbox_name)?;
     let inv = inventory(ctx, a.mail_hosting_id, &name)?;
     let current = named(&inv, "filters", &old).ok_or_else(|| {
@@ -156,14 +203,14 @@ pub fn plan_update(ctx: &Ctx, a: FilterArgs) -> Result<Planned<Outcome>, ToolErr
     let mut body = json!({
         "old_name": old, "name": fname,
         "conditions": a.condition.as_ref().map(|c| json!(c)).unwrap_or(first("conditions")),
-        "actions": a.action.as_ref().map(|c| json!(c)).unwrap_or(first("actions")),
+        "actions": a.action.as_ref().map(|c| json!(c)).unwrap_or(action_request(&first("actions"))),
         "has_all_of": a.has_all_of.map(Value::Bool).unwrap_or(current["has_all_of"].clone()),
         "is_enabled": a.is_enabled.map(Value::Bool).unwrap_or(current["is_enabled"].clone()),
     });
     if let Some(t) = a.template_id {
         body["template_id"] = json!(t);
     }
-    let before = json!({"name": old, "conditions": first("conditions"), "actions": first("actions"),
+    let before = json!({"name": old, "conditions": first("conditions"), "actions": action_request(&first("actions")),
         "has_all_of": current["has_all_of"], "is_enabled": current["is_enabled"]});
     let after = json!({"name": fname, "conditions": body["conditions"], "actions": body["actions"],
         "has_all_of": body["has_all_of"], "is_enabled": body["is_enabled"]});

@@ -190,7 +190,11 @@ pub fn plan_manage(ctx: &Ctx, a: ManageArgs) -> Result<Planned<Outcome>, ToolErr
                     Some(&json!("enabled")),
                 )
                 .snapshot(&view(r))
-                .effect(HttpMethod::Put, format!("{base}/{}/enable", id_of(r)), None)
+                .effect(
+                    HttpMethod::Put,
+                    format!("{base}/{}/enable", id_of(r)),
+                    Some(&json!({})),
+                )
                 .confirm()
         }
     }

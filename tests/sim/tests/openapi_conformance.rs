@@ -52,6 +52,13 @@ async fn dns_operations_match_the_spec() {
 }
 
 #[tokio::test]
+async fn mail_operations_match_the_spec() {
+    let sim = start(Scale::Small, None).await;
+    let vars = conformance::mail::vars(&sim);
+    run_table(&sim, Spec::Mail, &conformance::mail::table(), vars).await;
+}
+
+#[tokio::test]
 async fn core_operations_match_the_spec() {
     let sim = start(Scale::Fleet, None).await;
     let vars = conformance::core::vars(&sim);

@@ -313,6 +313,18 @@ fn strings(v: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// A 400 business error; mail.json enumerates each route's codes and their descriptions
+/// (the code in words: `alias_does_not_exist` → "Alias does not exist").
+fn business(code: &'static str) -> ApiError {
+    let words = code.replace('_', " ");
+    let mut chars = words.chars();
+    let description = match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    };
+    ApiError::bad_request(code, description)
+}
+
 // ---------------------------------------------------------------------------------------
 // Mailboxes
 
@@ -329,7 +341,7 @@ fn permissions() -> Value {
 fn listed(senders: &[String]) -> Vec<Value> {
     senders
         .iter()
-        .map(|s| json!({"email": s, "locked": false}))
+        .map(|s| json!({"email": s, "locked": "0"}))
         .collect()
 }
 
@@ -348,7 +360,7 @@ pub fn mailbox_json(mb: &Mailbox, ext: &BoxExt, hosting: &MailHosting, with: &[S
         "is_active": true,
         "is_used_for_account": "",
         "private": {},
-        "users": ext.users.iter().map(|u| user_json(u)).collect::<Vec<_>>(),
+        "users": [],
         "has_auto_responder": mb.has_auto_responder,
         "has_redirection": ext.forwarding_enabled && !mb.redirections.is_empty(),
         "aliases": mb.aliases,
@@ -393,6 +405,9 @@ pub fn mailbox_json(mb: &Mailbox, ext: &BoxExt, hosting: &MailHosting, with: &[S
             "count_signatures" => v["count_signatures"] = json!(ext.signatures.len()),
             "count_devices" => v["count_devices"] = json!(ext.devices.len()),
             "has_dkim_signature" => v["has_dkim_signature"] = json!(hosting.dkim_enabled),
+            // mail.json types `users[].id` as an object that is one of an integer or a
+            // string (unsatisfiable); the tenant sends integers, and only when asked.
+            "users" => v["users"] = json!(ext.users.iter().map(user_json).collect::<Vec<_>>()),
             _ => {}
         }
     }
@@ -726,17 +741,15 @@ async fn alias_add(
     mailbox_idx(&w, &c, id, &name)?;
     let local = alias_local(str_field(&body, "alias"), &domain)?;
     if taken(&w, id, &local) {
-        return Err(ApiError::bad_request(
-            "alias_already_exists",
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "object_already_exists",
             format!("{local}@{domain} is already used"),
         ));
     }
     let (mb, _) = mailbox_mut(&mut w, &c, id, &name)?;
     if mb.aliases.len() >= ALIAS_LIMIT {
-        return Err(ApiError::bad_request(
-            "alias_limit_reached",
-            "The alias limit is reached",
-        ));
+        return Err(business("alias_limit_reached"));
     }
     mb.aliases.push(local);
     ok(json!(true))
@@ -762,8 +775,9 @@ async fn aliases_put(
     for a in strings(&body["aliases"]) {
         let l = alias_local(&a, &domain)?;
         if !w.mailboxes[i].aliases.contains(&l) && taken(&w, id, &l) {
-            return Err(ApiError::bad_request(
-                "alias_already_exists",
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "object_already_exists",
                 format!("{l}@{domain} is already used"),
             ));
         }
@@ -787,10 +801,7 @@ async fn alias_delete(
     let before = mb.aliases.len();
     mb.aliases.retain(|a| *a != local);
     if mb.aliases.len() == before {
-        return Err(ApiError::bad_request(
-            "alias_does_not_exist",
-            format!("{alias} is not an alias of {name}"),
-        ));
+        return Err(business("alias_does_not_exist"));
     }
     ok(json!(true))
 }
@@ -816,19 +827,13 @@ async fn fwd_get(
     }))
 }
 
-fn forward_target(mb: &Mailbox, addr: &str) -> Result<String, ApiError> {
+fn forward_target(mb: &Mailbox, addr: &str, to_self: &'static str) -> Result<String, ApiError> {
     let a = addr.trim().to_ascii_lowercase();
     if !valid_email(&a) {
-        return Err(ApiError::bad_request(
-            "incorrect_redirect_address",
-            format!("{addr:?} is not an e-mail address"),
-        ));
+        return Err(business("incorrect_redirect_address"));
     }
     if a == mb.mailbox {
-        return Err(ApiError::bad_request(
-            "redirect_address_alias_or_mailboxname",
-            "A mailbox cannot forward to itself",
-        ));
+        return Err(business(to_self));
     }
     Ok(a)
 }
@@ -848,18 +853,16 @@ async fn fwd_add(
     )?;
     let mut w = lock(&sh.world);
     let (mb, ext) = mailbox_mut(&mut w, &c, id, &name)?;
-    let a = forward_target(mb, str_field(&body, "redirect_address"))?;
+    let a = forward_target(
+        mb,
+        str_field(&body, "redirect_address"),
+        "incorrect_redirect_address",
+    )?;
     if mb.redirections.contains(&a) {
-        return Err(ApiError::bad_request(
-            "redirect_address_already_exists",
-            format!("{a} is already a forwarding address"),
-        ));
+        return Err(business("redirect_address_already_exists"));
     }
     if mb.redirections.len() >= MAX_FORWARDS {
-        return Err(ApiError::bad_request(
-            "max_mailbox_redirection",
-            "Too many forwarding addresses",
-        ));
+        return Err(business("max_mailbox_redirection"));
     }
     mb.redirections.push(a.clone());
     ext.forwarding_enabled = true;
@@ -887,16 +890,13 @@ async fn fwd_put(
     if let Some(list) = body.get("redirect_addresses") {
         let mut out = Vec::new();
         for a in strings(list) {
-            let a = forward_target(mb, &a)?;
+            let a = forward_target(mb, &a, "redirect_address_alias_or_mailboxname")?;
             if !out.contains(&a) {
                 out.push(a);
             }
         }
         if out.len() > MAX_FORWARDS {
-            return Err(ApiError::bad_request(
-                "too_much_redirections",
-                "Too many forwarding addresses",
-            ));
+            return Err(business("too_much_redirections"));
         }
         mb.redirections = out;
     }
@@ -937,10 +937,7 @@ async fn fwd_delete_one(
     let (mb, ext) = mailbox_mut(&mut w, &c, id, &name)?;
     let a = addr.to_ascii_lowercase();
     if !mb.redirections.contains(&a) {
-        return Err(ApiError::bad_request(
-            "redirect_address_does_not_exist",
-            format!("{addr} is not a forwarding address"),
-        ));
+        return Err(business("redirect_address_does_not_exist"));
     }
     mb.redirections.retain(|r| *r != a);
     if mb.redirections.is_empty() {
@@ -981,13 +978,12 @@ async fn filters_get(
     }))
 }
 
-/// A filter as stored: the spec's request takes one condition and one action object; the
-/// answer lists them.
+/// A filter as stored: the spec's request takes one condition and one action object
+/// (`value` = what to do, an enum; `create_a_folder` = the folder); the answer lists them
+/// as `{type, value}`, the shape of mail.json's own example.
 fn filter_from(body: &Value) -> Value {
-    let mut action = body["actions"].clone();
-    if let Some(o) = action.as_object_mut() {
-        o.remove("create_a_folder");
-    }
+    let a = &body["actions"];
+    let action = json!({"type": a["value"], "value": a.get("create_a_folder").cloned().unwrap_or(json!(""))});
     json!({
         "name": body["name"], "is_enabled": body["is_enabled"], "has_all_of": body["has_all_of"],
         "conditions": [body["conditions"]], "actions": [action],
@@ -1006,9 +1002,10 @@ async fn filter_create(
     let mut w = lock(&sh.world);
     let (_, ext) = mailbox_mut(&mut w, &c, id, &name)?;
     if ext.filters.iter().any(|f| f["name"] == body["name"]) {
-        return Err(ApiError::bad_request(
-            "filter_already_exists",
-            format!("A filter named {} exists", body["name"]),
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "object_already_exists",
+            "A filter of that name exists",
         ));
     }
     ext.filters.push(filter_from(&body));
@@ -1071,9 +1068,10 @@ async fn script_create(
     let mut w = lock(&sh.world);
     let (_, ext) = mailbox_mut(&mut w, &c, id, &name)?;
     if ext.scripts.iter().any(|s| s["name"] == body["name"]) {
-        return Err(ApiError::bad_request(
-            "script_already_exists",
-            format!("A script named {} exists", body["name"]),
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "object_already_exists",
+            "A script of that name exists",
         ));
     }
     ext.scripts.push(json!({"name": body["name"], "content": body["content"], "is_enabled": enabled_flag(body.get("is_enabled"))}));
@@ -1606,16 +1604,20 @@ async fn prefs_get(
 }
 
 fn default_preferences() -> Value {
-    let perms = permissions();
-    let mut defaults = perms.clone();
+    let mut defaults = permissions();
     if let Some(o) = defaults.as_object_mut() {
         o.remove("has_technical_right");
     }
-    json!({
+    let mut prefs = json!({
         "default_permissions": defaults, "spam_filter_enabled": true, "promotion_filter_enabled": false,
         "external_mail_flag_enabled": false, "authorized_senders": [], "blocked_senders": [],
         "created_at": REFERENCE_TIME - 400 * 86_400, "updated_at": REFERENCE_TIME - 10 * 86_400,
-    })
+    });
+    // mail.json also lists the permission flags as required top-level fields.
+    for (k, v) in defaults.as_object().into_iter().flatten() {
+        prefs[k] = v.clone();
+    }
+    prefs
 }
 
 async fn prefs_patch(
@@ -1672,10 +1674,7 @@ async fn dkim_rotate(
 ) -> ApiResult {
     let mut w = lock(&sh.world);
     if !hosting(&w, &c, id)?.dkim_enabled {
-        return Err(ApiError::bad_request(
-            "dkim_not_enabled",
-            "DKIM is not enabled on this mail hosting",
-        ));
+        return Err(business("dkim_not_enabled"));
     }
     hosting_ext(&mut w, &c, id)?.dkim_rotated_at = now();
     ok(json!(true))
@@ -1888,6 +1887,7 @@ mod tests {
         let big = a
             .mail_hostings
             .iter()
+            .rev()
             .find(|h| h.domain == ZONE_NO_MAIL_POLICY)
             .expect("big hosting");
         let n = a

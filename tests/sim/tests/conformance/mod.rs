@@ -5,6 +5,7 @@
 
 pub mod core;
 pub mod dns;
+pub mod mail;
 
 use std::collections::{BTreeMap, BTreeSet};
 
