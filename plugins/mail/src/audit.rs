@@ -389,7 +389,7 @@ fn audit_one(ctx: &Ctx, id: u64, domain: &str, deep: bool) -> Result<Vec<Finding
             }
         }
     }
-    findings.sort_by(|a, b| b.severity.cmp(&a.severity));
+    findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
     Ok(findings)
 }
 
