@@ -39,7 +39,8 @@ pub fn list_scripts(ctx: &Ctx, a: MailboxArgs) -> Result<Items, ToolError> {
     ))
 }
 
-/// One condition of a filter, as mail.json's request takes it.
+// One condition of a filter, as mail.json's request takes it (no doc comment: the
+// schema stays small).
 #[derive(Debug, Clone, Deserialize, JsonSchema, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Condition {
@@ -50,13 +51,12 @@ pub struct Condition {
     pub value: String,
 }
 
-/// One action of a filter, as mail.json's request takes it: `value` is what to do.
+// One action of a filter, as mail.json's request takes it: `value` is what to do.
 #[derive(Debug, Clone, Deserialize, JsonSchema, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Action {
     /// move, copy, forward, discard, flag_seen, stop.
     pub value: String,
-    /// Folder (move, copy).
     pub create_a_folder: Option<String>,
 }
 
