@@ -4,9 +4,11 @@
 
 mod harness;
 
+mod account;
 mod attacks;
 mod audit_log;
 mod cli;
+mod cloud;
 mod confirm;
 mod credentials;
 mod dns;
