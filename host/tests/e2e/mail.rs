@@ -176,7 +176,6 @@ async fn mailbox_lists_follow_every_page_on_the_fleet() {
         let big = w
             .mail_hostings
             .iter()
-            .rev()
             .find(|m| m.domain == ZONE_NO_MAIL_POLICY)
             .unwrap();
         (
@@ -812,7 +811,6 @@ async fn the_mail_audits_name_their_fixes() {
     let big = fleet.sim.with_world(|w| {
         w.mail_hostings
             .iter()
-            .rev()
             .find(|m| m.domain == ZONE_NO_MAIL_POLICY)
             .unwrap()
             .id

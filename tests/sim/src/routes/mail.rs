@@ -28,7 +28,7 @@ use crate::envelope::{ApiError, ApiResult, Query, list, ok, ok_status};
 use crate::openapi::{Spec, check_request};
 use crate::seed::{REFERENCE_TIME, Scale, ZONE_NO_MAIL_POLICY};
 use crate::server::{Shared, lock};
-use crate::state::{MailHosting, Mailbox, Product, State as World};
+use crate::state::{MailHosting, Mailbox, State as World};
 
 type Sh = State<Arc<Shared>>;
 type P2 = Path<(u64, String)>;
@@ -1726,18 +1726,12 @@ async fn service_mailing_lists(
 const EXTERNAL: &[&str] = &["gmail.com", "outlook.com", "protonmail.ch", "yahoo.com"];
 
 /// Adds the mail state to a generated tenant: forwarding, filters, redirections, users and,
-/// in `fleet`, one mail hosting of 230 mailboxes on [`ZONE_NO_MAIL_POLICY`] so mailbox
-/// lists need several pages. Its own random stream: the rest of the tenant is unchanged.
+/// in `fleet`, 230 more mailboxes in one hosting so mailbox lists need several pages. Its
+/// own random stream: the rest of the tenant is unchanged.
 pub fn seed(w: &mut World, seed: u64, scale: Scale) {
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x6d61_696c);
-    if scale == Scale::Fleet
-        && let Some(domain) = w
-            .domains
-            .iter()
-            .find(|d| d.name == ZONE_NO_MAIL_POLICY)
-            .cloned()
-    {
-        big_hosting(w, &mut rng, domain.account_id, &domain.name);
+    if scale == Scale::Fleet {
+        big_hosting(w, &mut rng);
     }
     let hostings = w.mail_hostings.clone();
     for h in &hostings {
@@ -1819,28 +1813,19 @@ pub fn seed(w: &mut World, seed: u64, scale: Scale) {
     }
 }
 
-fn big_hosting(w: &mut World, rng: &mut ChaCha8Rng, account_id: u64, domain: &str) {
-    let id = w.next_id();
-    w.products.push(Product {
-        id,
-        account_id,
-        service_id: 29,
-        service_name: "email_hosting".into(),
-        customer_name: domain.to_string(),
-        internal_name: format!("email_hosting-{id}"),
-        created_at: REFERENCE_TIME - 700 * 86_400,
-        expired_at: REFERENCE_TIME + 30 * 86_400,
-        tags: vec![],
-        is_free: false,
-        is_trial: false,
-    });
-    w.mail_hostings.push(MailHosting {
-        id,
-        account_id,
-        domain: domain.to_string(),
-        max_mailboxes: 500,
-        dkim_enabled: false,
-    });
+/// Grows the mail hosting on [`ZONE_NO_MAIL_POLICY`] (else the first one) by 230
+/// mailboxes, so its mailbox list needs three pages of 100.
+fn big_hosting(w: &mut World, rng: &mut ChaCha8Rng) {
+    let Some(hi) = w
+        .mail_hostings
+        .iter()
+        .position(|h| h.domain == ZONE_NO_MAIL_POLICY)
+        .or((!w.mail_hostings.is_empty()).then_some(0))
+    else {
+        return;
+    };
+    w.mail_hostings[hi].max_mailboxes = 500;
+    let (id, domain) = (w.mail_hostings[hi].id, w.mail_hostings[hi].domain.clone());
     for n in 0..230 {
         let mailbox_id = w.next_id();
         let name = format!("user{n:03}");
@@ -1887,7 +1872,6 @@ mod tests {
         let big = a
             .mail_hostings
             .iter()
-            .rev()
             .find(|h| h.domain == ZONE_NO_MAIL_POLICY)
             .expect("big hosting");
         let n = a
