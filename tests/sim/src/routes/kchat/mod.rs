@@ -278,6 +278,14 @@ fn api() -> Router<Arc<Shared>> {
             put(member_roles),
         )
         .route(
+            "/api/v4/channels/{channel_id}/members/{user_id}/schemeRoles",
+            put(member_scheme_roles),
+        )
+        .route(
+            "/api/v4/channels/{channel_id}/members/{user_id}/notify_props",
+            put(member_notify_props),
+        )
+        .route(
             "/api/v4/channels/{channel_id}/moderations",
             get(moderations),
         )
@@ -820,8 +828,86 @@ async fn member_roles(State(sh): Sh, t: TeamName, Path(ids): Path<Ids>, bytes: B
         .iter_mut()
         .find(|m| m.channel_id == c.id && m.user_id == uid)
         .ok_or_else(|| AppError::not_found("channel member"))?;
+    m.scheme_admin = roles.contains("channel_admin");
+    m.scheme_user = roles.contains("channel_user");
     m.roles = roles;
     status_ok()
+}
+
+/// The member `user_id` of channel `channel_id` on the served team, for a change.
+fn with_member(sh: &Shared, t: &TeamName, ids: &Ids, f: impl FnOnce(&mut Member)) -> KResult {
+    let mut g = lock(&sh.world);
+    let team = served(&g.kchat, t)?.clone();
+    let c = team_channel(&g.kchat, &team, &Ids::get(&ids.channel_id))?.clone();
+    let uid = Ids::get(&ids.user_id);
+    let m = g
+        .kchat
+        .members
+        .iter_mut()
+        .find(|m| m.channel_id == c.id && m.user_id == uid)
+        .ok_or_else(|| AppError::not_found("channel member"))?;
+    f(m);
+    m.last_update_at = crate::routes::now() * 1000;
+    status_ok()
+}
+
+async fn member_scheme_roles(
+    State(sh): Sh,
+    t: TeamName,
+    Path(ids): Path<Ids>,
+    bytes: Bytes,
+) -> KResult {
+    let b = body(&bytes)?;
+    check_request(
+        Spec::Kchat,
+        "/api/v4/channels/{channel_id}/members/{user_id}/schemeRoles",
+        "PUT",
+        &b,
+    )?;
+    let flag = |k: &str| b.get(k).and_then(Value::as_bool).unwrap_or(false);
+    let (admin, user) = (flag("scheme_admin"), flag("scheme_user"));
+    with_member(&sh, &t, &ids, |m| {
+        m.scheme_admin = admin;
+        m.scheme_user = user;
+        m.roles = match (user, admin) {
+            (_, true) => "channel_user channel_admin",
+            (true, false) => "channel_user",
+            (false, false) => "channel_guest",
+        }
+        .into();
+    })
+}
+
+async fn member_notify_props(
+    State(sh): Sh,
+    t: TeamName,
+    Path(ids): Path<Ids>,
+    bytes: Bytes,
+) -> KResult {
+    let b = body(&bytes)?;
+    check_request(
+        Spec::Kchat,
+        "/api/v4/channels/{channel_id}/members/{user_id}/notify_props",
+        "PUT",
+        &b,
+    )?;
+    let allowed = ["default", "true", "false", "all", "mention", "none"];
+    if let Some((k, _)) = b
+        .as_object()
+        .into_iter()
+        .flatten()
+        .find(|(_, v)| !v.as_str().is_some_and(|v| allowed.contains(&v)))
+    {
+        return Err(AppError::bad(
+            "model.channel_member.is_valid.notify_level.app_error",
+            format!("Invalid value for {k}."),
+        ));
+    }
+    with_member(&sh, &t, &ids, |m| {
+        for (k, v) in b.as_object().into_iter().flatten() {
+            m.notify_props[k] = v.clone();
+        }
+    })
 }
 
 async fn moderations(State(sh): Sh, t: TeamName, Path(ids): Path<Ids>) -> KResult {
