@@ -8,6 +8,7 @@ mod account;
 mod attacks;
 mod audit_log;
 mod cli;
+mod cloud;
 mod confirm;
 mod credentials;
 mod dns;
