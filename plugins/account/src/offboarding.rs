@@ -12,7 +12,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::accounts::resolve;
+use crate::accounts::{hint_missing, resolve};
 use crate::invitation_writes::pending_sent_by;
 use crate::users::fetch_app_accesses;
 use crate::{CANCEL_PENDING_INVITATIONS, REMOVE_TEAM_USERS};
@@ -259,13 +259,8 @@ pub fn plan_user_offboarding(
     let api = ctx.api();
     let a = resolve(&api, args.account_id)?;
     let user = args.user_id;
-    let accesses = fetch_app_accesses(&api, a, user).map_err(|e| {
-        if e.is_not_found() {
-            e.with_hint("check user_id with infomaniak_list_account_users")
-        } else {
-            e
-        }
-    })?;
+    let accesses = fetch_app_accesses(&api, a, user)
+        .map_err(|e| hint_missing(e, "check user_id with infomaniak_list_account_users"))?;
     let mut holdings = Vec::new();
     let mut not_checked = Vec::new();
     for t in list_of(&accesses, "teams") {

@@ -2,12 +2,12 @@
 //! (core.json `/1/accounts/{account}/teams[/{team}[/users]]`).
 
 use ikmcp_pdk::error::{conflict, invalid_args};
-use ikmcp_pdk::{Api, Ctx, HttpMethod, PlanBuilder, Planned, ToolError, ToolErrorExt};
+use ikmcp_pdk::{Api, Ctx, HttpMethod, PlanBuilder, Planned, ToolError};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use crate::accounts::resolve;
+use crate::accounts::{hint_missing, resolve};
 use crate::apply::WriteOutput;
 use crate::users::fetch_teams;
 
@@ -92,13 +92,7 @@ pub fn plan_create(ctx: &Ctx, args: CreateTeamArgs) -> Result<Planned<WriteOutpu
 /// `GET /1/accounts/{account}/teams/{team}` (core.json "Get a Team"), with a hint on 404.
 pub fn fetch_team(api: &Api, account: u64, team: u64) -> Result<Value, ToolError> {
     api.get(&format!("/1/accounts/{account}/teams/{team}"), &[])
-        .map_err(|e| {
-            if e.is_not_found() {
-                e.with_hint("check team_id with infomaniak_list_teams_and_tags")
-            } else {
-                e
-            }
-        })
+        .map_err(|e| hint_missing(e, "check team_id with infomaniak_list_teams_and_tags"))
 }
 
 /// Arguments of `infomaniak_update_account_team`.
@@ -222,13 +216,7 @@ pub struct TeamUsersArgs {
 pub fn member_ids(api: &Api, account: u64, team: u64) -> Result<Vec<u64>, ToolError> {
     let users = api
         .list_all(&format!("/1/accounts/{account}/teams/{team}/users"), &[])
-        .map_err(|e| {
-            if e.is_not_found() {
-                e.with_hint("check team_id with infomaniak_list_teams_and_tags")
-            } else {
-                e
-            }
-        })?;
+        .map_err(|e| hint_missing(e, "check team_id with infomaniak_list_teams_and_tags"))?;
     let mut ids: Vec<u64> = users.iter().filter_map(|u| u["id"].as_u64()).collect();
     ids.sort_unstable();
     Ok(ids)
