@@ -672,6 +672,7 @@ async fn audits_and_the_overview_from_few_requests() {
     let requests = h.sim.requests().len();
     let products = h.sim.with_world(|w| w.products.len());
     let pages = products.div_ceil(100);
+    assert!(pages >= 2, "the fleet's products span several pages");
     assert_eq!(
         requests,
         1 + pages,
@@ -774,4 +775,36 @@ async fn audits_and_the_overview_from_few_requests() {
         .await;
     assert_eq!(err["error"]["kind"], "invalid_args");
     assert!(h.writes().is_empty(), "audits write nothing");
+}
+
+#[tokio::test]
+async fn a_token_without_the_accounts_scope_gets_advice_not_data() {
+    // The tenant's dns:read-only token (tokens derive from the seed every harness uses), as
+    // an operator who made a DNS-only token would run the server.
+    let token = ikmcp_sim::auth::Credentials::from_seed(42)
+        .token("dns_read")
+        .secret
+        .clone();
+    let h = Harness::start(Options {
+        env: vec![("INFOMANIAK_API_TOKEN".into(), token)],
+        ..Options::default()
+    })
+    .await;
+    let err = h.err("infomaniak_list_organizations", json!({})).await;
+    assert_eq!(err["error"]["kind"], "upstream", "{err}");
+    assert!(
+        err["error"]["hint"].as_str().unwrap().contains("scope"),
+        "{err}"
+    );
+    let err = h
+        .err(
+            "infomaniak_create_account_tag",
+            json!({"account_id": first_account(&h), "name": "x"}),
+        )
+        .await;
+    assert!(
+        err["error"]["hint"].as_str().unwrap().contains("scope"),
+        "{err}"
+    );
+    assert!(h.writes().is_empty());
 }
