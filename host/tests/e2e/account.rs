@@ -778,9 +778,9 @@ async fn audits_and_the_overview_from_few_requests() {
 }
 
 #[tokio::test]
-async fn a_token_without_the_accounts_scope_gets_advice_not_data() {
-    // The tenant's dns:read-only token (tokens derive from the seed every harness uses), as
-    // an operator who made a DNS-only token would run the server.
+async fn a_token_without_the_account_write_scope_gets_advice() {
+    // The tenant's DNS token (tokens derive from the seed every harness uses): it reads
+    // accounts and products but lacks `accounts:write`, as a DNS-only token would.
     let token = ikmcp_sim::auth::Credentials::from_seed(42)
         .token("dns_read")
         .secret
@@ -790,21 +790,21 @@ async fn a_token_without_the_accounts_scope_gets_advice_not_data() {
         ..Options::default()
     })
     .await;
-    let err = h.err("infomaniak_list_organizations", json!({})).await;
+    let args = json!({"name": "scoped"});
+    let plan = h.ok("infomaniak_create_account_tag", args.clone()).await;
+    assert_eq!(plan["status"], "plan", "{plan}");
+    let mut confirmed = args;
+    confirmed["confirmation_token"] = plan["confirmation_token"].clone();
+    let err = h.err("infomaniak_create_account_tag", confirmed).await;
     assert_eq!(err["error"]["kind"], "upstream", "{err}");
     assert!(
         err["error"]["hint"].as_str().unwrap().contains("scope"),
         "{err}"
     );
-    let err = h
-        .err(
-            "infomaniak_create_account_tag",
-            json!({"account_id": first_account(&h), "name": "x"}),
-        )
-        .await;
+    let writes = h.writes();
+    assert!(writes.iter().all(|w| w.status == 403), "{writes:?}");
     assert!(
-        err["error"]["hint"].as_str().unwrap().contains("scope"),
-        "{err}"
+        h.sim
+            .with_world(|w| !w.tags.iter().any(|t| t.name == "scoped"))
     );
-    assert!(h.writes().is_empty());
 }
