@@ -8,6 +8,7 @@ pub mod core;
 pub mod dns;
 pub mod drive;
 pub mod kchat;
+pub mod mail;
 
 use std::collections::{BTreeMap, BTreeSet};
 
