@@ -13,6 +13,7 @@ mod faults;
 mod greedy;
 mod guard;
 mod hostile;
+mod hosting;
 mod legacy;
 mod roles;
 mod toolsets;

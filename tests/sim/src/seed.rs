@@ -138,6 +138,7 @@ pub fn generate(seed: u64, scale: Scale) -> State {
             g.misc_products(&accounts, 2);
         }
     }
+    crate::routes::hosting::seed(&mut g.state, seed, scale);
     g.state
 }
 

@@ -499,6 +499,8 @@ pub struct State {
     pub ai_products: Vec<AiProduct>,
     /// Next id handed out by [`State::next_id`].
     pub id_counter: u64,
+    /// Web hosting beyond hostings and sites (databases, users, aliases, Node.js…).
+    pub hosting: crate::routes::hosting::HostingWorld,
 }
 
 impl State {

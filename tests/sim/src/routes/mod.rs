@@ -4,6 +4,7 @@
 pub mod core;
 pub mod dns;
 pub mod domains;
+pub mod hosting;
 
 use std::sync::Arc;
 
@@ -25,6 +26,7 @@ pub const DOMAINS: &[(&str, Routes)] = &[
     ("core", core::routes),
     ("domains", domains::routes),
     ("dns", dns::routes),
+    ("hosting", hosting::routes),
 ];
 
 /// Every public route (`/1/...`, `/2/...`), without guard or state.
