@@ -153,6 +153,7 @@ fn role(base: &url::Url, auth: Auth) -> RoleConfig {
         auth: Some(auth),
         methods: None,
         requests_per_minute: 0,
+        advice: Default::default(),
         allowed_headers: Vec::new(),
     }
 }
