@@ -56,25 +56,56 @@ pub struct Report {
 }
 
 fn now() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 fn finding(severity: &str, hosting_id: u64, target: &str, issue: String, fix: &str) -> Finding {
-    Finding { severity: severity.into(), hosting_id, target: target.into(), issue, fix: fix.into() }
+    Finding {
+        severity: severity.into(),
+        hosting_id,
+        target: target.into(),
+        issue,
+        fix: fix.into(),
+    }
 }
 
 /// The findings about one site (as listed with `applications` and `environments`) and,
 /// when read, its certificate; `now` in unix seconds.
-pub fn site_findings(hosting_id: u64, site: &Value, certificate: Option<&Value>, now: i64) -> Vec<Finding> {
+pub fn site_findings(
+    hosting_id: u64,
+    site: &Value,
+    certificate: Option<&Value>,
+    now: i64,
+) -> Vec<Finding> {
     let name = site["main_fqdn"].as_str().unwrap_or("?");
     let mut out = Vec::new();
     if site["ssl_status"] == "disabled" {
-        out.push(finding("high", hosting_id, name, "no SSL certificate: the site is served over plain HTTP".into(), "install a free certificate with infomaniak_request_certificate (type free)"));
+        out.push(finding(
+            "high",
+            hosting_id,
+            name,
+            "no SSL certificate: the site is served over plain HTTP".into(),
+            "install a free certificate with infomaniak_request_certificate (type free)",
+        ));
     } else if let Some(exp) = site["ssl_expired_at"].as_i64() {
         if exp < now {
-            out.push(finding("high", hosting_id, name, format!("certificate expired {} day(s) ago", (now - exp) / DAY), "renew it with infomaniak_request_certificate"));
+            out.push(finding(
+                "high",
+                hosting_id,
+                name,
+                format!("certificate expired {} day(s) ago", (now - exp) / DAY),
+                "renew it with infomaniak_request_certificate",
+            ));
         } else if exp < now + EXPIRY_WARNING_DAYS * DAY {
-            out.push(finding("medium", hosting_id, name, format!("certificate expires in {} day(s)", (exp - now) / DAY), "check its renewal with infomaniak_get_certificate"));
+            out.push(finding(
+                "medium",
+                hosting_id,
+                name,
+                format!("certificate expires in {} day(s)", (exp - now) / DAY),
+                "check its renewal with infomaniak_get_certificate",
+            ));
         }
     }
     if let Some(c) = certificate
@@ -87,7 +118,13 @@ pub fn site_findings(hosting_id: u64, site: &Value, certificate: Option<&Value>,
             && let Some(v) = env["version"].as_str()
             && PHP_UNSUPPORTED.contains(&v)
         {
-            out.push(finding("medium", hosting_id, name, format!("PHP {v} no longer gets security fixes"), "switch the site to PHP 8.3 or later in the manager"));
+            out.push(finding(
+                "medium",
+                hosting_id,
+                name,
+                format!("PHP {v} no longer gets security fixes"),
+                "switch the site to PHP 8.3 or later in the manager",
+            ));
         }
     }
     for app in site["applications"].as_array().into_iter().flatten() {
@@ -96,7 +133,13 @@ pub fn site_findings(hosting_id: u64, site: &Value, certificate: Option<&Value>,
         {
             let minor: Vec<u32> = v.split('.').filter_map(|p| p.parse().ok()).collect();
             if minor.len() >= 2 && (minor[0], minor[1]) < (6, 5) {
-                out.push(finding("medium", hosting_id, name, format!("WordPress {v} is outdated"), "update WordPress from its admin page"));
+                out.push(finding(
+                    "medium",
+                    hosting_id,
+                    name,
+                    format!("WordPress {v} is outdated"),
+                    "update WordPress from its admin page",
+                ));
             }
         }
     }
@@ -106,10 +149,27 @@ pub fn site_findings(hosting_id: u64, site: &Value, certificate: Option<&Value>,
 /// The findings about one database (`backups` = unix seconds).
 pub fn database_findings(hosting_id: u64, db: &Value, now: i64) -> Vec<Finding> {
     let name = db["name"].as_str().unwrap_or("?");
-    let newest = db["backups"].as_array().into_iter().flatten().filter_map(Value::as_i64).max();
+    let newest = db["backups"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_i64)
+        .max();
     match newest {
-        None => vec![finding("high", hosting_id, name, "no backup at all".into(), "check the hosting's backup option in the manager")],
-        Some(t) if t < now - BACKUP_MAX_AGE_DAYS * DAY => vec![finding("medium", hosting_id, name, format!("newest backup is {} day(s) old", (now - t) / DAY), "check the hosting's backup option in the manager")],
+        None => vec![finding(
+            "high",
+            hosting_id,
+            name,
+            "no backup at all".into(),
+            "check the hosting's backup option in the manager",
+        )],
+        Some(t) if t < now - BACKUP_MAX_AGE_DAYS * DAY => vec![finding(
+            "medium",
+            hosting_id,
+            name,
+            format!("newest backup is {} day(s) old", (now - t) / DAY),
+            "check the hosting's backup option in the manager",
+        )],
         _ => vec![],
     }
 }
@@ -118,7 +178,13 @@ pub fn database_findings(hosting_id: u64, db: &Value, now: i64) -> Vec<Finding> 
 pub fn user_findings(hosting_id: u64, user: &Value) -> Vec<Finding> {
     let login = user["login"].as_str().unwrap_or("?");
     if user["has_ssh"] == true {
-        vec![finding("low", hosting_id, login, "has SSH shell access, not only SFTP".into(), "if a shell is not needed, switch it with infomaniak_change_hosting_user_connection_type to ftp")]
+        vec![finding(
+            "low",
+            hosting_id,
+            login,
+            "has SSH shell access, not only SFTP".into(),
+            "if a shell is not needed, switch it with infomaniak_change_hosting_user_connection_type to ftp",
+        )]
     } else {
         vec![]
     }
@@ -138,20 +204,36 @@ pub fn audit(ctx: &Ctx, a: Args) -> Result<Report, ToolError> {
     let api = public(ctx);
     let ids: Vec<u64> = match a.hosting_id {
         Some(id) => vec![id],
-        None => api.list_all("/1/products", &[("service_name", "hosting")])?.iter().filter_map(|p| p["id"].as_u64()).collect(),
+        None => api
+            .list_all("/1/products", &[("service_name", "hosting")])?
+            .iter()
+            .filter_map(|p| p["id"].as_u64())
+            .collect(),
     };
     let now = now();
     let mut findings = Vec::new();
     let mut sites_seen = 0;
     for (i, hid) in ids.iter().enumerate() {
-        ctx.progress(i as u32, Some(ids.len() as u32), Some(&format!("hosting {hid}")));
+        ctx.progress(
+            i as u32,
+            Some(ids.len() as u32),
+            Some(&format!("hosting {hid}")),
+        );
         let base = hosting_path(*hid);
         let read = (|| -> Result<(), ToolError> {
-            let sites = api.list_all(&format!("{base}/sites"), &[("with[]", "applications"), ("with[]", "environments")])?;
+            let sites = api.list_all(
+                &format!("{base}/sites"),
+                &[("with[]", "applications"), ("with[]", "environments")],
+            )?;
             sites_seen += sites.len();
             for s in &sites {
                 let cert = if a.hosting_id.is_some() && s["ssl_status"] != "disabled" {
-                    s["id"].as_u64().map(|sid| api.get(&format!("{base}/certificates/{sid}"), &[])).transpose().ok().flatten()
+                    s["id"]
+                        .as_u64()
+                        .map(|sid| api.get(&format!("{base}/certificates/{sid}"), &[]))
+                        .transpose()
+                        .ok()
+                        .flatten()
                 } else {
                     None
                 };
@@ -169,9 +251,23 @@ pub fn audit(ctx: &Ctx, a: Args) -> Result<Report, ToolError> {
             if a.hosting_id.is_some() {
                 return Err(e);
             }
-            findings.push(finding("medium", *hid, &format!("hosting {hid}"), format!("could not be read: {}", ikmcp_pdk::ToolErrorExt::message(&e)), "audit it alone with hosting_id to see the error"));
+            findings.push(finding(
+                "medium",
+                *hid,
+                &format!("hosting {hid}"),
+                format!(
+                    "could not be read: {}",
+                    ikmcp_pdk::ToolErrorExt::message(&e)
+                ),
+                "audit it alone with hosting_id to see the error",
+            ));
         }
     }
     findings.sort_by_key(|f| rank(&f.severity));
-    Ok(Report { hostings: ids.len(), sites: sites_seen, certificates_checked: a.hosting_id.is_some(), findings })
+    Ok(Report {
+        hostings: ids.len(),
+        sites: sites_seen,
+        certificates_checked: a.hosting_id.is_some(),
+        findings,
+    })
 }

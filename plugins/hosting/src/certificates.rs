@@ -3,13 +3,16 @@
 
 use ikmcp_pdk::error::invalid_args;
 use ikmcp_pdk::plan::change_before;
-use ikmcp_pdk::{Ctx, HttpMethod, INFOMANIAK_API, Plan, PlanBuilder, Planned, ToolError, ToolErrorExt};
+use ikmcp_pdk::{
+    Ctx, HttpMethod, INFOMANIAK_API, Plan, PlanBuilder, Planned, ToolError, ToolErrorExt,
+};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::common::{
-    Outcome, outcome,effect, hosting_path, nth, perform, perform_with, public, secret_effect};
+    Outcome, effect, hosting_path, nth, outcome, perform, perform_with, public, secret_effect,
+};
 use crate::sites::{SiteArgs, get_site};
 
 /// Result of `infomaniak_get_certificate`.
@@ -23,7 +26,10 @@ pub struct CertOut {
 
 /// The certificate of a site, `None` when it has none (the API answers 404).
 pub fn read(ctx: &Ctx, hosting_id: u64, site_id: u64) -> Result<Option<Value>, ToolError> {
-    match public(ctx).get(&format!("{}/certificates/{site_id}", hosting_path(hosting_id)), &[]) {
+    match public(ctx).get(
+        &format!("{}/certificates/{site_id}", hosting_path(hosting_id)),
+        &[],
+    ) {
         Ok(c) => Ok(Some(c)),
         Err(e) if e.is_not_found() => {
             get_site(ctx, hosting_id, site_id)?;
@@ -36,7 +42,10 @@ pub fn read(ctx: &Ctx, hosting_id: u64, site_id: u64) -> Result<Option<Value>, T
 /// `GET /1/web_hostings/{id}/certificates/{site}`.
 pub fn get(ctx: &Ctx, a: SiteArgs) -> Result<CertOut, ToolError> {
     let certificate = read(ctx, a.hosting_id, a.site_id)?;
-    Ok(CertOut { installed: certificate.is_some(), certificate })
+    Ok(CertOut {
+        installed: certificate.is_some(),
+        certificate,
+    })
 }
 
 /// Arguments of `infomaniak_request_certificate`.
@@ -65,15 +74,26 @@ fn body(a: &RequestArgs) -> Result<Value, ToolError> {
     match a.kind.as_str() {
         "free" => {}
         "paid" => {
-            let id = a.certificate_id.ok_or_else(|| invalid_args("a paid certificate needs certificate_id", "give the id of the certificate product"))?;
+            let id = a.certificate_id.ok_or_else(|| {
+                invalid_args(
+                    "a paid certificate needs certificate_id",
+                    "give the id of the certificate product",
+                )
+            })?;
             body["certificate_id"] = json!(id);
         }
         "custom" => {
             let (Some(cert), Some(key)) = (&a.certificate, &a.private_key) else {
-                return Err(invalid_args("a custom certificate needs certificate and private_key", "give both in PEM form"));
+                return Err(invalid_args(
+                    "a custom certificate needs certificate and private_key",
+                    "give both in PEM form",
+                ));
             };
             if !cert.contains("-----BEGIN CERTIFICATE-----") || !key.contains("PRIVATE KEY-----") {
-                return Err(invalid_args("certificate or private_key is not PEM", "paste the PEM text, -----BEGIN ...----- lines included"));
+                return Err(invalid_args(
+                    "certificate or private_key is not PEM",
+                    "paste the PEM text, -----BEGIN ...----- lines included",
+                ));
             }
             body["certificate"] = json!(cert);
             body["private_key"] = json!(key);
@@ -81,10 +101,23 @@ fn body(a: &RequestArgs) -> Result<Value, ToolError> {
                 body["intermediate_certificate"] = json!(chain);
             }
         }
-        other => return Err(invalid_args(format!("type {other:?} is unknown"), "use free, paid or custom")),
+        other => {
+            return Err(invalid_args(
+                format!("type {other:?} is unknown"),
+                "use free, paid or custom",
+            ));
+        }
     }
-    if a.kind != "paid" && a.certificate_id.is_some() || a.kind != "custom" && (a.certificate.is_some() || a.private_key.is_some()) {
-        return Err(invalid_args(format!("arguments that do not apply to a {} certificate were given", a.kind), "give certificate_id only for paid, certificate/private_key only for custom"));
+    if a.kind != "paid" && a.certificate_id.is_some()
+        || a.kind != "custom" && (a.certificate.is_some() || a.private_key.is_some())
+    {
+        return Err(invalid_args(
+            format!(
+                "arguments that do not apply to a {} certificate were given",
+                a.kind
+            ),
+            "give certificate_id only for paid, certificate/private_key only for custom",
+        ));
     }
     Ok(body)
 }
@@ -96,10 +129,22 @@ pub fn plan_request(ctx: &Ctx, a: RequestArgs) -> Result<Planned<Outcome>, ToolE
     let current = read(ctx, a.hosting_id, a.site_id)?;
     let path = format!("{}/certificates", hosting_path(a.hosting_id));
     let shown = json!({"site_id": a.site_id, "type": a.kind, "certificate_id": a.certificate_id});
-    let mut plan = PlanBuilder::new(INFOMANIAK_API, format!("Install a {} certificate on site {}", a.kind, a.site_id))
-        .change(format!("site {}: certificate", a.site_id), if current.is_some() { "replace" } else { "create" }, current.as_ref(), Some(&shown))
-        .snapshot(&current)
-        .build();
+    let mut plan = PlanBuilder::new(
+        INFOMANIAK_API,
+        format!("Install a {} certificate on site {}", a.kind, a.site_id),
+    )
+    .change(
+        format!("site {}: certificate", a.site_id),
+        if current.is_some() {
+            "replace"
+        } else {
+            "create"
+        },
+        current.as_ref(),
+        Some(&shown),
+    )
+    .snapshot(&current)
+    .build();
     plan.effects.push(if a.kind == "custom" {
         secret_effect(INFOMANIAK_API, HttpMethod::Post, path, "site_id, type custom, and the PEM certificate and private key you gave (kept out of the plan)")
     } else {
@@ -111,28 +156,49 @@ pub fn plan_request(ctx: &Ctx, a: RequestArgs) -> Result<Planned<Outcome>, ToolE
 /// Installs the certificate and reads it back.
 pub fn apply_request(ctx: &Ctx, a: RequestArgs, plan: &Plan) -> Result<Outcome, ToolError> {
     let e = nth(plan, 0)?;
-    let answer = if e.body.is_some() { perform(ctx, e)? } else { perform_with(ctx, e, &body(&a)?)? };
+    let answer = if e.body.is_some() {
+        perform(ctx, e)?
+    } else {
+        perform_with(ctx, e, &body(&a)?)?
+    };
     let certificate = read(ctx, a.hosting_id, a.site_id)?;
-    Ok(outcome(json!({"status": if certificate.is_some() { "requested" } else { "pending" }, "operation": answer, "certificate": certificate})))
+    Ok(outcome(
+        json!({"status": if certificate.is_some() { "requested" } else { "pending" }, "operation": answer, "certificate": certificate}),
+    ))
 }
 
 /// Plans removing a site's certificate (the site goes back to plain HTTP).
 pub fn plan_delete(ctx: &Ctx, a: SiteArgs) -> Result<Planned<Outcome>, ToolError> {
     let Some(current) = read(ctx, a.hosting_id, a.site_id)? else {
-        return Ok(Planned::NoChange(outcome(json!({"status": "no_change", "installed": false}))));
+        return Ok(Planned::NoChange(outcome(
+            json!({"status": "no_change", "installed": false}),
+        )));
     };
     let path = format!("{}/certificates/{}", hosting_path(a.hosting_id), a.site_id);
     Ok(Planned::Confirm(
-        PlanBuilder::new(INFOMANIAK_API, format!("Remove the certificate of site {}: it will answer HTTP only", a.site_id))
-            .change(format!("site {}: certificate", a.site_id), "delete", Some(&current), None::<&Value>)
-            .snapshot(&current)
-            .effect(HttpMethod::Delete, path, None)
-            .build(),
+        PlanBuilder::new(
+            INFOMANIAK_API,
+            format!(
+                "Remove the certificate of site {}: it will answer HTTP only",
+                a.site_id
+            ),
+        )
+        .change(
+            format!("site {}: certificate", a.site_id),
+            "delete",
+            Some(&current),
+            None::<&Value>,
+        )
+        .snapshot(&current)
+        .effect(HttpMethod::Delete, path, None)
+        .build(),
     ))
 }
 
 /// Removes the certificate.
 pub fn apply_delete(ctx: &Ctx, _a: SiteArgs, plan: &Plan) -> Result<Outcome, ToolError> {
     perform(ctx, nth(plan, 0)?)?;
-    Ok(outcome(json!({"status": "deleted", "certificate": change_before(plan, 0)})))
+    Ok(outcome(
+        json!({"status": "deleted", "certificate": change_before(plan, 0)}),
+    ))
 }

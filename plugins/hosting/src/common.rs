@@ -103,7 +103,10 @@ pub struct Outcome {
 
 /// Wraps a `{status, ...}` answer.
 pub fn outcome(detail: Value) -> Outcome {
-    Outcome { status: detail["status"].as_str().unwrap_or("done").to_string(), detail }
+    Outcome {
+        status: detail["status"].as_str().unwrap_or("done").to_string(),
+        detail,
+    }
 }
 
 /// One item as the API returns it.
@@ -132,7 +135,11 @@ pub fn get_hosting(ctx: &Ctx, hosting_id: u64) -> Result<Hosting, ToolError> {
 
 /// Replaces the hint of a not-found error.
 pub fn not_found_hint(e: ToolError, hint: &str) -> ToolError {
-    if e.is_not_found() { e.with_hint(hint) } else { e }
+    if e.is_not_found() {
+        e.with_hint(hint)
+    } else {
+        e
+    }
 }
 
 /// The full (prefixed) name of `name` on a hosting with `prefix`: names given with the
@@ -149,7 +156,9 @@ pub fn prefixed(prefix: &str, name: &str) -> String {
 pub fn check_name(field: &str, name: &str, max: usize) -> Result<(), ToolError> {
     let ok = !name.is_empty()
         && name.len() <= max
-        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
     if ok {
         Ok(())
     } else {
@@ -193,7 +202,8 @@ pub fn check_fqdn(field: &str, name: &str, wildcard: bool) -> Result<String, Too
                 && l.len() <= 63
                 && !l.starts_with('-')
                 && !l.ends_with('-')
-                && l.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && l.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         });
     if ok {
         Ok(name)
@@ -224,7 +234,10 @@ mod tests {
         assert!(check_password("Abcdefg1").is_ok());
         assert!(check_password("abcdefg1").is_err());
         assert!(check_password("Abc1").is_err());
-        assert_eq!(check_fqdn("fqdn", "Blog.Example.com.", false).unwrap(), "blog.example.com");
+        assert_eq!(
+            check_fqdn("fqdn", "Blog.Example.com.", false).unwrap(),
+            "blog.example.com"
+        );
         assert!(check_fqdn("fqdn", "*.x.ch", false).is_err());
         assert!(check_fqdn("alias", "*.x.ch", true).is_ok());
         assert!(check_fqdn("fqdn", "localhost", false).is_err());

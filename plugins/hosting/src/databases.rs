@@ -12,9 +12,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use crate::common::{
-    Item, Outcome, outcome,
-    MANAGER, check_name, check_password, effect, get_hosting, hosting_path, not_found_hint, nth,
-    perform, perform_with, prefixed, proxied, public, secret_effect, segment,
+    Item, MANAGER, Outcome, check_name, check_password, effect, get_hosting, hosting_path,
+    not_found_hint, nth, outcome, perform, perform_with, prefixed, proxied, public, secret_effect,
+    segment,
 };
 use crate::sites::{HostingArgs, Listed, silent_noop};
 
@@ -28,7 +28,11 @@ pub fn all(ctx: &Ctx, hosting_id: u64) -> Result<Vec<Value>, ToolError> {
 /// Every database (size, grants, backups).
 pub fn list(ctx: &Ctx, a: HostingArgs) -> Result<Listed, ToolError> {
     let items = all(ctx, a.hosting_id)?;
-    Ok(Listed { hosting_id: a.hosting_id, count: items.len(), items })
+    Ok(Listed {
+        hosting_id: a.hosting_id,
+        count: items.len(),
+        items,
+    })
 }
 
 /// A database of a hosting.
@@ -82,7 +86,11 @@ pub struct Created {
 
 fn short_name(prefix: &str, name: &str) -> Result<String, ToolError> {
     let short = name.strip_prefix(prefix).unwrap_or(name).to_string();
-    check_name("database_name", &short, 64usize.saturating_sub(prefix.len()))?;
+    check_name(
+        "database_name",
+        &short,
+        64usize.saturating_sub(prefix.len()),
+    )?;
     Ok(short)
 }
 
@@ -93,7 +101,13 @@ pub fn plan_create(ctx: &Ctx, a: CreateArgs) -> Result<Planned<Created>, ToolErr
     let short = short_name(&h.prefix, &a.database_name)?;
     let full = format!("{}{short}", h.prefix);
     match read_db(ctx, a.hosting_id, &full) {
-        Ok(item) => return Ok(Planned::NoChange(Created { status: "already_exists".into(), name: full, item })),
+        Ok(item) => {
+            return Ok(Planned::NoChange(Created {
+                status: "already_exists".into(),
+                name: full,
+                item,
+            }));
+        }
         Err(e) if matches!(e, ToolError::NotFound(_)) => {}
         Err(e) => return Err(e),
     }
@@ -101,11 +115,24 @@ pub fn plan_create(ctx: &Ctx, a: CreateArgs) -> Result<Planned<Created>, ToolErr
     if let Some(d) = &a.description {
         body["description"] = json!(d);
     }
-    let mut plan = PlanBuilder::new(MANAGER, format!("Create database {full} on hosting {}", a.hosting_id))
-        .change(format!("hosting {}: database {full}", a.hosting_id), "create", None::<&Value>, Some(&body))
-        .snapshot(&json!({"database": full, "exists": false}))
-        .build();
-    plan.effects.push(effect(MANAGER, HttpMethod::Post, proxied(&format!("{}/databases", hosting_path(a.hosting_id))), Some(&body)));
+    let mut plan = PlanBuilder::new(
+        MANAGER,
+        format!("Create database {full} on hosting {}", a.hosting_id),
+    )
+    .change(
+        format!("hosting {}: database {full}", a.hosting_id),
+        "create",
+        None::<&Value>,
+        Some(&body),
+    )
+    .snapshot(&json!({"database": full, "exists": false}))
+    .build();
+    plan.effects.push(effect(
+        MANAGER,
+        HttpMethod::Post,
+        proxied(&format!("{}/databases", hosting_path(a.hosting_id))),
+        Some(&body),
+    ));
     Ok(Planned::Confirm(plan))
 }
 
@@ -115,8 +142,16 @@ pub fn apply_create(ctx: &Ctx, a: CreateArgs, plan: &Plan) -> Result<Created, To
     let full = format!("{}{}", h.prefix, short_name(&h.prefix, &a.database_name)?);
     let answer = perform(ctx, nth(plan, 0)?)?;
     match read_db(ctx, a.hosting_id, &full) {
-        Ok(item) => Ok(Created { status: "created".into(), name: full, item }),
-        Err(e) if matches!(e, ToolError::NotFound(_)) => Err(silent_noop(&format!("database {full}"), &answer, "infomaniak_list_databases")),
+        Ok(item) => Ok(Created {
+            status: "created".into(),
+            name: full,
+            item,
+        }),
+        Err(e) if matches!(e, ToolError::NotFound(_)) => Err(silent_noop(
+            &format!("database {full}"),
+            &answer,
+            "infomaniak_list_databases",
+        )),
         Err(e) => Err(e),
     }
 }
@@ -126,26 +161,48 @@ pub fn plan_delete(ctx: &Ctx, a: DbArgs) -> Result<Planned<Outcome>, ToolError> 
     let h = get_hosting(ctx, a.hosting_id)?;
     let full = prefixed(&h.prefix, &a.database_name);
     let db = read_db(ctx, a.hosting_id, &full)?;
-    let mut plan = PlanBuilder::new(MANAGER, format!("Delete database {full} and all its data; grants on it go too"))
-        .change(format!("hosting {}: database {full}", a.hosting_id), "delete", Some(&db), None::<&Value>)
-        .snapshot(&db)
-        .build();
-    plan.effects.push(effect(MANAGER, HttpMethod::Delete, proxied(&db_path(a.hosting_id, &full)), None));
+    let mut plan = PlanBuilder::new(
+        MANAGER,
+        format!("Delete database {full} and all its data; grants on it go too"),
+    )
+    .change(
+        format!("hosting {}: database {full}", a.hosting_id),
+        "delete",
+        Some(&db),
+        None::<&Value>,
+    )
+    .snapshot(&db)
+    .build();
+    plan.effects.push(effect(
+        MANAGER,
+        HttpMethod::Delete,
+        proxied(&db_path(a.hosting_id, &full)),
+        None,
+    ));
     Ok(Planned::Confirm(plan))
 }
 
 /// Deletes the database.
 pub fn apply_delete(ctx: &Ctx, _a: DbArgs, plan: &Plan) -> Result<Outcome, ToolError> {
     perform(ctx, nth(plan, 0)?)?;
-    Ok(outcome(json!({"status": "deleted", "database": change_before(plan, 0)})))
+    Ok(outcome(
+        json!({"status": "deleted", "database": change_before(plan, 0)}),
+    ))
 }
 
 /// Every database user: `GET /1/web_hostings/{id}/database_users` (§7.4), all pages.
 pub fn list_users(ctx: &Ctx, a: HostingArgs) -> Result<Listed, ToolError> {
     let items = public(ctx)
-        .list_all(&format!("{}/database_users", hosting_path(a.hosting_id)), &[])
+        .list_all(
+            &format!("{}/database_users", hosting_path(a.hosting_id)),
+            &[],
+        )
         .map_err(|e| not_found_hint(e, "check hosting_id with infomaniak_list_hostings"))?;
-    Ok(Listed { hosting_id: a.hosting_id, count: items.len(), items })
+    Ok(Listed {
+        hosting_id: a.hosting_id,
+        count: items.len(),
+        items,
+    })
 }
 
 /// A database user.
@@ -159,7 +216,11 @@ pub struct UserArgs {
 }
 
 fn user_path(hosting_id: u64, full: &str) -> String {
-    format!("{}/database_users/{}", hosting_path(hosting_id), segment(full))
+    format!(
+        "{}/database_users/{}",
+        hosting_path(hosting_id),
+        segment(full)
+    )
 }
 
 fn read_user(ctx: &Ctx, hosting_id: u64, full: &str) -> Result<Value, ToolError> {
@@ -218,11 +279,20 @@ fn grants_of(user: &Value) -> BTreeMap<String, Rights> {
 /// without a grant all false (peer-agent-mcp.md §3 row 8: the array form or a partial map
 /// resets grants).
 fn permission_map(databases: &[Value], grants: &BTreeMap<String, Rights>) -> Value {
-    let none = Rights { read: false, write: false, admin: false };
+    let none = Rights {
+        read: false,
+        write: false,
+        admin: false,
+    };
     let map: Map<String, Value> = databases
         .iter()
         .filter_map(|d| d["name"].as_str())
-        .map(|name| (name.to_string(), json!(grants.get(name).copied().unwrap_or(none))))
+        .map(|name| {
+            (
+                name.to_string(),
+                json!(grants.get(name).copied().unwrap_or(none)),
+            )
+        })
         .collect();
     Value::Object(map)
 }
@@ -278,7 +348,8 @@ pub fn plan_password(ctx: &Ctx, a: PasswordArgs) -> Result<Planned<Outcome>, Too
         .snapshot(&json!({"user": s.user, "databases": s.databases.iter().map(|d| &d["name"]).collect::<Vec<_>>()}))
         .build();
     plan.effects.push(secret_effect(MANAGER, HttpMethod::Patch, s.path.clone(), "the new password and the permissions object below (every database of the hosting, current grants)"));
-    plan.effects.push(effect(MANAGER, HttpMethod::Patch, s.path, Some(&restore)));
+    plan.effects
+        .push(effect(MANAGER, HttpMethod::Patch, s.path, Some(&restore)));
     Ok(Planned::Confirm(plan))
 }
 
@@ -287,7 +358,11 @@ pub fn plan_password(ctx: &Ctx, a: PasswordArgs) -> Result<Planned<Outcome>, Too
 pub fn apply_password(ctx: &Ctx, a: PasswordArgs, plan: &Plan) -> Result<Outcome, ToolError> {
     check_password(&a.password)?;
     let restore = nth(plan, 1)?;
-    let perms: Value = restore.body.as_deref().and_then(|b| serde_json::from_str(b).ok()).unwrap_or(Value::Null);
+    let perms: Value = restore
+        .body
+        .as_deref()
+        .and_then(|b| serde_json::from_str(b).ok())
+        .unwrap_or(Value::Null);
     let mut body = perms.clone();
     body["password"] = json!(a.password);
     perform_with(ctx, nth(plan, 0)?, &body)?;
@@ -301,10 +376,20 @@ pub fn apply_password(ctx: &Ctx, a: PasswordArgs, plan: &Plan) -> Result<Outcome
         restored = true;
         user = read_user(ctx, a.hosting_id, &full)?;
         if grants_of(&user) != expected {
-            return Err(upstream(200, "grants_lost", format!("the password of {full} changed but its grants could not be restored"), Some(format!("set them again with infomaniak_change_database_user_permissions: {}", json!(expected)))));
+            return Err(upstream(
+                200,
+                "grants_lost",
+                format!("the password of {full} changed but its grants could not be restored"),
+                Some(format!(
+                    "set them again with infomaniak_change_database_user_permissions: {}",
+                    json!(expected)
+                )),
+            ));
         }
     }
-    Ok(outcome(json!({"status": "password_changed", "user": full, "grants_kept": expected, "second_patch_needed": restored})))
+    Ok(outcome(
+        json!({"status": "password_changed", "user": full, "grants_kept": expected, "second_patch_needed": restored}),
+    ))
 }
 
 fn expected_grants(perms: &Value) -> BTreeMap<String, Rights> {
@@ -312,7 +397,12 @@ fn expected_grants(perms: &Value) -> BTreeMap<String, Rights> {
         .as_object()
         .into_iter()
         .flatten()
-        .filter_map(|(db, r)| Some((db.clone(), serde_json::from_value::<Rights>(r.clone()).ok()?)))
+        .filter_map(|(db, r)| {
+            Some((
+                db.clone(),
+                serde_json::from_value::<Rights>(r.clone()).ok()?,
+            ))
+        })
         .filter(|(_, r)| r.read || r.write || r.admin)
         .collect()
 }
@@ -332,27 +422,58 @@ pub struct PermissionsArgs {
 /// Plans replacing a user's grants: the manager PATCH `{permissions: {every db}}`.
 pub fn plan_permissions(ctx: &Ctx, a: PermissionsArgs) -> Result<Planned<Outcome>, ToolError> {
     let s = user_state(ctx, a.hosting_id, &a.user_name)?;
-    let names: Vec<String> = s.databases.iter().filter_map(|d| d["name"].as_str().map(str::to_string)).collect();
+    let names: Vec<String> = s
+        .databases
+        .iter()
+        .filter_map(|d| d["name"].as_str().map(str::to_string))
+        .collect();
     let mut wanted = BTreeMap::new();
     for g in &a.grants {
         let full = prefixed(&s.prefix, &g.database);
         let Some(db) = names.iter().find(|n| **n == full) else {
-            return Err(not_found(format!("hosting {} has no database {full}", a.hosting_id), "list the names with infomaniak_list_databases"));
+            return Err(not_found(
+                format!("hosting {} has no database {full}", a.hosting_id),
+                "list the names with infomaniak_list_databases",
+            ));
         };
-        if wanted.insert(db.clone(), Rights { read: g.read, write: g.write, admin: g.admin }).is_some() {
-            return Err(invalid_args(format!("database {db} is given twice"), "give each database once"));
+        if wanted
+            .insert(
+                db.clone(),
+                Rights {
+                    read: g.read,
+                    write: g.write,
+                    admin: g.admin,
+                },
+            )
+            .is_some()
+        {
+            return Err(invalid_args(
+                format!("database {db} is given twice"),
+                "give each database once",
+            ));
         }
     }
     wanted.retain(|_, r: &mut Rights| r.read || r.write || r.admin);
     if wanted == s.grants {
-        return Ok(Planned::NoChange(outcome(json!({"status": "no_change", "grants": s.grants}))));
+        return Ok(Planned::NoChange(outcome(
+            json!({"status": "no_change", "grants": s.grants}),
+        )));
     }
     let body = json!({"permissions": permission_map(&s.databases, &wanted)});
-    let mut plan = PlanBuilder::new(MANAGER, format!("Set the grants of database user {}", s.full))
-        .change(format!("database user {}: grants", s.full), "update", Some(&s.grants), Some(&wanted))
-        .snapshot(&json!({"user": s.user, "databases": names}))
-        .build();
-    plan.effects.push(effect(MANAGER, HttpMethod::Patch, s.path, Some(&body)));
+    let mut plan = PlanBuilder::new(
+        MANAGER,
+        format!("Set the grants of database user {}", s.full),
+    )
+    .change(
+        format!("database user {}: grants", s.full),
+        "update",
+        Some(&s.grants),
+        Some(&wanted),
+    )
+    .snapshot(&json!({"user": s.user, "databases": names}))
+    .build();
+    plan.effects
+        .push(effect(MANAGER, HttpMethod::Patch, s.path, Some(&body)));
     Ok(Planned::Confirm(plan))
 }
 
@@ -360,12 +481,23 @@ pub fn plan_permissions(ctx: &Ctx, a: PermissionsArgs) -> Result<Planned<Outcome
 pub fn apply_permissions(ctx: &Ctx, a: PermissionsArgs, plan: &Plan) -> Result<Outcome, ToolError> {
     let e = nth(plan, 0)?;
     let answer = perform(ctx, e)?;
-    let expected = expected_grants(&e.body.as_deref().and_then(|b| serde_json::from_str(b).ok()).unwrap_or(Value::Null));
+    let expected = expected_grants(
+        &e.body
+            .as_deref()
+            .and_then(|b| serde_json::from_str(b).ok())
+            .unwrap_or(Value::Null),
+    );
     let h = get_hosting(ctx, a.hosting_id)?;
     let full = prefixed(&h.prefix, &a.user_name);
     let now = grants_of(&read_user(ctx, a.hosting_id, &full)?);
     if now != expected {
-        return Err(silent_noop(&format!("the new grants of {full}"), &answer, "infomaniak_get_database_user"));
+        return Err(silent_noop(
+            &format!("the new grants of {full}"),
+            &answer,
+            "infomaniak_get_database_user",
+        ));
     }
-    Ok(outcome(json!({"status": "updated", "user": full, "grants": now})))
+    Ok(outcome(
+        json!({"status": "updated", "user": full, "grants": now}),
+    ))
 }

@@ -104,7 +104,9 @@ pub fn find(ctx: &Ctx, a: FindArgs) -> Result<FindOut, ToolError> {
         });
         let Some(p) = site else { continue };
         let (hosting_id, site_id) = (p["parent_id"].as_u64(), p["id"].as_u64());
-        let (Some(hosting_id), Some(site_id)) = (hosting_id, site_id) else { continue };
+        let (Some(hosting_id), Some(site_id)) = (hosting_id, site_id) else {
+            continue;
+        };
         requests += 1;
         let site = public(ctx).get(
             &format!("{}/sites/{site_id}", hosting_path(hosting_id)),
@@ -154,7 +156,10 @@ pub fn domain_full(ctx: &Ctx, a: DomainArgs) -> Result<DomainOut, ToolError> {
         check_fqdn("domain", &d, false)?;
     }
     let domain = manager(ctx)
-        .get(&format!("/proxy/1/domain/{}", segment(&d)), &[("with[]", "*")])
+        .get(
+            &format!("/proxy/1/domain/{}", segment(&d)),
+            &[("with[]", "*")],
+        )
         .map_err(|e| not_found_hint(e, "check the name with infomaniak_list_domains"))?;
     Ok(DomainOut { domain })
 }

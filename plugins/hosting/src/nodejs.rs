@@ -9,8 +9,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::common::{
-    Outcome, outcome,MANAGER, effect, manager, nth, perform};
+use crate::common::{MANAGER, Outcome, effect, manager, nth, outcome, perform};
 
 const HINT: &str = "hosting_id is the Node.js hosting's own id (infomaniak_list_hostings, is_nodejs), not its parent web hosting";
 
@@ -20,7 +19,9 @@ fn base(hosting_id: u64) -> String {
 
 fn get(ctx: &Ctx, path: &str, query: &[(&str, &str)]) -> Result<Value, ToolError> {
     manager(ctx).get(path, query).map_err(|e| match &e {
-        ToolError::NotFound(_) => e.with_hint(format!("{HINT}; vhost_route_id comes from infomaniak_list_nodejs_apps")),
+        ToolError::NotFound(_) => e.with_hint(format!(
+            "{HINT}; vhost_route_id comes from infomaniak_list_nodejs_apps"
+        )),
         ToolError::Upstream(u) if u.status == 403 => e.with_hint(HINT),
         _ => e,
     })
@@ -47,7 +48,10 @@ pub struct Apps {
 /// each WebApp feature with its child VhostRoute (the id the app routes take).
 pub fn list(ctx: &Ctx, a: HostingArgs) -> Result<Apps, ToolError> {
     let h = get(ctx, &base(a.hosting_id), &[("with[]", "hosting_features")])?;
-    let features = h["hosting_features"].as_array().cloned().unwrap_or_default();
+    let features = h["hosting_features"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     let apps = features
         .iter()
         .filter(|f| f["feature_type"] == "WebApp")
@@ -63,7 +67,10 @@ pub fn list(ctx: &Ctx, a: HostingArgs) -> Result<Apps, ToolError> {
                 })
         })
         .collect();
-    Ok(Apps { hosting_id: a.hosting_id, apps })
+    Ok(Apps {
+        hosting_id: a.hosting_id,
+        apps,
+    })
 }
 
 /// One app of a Node.js hosting.
@@ -85,35 +92,82 @@ pub struct Answer {
 
 /// `GET .../nodejs/{vhost}?with[]=ips,ssl,environments,storage`.
 pub fn app(ctx: &Ctx, a: AppArgs) -> Result<Answer, ToolError> {
-    let data = get(ctx, &format!("{}/nodejs/{}", base(a.hosting_id), a.vhost_route_id), &[("with[]", "ips"), ("with[]", "ssl"), ("with[]", "environments"), ("with[]", "storage")])?;
+    let data = get(
+        ctx,
+        &format!("{}/nodejs/{}", base(a.hosting_id), a.vhost_route_id),
+        &[
+            ("with[]", "ips"),
+            ("with[]", "ssl"),
+            ("with[]", "environments"),
+            ("with[]", "storage"),
+        ],
+    )?;
     Ok(Answer { data })
 }
 
 /// `GET .../nodejs/{vhost}/actions/status` → `{status: Running|Stopped}`.
 pub fn status(ctx: &Ctx, a: AppArgs) -> Result<Answer, ToolError> {
-    let data = get(ctx, &format!("{}/nodejs/{}/actions/status", base(a.hosting_id), a.vhost_route_id), &[])?;
+    let data = get(
+        ctx,
+        &format!(
+            "{}/nodejs/{}/actions/status",
+            base(a.hosting_id),
+            a.vhost_route_id
+        ),
+        &[],
+    )?;
     Ok(Answer { data })
 }
 
 /// `GET .../vhost_route/{vhost}/aliases?with[]=domain_options`, all pages.
 pub fn aliases(ctx: &Ctx, a: AppArgs) -> Result<Answer, ToolError> {
     let items = manager(ctx)
-        .list_all(&format!("{}/vhost_route/{}/aliases", base(a.hosting_id), a.vhost_route_id), &[("with[]", "domain_options")])
-        .map_err(|e| if e.is_not_found() { e.with_hint(HINT) } else { e })?;
-    Ok(Answer { data: Value::Array(items) })
+        .list_all(
+            &format!(
+                "{}/vhost_route/{}/aliases",
+                base(a.hosting_id),
+                a.vhost_route_id
+            ),
+            &[("with[]", "domain_options")],
+        )
+        .map_err(|e| {
+            if e.is_not_found() {
+                e.with_hint(HINT)
+            } else {
+                e
+            }
+        })?;
+    Ok(Answer {
+        data: Value::Array(items),
+    })
 }
 
 /// `GET .../nodejs/{vhost}/jobs`, all pages.
 pub fn jobs(ctx: &Ctx, a: AppArgs) -> Result<Answer, ToolError> {
     let items = manager(ctx)
-        .list_all(&format!("{}/nodejs/{}/jobs", base(a.hosting_id), a.vhost_route_id), &[])
-        .map_err(|e| if e.is_not_found() { e.with_hint(HINT) } else { e })?;
-    Ok(Answer { data: Value::Array(items) })
+        .list_all(
+            &format!("{}/nodejs/{}/jobs", base(a.hosting_id), a.vhost_route_id),
+            &[],
+        )
+        .map_err(|e| {
+            if e.is_not_found() {
+                e.with_hint(HINT)
+            } else {
+                e
+            }
+        })?;
+    Ok(Answer {
+        data: Value::Array(items),
+    })
 }
 
 /// `GET .../webapp/{vhost}/stream` → the log stream endpoint and its short-lived JWT.
 pub fn logs(ctx: &Ctx, a: AppArgs) -> Result<Answer, ToolError> {
-    let data = get(ctx, &format!("{}/webapp/{}/stream", base(a.hosting_id), a.vhost_route_id), &[])?;
+    let data = get(
+        ctx,
+        &format!("{}/webapp/{}/stream", base(a.hosting_id), a.vhost_route_id),
+        &[],
+    )?;
     Ok(Answer { data })
 }
 
@@ -131,8 +185,20 @@ pub struct ThumbArgs {
 
 /// `GET .../webapp/{vhost}/thumbnail?refresh=` → `{blob: data URL}`.
 pub fn thumbnail(ctx: &Ctx, a: ThumbArgs) -> Result<Answer, ToolError> {
-    let refresh = if a.refresh.unwrap_or(false) { "true" } else { "false" };
-    let data = get(ctx, &format!("{}/webapp/{}/thumbnail", base(a.hosting_id), a.vhost_route_id), &[("refresh", refresh)])?;
+    let refresh = if a.refresh.unwrap_or(false) {
+        "true"
+    } else {
+        "false"
+    };
+    let data = get(
+        ctx,
+        &format!(
+            "{}/webapp/{}/thumbnail",
+            base(a.hosting_id),
+            a.vhost_route_id
+        ),
+        &[("refresh", refresh)],
+    )?;
     Ok(Answer { data })
 }
 
@@ -152,24 +218,50 @@ pub struct ActionArgs {
 /// running app (or stop on a stopped one) is no change.
 pub fn plan_action(ctx: &Ctx, a: ActionArgs) -> Result<Planned<Outcome>, ToolError> {
     if !["start", "stop", "restart", "build"].contains(&a.action.as_str()) {
-        return Err(invalid_args(format!("action {:?} is unknown", a.action), "use start, stop, restart or build"));
+        return Err(invalid_args(
+            format!("action {:?} is unknown", a.action),
+            "use start, stop, restart or build",
+        ));
     }
-    let st = status(ctx, AppArgs { hosting_id: a.hosting_id, vhost_route_id: a.vhost_route_id })?.data;
+    let st = status(
+        ctx,
+        AppArgs {
+            hosting_id: a.hosting_id,
+            vhost_route_id: a.vhost_route_id,
+        },
+    )?
+    .data;
     let now = st["status"].as_str().unwrap_or("unknown").to_string();
     if (a.action == "start" && now == "Running") || (a.action == "stop" && now == "Stopped") {
-        return Ok(Planned::NoChange(outcome(json!({"status": "no_change", "app_status": now}))));
+        return Ok(Planned::NoChange(outcome(
+            json!({"status": "no_change", "app_status": now}),
+        )));
     }
     let after = match a.action.as_str() {
         "stop" => "Stopped",
         "build" => "build job started",
         _ => "Running",
     };
-    let path = format!("{}/nodejs/{}/actions/{}", base(a.hosting_id), a.vhost_route_id, a.action);
-    let mut plan = PlanBuilder::new(MANAGER, format!("{} Node.js app {} (now {now})", a.action, a.vhost_route_id))
-        .change(format!("Node.js app {}", a.vhost_route_id), &a.action, Some(&now), Some(&after))
-        .snapshot(&st)
-        .build();
-    plan.effects.push(effect(MANAGER, HttpMethod::Post, path, Some(&json!({}))));
+    let path = format!(
+        "{}/nodejs/{}/actions/{}",
+        base(a.hosting_id),
+        a.vhost_route_id,
+        a.action
+    );
+    let mut plan = PlanBuilder::new(
+        MANAGER,
+        format!("{} Node.js app {} (now {now})", a.action, a.vhost_route_id),
+    )
+    .change(
+        format!("Node.js app {}", a.vhost_route_id),
+        &a.action,
+        Some(&now),
+        Some(&after),
+    )
+    .snapshot(&st)
+    .build();
+    plan.effects
+        .push(effect(MANAGER, HttpMethod::Post, path, Some(&json!({}))));
     Ok(Planned::Confirm(plan))
 }
 

@@ -3,10 +3,10 @@
 
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{OriginalUri, Path, RawQuery, State};
 use axum::http::StatusCode;
-use axum::Extension;
 use serde_json::{Map, Value, json};
 
 use super::world::{Database, DbUser, FtpUser, Rights};
@@ -20,14 +20,21 @@ use crate::state::State as World;
 type Sh = State<Arc<Shared>>;
 
 fn required(field: &str) -> ApiError {
-    ApiError::validation(vec![(field.into(), "validation_rule_required", format!("The {field} attribute is required"))])
+    ApiError::validation(vec![(
+        field.into(),
+        "validation_rule_required",
+        format!("The {field} attribute is required"),
+    )])
 }
 
 fn str_field<'a>(body: &'a Value, field: &str) -> Result<Option<&'a str>, ApiError> {
     match body.get(field) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
-        Some(_) => Err(ApiError::invalid_attribute(field, format!("The {field} attribute must be a string"))),
+        Some(_) => Err(ApiError::invalid_attribute(
+            field,
+            format!("The {field} attribute must be a string"),
+        )),
     }
 }
 
@@ -35,11 +42,16 @@ fn str_field<'a>(body: &'a Value, field: &str) -> Result<Option<&'a str>, ApiErr
 fn check_name(field: &str, name: &str, max: usize) -> Result<(), ApiError> {
     let ok = !name.is_empty()
         && name.len() <= max
-        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
     if ok {
         Ok(())
     } else {
-        Err(ApiError::invalid_attribute(field, format!("The {field} must be 1 to {max} characters among a-z, 0-9 and _")))
+        Err(ApiError::invalid_attribute(
+            field,
+            format!("The {field} must be 1 to {max} characters among a-z, 0-9 and _"),
+        ))
     }
 }
 
@@ -53,7 +65,11 @@ fn check_password(password: &str) -> Result<(), ApiError> {
     if strong {
         Ok(())
     } else {
-        Err(ApiError::validation(vec![("password".into(), "validation_rule_password_unified", "validation.password_unified".into())]))
+        Err(ApiError::validation(vec![(
+            "password".into(),
+            "validation_rule_password_unified",
+            "validation.password_unified".into(),
+        )]))
     }
 }
 
@@ -106,24 +122,51 @@ fn ftp_json(u: &FtpUser) -> Value {
 }
 
 /// `GET .../databases` (paging).
-pub async fn databases(State(sh): Sh, Extension(c): Extension<Caller>, Path(hid): Path<String>, RawQuery(q): RawQuery) -> ApiResult {
+pub async fn databases(
+    State(sh): Sh,
+    Extension(c): Extension<Caller>,
+    Path(hid): Path<String>,
+    RawQuery(q): RawQuery,
+) -> ApiResult {
     let q = Query::parse(q.as_deref());
     let w = lock(&sh.world);
     let h = hosting_ref(&w, &c, &hid)?;
-    list(w.hosting.databases.iter().filter(|d| d.hosting_id == h.id).map(|d| database_json(&w, d)).collect(), &q)
+    list(
+        w.hosting
+            .databases
+            .iter()
+            .filter(|d| d.hosting_id == h.id)
+            .map(|d| database_json(&w, d))
+            .collect(),
+        &q,
+    )
 }
 
 /// `GET .../databases/{name}` (the prefixed name).
-pub async fn database(State(sh): Sh, Extension(c): Extension<Caller>, Path((hid, name)): Path<(String, String)>) -> ApiResult {
+pub async fn database(
+    State(sh): Sh,
+    Extension(c): Extension<Caller>,
+    Path((hid, name)): Path<(String, String)>,
+) -> ApiResult {
     let w = lock(&sh.world);
     let h = hosting_ref(&w, &c, &hid)?;
-    let d = w.hosting.databases.iter().find(|d| d.hosting_id == h.id && d.name == name).ok_or_else(|| ApiError::not_found("Database"))?;
+    let d = w
+        .hosting
+        .databases
+        .iter()
+        .find(|d| d.hosting_id == h.id && d.name == name)
+        .ok_or_else(|| ApiError::not_found("Database"))?;
     ok(database_json(&w, d))
 }
 
 /// `POST .../databases` `{database_name, description?}`: the prefix is prepended. With a
 /// Bearer token it answers success and creates nothing (Q1).
-pub async fn create_database(State(sh): Sh, Extension(c): Extension<Caller>, Path(hid): Path<String>, body: Bytes) -> ApiResult {
+pub async fn create_database(
+    State(sh): Sh,
+    Extension(c): Extension<Caller>,
+    Path(hid): Path<String>,
+    body: Bytes,
+) -> ApiResult {
     let body = body_json(&body)?;
     let name = str_field(&body, "database_name")?.ok_or_else(|| required("database_name"))?;
     let description = str_field(&body, "description")?.unwrap_or("").to_string();
@@ -132,8 +175,16 @@ pub async fn create_database(State(sh): Sh, Extension(c): Extension<Caller>, Pat
         let h = hosting_ref(&w, &c, &hid)?;
         check_name("database_name", name, 64 - h.prefix.len())?;
         let full = format!("{}{name}", h.prefix);
-        if w.hosting.databases.iter().any(|d| d.hosting_id == h.id && d.name == full) {
-            return Err(ApiError::new(StatusCode::CONFLICT, "object_already_exists", format!("The database {full} already exists")));
+        if w.hosting
+            .databases
+            .iter()
+            .any(|d| d.hosting_id == h.id && d.name == full)
+        {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "object_already_exists",
+                format!("The database {full} already exists"),
+            ));
         }
         (h.id, full)
     };
@@ -141,49 +192,99 @@ pub async fn create_database(State(sh): Sh, Extension(c): Extension<Caller>, Pat
     let mut w = lock(&sh.world);
     let noop = (w.hosting.quirks && !is_manager(&c)) || lock(&sh.faults).faults.hosting_silent_noop;
     if !noop {
-        w.hosting.databases.push(Database { hosting_id, name: full.clone(), description, disk_used: 0, backups: vec![], application: None });
+        w.hosting.databases.push(Database {
+            hosting_id,
+            name: full.clone(),
+            description,
+            disk_used: 0,
+            backups: vec![],
+            application: None,
+        });
     }
     ok(json!({"name": full}))
 }
 
 /// `DELETE .../databases/{name}`: also drops every grant on it.
-pub async fn delete_database(State(sh): Sh, Extension(c): Extension<Caller>, Path((hid, name)): Path<(String, String)>) -> ApiResult {
+pub async fn delete_database(
+    State(sh): Sh,
+    Extension(c): Extension<Caller>,
+    Path((hid, name)): Path<(String, String)>,
+) -> ApiResult {
     let hosting_id = {
         let w = lock(&sh.world);
         let h = hosting_ref(&w, &c, &hid)?;
-        if !w.hosting.databases.iter().any(|d| d.hosting_id == h.id && d.name == name) {
+        if !w
+            .hosting
+            .databases
+            .iter()
+            .any(|d| d.hosting_id == h.id && d.name == name)
+        {
             return Err(ApiError::not_found("Database"));
         }
         h.id
     };
     let _busy = begin(&sh, hosting_id).await?;
     let mut w = lock(&sh.world);
-    w.hosting.databases.retain(|d| !(d.hosting_id == hosting_id && d.name == name));
-    for u in w.hosting.db_users.iter_mut().filter(|u| u.hosting_id == hosting_id) {
+    w.hosting
+        .databases
+        .retain(|d| !(d.hosting_id == hosting_id && d.name == name));
+    for u in w
+        .hosting
+        .db_users
+        .iter_mut()
+        .filter(|u| u.hosting_id == hosting_id)
+    {
         u.permissions.retain(|(db, _)| *db != name);
     }
     ok(json!(true))
 }
 
 /// `GET .../database_users` (paging).
-pub async fn db_users(State(sh): Sh, Extension(c): Extension<Caller>, Path(hid): Path<String>, RawQuery(q): RawQuery) -> ApiResult {
+pub async fn db_users(
+    State(sh): Sh,
+    Extension(c): Extension<Caller>,
+    Path(hid): Path<String>,
+    RawQuery(q): RawQuery,
+) -> ApiResult {
     let q = Query::parse(q.as_deref());
     let w = lock(&sh.world);
     let h = hosting_ref(&w, &c, &hid)?;
-    list(w.hosting.db_users.iter().filter(|u| u.hosting_id == h.id).map(|u| db_user_json(&w, u)).collect(), &q)
+    list(
+        w.hosting
+            .db_users
+            .iter()
+            .filter(|u| u.hosting_id == h.id)
+            .map(|u| db_user_json(&w, u))
+            .collect(),
+        &q,
+    )
 }
 
 /// `GET .../database_users/{name}`.
-pub async fn db_user(State(sh): Sh, Extension(c): Extension<Caller>, Path((hid, name)): Path<(String, String)>) -> ApiResult {
+pub async fn db_user(
+    State(sh): Sh,
+    Extension(c): Extension<Caller>,
+    Path((hid, name)): Path<(String, String)>,
+) -> ApiResult {
     let w = lock(&sh.world);
     let h = hosting_ref(&w, &c, &hid)?;
-    let u = w.hosting.db_users.iter().find(|u| u.hosting_id == h.id && u.name == name).ok_or_else(|| ApiError::not_found("Database user"))?;
+    let u = w
+        .hosting
+        .db_users
+        .iter()
+        .find(|u| u.hosting_id == h.id && u.name == name)
+        .ok_or_else(|| ApiError::not_found("Database user"))?;
     ok(db_user_json(&w, u))
 }
 
 /// `POST .../database_users` `{name, password}`; a `permissions` payload is accepted and
 /// ignored (peer-agent-mcp.md §4.3).
-pub async fn create_db_user(State(sh): Sh, Extension(c): Extension<Caller>, Path(hid): Path<String>, body: Bytes) -> ApiResult {
+pub async fn create_db_user(
+    State(sh): Sh,
+    Extension(c): Extension<Caller>,
+    Path(hid): Path<String>,
+    body: Bytes,
+) -> ApiResult {
     let body = body_json(&body)?;
     let name = str_field(&body, "name")?.ok_or_else(|| required("name"))?;
     check_password(str_field(&body, "password")?.ok_or_else(|| required("password"))?)?;
@@ -192,29 +293,62 @@ pub async fn create_db_user(State(sh): Sh, Extension(c): Extension<Caller>, Path
         let h = hosting_ref(&w, &c, &hid)?;
         check_name("name", name, 32 - h.prefix.len())?;
         let full = format!("{}{name}", h.prefix);
-        if w.hosting.db_users.iter().any(|u| u.hosting_id == h.id && u.name == full) {
-            return Err(ApiError::new(StatusCode::CONFLICT, "object_already_exists", format!("The database user {full} already exists")));
+        if w.hosting
+            .db_users
+            .iter()
+            .any(|u| u.hosting_id == h.id && u.name == full)
+        {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "object_already_exists",
+                format!("The database user {full} already exists"),
+            ));
         }
         (h.id, full)
     };
     let _busy = begin(&sh, hosting_id).await?;
-    lock(&sh.world).hosting.db_users.push(DbUser { hosting_id, name: full.clone(), permissions: vec![], applications: vec![], password_version: 0 });
+    lock(&sh.world).hosting.db_users.push(DbUser {
+        hosting_id,
+        name: full.clone(),
+        permissions: vec![],
+        applications: vec![],
+        password_version: 0,
+    });
     ok(json!({"name": full}))
 }
 
 /// The grants of a manager PATCH: an object keyed by database name, each `{read, write,
 /// admin}` booleans; every key must be a database of the hosting.
-fn grant_map(w: &World, hosting_id: u64, map: &Map<String, Value>) -> Result<Vec<(String, Rights)>, ApiError> {
+fn grant_map(
+    w: &World,
+    hosting_id: u64,
+    map: &Map<String, Value>,
+) -> Result<Vec<(String, Rights)>, ApiError> {
     let mut out = Vec::new();
     for (db, rights) in map {
-        if !w.hosting.databases.iter().any(|d| d.hosting_id == hosting_id && d.name == *db) {
-            return Err(ApiError::invalid_attribute(&format!("permissions.{db}"), format!("{db} is not a database of this hosting")));
+        if !w
+            .hosting
+            .databases
+            .iter()
+            .any(|d| d.hosting_id == hosting_id && d.name == *db)
+        {
+            return Err(ApiError::invalid_attribute(
+                &format!("permissions.{db}"),
+                format!("{db} is not a database of this hosting"),
+            ));
         }
         let flag = |k: &str| match rights.get(k) {
             Some(Value::Bool(b)) => Ok(*b),
-            _ => Err(ApiError::invalid_attribute(&format!("permissions.{db}.{k}"), format!("permissions.{db}.{k} must be a boolean"))),
+            _ => Err(ApiError::invalid_attribute(
+                &format!("permissions.{db}.{k}"),
+                format!("permissions.{db}.{k} must be a boolean"),
+            )),
         };
-        let r = Rights { read: flag("read")?, write: flag("write")?, admin: flag("admin")? };
+        let r = Rights {
+            read: flag("read")?,
+            write: flag("write")?,
+            admin: flag("admin")?,
+        };
         if r.read || r.write || r.admin {
             out.push((db.clone(), r));
         }
@@ -228,7 +362,12 @@ fn grant_map(w: &World, hosting_id: u64, map: &Map<String, Value>) -> Result<Vec
 /// and applications are emptied (Q2). Manager: `permissions` as an object keyed by every
 /// database name replaces the grants (the fix of Q2); the array form, or a password
 /// without the object, resets them as the public route does.
-pub async fn patch_db_user(State(sh): Sh, Extension(c): Extension<Caller>, Path((hid, name)): Path<(String, String)>, body: Bytes) -> ApiResult {
+pub async fn patch_db_user(
+    State(sh): Sh,
+    Extension(c): Extension<Caller>,
+    Path((hid, name)): Path<(String, String)>,
+    body: Bytes,
+) -> ApiResult {
     let body = body_json(&body)?;
     let password = str_field(&body, "password")?;
     if let Some(p) = password {
@@ -236,12 +375,21 @@ pub async fn patch_db_user(State(sh): Sh, Extension(c): Extension<Caller>, Path(
     }
     let perms = body.get("permissions");
     if password.is_none() && perms.is_none() {
-        return Err(ApiError::validation(vec![("password".into(), "validation_rule_required_without", "Send password, permissions or both".into())]));
+        return Err(ApiError::validation(vec![(
+            "password".into(),
+            "validation_rule_required_without",
+            "Send password, permissions or both".into(),
+        )]));
     }
     let hosting_id = {
         let w = lock(&sh.world);
         let h = hosting_ref(&w, &c, &hid)?;
-        if !w.hosting.db_users.iter().any(|u| u.hosting_id == h.id && u.name == name) {
+        if !w
+            .hosting
+            .db_users
+            .iter()
+            .any(|u| u.hosting_id == h.id && u.name == name)
+        {
             return Err(ApiError::not_found("Database user"));
         }
         if is_manager(&c)
@@ -258,8 +406,15 @@ pub async fn patch_db_user(State(sh): Sh, Extension(c): Extension<Caller>, Path(
         _ => None,
     };
     let quirks = w.hosting.quirks;
-    let wiped = grants.is_none() && (password.is_some() || matches!(perms, Some(Value::Array(_)))) && quirks;
-    let u = w.hosting.db_users.iter_mut().find(|u| u.hosting_id == hosting_id && u.name == name).ok_or_else(|| ApiError::not_found("Database user"))?;
+    let wiped = grants.is_none()
+        && (password.is_some() || matches!(perms, Some(Value::Array(_))))
+        && quirks;
+    let u = w
+        .hosting
+        .db_users
+        .iter_mut()
+        .find(|u| u.hosting_id == hosting_id && u.name == name)
+        .ok_or_else(|| ApiError::not_found("Database user"))?;
     if password.is_some() {
         u.password_version += 1;
     }
@@ -273,59 +428,113 @@ pub async fn patch_db_user(State(sh): Sh, Extension(c): Extension<Caller>, Path(
 }
 
 /// `DELETE .../database_users/{name}`.
-pub async fn delete_db_user(State(sh): Sh, Extension(c): Extension<Caller>, Path((hid, name)): Path<(String, String)>) -> ApiResult {
+pub async fn delete_db_user(
+    State(sh): Sh,
+    Extension(c): Extension<Caller>,
+    Path((hid, name)): Path<(String, String)>,
+) -> ApiResult {
     let hosting_id = {
         let w = lock(&sh.world);
         let h = hosting_ref(&w, &c, &hid)?;
-        if !w.hosting.db_users.iter().any(|u| u.hosting_id == h.id && u.name == name) {
+        if !w
+            .hosting
+            .db_users
+            .iter()
+            .any(|u| u.hosting_id == h.id && u.name == name)
+        {
             return Err(ApiError::not_found("Database user"));
         }
         h.id
     };
     let _busy = begin(&sh, hosting_id).await?;
-    lock(&sh.world).hosting.db_users.retain(|u| !(u.hosting_id == hosting_id && u.name == name));
+    lock(&sh.world)
+        .hosting
+        .db_users
+        .retain(|u| !(u.hosting_id == hosting_id && u.name == name));
     ok(json!(true))
 }
 
 /// `GET .../users` (FTP/SSH users, paging).
-pub async fn ftp_users(State(sh): Sh, Extension(c): Extension<Caller>, Path(hid): Path<String>, RawQuery(q): RawQuery) -> ApiResult {
+pub async fn ftp_users(
+    State(sh): Sh,
+    Extension(c): Extension<Caller>,
+    Path(hid): Path<String>,
+    RawQuery(q): RawQuery,
+) -> ApiResult {
     let q = Query::parse(q.as_deref());
     let w = lock(&sh.world);
     let h = hosting_ref(&w, &c, &hid)?;
-    list(w.hosting.ftp_users.iter().filter(|u| u.hosting_id == h.id).map(ftp_json).collect(), &q)
+    list(
+        w.hosting
+            .ftp_users
+            .iter()
+            .filter(|u| u.hosting_id == h.id)
+            .map(ftp_json)
+            .collect(),
+        &q,
+    )
 }
 
 fn connection_type(body: &Value, required_too: bool) -> Result<Option<String>, ApiError> {
     match str_field(body, "connection_type")? {
         Some(t) if t == "ftp" || t == "ssh" => Ok(Some(t.to_string())),
-        Some(_) => Err(ApiError::not_one_of("connection_type", "The selected connection_type is invalid", &["ftp", "ssh"])),
+        Some(_) => Err(ApiError::not_one_of(
+            "connection_type",
+            "The selected connection_type is invalid",
+            &["ftp", "ssh"],
+        )),
         None if required_too => Err(required("connection_type")),
         None => Ok(None),
     }
 }
 
 /// `POST .../users` `{*connection_type, *login (prefix added), *password, home_directory}`.
-pub async fn create_ftp_user(State(sh): Sh, Extension(c): Extension<Caller>, Path(hid): Path<String>, body: Bytes) -> ApiResult {
+pub async fn create_ftp_user(
+    State(sh): Sh,
+    Extension(c): Extension<Caller>,
+    Path(hid): Path<String>,
+    body: Bytes,
+) -> ApiResult {
     let body = body_json(&body)?;
     let kind = connection_type(&body, true)?.unwrap_or_default();
     let login = str_field(&body, "login")?.ok_or_else(|| required("login"))?;
     check_password(str_field(&body, "password")?.ok_or_else(|| required("password"))?)?;
-    let home = str_field(&body, "home_directory")?.unwrap_or("/").to_string();
+    let home = str_field(&body, "home_directory")?
+        .unwrap_or("/")
+        .to_string();
     if !home.starts_with('/') || home.contains("..") {
-        return Err(ApiError::invalid_attribute("home_directory", "The home_directory must be an absolute path inside the hosting"));
+        return Err(ApiError::invalid_attribute(
+            "home_directory",
+            "The home_directory must be an absolute path inside the hosting",
+        ));
     }
     let (hosting_id, full) = {
         let w = lock(&sh.world);
         let h = hosting_ref(&w, &c, &hid)?;
         check_name("login", login, 32 - h.prefix.len())?;
         let full = format!("{}{login}", h.prefix);
-        if w.hosting.ftp_users.iter().any(|u| u.hosting_id == h.id && u.login == full) {
-            return Err(ApiError::new(StatusCode::CONFLICT, "object_already_exists", format!("The user {full} already exists")));
+        if w.hosting
+            .ftp_users
+            .iter()
+            .any(|u| u.hosting_id == h.id && u.login == full)
+        {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "object_already_exists",
+                format!("The user {full} already exists"),
+            ));
         }
         (h.id, full)
     };
     let _busy = begin(&sh, hosting_id).await?;
-    let user = FtpUser { hosting_id, login: full, connection_type: kind, home_directory: home, is_active: true, password_version: 0 };
+    let user = FtpUser {
+        hosting_id,
+        login: full,
+        connection_type: kind,
+        home_directory: home,
+        is_active: true,
+        password_version: 0,
+    };
     let out = ftp_json(&user);
     lock(&sh.world).hosting.ftp_users.push(user);
     ok(out)
@@ -334,7 +543,13 @@ pub async fn create_ftp_user(State(sh): Sh, Extension(c): Extension<Caller>, Pat
 /// `PATCH .../users/{full_login}` (manager only) `{*login: short login, password?,
 /// *connection_type}`: the full login in the path, the short one in the body (a short login
 /// in the path is 404).
-pub async fn patch_ftp_user(State(sh): Sh, Extension(c): Extension<Caller>, OriginalUri(uri): OriginalUri, Path((hid, login)): Path<(String, String)>, body: Bytes) -> ApiResult {
+pub async fn patch_ftp_user(
+    State(sh): Sh,
+    Extension(c): Extension<Caller>,
+    OriginalUri(uri): OriginalUri,
+    Path((hid, login)): Path<(String, String)>,
+    body: Bytes,
+) -> ApiResult {
     manager_only(&c, "PATCH", uri.path())?;
     let body = body_json(&body)?;
     let kind = connection_type(&body, true)?.unwrap_or_default();
@@ -346,17 +561,30 @@ pub async fn patch_ftp_user(State(sh): Sh, Extension(c): Extension<Caller>, Orig
     let hosting_id = {
         let w = lock(&sh.world);
         let h = hosting_ref(&w, &c, &hid)?;
-        if !w.hosting.ftp_users.iter().any(|u| u.hosting_id == h.id && u.login == login) {
+        if !w
+            .hosting
+            .ftp_users
+            .iter()
+            .any(|u| u.hosting_id == h.id && u.login == login)
+        {
             return Err(ApiError::not_found("User"));
         }
         if format!("{}{short}", h.prefix) != login {
-            return Err(ApiError::invalid_attribute("login", "The login must be the short login (without the hosting prefix) of the user in the path"));
+            return Err(ApiError::invalid_attribute(
+                "login",
+                "The login must be the short login (without the hosting prefix) of the user in the path",
+            ));
         }
         h.id
     };
     let _busy = begin(&sh, hosting_id).await?;
     let mut w = lock(&sh.world);
-    let u = w.hosting.ftp_users.iter_mut().find(|u| u.hosting_id == hosting_id && u.login == login).ok_or_else(|| ApiError::not_found("User"))?;
+    let u = w
+        .hosting
+        .ftp_users
+        .iter_mut()
+        .find(|u| u.hosting_id == hosting_id && u.login == login)
+        .ok_or_else(|| ApiError::not_found("User"))?;
     u.connection_type = kind;
     if password.is_some() {
         u.password_version += 1;
@@ -365,16 +593,28 @@ pub async fn patch_ftp_user(State(sh): Sh, Extension(c): Extension<Caller>, Orig
 }
 
 /// `DELETE .../users/{login}`.
-pub async fn delete_ftp_user(State(sh): Sh, Extension(c): Extension<Caller>, Path((hid, login)): Path<(String, String)>) -> ApiResult {
+pub async fn delete_ftp_user(
+    State(sh): Sh,
+    Extension(c): Extension<Caller>,
+    Path((hid, login)): Path<(String, String)>,
+) -> ApiResult {
     let hosting_id = {
         let w = lock(&sh.world);
         let h = hosting_ref(&w, &c, &hid)?;
-        if !w.hosting.ftp_users.iter().any(|u| u.hosting_id == h.id && u.login == login) {
+        if !w
+            .hosting
+            .ftp_users
+            .iter()
+            .any(|u| u.hosting_id == h.id && u.login == login)
+        {
             return Err(ApiError::not_found("User"));
         }
         h.id
     };
     let _busy = begin(&sh, hosting_id).await?;
-    lock(&sh.world).hosting.ftp_users.retain(|u| !(u.hosting_id == hosting_id && u.login == login));
+    lock(&sh.world)
+        .hosting
+        .ftp_users
+        .retain(|u| !(u.hosting_id == hosting_id && u.login == login));
     ok(json!(true))
 }

@@ -4,9 +4,9 @@
 
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{OriginalUri, Path, RawQuery, State};
-use axum::Extension;
 use serde_json::{Value, json};
 
 use super::world::{NodeApp, NodeJob};
@@ -24,12 +24,21 @@ const APP_WITH: &[&str] = &["ips", "ssl", "environments", "storage"];
 
 /// The app keyed by `site`: 403 when `site` is a web hosting id (Q20), 404 when unknown.
 fn app_idx(w: &World, c: &Caller, site: &str) -> Result<usize, ApiError> {
-    let id = site.parse::<u64>().map_err(|_| ApiError::not_found("Hosting"))?;
-    if let Some(i) = w.hosting.nodejs.iter().position(|a| a.site_id == id && c.can_access(a.account_id)) {
+    let id = site
+        .parse::<u64>()
+        .map_err(|_| ApiError::not_found("Hosting"))?;
+    if let Some(i) = w
+        .hosting
+        .nodejs
+        .iter()
+        .position(|a| a.site_id == id && c.can_access(a.account_id))
+    {
         return Ok(i);
     }
     if w.web_hostings.iter().any(|h| h.id == id) {
-        return Err(ApiError::access_denied("the user do not have access to this resource"));
+        return Err(ApiError::access_denied(
+            "the user do not have access to this resource",
+        ));
     }
     Err(ApiError::not_found("Hosting"))
 }
@@ -44,7 +53,12 @@ fn app_with_vhost(w: &World, c: &Caller, site: &str, vhost: &str) -> Result<usiz
 
 /// `GET /1/hostings/{site}`: public answers the state; the manager adds
 /// `with[]=hosting_features` (Storage, WebApp "Node.js" → child VhostRoute).
-pub async fn hosting(State(sh): Sh, Extension(c): Extension<Caller>, Path(site): Path<String>, RawQuery(q): RawQuery) -> ApiResult {
+pub async fn hosting(
+    State(sh): Sh,
+    Extension(c): Extension<Caller>,
+    Path(site): Path<String>,
+    RawQuery(q): RawQuery,
+) -> ApiResult {
     let q = Query::parse(q.as_deref());
     let with = q.with(HOSTING_WITH)?;
     let w = lock(&sh.world);
@@ -80,15 +94,29 @@ fn app_json(a: &NodeApp, with: &[String]) -> Value {
 }
 
 /// `GET /1/hostings/{site}/nodejs/{vhost}` (manager only).
-pub async fn app(State(sh): Sh, Extension(c): Extension<Caller>, OriginalUri(uri): OriginalUri, Path((site, vhost)): Path<(String, String)>, RawQuery(q): RawQuery) -> ApiResult {
+pub async fn app(
+    State(sh): Sh,
+    Extension(c): Extension<Caller>,
+    OriginalUri(uri): OriginalUri,
+    Path((site, vhost)): Path<(String, String)>,
+    RawQuery(q): RawQuery,
+) -> ApiResult {
     manager_only(&c, "GET", uri.path())?;
     let with = Query::parse(q.as_deref()).with(APP_WITH)?;
     let w = lock(&sh.world);
-    ok(app_json(&w.hosting.nodejs[app_with_vhost(&w, &c, &site, &vhost)?], &with))
+    ok(app_json(
+        &w.hosting.nodejs[app_with_vhost(&w, &c, &site, &vhost)?],
+        &with,
+    ))
 }
 
 /// `PATCH /1/hostings/{site}/nodejs/{vhost}` (manager only): `{success: true}`, no change (Q20).
-pub async fn patch_app(State(sh): Sh, Extension(c): Extension<Caller>, OriginalUri(uri): OriginalUri, Path((site, vhost)): Path<(String, String)>) -> ApiResult {
+pub async fn patch_app(
+    State(sh): Sh,
+    Extension(c): Extension<Caller>,
+    OriginalUri(uri): OriginalUri,
+    Path((site, vhost)): Path<(String, String)>,
+) -> ApiResult {
     manager_only(&c, "PATCH", uri.path())?;
     let w = lock(&sh.world);
     app_with_vhost(&w, &c, &site, &vhost)?;
@@ -96,14 +124,25 @@ pub async fn patch_app(State(sh): Sh, Extension(c): Extension<Caller>, OriginalU
 }
 
 /// `GET .../actions/status` (manager only) → `{status: Running|Stopped}`.
-pub async fn status(State(sh): Sh, Extension(c): Extension<Caller>, OriginalUri(uri): OriginalUri, Path((site, vhost)): Path<(String, String)>) -> ApiResult {
+pub async fn status(
+    State(sh): Sh,
+    Extension(c): Extension<Caller>,
+    OriginalUri(uri): OriginalUri,
+    Path((site, vhost)): Path<(String, String)>,
+) -> ApiResult {
     manager_only(&c, "GET", uri.path())?;
     let w = lock(&sh.world);
     ok(json!({"status": w.hosting.nodejs[app_with_vhost(&w, &c, &site, &vhost)?].status}))
 }
 
 /// `POST .../actions/{start|stop|restart|build}` (manager only) with `{}`.
-pub async fn action(State(sh): Sh, Extension(c): Extension<Caller>, OriginalUri(uri): OriginalUri, Path((site, vhost, action)): Path<(String, String, String)>, body: Bytes) -> ApiResult {
+pub async fn action(
+    State(sh): Sh,
+    Extension(c): Extension<Caller>,
+    OriginalUri(uri): OriginalUri,
+    Path((site, vhost, action)): Path<(String, String, String)>,
+    body: Bytes,
+) -> ApiResult {
     manager_only(&c, "POST", uri.path())?;
     body_json(&body)?;
     if !["start", "stop", "restart", "build"].contains(&action.as_str()) {
@@ -121,7 +160,11 @@ pub async fn action(State(sh): Sh, Extension(c): Extension<Caller>, OriginalUri(
         "stop" => app.status = "Stopped".into(),
         "start" | "restart" => app.status = "Running".into(),
         _ => {
-            let job = NodeJob { resource_id: app.vhost_route_id * 10 + app.jobs.len() as u64, status: "running".into(), created_at: now() };
+            let job = NodeJob {
+                resource_id: app.vhost_route_id * 10 + app.jobs.len() as u64,
+                status: "running".into(),
+                created_at: now(),
+            };
             let out = json!({"resource_id": job.resource_id, "status": job.status, "log_stream": stream_json(app)});
             app.jobs.push(job);
             return ok(out);
@@ -136,7 +179,13 @@ fn stream_json(a: &NodeApp) -> Value {
 }
 
 /// `GET .../nodejs/{vhost}/jobs` (manager only).
-pub async fn jobs(State(sh): Sh, Extension(c): Extension<Caller>, OriginalUri(uri): OriginalUri, Path((site, vhost)): Path<(String, String)>, RawQuery(q): RawQuery) -> ApiResult {
+pub async fn jobs(
+    State(sh): Sh,
+    Extension(c): Extension<Caller>,
+    OriginalUri(uri): OriginalUri,
+    Path((site, vhost)): Path<(String, String)>,
+    RawQuery(q): RawQuery,
+) -> ApiResult {
     manager_only(&c, "GET", uri.path())?;
     let q = Query::parse(q.as_deref());
     let w = lock(&sh.world);
@@ -145,26 +194,51 @@ pub async fn jobs(State(sh): Sh, Extension(c): Extension<Caller>, OriginalUri(ur
 }
 
 /// `GET /1/hostings/{site}/webapp/{vhost}/stream` (manager only) → `{endpoint, jwt_token}`.
-pub async fn stream(State(sh): Sh, Extension(c): Extension<Caller>, OriginalUri(uri): OriginalUri, Path((site, vhost)): Path<(String, String)>) -> ApiResult {
+pub async fn stream(
+    State(sh): Sh,
+    Extension(c): Extension<Caller>,
+    OriginalUri(uri): OriginalUri,
+    Path((site, vhost)): Path<(String, String)>,
+) -> ApiResult {
     manager_only(&c, "GET", uri.path())?;
     let w = lock(&sh.world);
-    ok(stream_json(&w.hosting.nodejs[app_with_vhost(&w, &c, &site, &vhost)?]))
+    ok(stream_json(
+        &w.hosting.nodejs[app_with_vhost(&w, &c, &site, &vhost)?],
+    ))
 }
 
 /// `GET /1/hostings/{site}/webapp/{vhost}/thumbnail?refresh=` (manager only) → `{blob}`.
-pub async fn thumbnail(State(sh): Sh, Extension(c): Extension<Caller>, OriginalUri(uri): OriginalUri, Path((site, vhost)): Path<(String, String)>) -> ApiResult {
+pub async fn thumbnail(
+    State(sh): Sh,
+    Extension(c): Extension<Caller>,
+    OriginalUri(uri): OriginalUri,
+    Path((site, vhost)): Path<(String, String)>,
+) -> ApiResult {
     manager_only(&c, "GET", uri.path())?;
     let w = lock(&sh.world);
     app_with_vhost(&w, &c, &site, &vhost)?;
-    ok(json!({"blob": "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="}))
+    ok(
+        json!({"blob": "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="}),
+    )
 }
 
 /// `GET /1/hostings/{site}/vhost_route/{vhost}/aliases` (manager only, paging).
-pub async fn aliases(State(sh): Sh, Extension(c): Extension<Caller>, OriginalUri(uri): OriginalUri, Path((site, vhost)): Path<(String, String)>, RawQuery(q): RawQuery) -> ApiResult {
+pub async fn aliases(
+    State(sh): Sh,
+    Extension(c): Extension<Caller>,
+    OriginalUri(uri): OriginalUri,
+    Path((site, vhost)): Path<(String, String)>,
+    RawQuery(q): RawQuery,
+) -> ApiResult {
     manager_only(&c, "GET", uri.path())?;
     let q = Query::parse(q.as_deref());
     q.with(&["domain_options"])?;
     let w = lock(&sh.world);
     let a = &w.hosting.nodejs[app_with_vhost(&w, &c, &site, &vhost)?];
-    list(vec![json!({"name": a.fqdn, "fqdn_idn": a.fqdn, "is_main": true, "is_protected": true, "is_synonym": false, "can_update_dns": true})], &q)
+    list(
+        vec![
+            json!({"name": a.fqdn, "fqdn_idn": a.fqdn, "is_main": true, "is_protected": true, "is_synonym": false, "can_update_dns": true}),
+        ],
+        &q,
+    )
 }

@@ -2,10 +2,10 @@
 
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{OriginalUri, Path, RawQuery, State};
 use axum::http::StatusCode;
-use axum::Extension;
 use serde_json::{Value, json};
 
 use super::{begin, hosting_ref, is_manager, manager_only, progress_id};
@@ -20,7 +20,12 @@ type Sh = State<Arc<Shared>>;
 
 /// `with` values of the site routes (MOGA, via 422 enumeration).
 const SITE_WITH: &[&str] = &[
-    "ips", "applications", "application_types", "environments", "advanced_params", "urls",
+    "ips",
+    "applications",
+    "application_types",
+    "environments",
+    "advanced_params",
+    "urls",
     "ssl_infos",
 ];
 const ALIAS_WITH: &[&str] = &["domain_options"];
@@ -55,12 +60,17 @@ pub fn site_json(w: &World, s: &Site, with: &[String]) -> Value {
         "parent_hosting_name": parent.map_or("", |h| h.customer_name.as_str()),
     });
     if s.ssl_status != "disabled" {
-        v["ssl_issuer"] = json!(if s.ssl_status == "paid" { "Sectigo" } else { "R12" });
+        v["ssl_issuer"] = json!(if s.ssl_status == "paid" {
+            "Sectigo"
+        } else {
+            "R12"
+        });
         v["ssl_emitted_at"] = json!(s.ssl_expired_at - 90 * 86_400);
         v["ssl_expired_at"] = json!(s.ssl_expired_at);
     }
     if with.iter().any(|x| x == "applications") {
-        v["applications"] = json!(s.wordpress_version.as_ref().map_or(vec![], |ver| vec![json!({
+        v["applications"] =
+            json!(s.wordpress_version.as_ref().map_or(vec![], |ver| vec![json!({
             "id": s.id * 10 + 1, "type": "wordpress", "version": ver, "name": s.main_fqdn,
             "url": format!("https://{}", s.main_fqdn),
             "link_admin": format!("https://{}/wp-admin/", s.main_fqdn), "is_complete": true,
@@ -75,7 +85,11 @@ pub fn site_json(w: &World, s: &Site, with: &[String]) -> Value {
 fn site_idx(w: &World, hid: u64, sid: &str) -> Result<usize, ApiError> {
     sid.parse::<u64>()
         .ok()
-        .and_then(|sid| w.sites.iter().position(|s| s.id == sid && s.hosting_id == hid))
+        .and_then(|sid| {
+            w.sites
+                .iter()
+                .position(|s| s.id == sid && s.hosting_id == hid)
+        })
         .ok_or_else(|| ApiError::not_found("Site"))
 }
 
@@ -129,7 +143,8 @@ pub fn valid_fqdn(name: &str, wildcard: bool) -> bool {
                 && l.len() <= 63
                 && !l.starts_with('-')
                 && !l.ends_with('-')
-                && l.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && l.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         })
 }
 
@@ -137,7 +152,10 @@ fn string_field<'a>(body: &'a Value, field: &str) -> Result<Option<&'a str>, Api
     match body.get(field) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.as_str())),
-        Some(_) => Err(ApiError::invalid_attribute(field, format!("The {field} attribute must be a string"))),
+        Some(_) => Err(ApiError::invalid_attribute(
+            field,
+            format!("The {field} attribute must be a string"),
+        )),
     }
 }
 
@@ -155,26 +173,44 @@ pub async fn create(
     let directory = string_field(&body, "directory")?;
     let environment = string_field(&body, "environment")?;
     let Some(fqdn) = fqdn else {
-        return Err(ApiError::validation(vec![("fqdn".into(), "validation_rule_required", "The fqdn attribute is required".into())]));
+        return Err(ApiError::validation(vec![(
+            "fqdn".into(),
+            "validation_rule_required",
+            "The fqdn attribute is required".into(),
+        )]));
     };
     if !valid_fqdn(fqdn, false) {
-        return Err(ApiError::invalid_attribute("fqdn", format!("{fqdn:?} is not a valid host name")));
+        return Err(ApiError::invalid_attribute(
+            "fqdn",
+            format!("{fqdn:?} is not a valid host name"),
+        ));
     }
     if let Some(env) = environment
         && !["apache_php", "nodejs"].contains(&env)
     {
-        return Err(ApiError::not_one_of("environment", "The selected environment is invalid", &["apache_php", "nodejs"]));
+        return Err(ApiError::not_one_of(
+            "environment",
+            "The selected environment is invalid",
+            &["apache_php", "nodejs"],
+        ));
     }
     if let Some(dir) = directory
         && (!dir.starts_with('/') || dir.contains(".."))
     {
-        return Err(ApiError::invalid_attribute("directory", "The directory must be an absolute path inside the hosting"));
+        return Err(ApiError::invalid_attribute(
+            "directory",
+            "The directory must be an absolute path inside the hosting",
+        ));
     }
     let hosting_id = {
         let w = lock(&sh.world);
         let h = hosting_ref(&w, &c, &hid)?;
         if w.sites.iter().any(|s| s.main_fqdn == fqdn) {
-            return Err(ApiError::new(StatusCode::CONFLICT, "object_already_exists", format!("A site for {fqdn} already exists")));
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "object_already_exists",
+                format!("A site for {fqdn} already exists"),
+            ));
         }
         h.id
     };
@@ -227,7 +263,10 @@ pub async fn delete(
 }
 
 fn alias_json(w: &World, site: &Site, fqdn: &str) -> Value {
-    let registered = w.domains.iter().any(|d| fqdn == d.name || fqdn.ends_with(&format!(".{}", d.name)));
+    let registered = w
+        .domains
+        .iter()
+        .any(|d| fqdn == d.name || fqdn.ends_with(&format!(".{}", d.name)));
     json!({
         "name": fqdn, "fqdn_idn": fqdn, "is_main": fqdn == site.main_fqdn,
         "is_protected": fqdn == site.main_fqdn, "is_synonym": false,
@@ -277,12 +316,28 @@ pub async fn add_aliases(
             .iter()
             .map(|v| v.as_str().map(str::to_string))
             .collect::<Option<_>>()
-            .ok_or_else(|| ApiError::invalid_attribute("aliases", "Every alias must be a string"))?,
-        Some(_) => return Err(ApiError::invalid_attribute("aliases", "The aliases attribute must be a non-empty array of host names")),
-        None => return Err(ApiError::validation(vec![("aliases".into(), "validation_rule_required", "The aliases attribute is required".into())])),
+            .ok_or_else(|| {
+                ApiError::invalid_attribute("aliases", "Every alias must be a string")
+            })?,
+        Some(_) => {
+            return Err(ApiError::invalid_attribute(
+                "aliases",
+                "The aliases attribute must be a non-empty array of host names",
+            ));
+        }
+        None => {
+            return Err(ApiError::validation(vec![(
+                "aliases".into(),
+                "validation_rule_required",
+                "The aliases attribute is required".into(),
+            )]));
+        }
     };
     if let Some(bad) = names.iter().find(|n| !valid_fqdn(n, true)) {
-        return Err(ApiError::invalid_attribute("aliases", format!("{bad:?} is not a valid host name")));
+        return Err(ApiError::invalid_attribute(
+            "aliases",
+            format!("{bad:?} is not a valid host name"),
+        ));
     }
     let (hosting_id, site_id) = {
         let w = lock(&sh.world);
@@ -292,7 +347,12 @@ pub async fn add_aliases(
     let _busy = begin(&sh, hosting_id).await?;
     let mut w = lock(&sh.world);
     for n in names {
-        if !w.hosting.aliases.iter().any(|(s, a)| *s == site_id && *a == n) {
+        if !w
+            .hosting
+            .aliases
+            .iter()
+            .any(|(s, a)| *s == site_id && *a == n)
+        {
             w.hosting.aliases.push((site_id, n));
         }
     }
@@ -312,9 +372,17 @@ pub async fn delete_alias(
         let h = hosting_ref(&w, &c, &hid)?;
         let site = &w.sites[site_idx(&w, h.id, &sid)?];
         if site.main_fqdn == alias {
-            return Err(ApiError::bad_request("cannot_delete_main_fqdn", "The main name of a site cannot be removed"));
+            return Err(ApiError::bad_request(
+                "cannot_delete_main_fqdn",
+                "The main name of a site cannot be removed",
+            ));
         }
-        if !w.hosting.aliases.iter().any(|(s, a)| *s == site.id && *a == alias) {
+        if !w
+            .hosting
+            .aliases
+            .iter()
+            .any(|(s, a)| *s == site.id && *a == alias)
+        {
             return Err(ApiError::not_found("Alias"));
         }
         (h.id, site.id)
@@ -376,22 +444,43 @@ pub async fn request_certificate(
 ) -> ApiResult {
     let body = body_json(&body)?;
     let Some(site_id) = body.get("site_id").and_then(Value::as_u64) else {
-        return Err(ApiError::validation(vec![("site_id".into(), "validation_rule_required", "The site_id attribute is required (an integer)".into())]));
+        return Err(ApiError::validation(vec![(
+            "site_id".into(),
+            "validation_rule_required",
+            "The site_id attribute is required (an integer)".into(),
+        )]));
     };
     let kind = string_field(&body, "type")?.unwrap_or("");
     if !["free", "paid", "custom"].contains(&kind) {
-        return Err(ApiError::not_one_of("type", "The selected type is invalid", &["free", "paid", "custom"]));
+        return Err(ApiError::not_one_of(
+            "type",
+            "The selected type is invalid",
+            &["free", "paid", "custom"],
+        ));
     }
     if kind == "paid" && body.get("certificate_id").and_then(Value::as_u64).is_none() {
-        return Err(ApiError::validation(vec![("certificate_id".into(), "validation_rule_required_if", "The certificate_id attribute is required for a paid certificate".into())]));
+        return Err(ApiError::validation(vec![(
+            "certificate_id".into(),
+            "validation_rule_required_if",
+            "The certificate_id attribute is required for a paid certificate".into(),
+        )]));
     }
     if kind == "custom" {
         let pem = string_field(&body, "certificate")?;
         if !pem.is_some_and(|p| p.contains("-----BEGIN CERTIFICATE-----")) {
-            return Err(ApiError::validation(vec![("certificate".into(), "validation_rule_required_if", "A certificate is required. Provide either a certificate file or a PEM certificate".into())]));
+            return Err(ApiError::validation(vec![(
+                "certificate".into(),
+                "validation_rule_required_if",
+                "A certificate is required. Provide either a certificate file or a PEM certificate"
+                    .into(),
+            )]));
         }
         if !string_field(&body, "private_key")?.is_some_and(|k| k.contains("PRIVATE KEY-----")) {
-            return Err(ApiError::validation(vec![("private_key".into(), "validation_rule_required_if", "The private_key attribute is required for a custom certificate".into())]));
+            return Err(ApiError::validation(vec![(
+                "private_key".into(),
+                "validation_rule_required_if",
+                "The private_key attribute is required for a custom certificate".into(),
+            )]));
         }
     }
     let hosting_id = {

@@ -188,7 +188,10 @@ pub fn seed(state: &mut World, seed: u64, scale: Scale) {
         let mut names = Vec::new();
         for (sid, fqdn, wp) in &sites {
             if *wp {
-                names.push((format!("{prefix}wp{sid}"), Some((sid.to_string(), fqdn.clone()))));
+                names.push((
+                    format!("{prefix}wp{sid}"),
+                    Some((sid.to_string(), fqdn.clone())),
+                ));
             }
         }
         for n in 0..extra {
@@ -219,20 +222,36 @@ pub fn seed(state: &mut World, seed: u64, scale: Scale) {
             });
             hw.databases.push(Database {
                 hosting_id: *hid,
-                description: if app.is_some() { "WordPress".into() } else { String::new() },
+                description: if app.is_some() {
+                    "WordPress".into()
+                } else {
+                    String::new()
+                },
                 name,
                 disk_used: rng.random_range(1..500) * 1_048_576,
                 backups,
                 application: app,
             });
         }
-        let ftp = if i == 0 && scale == Scale::Fleet { 110 } else { 2 };
+        let ftp = if i == 0 && scale == Scale::Fleet {
+            110
+        } else {
+            2
+        };
         for n in 0..ftp {
             hw.ftp_users.push(FtpUser {
                 hosting_id: *hid,
-                login: if n == 0 { format!("{prefix}admin") } else { format!("{prefix}dev{n:03}") },
+                login: if n == 0 {
+                    format!("{prefix}admin")
+                } else {
+                    format!("{prefix}dev{n:03}")
+                },
                 connection_type: if n % 2 == 1 { "ssh" } else { "ftp" }.into(),
-                home_directory: if n == 0 { "/".into() } else { format!("/sites/dev{n}") },
+                home_directory: if n == 0 {
+                    "/".into()
+                } else {
+                    format!("/sites/dev{n}")
+                },
                 is_active: true,
                 password_version: 0,
             });
@@ -252,7 +271,14 @@ pub fn seed(state: &mut World, seed: u64, scale: Scale) {
     };
     for n in 0..apps.min(hostings.len()) {
         let (hid, acc, _) = hostings[n * 3 % hostings.len()].clone();
-        let fqdn = format!("node{n}.{}", state.domains.iter().find(|d| d.account_id == acc).map_or("example.ch", |d| d.name.as_str()));
+        let fqdn = format!(
+            "node{n}.{}",
+            state
+                .domains
+                .iter()
+                .find(|d| d.account_id == acc)
+                .map_or("example.ch", |d| d.name.as_str())
+        );
         let site_id = state.next_id();
         let webapp_id = state.next_id();
         let vhost_route_id = state.next_id();
