@@ -108,7 +108,7 @@ pub fn plan_create(ctx: &Ctx, a: CreateArgs) -> Result<Planned<Created>, ToolErr
                 item,
             }));
         }
-        Err(e) if matches!(e, ToolError::NotFound(_)) => {}
+        Err(ToolError::NotFound(_)) => {}
         Err(e) => return Err(e),
     }
     let mut body = json!({"database_name": short});
@@ -147,7 +147,7 @@ pub fn apply_create(ctx: &Ctx, a: CreateArgs, plan: &Plan) -> Result<Created, To
             name: full,
             item,
         }),
-        Err(e) if matches!(e, ToolError::NotFound(_)) => Err(silent_noop(
+        Err(ToolError::NotFound(_)) => Err(silent_noop(
             &format!("database {full}"),
             &answer,
             "infomaniak_list_databases",
