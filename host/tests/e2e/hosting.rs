@@ -442,3 +442,232 @@ async fn provision_stops_at_the_first_step_the_api_ignores() {
     let writes = h.writes_since(mark);
     assert_eq!(writes.len(), 1, "stopped after the site POST: {writes:?}");
 }
+
+#[tokio::test]
+async fn every_other_write_plans_then_applies_exactly_its_effects() {
+    let h = Harness::start(Options::default()).await;
+    let (hid, prefix) = first_hosting(&h);
+    let site = h.sim.with_world(|w| {
+        w.sites
+            .iter()
+            .find(|s| s.hosting_id == hid)
+            .cloned()
+            .unwrap()
+    });
+    let a = h.plan_and_apply("infomaniak_add_site_aliases", json!({"hosting_id": hid, "site_id": site.id, "aliases": ["alias1.example-shop.ch", "*.dev.example-shop.ch"]})).await;
+    assert_eq!(a.result["status"], "added", "{:?}", a.result);
+    let d = h
+        .plan_and_apply(
+            "infomaniak_delete_site_alias",
+            json!({"hosting_id": hid, "site_id": site.id, "alias": "*.dev.example-shop.ch"}),
+        )
+        .await;
+    assert_eq!(
+        d.writes[0].path,
+        format!(
+            "/proxy/1/web_hostings/{hid}/sites/{}/aliases/%2A.dev.example-shop.ch",
+            site.id
+        )
+    );
+    let main = h
+        .err(
+            "infomaniak_delete_site_alias",
+            json!({"hosting_id": hid, "site_id": site.id, "alias": site.main_fqdn}),
+        )
+        .await;
+    assert_eq!(main["error"]["kind"], "invalid_args", "{main}");
+    let r = h
+        .plan_and_apply(
+            "infomaniak_request_certificate",
+            json!({"hosting_id": hid, "site_id": site.id, "type": "free"}),
+        )
+        .await;
+    assert_eq!(
+        r.writes[0].body.as_ref().unwrap(),
+        &json!({"site_id": site.id, "type": "free"})
+    );
+    h.plan_and_apply(
+        "infomaniak_delete_certificate",
+        json!({"hosting_id": hid, "site_id": site.id}),
+    )
+    .await;
+    let cert = h
+        .ok(
+            "infomaniak_get_certificate",
+            json!({"hosting_id": hid, "site_id": site.id}),
+        )
+        .await;
+    assert_eq!(cert["installed"], false);
+    let dbs: Vec<String> = h.sim.with_world(|w| {
+        w.hosting
+            .databases
+            .iter()
+            .filter(|d| d.hosting_id == hid)
+            .map(|d| d.name.clone())
+            .collect()
+    });
+    let user = h.sim.with_world(|w| {
+        w.hosting
+            .db_users
+            .iter()
+            .find(|u| u.hosting_id == hid)
+            .unwrap()
+            .name
+            .clone()
+    });
+    let short = dbs[1].strip_prefix(&prefix).unwrap().to_string();
+    let g = h.plan_and_apply("infomaniak_change_database_user_permissions", json!({"hosting_id": hid, "user_name": user, "grants": [{"database": short, "read": true, "write": false, "admin": false}]})).await;
+    let body = g.writes[0].body.clone().unwrap();
+    assert_eq!(
+        body["permissions"].as_object().unwrap().len(),
+        dbs.len(),
+        "every database listed: {body}"
+    );
+    let now = h.sim.with_world(|w| {
+        w.hosting
+            .db_users
+            .iter()
+            .find(|u| u.name == user)
+            .unwrap()
+            .permissions
+            .clone()
+    });
+    assert_eq!(now.len(), 1);
+    assert_eq!(now[0].0, dbs[1]);
+    h.plan_and_apply(
+        "infomaniak_delete_database",
+        json!({"hosting_id": hid, "database_name": dbs[0]}),
+    )
+    .await;
+    h.plan_and_apply(
+        "infomaniak_delete_site",
+        json!({"hosting_id": hid, "site_id": site.id}),
+    )
+    .await;
+    assert!(
+        !h.sim
+            .with_world(|w| w.sites.iter().any(|s| s.id == site.id))
+    );
+    let audit = h
+        .ok("infomaniak_audit_hosting", json!({"hosting_id": hid}))
+        .await;
+    assert_eq!(audit["certificates_checked"], true);
+    assert!(
+        audit["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["issue"].as_str().unwrap().contains("SSH")),
+        "{audit}"
+    );
+}
+
+#[tokio::test]
+async fn bad_arguments_stale_plans_and_upstream_errors_write_nothing() {
+    let h = Harness::start(Options::default()).await;
+    let (hid, _) = first_hosting(&h);
+    let mark = h.mark();
+    for (tool, args, kind) in [
+        (
+            "infomaniak_list_sites",
+            json!({"hosting_id": 424242}),
+            "not_found",
+        ),
+        (
+            "infomaniak_create_site",
+            json!({"hosting_id": hid, "fqdn": "bad name"}),
+            "invalid_args",
+        ),
+        (
+            "infomaniak_create_site",
+            json!({"hosting_id": hid, "fqdn": "x.example-shop.ch", "directory": "/etc"}),
+            "invalid_args",
+        ),
+        (
+            "infomaniak_create_database",
+            json!({"hosting_id": hid, "database_name": "Bad-Name"}),
+            "invalid_args",
+        ),
+        (
+            "infomaniak_create_database",
+            json!({"hosting_id": 424242, "database_name": "ok"}),
+            "not_found",
+        ),
+        (
+            "infomaniak_request_certificate",
+            json!({"hosting_id": hid, "site_id": 1, "type": "paid"}),
+            "invalid_args",
+        ),
+        (
+            "infomaniak_nodejs_app_action",
+            json!({"hosting_id": hid, "vhost_route_id": 1, "action": "deploy"}),
+            "invalid_args",
+        ),
+        (
+            "infomaniak_provision_site_full",
+            json!({"hosting_id": hid, "fqdn": "p.example-shop.ch", "database_name": "p", "ttl": 5}),
+            "invalid_args",
+        ),
+        (
+            "infomaniak_get_database",
+            json!({"hosting_id": hid, "database_name": "missing"}),
+            "not_found",
+        ),
+    ] {
+        let e = h.err(tool, args).await;
+        assert_eq!(e["error"]["kind"], kind, "{tool}: {e}");
+        assert!(
+            e["error"]["hint"].as_str().is_some_and(|x| !x.is_empty()),
+            "{tool} gives a hint: {e}"
+        );
+    }
+    assert!(
+        h.writes_since(mark).is_empty(),
+        "no write on a refused call"
+    );
+    // A stale plan: the site list changes between plan and confirmation.
+    let args = json!({"hosting_id": hid, "fqdn": "stale.example-shop.ch"});
+    let plan = h.ok("infomaniak_create_site", args.clone()).await;
+    let s = h.sim.manager_session();
+    let resp = reqwest::Client::new()
+        .post(format!("{}/proxy/1/web_hostings/{hid}/sites", h.sim.manager_url().trim_end_matches('/')))
+        .header("cookie", format!("SASESSION={}", s.sasession))
+        .header("x-xsrf-token", s.xsrf)
+        .json(&json!({"fqdn": "stale.example-shop.ch", "directory": "/sites/stale.example-shop.ch", "force_fqdn": true, "environment": "apache_php"}))
+        .send().await.unwrap();
+    assert!(resp.status().is_success());
+    let mark = h.mark();
+    let mut confirmed = args;
+    confirmed["confirmation_token"] = plan["confirmation_token"].clone();
+    let again = h.call("infomaniak_create_site", confirmed).await;
+    let text = crate::harness::text(&again);
+    assert!(
+        text.contains("already_exists") || text.contains("stale"),
+        "{text}"
+    );
+    assert!(
+        h.writes_since(mark).is_empty(),
+        "no write after the world changed"
+    );
+}
+
+#[tokio::test]
+async fn a_token_without_the_web_scope_is_told_which_scope_to_add() {
+    let readonly = ikmcp_sim::auth::Credentials::from_seed(42)
+        .token("dns_read")
+        .secret
+        .clone();
+    let h = Harness::start(Options {
+        env: vec![("INFOMANIAK_API_TOKEN".into(), readonly)],
+        ..Options::default()
+    })
+    .await;
+    let (hid, _) = first_hosting(&h);
+    let e = h
+        .err("infomaniak_list_databases", json!({"hosting_id": hid}))
+        .await;
+    assert!(
+        e["error"]["hint"].as_str().unwrap().contains("web scope"),
+        "{e}"
+    );
+}

@@ -36,12 +36,13 @@ pub fn proxied(path: &str) -> String {
     format!("/proxy{path}")
 }
 
-/// A path segment with everything but `[A-Za-z0-9._~*-]` percent-encoded (names and host
-/// names go into paths; `/`, `?` or `#` must never change the route).
+/// A path segment with everything but `[A-Za-z0-9._~-]` percent-encoded (names and host
+/// names go into paths; `/`, `?` or `#` must never change the route, and the host reads a
+/// `*` in a planned path as a wildcard, so a wildcard alias goes as `%2A`).
 pub fn segment(raw: &str) -> String {
     let mut out = String::new();
     for b in raw.bytes() {
-        if b.is_ascii_alphanumeric() || b"._~*-".contains(&b) {
+        if b.is_ascii_alphanumeric() || b"._~-".contains(&b) {
             out.push(b as char);
         } else {
             out.push_str(&format!("%{b:02X}"));
@@ -133,12 +134,15 @@ pub fn get_hosting(ctx: &Ctx, hosting_id: u64) -> Result<Hosting, ToolError> {
         .map_err(|e| not_found_hint(e, "check hosting_id with infomaniak_list_hostings"))
 }
 
-/// Replaces the hint of a not-found error.
+/// Replaces the hint of a not-found error with `hint`, and of a 403 with the scope the
+/// hosting routes need.
 pub fn not_found_hint(e: ToolError, hint: &str) -> ToolError {
-    if e.is_not_found() {
-        e.with_hint(hint)
-    } else {
-        e
+    match &e {
+        ToolError::NotFound(_) => e.with_hint(hint),
+        ToolError::Upstream(u) if u.status == 403 => e.with_hint(
+            "the API token lacks the web scope (web hosting) or access to this hosting's account: create a token with the web scope",
+        ),
+        _ => e,
     }
 }
 
@@ -222,7 +226,7 @@ mod tests {
     #[test]
     fn segments_are_encoded_so_a_name_cannot_change_the_route() {
         assert_eq!(segment("www.example.com"), "www.example.com");
-        assert_eq!(segment("*.dev.example.com"), "*.dev.example.com");
+        assert_eq!(segment("*.dev.example.com"), "%2A.dev.example.com");
         assert_eq!(segment("../x?y#z"), "..%2Fx%3Fy%23z");
     }
 
