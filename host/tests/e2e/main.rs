@@ -4,6 +4,7 @@
 
 mod harness;
 
+mod account;
 mod attacks;
 mod audit_log;
 mod cli;

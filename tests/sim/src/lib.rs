@@ -37,6 +37,7 @@ pub mod ratelimit;
 pub mod recorder;
 pub mod routes;
 pub mod seed;
+pub mod seed_account;
 pub mod server;
 pub mod state;
 

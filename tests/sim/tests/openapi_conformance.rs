@@ -55,7 +55,8 @@ async fn dns_operations_match_the_spec() {
 async fn core_operations_match_the_spec() {
     let sim = start(Scale::Fleet, None).await;
     let vars = conformance::core::vars(&sim);
-    run_table(&sim, Spec::Core, &conformance::core::table(), vars).await;
+    let table = [conformance::core::table(), conformance::core::writes(&vars)].concat();
+    run_table(&sim, Spec::Core, &table, vars).await;
 }
 
 #[tokio::test]

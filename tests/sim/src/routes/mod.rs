@@ -2,6 +2,7 @@
 //! [`DOMAINS`]), and small helpers the handlers share.
 
 pub mod core;
+pub mod core_writes;
 pub mod dns;
 pub mod domains;
 pub mod hosting;
