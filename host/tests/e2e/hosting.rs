@@ -671,3 +671,42 @@ async fn a_token_without_the_web_scope_is_told_which_scope_to_add() {
         "{e}"
     );
 }
+
+/// Two confirmed writes on one hosting, confirmed at once: the tenant answers
+/// `operation_in_progress` to overlapping operations on a hosting (as Infomaniak does), so
+/// both apply only because each effect holds the `hosting:{id}` lock and the host runs them
+/// one after the other (host/tests/e2e/locks.rs proves applies on other keys run at once).
+#[tokio::test]
+async fn writes_on_one_hosting_are_serialized_by_the_hosting_lock() {
+    let h = Harness::start(Options::default()).await;
+    let (hid, prefix) = first_hosting(&h);
+    let a = json!({"hosting_id": hid, "database_name": "lock_a"});
+    let b = json!({"hosting_id": hid, "database_name": "lock_b"});
+    let plan_a = h.ok("infomaniak_create_database", a.clone()).await;
+    let plan_b = h.ok("infomaniak_create_database", b.clone()).await;
+    for p in [&plan_a, &plan_b] {
+        assert_eq!(p["effects"][0]["lock"], format!("hosting:{hid}"), "{p}");
+    }
+    let confirm = |mut args: serde_json::Value, plan: &serde_json::Value| {
+        args["confirmation_token"] = plan["confirmation_token"].clone();
+        args
+    };
+    let (ra, rb) = tokio::join!(
+        h.call("infomaniak_create_database", confirm(a, &plan_a)),
+        h.call("infomaniak_create_database", confirm(b, &plan_b)),
+    );
+    for r in [&ra, &rb] {
+        assert_ne!(r.is_error, Some(true), "{}", crate::harness::text(r));
+    }
+    let names: Vec<String> = h
+        .sim
+        .with_world(|w| w.hosting.databases.iter().map(|d| d.name.clone()).collect());
+    for n in ["lock_a", "lock_b"] {
+        assert!(
+            names.contains(&format!("{prefix}{n}")),
+            "{n} created: {names:?}"
+        );
+    }
+    let refused = h.sim.requests().iter().filter(|r| r.status == 400).count();
+    assert_eq!(refused, 0, "no operation_in_progress");
+}

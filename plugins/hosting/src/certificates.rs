@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::common::{
-    Outcome, effect, hosting_path, nth, outcome, perform, perform_with, public, secret_effect,
+    Outcome, effect, hosting_path, lock_hosting, nth, outcome, perform, perform_with, public,
+    secret_effect,
 };
 use crate::sites::{SiteArgs, get_site};
 
@@ -150,7 +151,7 @@ pub fn plan_request(ctx: &Ctx, a: RequestArgs) -> Result<Planned<Outcome>, ToolE
     } else {
         effect(INFOMANIAK_API, HttpMethod::Post, path, Some(&b))
     });
-    Ok(Planned::Confirm(plan))
+    Ok(Planned::Confirm(lock_hosting(plan, a.hosting_id)))
 }
 
 /// Installs the certificate and reads it back.
@@ -175,7 +176,7 @@ pub fn plan_delete(ctx: &Ctx, a: SiteArgs) -> Result<Planned<Outcome>, ToolError
         )));
     };
     let path = format!("{}/certificates/{}", hosting_path(a.hosting_id), a.site_id);
-    Ok(Planned::Confirm(
+    Ok(Planned::Confirm(lock_hosting(
         PlanBuilder::new(
             INFOMANIAK_API,
             format!(
@@ -192,7 +193,8 @@ pub fn plan_delete(ctx: &Ctx, a: SiteArgs) -> Result<Planned<Outcome>, ToolError
         .snapshot(&current)
         .effect(HttpMethod::Delete, path, None)
         .build(),
-    ))
+        a.hosting_id,
+    )))
 }
 
 /// Removes the certificate.

@@ -61,6 +61,7 @@ pub fn effect(role: &str, method: HttpMethod, path: String, body: Option<&Value>
         base_params: Vec::new(),
         body: body.map(Value::to_string),
         unpinned_body: None,
+        lock: None,
     }
 }
 
@@ -72,6 +73,24 @@ pub fn secret_effect(role: &str, method: HttpMethod, path: String, why: &str) ->
         unpinned_body: Some(why.to_string()),
         ..effect(role, method, path, None)
     }
+}
+
+/// The lock key of writes on one hosting (or Node.js hosting): Infomaniak answers
+/// `operation_in_progress` to overlapping operations on one hosting (peer-agent-mcp.md §4),
+/// so the host runs confirmed applies holding one key one after the other.
+pub fn hosting_lock(hosting_id: u64) -> String {
+    format!("hosting:{hosting_id}")
+}
+
+/// `plan` with every write on the hosting routes (`/web_hostings/{id}`, `/hostings/{id}`)
+/// holding the hosting's lock.
+pub fn lock_hosting(mut plan: Plan, hosting_id: u64) -> Plan {
+    for e in &mut plan.effects {
+        if e.path_pattern.contains("/web_hostings/") || e.path_pattern.contains("/hostings/") {
+            e.lock = Some(hosting_lock(hosting_id));
+        }
+    }
+    plan
 }
 
 /// Sends a confirmed effect on its own role (method, path, query and pinned body exactly).

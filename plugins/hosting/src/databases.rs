@@ -13,8 +13,8 @@ use serde_json::{Map, Value, json};
 
 use crate::common::{
     Item, MANAGER, Outcome, check_name, check_password, effect, get_hosting, hosting_path,
-    not_found_hint, nth, outcome, perform, perform_with, prefixed, proxied, public, secret_effect,
-    segment,
+    lock_hosting, not_found_hint, nth, outcome, perform, perform_with, prefixed, proxied, public,
+    secret_effect, segment,
 };
 use crate::sites::{HostingArgs, Listed, silent_noop};
 
@@ -133,7 +133,7 @@ pub fn plan_create(ctx: &Ctx, a: CreateArgs) -> Result<Planned<Created>, ToolErr
         proxied(&format!("{}/databases", hosting_path(a.hosting_id))),
         Some(&body),
     ));
-    Ok(Planned::Confirm(plan))
+    Ok(Planned::Confirm(lock_hosting(plan, a.hosting_id)))
 }
 
 /// Creates the database and reads it back (Q1).
@@ -179,7 +179,7 @@ pub fn plan_delete(ctx: &Ctx, a: DbArgs) -> Result<Planned<Outcome>, ToolError> 
         proxied(&db_path(a.hosting_id, &full)),
         None,
     ));
-    Ok(Planned::Confirm(plan))
+    Ok(Planned::Confirm(lock_hosting(plan, a.hosting_id)))
 }
 
 /// Deletes the database.
@@ -350,7 +350,7 @@ pub fn plan_password(ctx: &Ctx, a: PasswordArgs) -> Result<Planned<Outcome>, Too
     plan.effects.push(secret_effect(MANAGER, HttpMethod::Patch, s.path.clone(), "the new password and the permissions object below (every database of the hosting, current grants)"));
     plan.effects
         .push(effect(MANAGER, HttpMethod::Patch, s.path, Some(&restore)));
-    Ok(Planned::Confirm(plan))
+    Ok(Planned::Confirm(lock_hosting(plan, a.hosting_id)))
 }
 
 /// Sends the password with the grants, reads the user back, and restores the grants with
@@ -474,7 +474,7 @@ pub fn plan_permissions(ctx: &Ctx, a: PermissionsArgs) -> Result<Planned<Outcome
     .build();
     plan.effects
         .push(effect(MANAGER, HttpMethod::Patch, s.path, Some(&body)));
-    Ok(Planned::Confirm(plan))
+    Ok(Planned::Confirm(lock_hosting(plan, a.hosting_id)))
 }
 
 /// Sets the grants and reads them back.

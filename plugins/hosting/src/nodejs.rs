@@ -9,7 +9,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::common::{MANAGER, Outcome, effect, manager, nth, outcome, perform};
+use crate::common::{MANAGER, Outcome, effect, lock_hosting, manager, nth, outcome, perform};
 
 const HINT: &str = "hosting_id is the Node.js hosting's own id (infomaniak_list_hostings, is_nodejs), not its parent web hosting";
 
@@ -262,7 +262,7 @@ pub fn plan_action(ctx: &Ctx, a: ActionArgs) -> Result<Planned<Outcome>, ToolErr
     .build();
     plan.effects
         .push(effect(MANAGER, HttpMethod::Post, path, Some(&json!({}))));
-    Ok(Planned::Confirm(plan))
+    Ok(Planned::Confirm(lock_hosting(plan, a.hosting_id)))
 }
 
 /// Runs the action.

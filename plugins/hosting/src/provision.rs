@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::common::{
-    MANAGER, check_name, effect, get_hosting, hosting_path, nth, perform, proxied, public, segment,
+    MANAGER, check_name, effect, get_hosting, hosting_path, lock_hosting, nth, perform, proxied,
+    public, segment,
 };
 use crate::sites::{all_sites, site_body};
 
@@ -235,7 +236,7 @@ pub fn plan(ctx: &Ctx, a: Args) -> Result<Planned<Out>, ToolError> {
     }
     let mut plan = builder.snapshot(&snapshot).build();
     plan.effects = effects;
-    Ok(Planned::Confirm(plan))
+    Ok(Planned::Confirm(lock_hosting(plan, a.hosting_id)))
 }
 
 /// Applies the steps in order, each read back; stops at the first failure with what was

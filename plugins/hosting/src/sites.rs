@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::common::{
-    MANAGER, Outcome, check_fqdn, effect, get_hosting, hosting_path, manager, not_found_hint, nth,
-    outcome, perform, proxied, public, segment,
+    MANAGER, Outcome, check_fqdn, effect, get_hosting, hosting_path, lock_hosting, manager,
+    not_found_hint, nth, outcome, perform, proxied, public, segment,
 };
 
 /// A site of a hosting.
@@ -155,7 +155,7 @@ pub fn plan_create(ctx: &Ctx, a: CreateArgs) -> Result<Planned<Created>, ToolErr
     .build();
     plan.effects
         .push(effect(MANAGER, HttpMethod::Post, path, Some(&body)));
-    Ok(Planned::Confirm(plan))
+    Ok(Planned::Confirm(lock_hosting(plan, a.hosting_id)))
 }
 
 /// Sends the site POST, then reads the sites back: `created` only when the site exists
@@ -218,7 +218,7 @@ pub fn plan_delete(ctx: &Ctx, a: SiteArgs) -> Result<Planned<Outcome>, ToolError
     .build();
     plan.effects
         .push(effect(MANAGER, HttpMethod::Delete, path, None));
-    Ok(Planned::Confirm(plan))
+    Ok(Planned::Confirm(lock_hosting(plan, a.hosting_id)))
 }
 
 /// Deletes the site; answers what was deleted.
@@ -324,7 +324,7 @@ pub fn plan_add_aliases(ctx: &Ctx, a: AddAliasesArgs) -> Result<Planned<Outcome>
         aliases_path(a.hosting_id, a.site_id),
         Some(&body),
     ));
-    Ok(Planned::Confirm(plan))
+    Ok(Planned::Confirm(lock_hosting(plan, a.hosting_id)))
 }
 
 /// Adds the aliases and reads them back: every name must be there.
@@ -393,7 +393,7 @@ pub fn plan_delete_alias(ctx: &Ctx, a: DeleteAliasArgs) -> Result<Planned<Outcom
     .build();
     plan.effects
         .push(effect(MANAGER, HttpMethod::Delete, path, None));
-    Ok(Planned::Confirm(plan))
+    Ok(Planned::Confirm(lock_hosting(plan, a.hosting_id)))
 }
 
 /// Removes the alias.

@@ -180,3 +180,38 @@ fn audit_findings_cover_ssl_php_wordpress_backups_and_ssh() {
         1
     );
 }
+
+#[test]
+fn every_write_on_a_hosting_holds_its_lock() {
+    let host = MockHost::new();
+    hosting(&host);
+    host.route(
+        HttpMethod::Get,
+        "/1/web_hostings/7/sites",
+        200,
+        paged(json!([]), 1, 1, 0),
+    );
+    host.route(
+        HttpMethod::Get,
+        "/1/web_hostings/7/databases",
+        200,
+        paged(json!([]), 1, 1, 0),
+    );
+    let p = expect_plan(plan::<Hosting>(&host, crate::PROVISION_SITE_FULL, json!({"hosting_id": 7, "fqdn": "a.example.com", "database_name": "a", "skip_dns": true})).unwrap());
+    assert!(
+        p.effects
+            .iter()
+            .all(|e| e.lock.as_deref() == Some("hosting:7")),
+        "{:?}",
+        p.effects
+    );
+    let p = expect_plan(
+        plan::<Hosting>(
+            &host,
+            crate::CREATE_SITE,
+            json!({"hosting_id": 7, "fqdn": "b.example.com"}),
+        )
+        .unwrap(),
+    );
+    assert_eq!(p.effects[0].lock.as_deref(), Some("hosting:7"));
+}

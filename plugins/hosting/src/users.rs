@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::common::{
-    MANAGER, Outcome, check_name, check_password, effect, get_hosting, hosting_path,
+    MANAGER, Outcome, check_name, check_password, effect, get_hosting, hosting_path, lock_hosting,
     not_found_hint, nth, outcome, perform, perform_with, prefixed, proxied, public, secret_effect,
     segment,
 };
@@ -124,7 +124,7 @@ pub fn plan_create(ctx: &Ctx, a: CreateArgs) -> Result<Planned<Outcome>, ToolErr
             a.connection_type
         ),
     ));
-    Ok(Planned::Confirm(plan))
+    Ok(Planned::Confirm(lock_hosting(plan, a.hosting_id)))
 }
 
 /// Creates the user and reads it back (Q1 discipline: `created` only if listed).
@@ -180,7 +180,7 @@ fn current(ctx: &Ctx, hosting_id: u64, login: &str) -> Result<Current, ToolError
 /// Plans deleting a user: `DELETE /1/web_hostings/{id}/users/{login}` (§7.4).
 pub fn plan_delete(ctx: &Ctx, a: UserArgs) -> Result<Planned<Outcome>, ToolError> {
     let c = current(ctx, a.hosting_id, &a.login)?;
-    Ok(Planned::Confirm(
+    Ok(Planned::Confirm(lock_hosting(
         PlanBuilder::new(
             INFOMANIAK_API,
             format!(
@@ -201,7 +201,8 @@ pub fn plan_delete(ctx: &Ctx, a: UserArgs) -> Result<Planned<Outcome>, ToolError
             None,
         )
         .build(),
-    ))
+        a.hosting_id,
+    )))
 }
 
 /// Deletes the user.
@@ -264,7 +265,7 @@ pub fn plan_password(ctx: &Ctx, a: PasswordArgs) -> Result<Planned<Outcome>, Too
             kind_of(&c.user)
         ),
     ));
-    Ok(Planned::Confirm(plan))
+    Ok(Planned::Confirm(lock_hosting(plan, a.hosting_id)))
 }
 
 /// Changes the password.
@@ -316,7 +317,7 @@ pub fn plan_connection(ctx: &Ctx, a: ConnectionArgs) -> Result<Planned<Outcome>,
         patch_path(a.hosting_id, &c.full),
         Some(&body),
     ));
-    Ok(Planned::Confirm(plan))
+    Ok(Planned::Confirm(lock_hosting(plan, a.hosting_id)))
 }
 
 /// Switches and reads back.

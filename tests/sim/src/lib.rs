@@ -29,6 +29,7 @@
 //! ```
 
 pub mod auth;
+pub mod cloud_world;
 pub mod control;
 pub mod envelope;
 pub mod faults;

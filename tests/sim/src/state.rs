@@ -519,6 +519,8 @@ pub struct State {
     pub short_urls: Vec<ShortUrl>,
     /// AI products.
     pub ai_products: Vec<AiProduct>,
+    /// Public clouds, their projects and services.
+    pub cloud: crate::cloud_world::CloudWorld,
     /// Next id handed out by [`State::next_id`].
     pub id_counter: u64,
     /// Web hosting beyond hostings and sites (databases, users, aliases, Node.js…).

@@ -1,6 +1,7 @@
 //! The public API and the manager proxy, built from one route module per domain (see
 //! [`DOMAINS`]), and small helpers the handlers share.
 
+pub mod cloud;
 pub mod core;
 pub mod core_writes;
 pub mod dns;
@@ -28,6 +29,7 @@ pub const DOMAINS: &[(&str, Routes)] = &[
     ("domains", domains::routes),
     ("dns", dns::routes),
     ("hosting", hosting::routes),
+    ("cloud", cloud::routes),
 ];
 
 /// Every public route (`/1/...`, `/2/...`), without guard or state.
