@@ -121,6 +121,56 @@ fn ftp_json(u: &FtpUser) -> Value {
     })
 }
 
+/// A paged list of one hosting's `items` (404 when the caller cannot see the hosting).
+fn hosting_list(
+    sh: &Shared,
+    c: &Caller,
+    hid: &str,
+    q: Option<String>,
+    items: impl Fn(&World, u64) -> Vec<Value>,
+) -> ApiResult {
+    let q = Query::parse(q.as_deref());
+    let w = lock(&sh.world);
+    let h = hosting_ref(&w, c, hid)?;
+    list(items(&w, h.id), &q)
+}
+
+/// One named item of a hosting, or 404 naming `what`.
+fn hosting_item(
+    sh: &Shared,
+    c: &Caller,
+    hid: &str,
+    what: &str,
+    item: impl Fn(&World, u64) -> Option<Value>,
+) -> ApiResult {
+    let w = lock(&sh.world);
+    let h = hosting_ref(&w, c, hid)?;
+    ok(item(&w, h.id).ok_or_else(|| ApiError::not_found(what))?)
+}
+
+/// Deletes the item `exists` finds with `remove`, holding the hosting busy; 404 naming
+/// `what` when there is none.
+async fn hosting_delete(
+    sh: &Arc<Shared>,
+    c: &Caller,
+    hid: &str,
+    what: &str,
+    exists: impl Fn(&World, u64) -> bool,
+    remove: impl FnOnce(&mut World, u64),
+) -> ApiResult {
+    let hosting_id = {
+        let w = lock(&sh.world);
+        let h = hosting_ref(&w, c, hid)?;
+        if !exists(&w, h.id) {
+            return Err(ApiError::not_found(what));
+        }
+        h.id
+    };
+    let _busy = begin(sh, hosting_id).await?;
+    remove(&mut lock(&sh.world), hosting_id);
+    ok(json!(true))
+}
+
 /// `GET .../databases` (paging).
 pub async fn databases(
     State(sh): Sh,
@@ -128,18 +178,10 @@ pub async fn databases(
     Path(hid): Path<String>,
     RawQuery(q): RawQuery,
 ) -> ApiResult {
-    let q = Query::parse(q.as_deref());
-    let w = lock(&sh.world);
-    let h = hosting_ref(&w, &c, &hid)?;
-    list(
-        w.hosting
-            .databases
-            .iter()
-            .filter(|d| d.hosting_id == h.id)
-            .map(|d| database_json(&w, d))
-            .collect(),
-        &q,
-    )
+    hosting_list(&sh, &c, &hid, q, |w, id| {
+        let dbs = w.hosting.databases.iter().filter(|d| d.hosting_id == id);
+        dbs.map(|d| database_json(w, d)).collect()
+    })
 }
 
 /// `GET .../databases/{name}` (the prefixed name).
@@ -148,15 +190,11 @@ pub async fn database(
     Extension(c): Extension<Caller>,
     Path((hid, name)): Path<(String, String)>,
 ) -> ApiResult {
-    let w = lock(&sh.world);
-    let h = hosting_ref(&w, &c, &hid)?;
-    let d = w
-        .hosting
-        .databases
-        .iter()
-        .find(|d| d.hosting_id == h.id && d.name == name)
-        .ok_or_else(|| ApiError::not_found("Database"))?;
-    ok(database_json(&w, d))
+    hosting_item(&sh, &c, &hid, "Database", |w, id| {
+        let mut dbs = w.hosting.databases.iter();
+        dbs.find(|d| d.hosting_id == id && d.name == name)
+            .map(|d| database_json(w, d))
+    })
 }
 
 /// `POST .../databases` `{database_name, description?}`: the prefix is prepended. With a
@@ -210,33 +248,21 @@ pub async fn delete_database(
     Extension(c): Extension<Caller>,
     Path((hid, name)): Path<(String, String)>,
 ) -> ApiResult {
-    let hosting_id = {
-        let w = lock(&sh.world);
-        let h = hosting_ref(&w, &c, &hid)?;
-        if !w
-            .hosting
-            .databases
-            .iter()
-            .any(|d| d.hosting_id == h.id && d.name == name)
-        {
-            return Err(ApiError::not_found("Database"));
-        }
-        h.id
-    };
-    let _busy = begin(&sh, hosting_id).await?;
-    let mut w = lock(&sh.world);
-    w.hosting
-        .databases
-        .retain(|d| !(d.hosting_id == hosting_id && d.name == name));
-    for u in w
-        .hosting
-        .db_users
-        .iter_mut()
-        .filter(|u| u.hosting_id == hosting_id)
-    {
-        u.permissions.retain(|(db, _)| *db != name);
-    }
-    ok(json!(true))
+    let is = |d: &Database, id: u64| d.hosting_id == id && d.name == name;
+    hosting_delete(
+        &sh,
+        &c,
+        &hid,
+        "Database",
+        |w, id| w.hosting.databases.iter().any(|d| is(d, id)),
+        |w, id| {
+            w.hosting.databases.retain(|d| !is(d, id));
+            for u in w.hosting.db_users.iter_mut().filter(|u| u.hosting_id == id) {
+                u.permissions.retain(|(db, _)| *db != name);
+            }
+        },
+    )
+    .await
 }
 
 /// `GET .../database_users` (paging).
@@ -246,18 +272,10 @@ pub async fn db_users(
     Path(hid): Path<String>,
     RawQuery(q): RawQuery,
 ) -> ApiResult {
-    let q = Query::parse(q.as_deref());
-    let w = lock(&sh.world);
-    let h = hosting_ref(&w, &c, &hid)?;
-    list(
-        w.hosting
-            .db_users
-            .iter()
-            .filter(|u| u.hosting_id == h.id)
-            .map(|u| db_user_json(&w, u))
-            .collect(),
-        &q,
-    )
+    hosting_list(&sh, &c, &hid, q, |w, id| {
+        let users = w.hosting.db_users.iter().filter(|u| u.hosting_id == id);
+        users.map(|u| db_user_json(w, u)).collect()
+    })
 }
 
 /// `GET .../database_users/{name}`.
@@ -266,15 +284,12 @@ pub async fn db_user(
     Extension(c): Extension<Caller>,
     Path((hid, name)): Path<(String, String)>,
 ) -> ApiResult {
-    let w = lock(&sh.world);
-    let h = hosting_ref(&w, &c, &hid)?;
-    let u = w
-        .hosting
-        .db_users
-        .iter()
-        .find(|u| u.hosting_id == h.id && u.name == name)
-        .ok_or_else(|| ApiError::not_found("Database user"))?;
-    ok(db_user_json(&w, u))
+    hosting_item(&sh, &c, &hid, "Database user", |w, id| {
+        let mut users = w.hosting.db_users.iter();
+        users
+            .find(|u| u.hosting_id == id && u.name == name)
+            .map(|u| db_user_json(w, u))
+    })
 }
 
 /// `POST .../database_users` `{name, password}`; a `permissions` payload is accepted and
@@ -433,25 +448,16 @@ pub async fn delete_db_user(
     Extension(c): Extension<Caller>,
     Path((hid, name)): Path<(String, String)>,
 ) -> ApiResult {
-    let hosting_id = {
-        let w = lock(&sh.world);
-        let h = hosting_ref(&w, &c, &hid)?;
-        if !w
-            .hosting
-            .db_users
-            .iter()
-            .any(|u| u.hosting_id == h.id && u.name == name)
-        {
-            return Err(ApiError::not_found("Database user"));
-        }
-        h.id
-    };
-    let _busy = begin(&sh, hosting_id).await?;
-    lock(&sh.world)
-        .hosting
-        .db_users
-        .retain(|u| !(u.hosting_id == hosting_id && u.name == name));
-    ok(json!(true))
+    let is = |u: &DbUser, id: u64| u.hosting_id == id && u.name == name;
+    hosting_delete(
+        &sh,
+        &c,
+        &hid,
+        "Database user",
+        |w, id| w.hosting.db_users.iter().any(|u| is(u, id)),
+        |w, id| w.hosting.db_users.retain(|u| !is(u, id)),
+    )
+    .await
 }
 
 /// `GET .../users` (FTP/SSH users, paging).
@@ -461,18 +467,10 @@ pub async fn ftp_users(
     Path(hid): Path<String>,
     RawQuery(q): RawQuery,
 ) -> ApiResult {
-    let q = Query::parse(q.as_deref());
-    let w = lock(&sh.world);
-    let h = hosting_ref(&w, &c, &hid)?;
-    list(
-        w.hosting
-            .ftp_users
-            .iter()
-            .filter(|u| u.hosting_id == h.id)
-            .map(ftp_json)
-            .collect(),
-        &q,
-    )
+    hosting_list(&sh, &c, &hid, q, |w, id| {
+        let users = w.hosting.ftp_users.iter().filter(|u| u.hosting_id == id);
+        users.map(ftp_json).collect()
+    })
 }
 
 fn connection_type(body: &Value, required_too: bool) -> Result<Option<String>, ApiError> {
@@ -598,23 +596,14 @@ pub async fn delete_ftp_user(
     Extension(c): Extension<Caller>,
     Path((hid, login)): Path<(String, String)>,
 ) -> ApiResult {
-    let hosting_id = {
-        let w = lock(&sh.world);
-        let h = hosting_ref(&w, &c, &hid)?;
-        if !w
-            .hosting
-            .ftp_users
-            .iter()
-            .any(|u| u.hosting_id == h.id && u.login == login)
-        {
-            return Err(ApiError::not_found("User"));
-        }
-        h.id
-    };
-    let _busy = begin(&sh, hosting_id).await?;
-    lock(&sh.world)
-        .hosting
-        .ftp_users
-        .retain(|u| !(u.hosting_id == hosting_id && u.login == login));
-    ok(json!(true))
+    let is = |u: &FtpUser, id: u64| u.hosting_id == id && u.login == login;
+    hosting_delete(
+        &sh,
+        &c,
+        &hid,
+        "User",
+        |w, id| w.hosting.ftp_users.iter().any(|u| is(u, id)),
+        |w, id| w.hosting.ftp_users.retain(|u| !is(u, id)),
+    )
+    .await
 }
