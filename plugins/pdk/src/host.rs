@@ -51,7 +51,7 @@ impl<'a> Ctx<'a> {
         Api::new(self.host, self.role)
     }
 
-    /// The host, for clients other than [`Ctx::api`] (e.g. an [`Api`] on another role).
+    /// The host, for clients other than [`Ctx::api`] (e.g. [`crate::plain::PlainApi`]).
     pub fn host(&self) -> &'a dyn Host {
         self.host
     }
