@@ -20,6 +20,7 @@ mod hosting;
 mod kchat;
 mod legacy;
 mod locks;
+mod mail;
 mod protocol;
 mod roles;
 mod toolsets;

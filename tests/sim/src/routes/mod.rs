@@ -8,6 +8,7 @@ pub mod dns;
 pub mod domains;
 pub mod hosting;
 pub mod kchat; // its own listener (kchat_router), not a public API route
+pub mod mail;
 
 use std::sync::Arc;
 
@@ -31,6 +32,7 @@ pub const DOMAINS: &[(&str, Routes)] = &[
     ("dns", dns::routes),
     ("hosting", hosting::routes),
     ("cloud", cloud::routes),
+    ("mail", mail::routes),
 ];
 
 /// Every public route (`/1/...`, `/2/...`), without guard or state.
