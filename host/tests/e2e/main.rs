@@ -17,6 +17,7 @@ mod faults;
 mod greedy;
 mod guard;
 mod hostile;
+mod hosting;
 mod kchat;
 mod legacy;
 mod locks;

@@ -140,6 +140,7 @@ pub fn generate(seed: u64, scale: Scale) -> State {
     }
     g.state.kchat = crate::routes::kchat::world::generate(seed, scale);
     crate::seed_account::extend(&mut g.state, seed, scale);
+    crate::routes::hosting::seed(&mut g.state, seed, scale);
     g.state.cloud = crate::cloud_world::seed(seed, scale, &accounts);
     crate::routes::mail::seed(&mut g.state, seed, scale);
     crate::routes::drive::world::populate(&mut g.state, seed, scale);

@@ -529,6 +529,8 @@ pub struct State {
     pub cloud: crate::cloud_world::CloudWorld,
     /// Next id handed out by [`State::next_id`].
     pub id_counter: u64,
+    /// Web hosting beyond hostings and sites (databases, users, aliases, Node.js…).
+    pub hosting: crate::routes::hosting::HostingWorld,
 }
 
 impl State {

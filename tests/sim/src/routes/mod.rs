@@ -7,6 +7,7 @@ pub mod core_writes;
 pub mod dns;
 pub mod domains;
 pub mod drive;
+pub mod hosting;
 pub mod kchat; // its own listener (kchat_router), not a public API route
 pub mod mail;
 
@@ -31,6 +32,7 @@ pub const DOMAINS: &[(&str, Routes)] = &[
     ("domains", domains::routes),
     ("dns", dns::routes),
     ("drive", drive::routes),
+    ("hosting", hosting::routes),
     ("cloud", cloud::routes),
     ("mail", mail::routes),
 ];
