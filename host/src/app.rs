@@ -2,7 +2,8 @@
 //!
 //! Finds the plugin components (see [`crate::discovery`]), loads only the enabled ones
 //! after checking their pins, refuses two components claiming one id, decides each
-//! plugin's role grants, checks that every granted role has its credential, then builds
+//! plugin's role grants, checks the granted roles' credentials (reporting each one missing, stopping only when
+//! none is usable), then builds
 //! the registry, the upstream gateway, the audit log and the guard. Every problem stops
 //! start-up with a message that names the file or setting to fix.
 
@@ -18,12 +19,14 @@ use crate::builtins;
 use crate::config::{AuthSettings, Config, RoleSettings};
 use crate::discovery::{self, FirstParty};
 use crate::dispatch::Dispatcher;
-use crate::grants::{Grants, PluginIdentity};
+use crate::grants::{Grants, PluginIdentity, credential_help, missing_credential};
 use crate::guard::Tokens;
 use crate::registry::{Registry, ToolPolicy};
 use crate::sandbox::{LoadedPlugin, Sandbox, SandboxLimits};
 use crate::secret::SecretSet;
-use crate::upstream::{Auth, ClientCredentials, Gateway, GatewayConfig, RATE_WINDOW, RoleConfig};
+use crate::upstream::{
+    Auth, ClientCredentials, CredentialAdvice, Gateway, GatewayConfig, RATE_WINDOW, RoleConfig,
+};
 
 /// A loaded plugin and where it came from.
 pub struct FoundPlugin {
@@ -184,9 +187,12 @@ pub fn build_dispatcher(config: &Config) -> anyhow::Result<Arc<Dispatcher>> {
     let sandbox = sandbox(config)?;
     let plugins = load_plugins(config, &sandbox)?;
     let grants = grants(config, &plugins)?;
-    grants
+    for warning in grants
         .check_credentials(config)
-        .map_err(|e| anyhow::anyhow!(e))?;
+        .map_err(|e| anyhow::anyhow!(e))?
+    {
+        tracing::warn!("{warning}");
+    }
     let policy = ToolPolicy {
         read_only: config.read_only,
         allow: config.allow_tools.clone(),
@@ -206,7 +212,7 @@ pub fn build_dispatcher(config: &Config) -> anyhow::Result<Arc<Dispatcher>> {
     let secrets = Arc::new(SecretSet::default());
     let mut roles = BTreeMap::new();
     for (name, role) in &config.roles {
-        roles.insert(name.clone(), role_config(role, config, &secrets)?);
+        roles.insert(name.clone(), role_config(name, role, config, &secrets)?);
     }
     let gateway = Gateway::new(GatewayConfig {
         roles,
@@ -230,8 +236,9 @@ pub fn build_dispatcher(config: &Config) -> anyhow::Result<Arc<Dispatcher>> {
 }
 
 /// The gateway's view of a configured role. A credential with a missing secret becomes
-/// `None` (start-up has already refused it if the role is granted).
+/// `None`, and the advice start-up logged becomes the refusal of the role's requests.
 fn role_config(
+    name: &str,
     role: &RoleSettings,
     config: &Config,
     secrets: &Arc<SecretSet>,
@@ -249,6 +256,10 @@ fn role_config(
             .requests_per_minute
             .unwrap_or(config.limits.requests_per_minute),
         allowed_headers: role.headers.clone(),
+        advice: CredentialAdvice {
+            missing: missing_credential(name, role).map(|a| format!("the upstream role {a}")),
+            renew: Some(credential_help(name, role, false)),
+        },
     })
 }
 

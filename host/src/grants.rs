@@ -1,5 +1,5 @@
-//! Which upstream roles each plugin may use, and the start-up check that every granted
-//! role has its credential.
+//! Which upstream roles each plugin may use, and the start-up check of the granted roles'
+//! credentials (a role without one is reported, and refused at request time, with advice).
 //!
 //! A plugin declares the roles it needs; declaring is asking, not getting. The operator
 //! grants roles per plugin (`[plugins.roles] acme = ["acme-api"]`); a first-party plugin
@@ -11,7 +11,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::config::{API_ROLE, API_TOKEN_VAR, Config, SecretSource};
+use crate::config::{
+    API_ROLE, API_TOKEN_VAR, AuthSettings, Config, RoleSettings, SecretSetting, SecretSource,
+};
 
 /// One loaded plugin as the grant decision sees it.
 #[derive(Debug, Clone)]
@@ -93,81 +95,131 @@ impl Grants {
         self.by_plugin.get(plugin_id).map_or(&[], Vec::as_slice)
     }
 
-    /// Every granted role, each once, with the first plugin granted it.
-    fn granted_roles(&self) -> BTreeMap<&str, &str> {
-        let mut roles = BTreeMap::new();
+    /// Every granted role, each once, with the plugins granted it.
+    fn granted_roles(&self) -> BTreeMap<&str, Vec<&str>> {
+        let mut roles: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
         for (plugin, granted) in &self.by_plugin {
             for role in granted {
-                roles.entry(role.as_str()).or_insert(plugin.as_str());
+                roles
+                    .entry(role.as_str())
+                    .or_default()
+                    .push(plugin.as_str());
             }
         }
         roles
     }
 
-    /// Checks that every granted role has its whole credential: start-up asks only for
-    /// what enabled plugins were granted. The error names each missing secret, where it
-    /// is read from and where to get it.
-    pub fn check_credentials(&self, config: &Config) -> Result<(), String> {
-        let mut problems = Vec::new();
-        for (role, plugin) in self.granted_roles() {
+    /// Checks the credentials of the granted roles: start-up asks only for what enabled
+    /// plugins were granted, and stops only when no granted role at all has its whole
+    /// credential (nothing could work). A granted role without its credential does not
+    /// stop the start (an operator with only an API token can still use every API tool
+    /// while the manager-session tools wait for their session): it is returned as one
+    /// warning per role, naming each missing secret, where it is read from and where to
+    /// get it, and the gateway refuses that role's requests with the same advice
+    /// ([`missing_credential`]).
+    pub fn check_credentials(&self, config: &Config) -> Result<Vec<String>, String> {
+        let mut warnings = Vec::new();
+        let mut usable = 0;
+        for (role, plugins) in self.granted_roles() {
             let Some(settings) = config.roles.get(role) else {
                 continue;
             };
-            let missing = settings.auth.missing();
-            if missing.is_empty() {
-                continue;
+            match missing_credential(role, settings) {
+                None => usable += 1,
+                Some(advice) => warnings.push(format!(
+                    "plugin {} needs the upstream role {advice}",
+                    plugins.join(", ")
+                )),
             }
-            let mut text = format!(
-                "plugin {plugin} needs the upstream role {role}, whose credential is missing: {}.",
-                missing.join("; ")
-            );
-            let env_vars: Vec<&str> = settings
-                .auth
-                .settings()
+        }
+        if usable > 0 || warnings.is_empty() {
+            return Ok(warnings
                 .into_iter()
-                .filter(|s| s.value.is_err())
-                .filter_map(|s| match &s.source {
-                    SecretSource::Env(var) => Some(var.as_str()),
-                    _ => None,
+                .map(|w| {
+                    format!(
+                        "{w}\n  Until then the tools' requests on that role are refused with \
+                         this advice; the other roles work."
+                    )
                 })
-                .collect();
-            if role == API_ROLE && env_vars == [API_TOKEN_VAR] {
-                if let Some(page) = &settings.credentials_url {
-                    text.push_str(&format!("\n  Create an API token at {page}"));
-                }
-                text.push_str(&format!(
-                    "\n  and start ikmcp with {API_TOKEN_VAR}=<token> in its environment."
-                ));
-            } else {
-                if let Some(page) = &settings.credentials_url {
-                    text.push_str(&format!("\n  Get it from {page}"));
-                }
-                if !env_vars.is_empty() {
-                    text.push_str(&format!(
-                        "\n  and start ikmcp with {} in its environment.",
-                        env_vars
-                            .iter()
-                            .map(|v| format!("{v}=<value>"))
-                            .collect::<Vec<_>>()
-                            .join(" ")
-                    ));
-                }
-                text.push_str(&format!(
-                    "\n  (roles.{role}.auth in the configuration says where it is read from.)"
-                ));
-            }
-            problems.push(text);
+                .collect());
         }
-        if problems.is_empty() {
-            return Ok(());
-        }
-        problems.push(
-            "To try ikmcp without an account, run `ikmcp serve --sandbox`; to leave a plugin \
-             out, list the others in plugins.enabled."
+        warnings.push(
+            "No granted role has its credential, so no plugin tool could work. To try ikmcp \
+             without an account, run `ikmcp serve --sandbox`; to leave a plugin out, list the \
+             others in plugins.enabled."
                 .to_owned(),
         );
-        Err(problems.join("\n"))
+        Err(warnings.join("\n"))
     }
+}
+
+/// When `role`'s credential is incomplete: `"<role>, whose credential is missing: <what>."`
+/// followed by where to get it ([`credential_help`]); `None` when it is complete. The
+/// text names variables and files, never a value.
+pub fn missing_credential(role: &str, settings: &RoleSettings) -> Option<String> {
+    let missing = settings.auth.missing();
+    if missing.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "{role}, whose credential is missing: {}.{}",
+        missing.join("; "),
+        credential_help(role, settings, true)
+    ))
+}
+
+/// Where the operator gets `role`'s credential and how to hand it to ikmcp (lines starting
+/// with a newline and two spaces). `only_missing`: name only the variables not set (a
+/// missing credential); otherwise every variable (an expired one, to renew).
+pub fn credential_help(role: &str, settings: &RoleSettings, only_missing: bool) -> String {
+    let env_vars: Vec<&str> = settings
+        .auth
+        .settings()
+        .into_iter()
+        .filter(|s| !only_missing || s.value.is_err())
+        .filter_map(|s| match &s.source {
+            SecretSource::Env(var) => Some(var.as_str()),
+            _ => None,
+        })
+        .collect();
+    let mut text = String::new();
+    if role == API_ROLE && env_vars == [API_TOKEN_VAR] {
+        if let Some(page) = &settings.credentials_url {
+            text.push_str(&format!("\n  Create an API token at {page}"));
+        }
+        text.push_str(&format!(
+            "\n  and start ikmcp with {API_TOKEN_VAR}=<token> in its environment."
+        ));
+        return text;
+    }
+    if let AuthSettings::ManagerSession { session, xsrf } = &settings.auth {
+        let name = |s: &SecretSetting| s.source.to_string();
+        text.push_str(&format!(
+            "\n  Log in at https://manager.infomaniak.com in a browser, copy its cookie SASESSION \
+             into {} and the URL-decoded value of its cookie MANAGER-XSRF-TOKEN into {}, and \
+             restart ikmcp.",
+            name(session),
+            name(xsrf)
+        ));
+        return text;
+    }
+    if let Some(page) = &settings.credentials_url {
+        text.push_str(&format!("\n  Get it from {page}"));
+    }
+    if !env_vars.is_empty() {
+        text.push_str(&format!(
+            "\n  and start ikmcp with {} in its environment.",
+            env_vars
+                .iter()
+                .map(|v| format!("{v}=<value>"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ));
+    }
+    text.push_str(&format!(
+        "\n  (roles.{role}.auth in the configuration says where it is read from.)"
+    ));
+    text
 }
 
 #[cfg(test)]
@@ -261,6 +313,82 @@ mod tests {
 
         let cfg = config("", &[("INFOMANIAK_API_TOKEN", "t")]);
         let (dns, _) = Grants::decide(&[plugin("dns", &["infomaniak-api"], true)], &cfg).unwrap();
-        assert!(dns.check_credentials(&cfg).is_ok());
+        assert_eq!(dns.check_credentials(&cfg).unwrap(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_role_without_its_credential_is_reported_and_does_not_stop_the_start() {
+        let kchat = "[roles.kchat]\nbase_url = \"https://{team}.kchat.infomaniak.com\"\nauth = { type = \"bearer\", token_env = \"KCHAT_TOKEN\" }\ncredentials_url = \"https://kchat.example/tokens\"\n";
+        let plugins = [
+            plugin("dns", &["infomaniak-api"], true),
+            plugin("hosting", &["infomaniak-api", "infomaniak-manager"], true),
+            plugin("chat", &["kchat"], true),
+        ];
+        // Only an API token: the manager and kChat roles are reported, once each.
+        let cfg = config(kchat, &[("INFOMANIAK_API_TOKEN", "t")]);
+        let (grants, _) = Grants::decide(&plugins, &cfg).unwrap();
+        let warnings = grants.check_credentials(&cfg).unwrap();
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        let manager = &warnings[0];
+        assert!(
+            manager.starts_with("plugin hosting needs the upstream role infomaniak-manager"),
+            "{manager}"
+        );
+        for needle in [
+            "INFOMANIAK_SASESSION is not set",
+            "INFOMANIAK_XSRF_TOKEN is not set",
+            "cookie SASESSION into the environment variable INFOMANIAK_SASESSION",
+            "MANAGER-XSRF-TOKEN into the environment variable INFOMANIAK_XSRF_TOKEN",
+            "refused with this advice",
+        ] {
+            assert!(manager.contains(needle), "{needle}: {manager}");
+        }
+        let chat = &warnings[1];
+        assert!(
+            chat.starts_with("plugin chat needs the upstream role kchat"),
+            "{chat}"
+        );
+        assert!(chat.contains("KCHAT_TOKEN=<value>") && chat.contains("kchat.example/tokens"));
+        assert!(!warnings.iter().any(|w| w.contains("INFOMANIAK_API_TOKEN")));
+
+        // No credential at all: nothing could work, so the start stops, naming each.
+        let cfg = config(kchat, &[]);
+        let (grants, _) = Grants::decide(&plugins, &cfg).unwrap();
+        let err = grants.check_credentials(&cfg).unwrap_err();
+        for needle in [
+            "plugin dns, hosting needs the upstream role infomaniak-api",
+            "INFOMANIAK_API_TOKEN=<token>",
+            "INFOMANIAK_SASESSION",
+            "KCHAT_TOKEN",
+            "No granted role has its credential",
+            "--sandbox",
+        ] {
+            assert!(err.contains(needle), "{needle}: {err}");
+        }
+    }
+
+    #[test]
+    fn the_advice_names_variables_never_values() {
+        let cfg = config("", &[("INFOMANIAK_SASESSION", "secret-session-value")]);
+        let manager = &cfg.roles["infomaniak-manager"];
+        let missing = missing_credential("infomaniak-manager", manager).unwrap();
+        assert!(
+            missing.contains("INFOMANIAK_XSRF_TOKEN is not set"),
+            "{missing}"
+        );
+        assert!(
+            !missing.contains("INFOMANIAK_SASESSION is not set"),
+            "{missing}"
+        );
+        let renew = credential_help("infomaniak-manager", manager, false);
+        assert!(renew.contains("INFOMANIAK_SASESSION") && renew.contains("restart ikmcp"));
+        for text in [missing, renew] {
+            assert!(!text.contains("secret-session-value"), "{text}");
+        }
+        let cfg = config("", &[("INFOMANIAK_API_TOKEN", "t")]);
+        assert_eq!(
+            missing_credential("infomaniak-api", &cfg.roles["infomaniak-api"]),
+            None
+        );
     }
 }

@@ -153,6 +153,7 @@ fn role(base: &url::Url, auth: Auth) -> RoleConfig {
         auth: Some(auth),
         methods: None,
         requests_per_minute: 0,
+        advice: Default::default(),
         allowed_headers: Vec::new(),
     }
 }
@@ -207,15 +208,7 @@ fn request(role: &str, method: HttpMethod, path: &str) -> UpstreamRequest {
 }
 
 fn effect(role: &str, method: HttpMethod, path: &str, body: Option<Value>) -> PlannedEffect {
-    PlannedEffect {
-        role: role.to_owned(),
-        method,
-        path_pattern: path.to_owned(),
-        query: Vec::new(),
-        base_params: Vec::new(),
-        body,
-        unpinned_body: None,
-    }
+    PlannedEffect::new(role, method, path, body)
 }
 
 fn assert_no_secret(text: &str, secrets: &[&str]) {

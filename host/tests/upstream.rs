@@ -149,6 +149,7 @@ fn role(base: &url::Url, auth: Option<Auth>) -> RoleConfig {
         auth,
         methods: None,
         requests_per_minute: 0,
+        advice: Default::default(),
         allowed_headers: vec!["x-debug".to_owned()],
     }
 }

@@ -53,6 +53,9 @@ impl CallAudit {
     }
 
     /// Audits a failed phase with the upstream requests it made, and returns the failure.
+    /// When a request was refused for the role's credential (missing, or no longer
+    /// accepted), the failure is the host's advice to the operator, not the plugin's
+    /// account of it: the host knows the cause, the plugin only saw a denial.
     pub fn failed(
         &self,
         base: AuditEvent,
@@ -60,6 +63,7 @@ impl CallAudit {
         fingerprint: Option<String>,
         error: ToolError,
     ) -> CallOutcome {
+        let error = credential_error(&base.tool, &upstream).unwrap_or(error);
         self.write(AuditEvent {
             error: Some(error_json(&error)),
             upstream,
@@ -79,7 +83,12 @@ impl CallAudit {
     ) {
         let denied: Vec<RequestRecord> = records
             .iter()
-            .filter(|r| matches!(r.outcome, RequestOutcome::Denied(_)))
+            .filter(|r| {
+                matches!(
+                    r.outcome,
+                    RequestOutcome::Denied(_) | RequestOutcome::Unauthenticated(_)
+                )
+            })
             .cloned()
             .collect();
         if !denied.is_empty() {
@@ -113,6 +122,28 @@ pub fn line(
         upstream: vec![],
         fingerprint: None,
     }
+}
+
+/// The error of a call one of whose requests was refused for its role's credential.
+fn credential_error(tool: &str, records: &[RequestRecord]) -> Option<ToolError> {
+    records.iter().find_map(|r| match &r.outcome {
+        RequestOutcome::Unauthenticated(advice) => Some(
+            ToolError::new(
+                ErrorKind::Denied,
+                if r.status.is_none() {
+                    "credential_missing"
+                } else {
+                    "credential_expired"
+                },
+                advice.clone(),
+            )
+            .with_hint(format!(
+                "only the operator can fix this, as the message says; the refused request \
+                 changed nothing. Then call {tool} again"
+            )),
+        ),
+        _ => None,
+    })
 }
 
 /// The requests a finished session made.

@@ -149,6 +149,35 @@ impl Auth {
         }
     }
 
+    /// Whether `response` says the upstream no longer accepts this credential, and how
+    /// (for the operator's message). Only the manager session is judged: its expiry is
+    /// answered with the manager's HTML login page and status 200 (after same-origin
+    /// redirects), 401, or 419 for a stale XSRF token (infomaniak-api.md §2.3). Its API
+    /// answers JSON, so any HTML answer is the login page, never data.
+    pub(crate) fn no_longer_accepted(
+        &self,
+        response: &crate::contract::UpstreamResponse,
+    ) -> Option<&'static str> {
+        if !matches!(self, Auth::ManagerSession { .. }) {
+            return None;
+        }
+        match response.status {
+            401 => return Some("the manager answered 401: the session has expired"),
+            419 => {
+                return Some("the manager answered 419: the XSRF token does not match the session");
+            }
+            _ => {}
+        }
+        let html_type = response.headers.iter().any(|(name, value)| {
+            name == "content-type" && value.to_ascii_lowercase().contains("text/html")
+        });
+        let head: String = response.body.trim_start().chars().take(14).collect();
+        let head = head.to_ascii_lowercase();
+        let html_body = head.starts_with("<!doctype html") || head.starts_with("<html");
+        (html_type || html_body)
+            .then_some("the manager answered its HTML login page: the session has expired")
+    }
+
     /// The header names this credential sets, which plugins may never set themselves.
     pub(crate) fn header_names(&self) -> Vec<HeaderName> {
         match self {
@@ -213,6 +242,57 @@ mod tests {
             .unwrap();
         assert!(!err.contains("secret-value"));
         assert!(err.contains("roles.infomaniak-api.auth"));
+    }
+
+    fn answer(status: u16, content_type: &str, body: &str) -> crate::contract::UpstreamResponse {
+        crate::contract::UpstreamResponse {
+            status,
+            headers: vec![("content-type".into(), content_type.into())],
+            body: body.into(),
+        }
+    }
+
+    #[test]
+    fn an_expired_manager_session_is_told_from_its_answer() {
+        let manager = Auth::ManagerSession {
+            session: Secret::new("s"),
+            xsrf: Secret::new("x"),
+        };
+        let json = "application/json";
+        let page = "<!DOCTYPE html><html><form action=login></form></html>";
+        let login = manager.no_longer_accepted(&answer(200, "text/html; charset=UTF-8", page));
+        assert!(login.unwrap().contains("login page"));
+        assert!(
+            manager
+                .no_longer_accepted(&answer(200, "application/octet-stream", "\n <HTML>"))
+                .is_some(),
+            "an HTML body under another type is the page too"
+        );
+        assert!(
+            manager
+                .no_longer_accepted(&answer(419, json, "{}"))
+                .unwrap()
+                .contains("XSRF")
+        );
+        assert!(
+            manager
+                .no_longer_accepted(&answer(401, json, "{}"))
+                .unwrap()
+                .contains("401")
+        );
+        for ok in [
+            answer(200, json, r#"{"result":"success","data":"<html>"}"#),
+            answer(404, json, r#"{"result":"error"}"#),
+            answer(403, json, r#"{"result":"error"}"#),
+        ] {
+            assert_eq!(manager.no_longer_accepted(&ok), None, "{ok:?}");
+        }
+        let bearer = Auth::Bearer(Secret::new("t"));
+        assert_eq!(
+            bearer.no_longer_accepted(&answer(200, "text/html", page)),
+            None
+        );
+        assert_eq!(bearer.no_longer_accepted(&answer(401, json, "{}")), None);
     }
 
     #[test]

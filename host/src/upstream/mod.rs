@@ -46,9 +46,11 @@ pub struct RoleConfig {
     /// Base URL (scheme, host, port, optional path prefix), possibly with placeholders
     /// each request fills from its base params; request paths are appended.
     pub base_url: BaseUrl,
-    /// Credential; `None` when the operator configured none (start-up refuses to grant
-    /// such a role, and the gateway refuses its requests).
+    /// Credential; `None` when the operator configured none or not all of it (the gateway
+    /// refuses the role's requests with [`CredentialAdvice::missing`]).
     pub auth: Option<Auth>,
+    /// What the operator is told when the credential is missing or no longer accepted.
+    pub advice: CredentialAdvice,
     /// Methods plugins may use on this role; `None` = all.
     pub methods: Option<Vec<HttpMethod>>,
     /// Requests per [`GatewayConfig::rate_window`] allowed on this role's credential
@@ -58,6 +60,19 @@ pub struct RoleConfig {
     /// Extra request headers a plugin may send on this role, besides `accept` and
     /// `content-type` (case-insensitive; method overrides and proxy headers never pass).
     pub allowed_headers: Vec<String>,
+}
+
+/// What the host tells the operator about a role's credential: variable names, pages
+/// and steps, never a value. It becomes the tool's error when a request on the role is
+/// refused for it (see `call::audit`), and the plugin sees it as a denial.
+#[derive(Debug, Clone, Default)]
+pub struct CredentialAdvice {
+    /// Why the role has no usable credential and how to give it one (when `auth` is
+    /// `None`); a generic sentence when unset.
+    pub missing: Option<String>,
+    /// How to renew the credential once the upstream stops accepting it (an expired
+    /// manager session); a generic sentence when unset.
+    pub renew: Option<String>,
 }
 
 /// Settings of the gateway.

@@ -41,4 +41,9 @@ pub enum RequestOutcome {
     Denied(String),
     /// Sent but no usable answer (timeout, network, too large).
     Failed(String),
+    /// Refused before sending because the role has no credential (no `status`), or
+    /// answered in a way that says the upstream no longer accepts it (an expired manager
+    /// session: `status` is the answer's); the reason is the operator's advice, which
+    /// becomes the tool's error when the call fails.
+    Unauthenticated(String),
 }

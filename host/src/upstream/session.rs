@@ -119,6 +119,11 @@ impl CallSession {
             return Err(err);
         }
         self.requests += 1;
+        if let Some(advice) = self.missing_credential(&request.role) {
+            record.outcome = RequestOutcome::Unauthenticated(advice.clone());
+            self.finish(record, started);
+            return Err(UpstreamError::Denied(advice));
+        }
         let outgoing = match self.admit(&request) {
             Ok(outgoing) => outgoing,
             Err(err) => {
@@ -133,11 +138,19 @@ impl CallSession {
         record.wait_us = u64::try_from(waiting.elapsed().as_micros()).unwrap_or(u64::MAX);
         record.status = delivery.status;
         record.attempts = delivery.attempts;
-        let result = delivery
+        let mut result = delivery
             .result
             .map(|response| self.gateway.scrub_response(response))
             .map_err(|err| self.scrub(err));
-        if let Err(err) = &result {
+        if let Ok(response) = &result
+            && let Some(why) = outgoing.auth.no_longer_accepted(response)
+        {
+            // The answer is the upstream's login page or its refusal of the session, not
+            // data: the plugin gets the operator's advice instead, never the page.
+            let advice = self.renew_advice(&request.role, why);
+            record.outcome = RequestOutcome::Unauthenticated(advice.clone());
+            result = Err(UpstreamError::Denied(advice));
+        } else if let Err(err) = &result {
             record.outcome = RequestOutcome::Failed(err.to_string());
         }
         self.finish(record, started);
@@ -187,9 +200,9 @@ impl CallSession {
         let mut headers =
             plugin_headers(&request.headers, &config.allowed_headers).map_err(invalid)?;
         let Some(auth) = &config.auth else {
+            // Unreachable: `missing_credential` refused the request already.
             return Err(UpstreamError::Denied(format!(
-                "no credential is configured for the upstream role {role}; configure \
-                 roles.{role}.auth (see the README, Roles) and restart the ikmcp server"
+                "the upstream role {role} has no credential"
             )));
         };
         for name in auth.header_names() {
@@ -239,6 +252,40 @@ impl CallSession {
                 .clone()
                 .filter(|_| !request.method.is_read()),
         })
+    }
+
+    /// The advice of a granted, configured role that has no credential: every request on
+    /// it is refused before it leaves the host (start-up reported the same advice).
+    fn missing_credential(&self, role: &str) -> Option<String> {
+        if !self.granted_roles.iter().any(|r| r == role) {
+            return None;
+        }
+        let config = self.gateway.config.roles.get(role)?;
+        config.auth.is_none().then(|| {
+            config.advice.missing.clone().unwrap_or_else(|| {
+                format!(
+                    "the upstream role {role} has no credential configured; configure \
+                     roles.{role}.auth (see the README, Roles) and restart the ikmcp server"
+                )
+            })
+        })
+    }
+
+    /// The advice when `role`'s upstream stopped accepting its credential (`why`).
+    fn renew_advice(&self, role: &str, why: &str) -> String {
+        let renew = self
+            .gateway
+            .config
+            .roles
+            .get(role)
+            .and_then(|c| c.advice.renew.clone())
+            .unwrap_or_else(|| {
+                format!("\n  Renew the credential of roles.{role}.auth and restart ikmcp.")
+            });
+        format!(
+            "the upstream role {role} no longer accepts its credential ({why}), so the request \
+             was refused and its answer is not passed on.{renew}"
+        )
     }
 
     /// The error with any credential value removed from its text.

@@ -4,16 +4,20 @@
 
 mod harness;
 
+mod account;
 mod attacks;
 mod audit_log;
 mod cli;
+mod cloud;
 mod confirm;
+mod credentials;
 mod dns;
 mod faults;
 mod greedy;
 mod guard;
 mod hostile;
 mod legacy;
+mod locks;
 mod protocol;
 mod roles;
 mod toolsets;

@@ -327,7 +327,7 @@ async fn start_idp() -> (url::Url, SharedIdp) {
 /// TOML appended; `env` for the server. Returns the client, the server's stderr (read
 /// all along, so the pipe never fills; complete once the server exits) and the temp dirs
 /// (kept alive).
-async fn roles_server(
+pub(crate) async fn roles_server(
     granted: &str,
     roles: &str,
     env: &[(&str, &str)],
@@ -368,7 +368,7 @@ async fn roles_server(
     (client, logs, dir, plugins)
 }
 
-async fn call(
+pub(crate) async fn call(
     client: &rmcp::service::RunningService<rmcp::RoleClient, ()>,
     tool: &str,
     args: serde_json::Value,

@@ -29,6 +29,7 @@
 //! ```
 
 pub mod auth;
+pub mod cloud_world;
 pub mod control;
 pub mod envelope;
 pub mod faults;
@@ -37,6 +38,7 @@ pub mod ratelimit;
 pub mod recorder;
 pub mod routes;
 pub mod seed;
+pub mod seed_account;
 pub mod server;
 pub mod state;
 

@@ -138,6 +138,8 @@ pub fn generate(seed: u64, scale: Scale) -> State {
             g.misc_products(&accounts, 2);
         }
     }
+    crate::seed_account::extend(&mut g.state, seed, scale);
+    g.state.cloud = crate::cloud_world::seed(seed, scale, &accounts);
     g.state
 }
 
@@ -295,6 +297,9 @@ impl Gen {
             locale: "en_GB".into(),
             created_at,
             expired_at: created_at + 30 * 86_400,
+            invited_by: base_user,
+            language_id: 2,
+            ..Invitation::default()
         });
     }
 

@@ -107,7 +107,7 @@ pub struct Tag {
 }
 
 /// A pending (or settled) invitation to join an account.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct Invitation {
     /// Invitation id.
     pub id: u64,
@@ -129,6 +129,28 @@ pub struct Invitation {
     pub created_at: i64,
     /// Unix seconds.
     pub expired_at: i64,
+    /// User who sent it (`GET /1/accounts/{account}/invitations/users/{user}`).
+    pub invited_by: u64,
+    /// Teams the invitee joins on acceptance.
+    pub team_ids: Vec<u64>,
+    /// Billing access and mailings.
+    pub has_billing: bool,
+    /// Billing mailings.
+    pub has_billing_mailing: bool,
+    /// Product mailings.
+    pub has_mailing: bool,
+    /// Language of the invitation e-mail.
+    pub language_id: u64,
+    /// kSuite access `(kchat_role, kdrive_role)`, if granted.
+    pub ksuite: Option<(String, String)>,
+    /// kChat role granted on acceptance.
+    pub kchat_role: Option<String>,
+    /// kDrive accesses `(drive_id, role, right)`.
+    pub drives: Vec<(u64, String, String)>,
+    /// Mailbox accesses `(mail_id, mailbox_name)`.
+    pub mailboxes: Vec<(u64, String)>,
+    /// B2B customers (partnership ids) assigned to the invitee.
+    pub partnership_ids: Vec<u64>,
 }
 
 /// One billed product of any service (`/1/products` item).
@@ -497,6 +519,8 @@ pub struct State {
     pub short_urls: Vec<ShortUrl>,
     /// AI products.
     pub ai_products: Vec<AiProduct>,
+    /// Public clouds, their projects and services.
+    pub cloud: crate::cloud_world::CloudWorld,
     /// Next id handed out by [`State::next_id`].
     pub id_counter: u64,
 }

@@ -6,7 +6,9 @@
 // The generated export glue for `apply` takes more arguments than clippy likes.
 #![allow(clippy::too_many_arguments)]
 
-wit_bindgen::generate!({ world: "plugin", path: "../../../wit" });
+// Built against the frozen contract 0.2.0, so the e2e tests also drive the host's 0.2 → 0.3
+// adapter.
+wit_bindgen::generate!({ world: "plugin", path: "../../../wit/since_v0_2" });
 
 use ikmcp::plugin::types::{
     Change, Effect, ErrorDetail, HttpMethod, PlannedEffect, ToolDescriptor,
@@ -19,7 +21,7 @@ const ROLES: [&str; 3] = ["idp-api", "team-api", "infomaniak-manager"];
 
 struct Roles;
 
-const ARGS_SCHEMA: &str = r#"{"type":"object","properties":{"role":{"type":"string"},"path":{"type":"string"},"team":{"type":"string"},"send_team":{"type":"string"},"body":{"type":"object"}},"required":["role","path"],"additionalProperties":false}"#;
+const ARGS_SCHEMA: &str = r#"{"type":"object","properties":{"role":{"type":"string"},"path":{"type":"string"},"team":{"type":"string"},"send_team":{"type":"string"},"body":{"type":"object"},"strict":{"type":"boolean"}},"required":["role","path"],"additionalProperties":false}"#;
 
 fn tool(name: &str, effect: Effect, description: &str) -> ToolDescriptor {
     ToolDescriptor {
@@ -51,6 +53,8 @@ struct Args {
     team: Option<String>,
     send_team: Option<String>,
     body: Option<Value>,
+    /// Fail the tool on an upstream error, as a domain plugin does, instead of reporting it.
+    strict: bool,
 }
 
 fn args(text: &str) -> Result<Args, ToolError> {
@@ -62,6 +66,7 @@ fn args(text: &str) -> Result<Args, ToolError> {
         team: s("team"),
         send_team: s("send_team"),
         body: v.get("body").cloned(),
+        strict: v["strict"].as_bool().unwrap_or(false),
     })
 }
 
@@ -80,6 +85,19 @@ fn request(a: &Args, method: HttpMethod, team: Option<&String>) -> Request {
         base_params: base_params(team),
         headers: Vec::new(),
         body: a.body.as_ref().map(Value::to_string),
+    }
+}
+
+/// What the host answered, as JSON for the tests; with `strict`, an upstream error fails
+/// the tool (the plugin's own words, which the host may replace with its advice).
+fn answer(req: Request, strict: bool) -> Result<String, ToolError> {
+    let value = outcome(req);
+    match value.get("error").and_then(Value::as_str) {
+        Some(why) if strict => Err(ToolError::Denied(ErrorDetail {
+            message: format!("the roles plugin could not reach its upstream: {why}"),
+            hint: None,
+        })),
+        _ => Ok(value.to_string()),
     }
 }
 
@@ -123,7 +141,7 @@ impl Guest for Roles {
         }
         let mut a = args(&args_json)?;
         a.body = None;
-        Ok(outcome(request(&a, HttpMethod::Get, a.team.as_ref())).to_string())
+        answer(request(&a, HttpMethod::Get, a.team.as_ref()), a.strict)
     }
 
     fn plan(tool: String, args_json: String) -> Result<PlanOutcome, ToolError> {
@@ -160,7 +178,7 @@ impl Guest for Roles {
         let mut a = args(&args_json)?;
         a.body = Some(a.body.clone().unwrap_or_else(|| json!({})));
         let team = a.send_team.clone().or_else(|| a.team.clone());
-        Ok(outcome(request(&a, HttpMethod::Post, team.as_ref())).to_string())
+        answer(request(&a, HttpMethod::Post, team.as_ref()), a.strict)
     }
 }
 

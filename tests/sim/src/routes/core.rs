@@ -6,10 +6,11 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::extract::{Path, RawQuery, State};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Extension, Router};
 use serde_json::{Value, json};
 
+use super::core_writes as cw;
 use crate::auth::Caller;
 use crate::envelope::{ApiError, ApiResult, Query, list, ok};
 use crate::server::{Shared, lock};
@@ -23,23 +24,88 @@ pub fn routes() -> Router<Arc<Shared>> {
         .route("/1/accounts", get(accounts))
         .route("/1/account", get(accounts))
         .route("/1/accounts/{account}", get(account_detail))
-        .route("/1/accounts/{account}/tags", get(tags))
+        .route("/1/accounts/{account}/tags", get(tags).post(cw::tag_create))
+        .route(
+            "/1/accounts/{account}/tags/{tag}",
+            axum::routing::put(cw::tag_update).delete(cw::tag_delete),
+        )
         .route("/1/accounts/{account}/services", get(services))
         .route("/1/accounts/{account}/products", get(account_products))
+        .route("/1/accounts/{account}/basic/teams", get(cw::basic_teams))
+        .route("/1/accounts/current/products", get(cw::current_products))
         .route("/1/products", get(products))
         .route("/2/profile", get(profile))
         .route("/2/accounts/{account}/users", get(users))
-        .route("/1/accounts/{account}/teams", get(teams))
-        .route("/1/accounts/{account}/teams/{team}", get(team))
-        .route("/1/accounts/{account}/invitations", get(invitations))
+        .route(
+            "/2/accounts/{account}/users/{user}/app_accesses",
+            get(cw::app_accesses),
+        )
+        .route(
+            "/1/accounts/{account}/teams",
+            get(teams).post(cw::team_create),
+        )
+        .route(
+            "/1/accounts/{account}/teams/{team}",
+            get(team).patch(cw::team_update).delete(cw::team_delete),
+        )
+        .route(
+            "/1/accounts/{account}/teams/{team}/users",
+            get(cw::team_users)
+                .post(cw::team_users_add)
+                .delete(cw::team_users_remove),
+        )
+        .route(
+            "/1/accounts/{account}/invitations",
+            get(invitations).post(cw::invitation_create),
+        )
+        .route(
+            "/1/accounts/{account}/invitations/users/{user}",
+            get(cw::user_invitations),
+        )
         .route(
             "/1/accounts/{account}/invitations/{invitation}",
-            get(invitation),
+            get(invitation)
+                .patch(cw::invitation_update)
+                .delete(cw::invitation_delete),
+        )
+        .route(
+            "/1/accounts/{account}/invitations/{invitation}/drive",
+            post(cw::inv_drive_add),
+        )
+        .route(
+            "/1/accounts/{account}/invitations/{invitation}/drive/{drive}",
+            axum::routing::patch(cw::inv_drive_update).delete(cw::inv_drive_remove),
+        )
+        .route(
+            "/1/accounts/{account}/invitations/{invitation}/ksuite",
+            post(cw::inv_ksuite_add).delete(cw::inv_ksuite_remove),
+        )
+        .route(
+            "/1/accounts/{account}/invitations/{invitation}/mailbox/invite",
+            post(cw::inv_mailbox_invite),
+        )
+        .route(
+            "/1/accounts/{account}/invitations/{invitation}/mailbox/{mail}",
+            post(cw::inv_mailbox_add)
+                .patch(cw::inv_mailbox_update)
+                .delete(cw::inv_mailbox_remove),
+        )
+        .route(
+            "/1/accounts/{account}/invitations/{invitation}/kchat",
+            axum::routing::patch(cw::inv_kchat_update),
+        )
+        .route(
+            "/1/accounts/{account}/invitations/{invitation}/b2b",
+            get(cw::inv_b2b).post(cw::inv_b2b_assign),
+        )
+        .route(
+            "/1/accounts/{account}/invitations/{invitation}/b2b/{partnership}",
+            axum::routing::delete(cw::inv_b2b_unassign),
         )
 }
 
 /// The account a path names, if it exists and the caller may see it.
-fn account<'a>(w: &'a World, c: &Caller, id: &str) -> Result<&'a Account, ApiError> {
+pub fn account_of<'a>(w: &'a World, c: &Caller, id: &str) -> Result<&'a Account, ApiError> {
     id.parse::<u64>()
         .ok()
         .and_then(|id| w.accounts.iter().find(|a| a.id == id))
@@ -47,7 +113,7 @@ fn account<'a>(w: &'a World, c: &Caller, id: &str) -> Result<&'a Account, ApiErr
         .ok_or_else(|| ApiError::not_found("Account"))
 }
 
-fn tag_json(w: &World, id: u64) -> Option<Value> {
+pub fn tag_json(w: &World, id: u64) -> Option<Value> {
     let t = w.tags.iter().find(|t| t.id == id)?;
     let count = w.products.iter().filter(|p| p.tags.contains(&id)).count();
     Some(json!({"id": t.id, "name": t.name, "color": t.color, "product_count": count}))
@@ -95,7 +161,7 @@ pub async fn account_detail(
     Path(id): Path<String>,
 ) -> ApiResult {
     let w = lock(&sh.world);
-    let a = account(&w, &c, &id)?;
+    let a = account_of(&w, &c, &id)?;
     ok(account_json(&w, a))
 }
 
@@ -106,7 +172,7 @@ pub async fn tags(
     Path(id): Path<String>,
 ) -> ApiResult {
     let w = lock(&sh.world);
-    let a = account(&w, &c, &id)?;
+    let a = account_of(&w, &c, &id)?;
     ok(w.tags
         .iter()
         .filter(|t| t.account_id == a.id)
@@ -121,7 +187,7 @@ pub async fn services(
     Path(id): Path<String>,
 ) -> ApiResult {
     let w = lock(&sh.world);
-    let a = account(&w, &c, &id)?;
+    let a = account_of(&w, &c, &id)?;
     let mut counts: BTreeMap<(u64, String), usize> = BTreeMap::new();
     for p in w.products.iter().filter(|p| p.account_id == a.id) {
         *counts
@@ -169,7 +235,7 @@ pub async fn account_products(
 ) -> ApiResult {
     let q = Query::parse(q.as_deref());
     let w = lock(&sh.world);
-    let a = account(&w, &c, &id)?;
+    let a = account_of(&w, &c, &id)?;
     list(
         w.products
             .iter()
@@ -272,7 +338,7 @@ pub async fn users(
 ) -> ApiResult {
     let q = Query::parse(q.as_deref());
     let w = lock(&sh.world);
-    let a = account(&w, &c, &id)?;
+    let a = account_of(&w, &c, &id)?;
     let role = q.get("filter[role_type]");
     let st = q.get("filter[state_in_account]");
     let search = q.get("search").map(str::to_lowercase);
@@ -294,7 +360,7 @@ pub async fn users(
     list(items, &q)
 }
 
-fn team_json(t: &Team) -> Value {
+pub fn team_json(t: &Team) -> Value {
     json!({
         "id": t.id, "name": t.name, "color_id": t.color_id, "owned_by_id": t.owned_by_id,
         "created_by_id": t.created_by_id, "created_at": t.created_at, "updated_at": t.updated_at,
@@ -312,7 +378,7 @@ pub async fn teams(
 ) -> ApiResult {
     let q = Query::parse(q.as_deref());
     let w = lock(&sh.world);
-    let a = account(&w, &c, &id)?;
+    let a = account_of(&w, &c, &id)?;
     let search = q.get("search").map(str::to_lowercase);
     let items = w
         .teams
@@ -335,7 +401,7 @@ pub async fn team(
     Path((id, team)): Path<(String, String)>,
 ) -> ApiResult {
     let w = lock(&sh.world);
-    let a = account(&w, &c, &id)?;
+    let a = account_of(&w, &c, &id)?;
     let t = w
         .teams
         .iter()
@@ -344,15 +410,40 @@ pub async fn team(
     ok(team_json(t))
 }
 
-fn invitation_json(i: &Invitation) -> Value {
+/// An invitation as the API answers it; its app accesses (kSuite, kDrive, mailbox, kChat,
+/// B2B customers) are listed in `permissions` as `{app, ...}` items.
+pub fn invitation_json(w: &World, i: &Invitation) -> Value {
+    let teams: Vec<Value> = w
+        .teams
+        .iter()
+        .filter(|t| i.team_ids.contains(&t.id))
+        .map(|t| json!({"id": t.id, "name": t.name, "color_id": t.color_id, "created_at": t.created_at, "updated_at": t.updated_at, "user_count": t.user_ids.len()}))
+        .collect();
+    let mut permissions: Vec<Value> = Vec::new();
+    if let Some((kchat, kdrive)) = &i.ksuite {
+        permissions.push(json!({"app": "ksuite", "kchat_role": kchat, "kdrive_role": kdrive}));
+    }
+    for (drive, role, right) in &i.drives {
+        permissions.push(json!({"app": "drive", "drive_id": drive, "role": role, "right": right}));
+    }
+    for (mail, name) in &i.mailboxes {
+        permissions.push(json!({"app": "mailbox", "mail_id": mail, "mailbox_name": name}));
+    }
+    if let Some(role) = &i.kchat_role {
+        permissions.push(json!({"app": "kchat", "role": role}));
+    }
+    for p in &i.partnership_ids {
+        permissions.push(json!({"app": "b2b", "partnership_id": p}));
+    }
     json!({
         "id": i.id, "account_id": i.account_id, "email": i.email, "first_name": i.first_name,
         "last_name": i.last_name, "status": i.status, "role_type": i.role_type,
-        "locale": i.locale, "language_id": 2, "strict": false, "has_ksuite": false,
-        "has_billing": false, "has_billing_mailing": false, "has_mailing": false,
-        "teams": [], "permissions": [], "service_permissions": [],
+        "locale": i.locale, "language_id": i.language_id, "strict": false,
+        "has_ksuite": i.ksuite.is_some(), "has_billing": i.has_billing,
+        "has_billing_mailing": i.has_billing_mailing, "has_mailing": i.has_mailing,
+        "teams": teams, "permissions": permissions, "service_permissions": [],
         "sent_at": i.created_at, "created_at": i.created_at, "updated_at": i.created_at,
-        "expired_at": i.expired_at,
+        "expired_at": i.expired_at, "invited_by": i.invited_by,
         "url_accept": format!("https://manager.infomaniak.com/v3/invitation/{}", i.id),
     })
 }
@@ -366,12 +457,12 @@ pub async fn invitations(
 ) -> ApiResult {
     let q = Query::parse(q.as_deref());
     let w = lock(&sh.world);
-    let a = account(&w, &c, &id)?;
+    let a = account_of(&w, &c, &id)?;
     list(
         w.invitations
             .iter()
             .filter(|i| i.account_id == a.id)
-            .map(invitation_json)
+            .map(|i| invitation_json(&w, i))
             .collect(),
         &q,
     )
@@ -384,11 +475,11 @@ pub async fn invitation(
     Path((id, inv)): Path<(String, String)>,
 ) -> ApiResult {
     let w = lock(&sh.world);
-    let a = account(&w, &c, &id)?;
+    let a = account_of(&w, &c, &id)?;
     let i = w
         .invitations
         .iter()
         .find(|i| i.account_id == a.id && inv.parse::<u64>().ok() == Some(i.id))
         .ok_or_else(|| ApiError::not_found("Invitation"))?;
-    ok(invitation_json(i))
+    ok(invitation_json(&w, i))
 }

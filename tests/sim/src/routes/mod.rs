@@ -1,7 +1,9 @@
 //! The public API and the manager proxy, built from one route module per domain (see
 //! [`DOMAINS`]), and small helpers the handlers share.
 
+pub mod cloud;
 pub mod core;
+pub mod core_writes;
 pub mod dns;
 pub mod domains;
 
@@ -25,6 +27,7 @@ pub const DOMAINS: &[(&str, Routes)] = &[
     ("core", core::routes),
     ("domains", domains::routes),
     ("dns", dns::routes),
+    ("cloud", cloud::routes),
 ];
 
 /// Every public route (`/1/...`, `/2/...`), without guard or state.

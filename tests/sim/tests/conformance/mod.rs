@@ -3,6 +3,7 @@
 //! the official document by [`check`], the one function that decides. A new domain adds a
 //! table file and one line in `openapi_conformance.rs`.
 
+pub mod cloud;
 pub mod core;
 pub mod dns;
 
