@@ -503,6 +503,8 @@ pub struct State {
     pub mail_hostings: Vec<MailHosting>,
     /// Mailboxes.
     pub mailboxes: Vec<Mailbox>,
+    /// Mail state beyond hostings and mailboxes (forwarding, filters, redirections...).
+    pub mail: crate::routes::mail::MailWorld,
     /// Web hostings.
     pub web_hostings: Vec<WebHosting>,
     /// Sites.
@@ -525,6 +527,8 @@ pub struct State {
     pub cloud: crate::cloud_world::CloudWorld,
     /// Next id handed out by [`State::next_id`].
     pub id_counter: u64,
+    /// Web hosting beyond hostings and sites (databases, users, aliases, Node.js…).
+    pub hosting: crate::routes::hosting::HostingWorld,
 }
 
 impl State {

@@ -54,6 +54,13 @@ async fn dns_operations_match_the_spec() {
 }
 
 #[tokio::test]
+async fn mail_operations_match_the_spec() {
+    let sim = start(Scale::Small, None).await;
+    let vars = conformance::mail::vars(&sim);
+    run_table(&sim, Spec::Mail, &conformance::mail::table(), vars).await;
+}
+
+#[tokio::test]
 async fn kchat_operations_match_the_spec_and_the_team_is_the_host() {
     let sim = start(Scale::Small, None).await;
     let mut vars = conformance::kchat::vars(&sim);

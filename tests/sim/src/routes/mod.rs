@@ -6,7 +6,9 @@ pub mod core;
 pub mod core_writes;
 pub mod dns;
 pub mod domains;
+pub mod hosting;
 pub mod kchat; // its own listener (kchat_router), not a public API route
+pub mod mail;
 
 use std::sync::Arc;
 
@@ -28,7 +30,9 @@ pub const DOMAINS: &[(&str, Routes)] = &[
     ("core", core::routes),
     ("domains", domains::routes),
     ("dns", dns::routes),
+    ("hosting", hosting::routes),
     ("cloud", cloud::routes),
+    ("mail", mail::routes),
 ];
 
 /// Every public route (`/1/...`, `/2/...`), without guard or state.
