@@ -18,6 +18,7 @@ mod guard;
 mod hostile;
 mod legacy;
 mod locks;
+mod partial;
 mod protocol;
 mod roles;
 mod toolsets;
