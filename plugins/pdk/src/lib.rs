@@ -52,6 +52,7 @@
 pub mod api;
 pub mod error;
 pub mod host;
+pub mod plain;
 pub mod plan;
 pub mod registry;
 pub mod schema;
@@ -84,6 +85,7 @@ pub use bindings::ikmcp::plugin::types::{
 pub use bindings::ikmcp::plugin::upstream::{Request, Response, UpstreamError};
 pub use error::ToolErrorExt;
 pub use host::{Ctx, Host, WasmHost};
+pub use plain::PlainApi;
 pub use plan::{PlanBuilder, Planned};
 pub use registry::{PluginInfo, Registry, ToolSpec};
 pub use undo::{UndoStep, stopped_midway};
