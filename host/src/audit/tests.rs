@@ -143,6 +143,7 @@ fn line_format() {
         wait_us: 39_500,
         attempts: 1,
         outcome: RequestOutcome::Sent,
+        effect: Some(1),
     }];
     let second = log.record(full).unwrap();
 
@@ -195,7 +196,8 @@ fn line_format() {
     assert_eq!(
         lines[1]["upstream"][0],
         json!({"role": "api", "method": "POST", "path": "/2/zones/example.com/records",
-               "status": 409, "ms": 40, "wait_us": 39_500, "attempts": 1, "outcome": {"kind": "sent"}})
+               "status": 409, "ms": 40, "wait_us": 39_500, "attempts": 1, "outcome": {"kind": "sent"},
+               "effect": 1})
     );
     let ts = OffsetDateTime::parse(lines[0]["ts"].as_str().unwrap(), &Rfc3339).unwrap();
     assert_eq!(ts.offset(), time::UtcOffset::UTC);
@@ -340,6 +342,7 @@ fn secrets_never_reach_the_file() {
         wait_us: 900,
         attempts: 1,
         outcome: RequestOutcome::Failed(format!("timeout for {COOKIE}")),
+        effect: None,
     }];
     log.record(e).unwrap();
     let bytes = std::fs::read(&path).unwrap();

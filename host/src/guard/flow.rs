@@ -19,7 +19,10 @@
 //! 4. Apply: `apply_attempt` is written to the audit log durably, then the plugin
 //!    applies under a session that lets through only the approved effects, each once.
 //!    Its first write must leave within `apply_start_timeout` of the freshness check
-//!    ([`super::first_write`]), or it is stopped before writing.
+//!    ([`super::first_write`]), or it is stopped before writing. The apply may read
+//!    (GET/HEAD) as it goes, e.g. to check that a create really happened. If it fails,
+//!    the answer says which planned writes were performed and which were not, from the
+//!    host's own record ([`super::partial`]), beside the plugin's error (its undo plan).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -32,6 +35,7 @@ use super::error::GuardError;
 use super::fingerprint::{CONFIRMATION_TOKEN_KEY, fingerprint};
 use super::first_write::within_start_limit;
 use super::locks::{Held, WriteLocks, plan_keys};
+use super::partial;
 use super::seal::Seals;
 use super::store::Tokens;
 use crate::audit::{AuditEvent, AuditPhase};
@@ -402,12 +406,28 @@ impl GuardFlow {
                 });
                 CallOutcome::Success(response)
             }
-            Err(error) => self.audit.failed(
-                line(call.tool, AuditPhase::Failed, audited_args, apply_started),
-                records,
-                Some(fp),
-                error,
-            ),
+            Err(error) => {
+                let (summary, report) = partial::report(plan, &records, &error);
+                let outcome = self.audit.failed(
+                    AuditEvent {
+                        result_summary: Some(json!({"apply_report": report})),
+                        ..line(call.tool, AuditPhase::Failed, audited_args, apply_started)
+                    },
+                    records,
+                    Some(fp),
+                    error,
+                );
+                match outcome {
+                    CallOutcome::Failure { mut error, .. } => {
+                        error.message = format!("{summary}: {}", error.message);
+                        CallOutcome::Failure {
+                            error,
+                            detail: Some(json!({"apply_report": report})),
+                        }
+                    }
+                    other => other,
+                }
+            }
         }
     }
 

@@ -12,6 +12,7 @@
 //! - [`seal`]: the sealed state of an `input_required` round trip (in-protocol, 2026-07-28);
 //! - [`first_write`]: the short limit between the confirmation and the first write;
 //! - [`locks`]: the per-(role, key) locks that serialize confirmed applies on one object;
+//! - [`partial`]: what an apply that failed had done, from the host's record of its writes;
 //! - [`error`]: why a confirmation was refused, and what to do next.
 //!
 //! What a write may do upstream once approved (each approved effect once, nothing else)
@@ -24,6 +25,7 @@ mod fingerprint;
 mod first_write;
 mod flow;
 pub mod locks;
+mod partial;
 mod seal;
 mod store;
 

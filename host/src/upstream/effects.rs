@@ -71,9 +71,10 @@ impl EffectLedger {
         EffectLedger { effects, used }
     }
 
-    /// Admits one write if an unused effect allows it, and marks that effect used; the
-    /// error names what was asked and what the plan still allows.
-    pub(crate) fn admit(&mut self, w: Write<'_>) -> Result<(), String> {
+    /// Admits one write if an unused effect allows it, marks that effect used and returns
+    /// its index in the plan; the error names what was asked and what the plan still
+    /// allows.
+    pub(crate) fn admit(&mut self, w: Write<'_>) -> Result<usize, String> {
         let shape = |e: &PlannedEffect| {
             e.role == w.role
                 && e.method == w.method
@@ -96,7 +97,7 @@ impl EffectLedger {
             .find(|&i| shape(&self.effects[i]) && body_ok(&self.effects[i]))
         {
             self.used[i] = true;
-            return Ok(());
+            return Ok(i);
         }
         let asked = format!(
             "{} {path}{} on role {role}",
@@ -192,7 +193,7 @@ mod tests {
             method: HttpMethod,
             path: &str,
             body: Option<&Value>,
-        ) -> Result<(), String> {
+        ) -> Result<usize, String> {
             self.admit(Write {
                 role,
                 method,
@@ -229,7 +230,7 @@ mod tests {
         let mut ledger = EffectLedger::new(vec![effect(HttpMethod::Delete, "/r/*", None)]);
         assert_eq!(
             ledger.admit_plain("api", HttpMethod::Delete, "/r/1", None),
-            Ok(())
+            Ok(0)
         );
         let err = ledger
             .admit_plain("api", HttpMethod::Delete, "/r/1", None)
@@ -340,8 +341,12 @@ mod tests {
             .unwrap_err();
         assert!(err.contains("DELETE /r/2?.method=DELETE"), "{err}");
         let planned = pairs(&[("force", "1"), ("a", "b")]);
-        assert_eq!(ledger.admit(write("/r/1", &planned)), Ok(()));
-        assert_eq!(ledger.admit(write("/r/2", &[])), Ok(()));
+        assert_eq!(
+            ledger.admit(write("/r/2", &[])),
+            Ok(1),
+            "the plan's second effect"
+        );
+        assert_eq!(ledger.admit(write("/r/1", &planned)), Ok(0));
     }
 
     #[test]
@@ -365,7 +370,7 @@ mod tests {
         assert!(ledger.admit(write(&partial)).is_err());
         assert!(ledger.admit(write(&[])).is_err());
         let reordered = pairs(&[("zone", "eu"), ("team", "acme")]);
-        assert_eq!(ledger.admit(write(&reordered)), Ok(()));
+        assert_eq!(ledger.admit(write(&reordered)), Ok(0));
     }
 
     #[test]
@@ -382,7 +387,7 @@ mod tests {
         assert!(err.contains("body"), "{err}");
         assert_eq!(
             ledger.admit_plain("api", HttpMethod::Delete, "/r/1", None),
-            Ok(())
+            Ok(0)
         );
 
         let mut unpinned = effect(HttpMethod::Put, "/r/*", None);
@@ -390,7 +395,7 @@ mod tests {
         let mut ledger = EffectLedger::new(vec![unpinned]);
         assert_eq!(
             ledger.admit_plain("api", HttpMethod::Put, "/r/9", Some(&json!({"id": 9}))),
-            Ok(())
+            Ok(0)
         );
     }
 }

@@ -29,6 +29,11 @@ pub struct RequestRecord {
     pub attempts: u32,
     /// What became of it.
     pub outcome: RequestOutcome,
+    /// For a write of an apply: the number (from 1, in plan order) of the confirmed plan's
+    /// effect it was admitted under. The host's own record of which planned writes went
+    /// out, whatever the plugin says (see `guard::partial`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effect: Option<u32>,
 }
 
 /// What became of an upstream request.

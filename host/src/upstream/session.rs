@@ -108,6 +108,7 @@ impl CallSession {
             wait_us: 0,
             attempts: 0,
             outcome: RequestOutcome::Sent,
+            effect: None,
         };
         if self.requests >= self.max_requests {
             let err = UpstreamError::BudgetExhausted(self.max_requests);
@@ -125,7 +126,10 @@ impl CallSession {
             return Err(UpstreamError::Denied(advice));
         }
         let outgoing = match self.admit(&request) {
-            Ok(outgoing) => outgoing,
+            Ok((outgoing, effect)) => {
+                record.effect = effect.and_then(|i| u32::try_from(i + 1).ok());
+                outgoing
+            }
             Err(err) => {
                 let err = self.scrub(err);
                 record.outcome = RequestOutcome::Denied(err.to_string());
@@ -160,7 +164,12 @@ impl CallSession {
     /// Checks the request against the roles, the hygiene rules and the phase, and builds
     /// what goes on the wire. The phase comes last, so a refused request never uses up
     /// a planned effect.
-    fn admit(&mut self, request: &UpstreamRequest) -> Result<Outgoing, UpstreamError> {
+    /// With the outgoing request, the index of the planned effect a write was admitted
+    /// under (none for a read).
+    fn admit(
+        &mut self,
+        request: &UpstreamRequest,
+    ) -> Result<(Outgoing, Option<usize>), UpstreamError> {
         let role = &request.role;
         if !self.granted_roles.contains(role) {
             return Err(UpstreamError::Denied(format!(
@@ -214,6 +223,7 @@ impl CallSession {
         if !headers.contains_key(ACCEPT) {
             headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
         }
+        let mut effect = None;
         if !request.method.is_read() {
             match &mut self.policy {
                 PhasePolicy::ReadOnly(phase) => {
@@ -224,19 +234,23 @@ impl CallSession {
                         shown(&request.path)
                     )));
                 }
-                PhasePolicy::Apply(ledger) => ledger
-                    .admit(Write {
-                        role,
-                        method: request.method,
-                        path: &request.path,
-                        query: &request.query,
-                        base_params: &base_params,
-                        body: body.as_ref(),
-                    })
-                    .map_err(UpstreamError::Denied)?,
+                PhasePolicy::Apply(ledger) => {
+                    effect = Some(
+                        ledger
+                            .admit(Write {
+                                role,
+                                method: request.method,
+                                path: &request.path,
+                                query: &request.query,
+                                base_params: &base_params,
+                                body: body.as_ref(),
+                            })
+                            .map_err(UpstreamError::Denied)?,
+                    );
+                }
             }
         }
-        Ok(Outgoing {
+        let outgoing = Outgoing {
             method: request.method,
             url,
             headers,
@@ -251,7 +265,8 @@ impl CallSession {
                 .first_write
                 .clone()
                 .filter(|_| !request.method.is_read()),
-        })
+        };
+        Ok((outgoing, effect))
     }
 
     /// The advice of a granted, configured role that has no credential: every request on

@@ -189,7 +189,7 @@ async fn nothing_to_do_mints_no_token() {
 }
 
 /// A server with the guard-probe test component beside the DNS plugin.
-async fn probe_harness(limits: &str) -> (Harness, tempfile::TempDir) {
+pub(crate) async fn probe_harness(limits: &str) -> (Harness, tempfile::TempDir) {
     // A plugin file is named after its id, and a third-party plugin's roles are granted.
     let dir = plugin_dir_as("ikmcp_test_plugin_guard_probe.wasm", "guardprobe");
     let config = format!(

@@ -7,23 +7,12 @@
 use serde_json::{Value, json};
 
 use crate::dns::first_zone;
-use crate::harness::{Harness, Options};
-use crate::hostile::plugin_dir_as;
+use crate::harness::Harness;
 
 /// The guard-probe component beside the DNS plugin, with no host-side pacing (the applies
 /// poll the tenant).
 async fn probe_harness() -> (Harness, tempfile::TempDir) {
-    let dir = plugin_dir_as("ikmcp_test_plugin_guard_probe.wasm", "guardprobe");
-    let config = format!(
-        "[plugins]\ndirs = [{:?}]\n[plugins.roles]\nguardprobe = [\"infomaniak-api\"]\n[limits]\nrequests_per_minute = 0\n",
-        dir.path()
-    );
-    let h = Harness::start(Options {
-        config,
-        ..Options::default()
-    })
-    .await;
-    (h, dir)
+    crate::guard::probe_harness("requests_per_minute = 0\n").await
 }
 
 fn pair(zone: &str, me: &str, other: &str, lock: Option<&str>, polls: u32) -> Value {

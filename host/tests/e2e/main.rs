@@ -22,6 +22,7 @@ mod kchat;
 mod legacy;
 mod locks;
 mod mail;
+mod partial;
 mod protocol;
 mod roles;
 mod toolsets;

@@ -59,6 +59,7 @@ pub mod registry;
 pub mod schema;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+pub mod undo;
 pub mod write;
 
 /// The bindings generated from `wit/plugin.wit` (world `plugin`). Plugins normally use the
@@ -88,6 +89,7 @@ pub use host::{Ctx, Host, WasmHost};
 pub use plain::PlainApi;
 pub use plan::{PlanBuilder, Planned};
 pub use registry::{PluginInfo, Registry, ToolSpec};
+pub use undo::{UndoStep, stopped_midway};
 pub use write::{Intent, single_effect};
 
 /// Version of the WIT contract this kit implements; reported in every manifest.

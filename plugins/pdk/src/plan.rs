@@ -122,6 +122,14 @@ impl PlanBuilder {
         self
     }
 
+    /// Sends the effects declared from now on to upstream `role` (a plan may write to
+    /// several roles, e.g. a site on the manager and its DNS records on the API; the host
+    /// applies them in the order declared).
+    pub fn on_role(mut self, role: &str) -> Self {
+        self.role = role.to_string();
+        self
+    }
+
     /// Makes the effect declared last hold the lock `key` (e.g. `hosting:42`): the host
     /// runs confirmed applies holding one key on one role one after the other, and shows
     /// the lock in the approval. Declare it on every write to an object whose API refuses
@@ -194,6 +202,19 @@ mod tests {
             .build();
         let locks: Vec<Option<&str>> = plan.effects.iter().map(|e| e.lock.as_deref()).collect();
         assert_eq!(locks, [Some("hosting:42"), None, Some("hosting:42")]);
+    }
+
+    #[test]
+    fn effects_follow_the_role_set_before_them() {
+        let plan = PlanBuilder::new("api", "s")
+            .effect(HttpMethod::Post, "/1/a", Some(&json!({})))
+            .on_role("manager")
+            .effect(HttpMethod::Post, "/proxy/1/b", Some(&json!({})))
+            .on_role("api")
+            .effect(HttpMethod::Delete, "/1/c", None)
+            .build();
+        let roles: Vec<&str> = plan.effects.iter().map(|e| e.role.as_str()).collect();
+        assert_eq!(roles, ["api", "manager", "api"]);
     }
 
     #[test]

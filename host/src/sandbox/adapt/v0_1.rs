@@ -50,113 +50,27 @@ fn tool_descriptor(t: old::ToolDescriptor) -> new::ToolDescriptor {
     }
 }
 
-fn method(m: old::HttpMethod) -> new::HttpMethod {
-    match m {
-        old::HttpMethod::Get => new::HttpMethod::Get,
-        old::HttpMethod::Head => new::HttpMethod::Head,
-        old::HttpMethod::Post => new::HttpMethod::Post,
-        old::HttpMethod::Put => new::HttpMethod::Put,
-        old::HttpMethod::Patch => new::HttpMethod::Patch,
-        old::HttpMethod::Delete => new::HttpMethod::Delete,
+/// A 0.1 planned write as 0.2: no query, no base params, no reason for an unpinned body.
+fn effect(e: old::PlannedEffect) -> new::PlannedEffect {
+    new::PlannedEffect {
+        role: e.role,
+        method: method(e.method),
+        path_pattern: e.path_pattern,
+        query: Vec::new(),
+        base_params: Vec::new(),
+        body: e.body,
+        unpinned_body: None,
     }
 }
 
-fn method_back(m: new::HttpMethod) -> old::HttpMethod {
-    match m {
-        new::HttpMethod::Get => old::HttpMethod::Get,
-        new::HttpMethod::Head => old::HttpMethod::Head,
-        new::HttpMethod::Post => old::HttpMethod::Post,
-        new::HttpMethod::Put => old::HttpMethod::Put,
-        new::HttpMethod::Patch => old::HttpMethod::Patch,
-        new::HttpMethod::Delete => old::HttpMethod::Delete,
-    }
-}
-
-/// A 0.1 plan outcome as 0.2.
-pub(crate) fn plan_outcome(o: old::PlanOutcome) -> new::PlanOutcome {
-    match o {
-        old::PlanOutcome::NeedsConfirmation(p) => new::PlanOutcome::NeedsConfirmation(plan(p)),
-        old::PlanOutcome::NoChange(text) => new::PlanOutcome::NoChange(text),
-    }
-}
-
-fn plan(p: old::Plan) -> new::Plan {
-    new::Plan {
-        summary: p.summary,
-        changes: p
-            .changes
-            .into_iter()
-            .map(|c| new::Change {
-                target: c.target,
-                action: c.action,
-                before: c.before,
-                after: c.after,
-            })
-            .collect(),
-        snapshot: p.snapshot,
-        effects: p
-            .effects
-            .into_iter()
-            .map(|e| new::PlannedEffect {
-                role: e.role,
-                method: method(e.method),
-                path_pattern: e.path_pattern,
-                query: Vec::new(),
-                base_params: Vec::new(),
-                body: e.body,
-                unpinned_body: None,
-            })
-            .collect(),
-    }
-}
-
-/// The confirmed plan, for a 0.1 component's `apply`. It was planned by that component
-/// through [`plan_outcome`], so the fields 0.1 lacks are empty and nothing is lost.
-pub(crate) fn plan_back(p: &new::Plan) -> old::Plan {
-    old::Plan {
-        summary: p.summary.clone(),
-        changes: p
-            .changes
-            .iter()
-            .map(|c| old::Change {
-                target: c.target.clone(),
-                action: c.action.clone(),
-                before: c.before.clone(),
-                after: c.after.clone(),
-            })
-            .collect(),
-        snapshot: p.snapshot.clone(),
-        effects: p
-            .effects
-            .iter()
-            .map(|e| old::PlannedEffect {
-                role: e.role.clone(),
-                method: method_back(e.method),
-                path_pattern: e.path_pattern.clone(),
-                body: e.body.clone(),
-            })
-            .collect(),
-    }
-}
-
-/// A 0.1 tool error as 0.2 (the variants did not change).
-pub(crate) fn tool_error(e: old::ToolError) -> new::ToolError {
-    let detail = |d: old::ErrorDetail| new::ErrorDetail {
-        message: d.message,
-        hint: d.hint,
-    };
-    match e {
-        old::ToolError::InvalidArgs(d) => new::ToolError::InvalidArgs(detail(d)),
-        old::ToolError::NotFound(d) => new::ToolError::NotFound(detail(d)),
-        old::ToolError::Conflict(d) => new::ToolError::Conflict(detail(d)),
-        old::ToolError::Denied(d) => new::ToolError::Denied(detail(d)),
-        old::ToolError::Internal(d) => new::ToolError::Internal(detail(d)),
-        old::ToolError::Upstream(f) => new::ToolError::Upstream(new::UpstreamFailure {
-            status: f.status,
-            code: f.code,
-            message: f.message,
-            hint: f.hint,
-        }),
+/// A confirmed write, for a 0.1 component's `apply`. It was planned by that component, so
+/// the fields 0.1 lacks are empty and nothing is lost.
+fn effect_back(e: &new::PlannedEffect) -> old::PlannedEffect {
+    old::PlannedEffect {
+        role: e.role.clone(),
+        method: method_back(e.method),
+        path_pattern: e.path_pattern.clone(),
+        body: e.body.clone(),
     }
 }
 
@@ -173,57 +87,9 @@ fn request(r: old_up::Request) -> new_up::Request {
     }
 }
 
-fn response_back(r: new_up::Response) -> old_up::Response {
-    old_up::Response {
-        status: r.status,
-        headers: r.headers,
-        body: r.body,
-    }
-}
-
-fn upstream_error_back(e: new_up::UpstreamError) -> old_up::UpstreamError {
-    match e {
-        new_up::UpstreamError::Denied(why) => old_up::UpstreamError::Denied(why),
-        new_up::UpstreamError::BudgetExhausted(n) => old_up::UpstreamError::BudgetExhausted(n),
-        new_up::UpstreamError::TooLarge(n) => old_up::UpstreamError::TooLarge(n),
-        new_up::UpstreamError::Timeout => old_up::UpstreamError::Timeout,
-        new_up::UpstreamError::Network(why) => old_up::UpstreamError::Network(why),
-        new_up::UpstreamError::InvalidRequest(why) => old_up::UpstreamError::InvalidRequest(why),
-    }
-}
-
-impl old::Host for HostState {}
-
-impl old_up::Host for HostState {
-    async fn send(
-        &mut self,
-        req: old_up::Request,
-    ) -> Result<old_up::Response, old_up::UpstreamError> {
-        new_up::Host::send(self, request(req))
-            .await
-            .map(response_back)
-            .map_err(upstream_error_back)
-    }
-}
-
-impl old_log::Host for HostState {
-    async fn log(&mut self, level: old_log::Level, message: String) {
-        let level = match level {
-            old_log::Level::Trace => new_log::Level::Trace,
-            old_log::Level::Debug => new_log::Level::Debug,
-            old_log::Level::Info => new_log::Level::Info,
-            old_log::Level::Warn => new_log::Level::Warn,
-            old_log::Level::Error => new_log::Level::Error,
-        };
-        new_log::Host::log(self, level, message).await;
-    }
-}
-
-impl old_progress::Host for HostState {
-    async fn report(&mut self, done: u32, total: Option<u32>, message: Option<String>) {
-        new_progress::Host::report(self, done, total, message).await;
-    }
-}
+// `plan_outcome`, `plan_back`, `method`, `method_back`, `tool_error`, `response_back`,
+// `upstream_error_back` and the host traits of the imports: unchanged in this step.
+unchanged_between_steps!();
 
 #[cfg(test)]
 mod tests {

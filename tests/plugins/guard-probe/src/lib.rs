@@ -11,10 +11,13 @@
 //!   (at most `polls` reads). Two such applies run at once meet in the middle when their
 //!   locks differ, and run one after the other when they share one: the tenant's request
 //!   log shows which, by order alone.
+//! - `probe_partial`: three writes on two roles, the second of which fails (a zone that
+//!   does not exist, on the manager): the answer must say, from the host's record, that
+//!   the first was performed and the third not sent, beside the plugin's undo plan.
 
 use ikmcp_pdk::{
-    Ctx, Effect, HttpMethod, INFOMANIAK_API, Plan, PlanBuilder, Planned, Plugin, PluginInfo,
-    Registry, ToolError, ToolSpec,
+    Api, Ctx, Effect, HttpMethod, INFOMANIAK_API, Plan, PlanBuilder, Planned, Plugin, PluginInfo,
+    Registry, ToolError, ToolSpec, UndoStep, WasmHost, stopped_midway,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -106,6 +109,64 @@ fn apply_pair(ctx: &Ctx, args: PairArgs, _plan: &Plan) -> Result<Done, ToolError
     })
 }
 
+/// The manager role `probe_partial` writes to second.
+const MANAGER: &str = "infomaniak-manager";
+
+/// Where `probe_partial`'s second write goes: a zone that does not exist (404).
+const MISSING_ZONE_RECORDS: &str = "/proxy/2/zones/no-such-zone.invalid/records";
+
+/// The record `probe_partial` creates with its effect `n`.
+fn partial_body(n: u8) -> Value {
+    json!({"source": format!("partial-{n}"), "type": "TXT", "target": "v=partial", "ttl": 3600})
+}
+
+fn plan_partial(ctx: &Ctx, args: ZoneArgs) -> Result<Planned<Done>, ToolError> {
+    PlanBuilder::new(
+        ctx.role(),
+        "Add partial-1, then partial-2 on the manager, then partial-3",
+    )
+    .effect(
+        HttpMethod::Post,
+        records(&args.zone),
+        Some(&partial_body(1)),
+    )
+    .on_role(MANAGER)
+    .effect(
+        HttpMethod::Post,
+        MISSING_ZONE_RECORDS,
+        Some(&partial_body(2)),
+    )
+    .on_role(ctx.role())
+    .effect(
+        HttpMethod::Post,
+        records(&args.zone),
+        Some(&partial_body(3)),
+    )
+    .confirm()
+}
+
+/// Writes, checks (a read during the apply) that the first record exists, then fails on
+/// the second write and returns the undo plan of the first.
+fn apply_partial(ctx: &Ctx, args: ZoneArgs, _plan: &Plan) -> Result<Done, ToolError> {
+    let api = ctx.api();
+    let created = api.post(&records(&args.zone), &partial_body(1))?;
+    let id = created.get("id").cloned().unwrap_or(created.clone());
+    let listed = api.list_all(&records(&args.zone), &[])?;
+    let read_back = listed.iter().any(|r| r["id"] == id);
+    let undo = [UndoStep::new(
+        "infomaniak_dns_delete_record",
+        json!({"zone": args.zone, "record_id": id}),
+        "removes the TXT record partial-1 the first write created",
+    )];
+    let second = Api::new(&WasmHost, MANAGER)
+        .post(MISSING_ZONE_RECORDS, &partial_body(2))
+        .map_err(|e| stopped_midway(e, &undo))?;
+    let third = api.post(&records(&args.zone), &partial_body(3))?;
+    Ok(Done {
+        answers: vec![created, json!({"read_back": read_back}), second, third],
+    })
+}
+
 fn records(zone: &str) -> String {
     format!("/2/zones/{zone}/records")
 }
@@ -172,7 +233,7 @@ impl Plugin for Probe {
             id: "guardprobe",
             version: "0.1.0",
             description: "Probes the confirmation guard (tests only)",
-            roles: &[INFOMANIAK_API],
+            roles: &[INFOMANIAK_API, MANAGER],
         })
         .write(
             ToolSpec {
@@ -215,6 +276,20 @@ impl Plugin for Probe {
             Effect::Write,
             plan_pair,
             apply_pair,
+        )
+        .write(
+            ToolSpec {
+                name: "probe_partial",
+                title: "Probe: partial apply",
+                description: "Three writes on two roles; the second fails, the plugin offers the undo.",
+                category: "probe",
+                idempotent: false,
+                undo_tool: None,
+                ..ToolSpec::default()
+            },
+            Effect::Write,
+            plan_partial,
+            apply_partial,
         )
     }
 }
