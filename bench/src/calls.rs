@@ -3,8 +3,11 @@
 //! peak memory of the server before and after the calls.
 //!
 //! The tenant adds no latency and has its rate limit off, and the host runs with
-//! `IKMCP_REQUESTS_PER_MINUTE=0`, so the difference between the two is the host's share:
-//! MCP framing, argument validation, a fresh sandbox instance, the guard and the audit log.
+//! `IKMCP_REQUESTS_PER_MINUTE=0`. The host's share of each call is measured directly: the
+//! call's round trip as the client sees it minus the time the host itself spent waiting on
+//! the upstream (the `wait_us` of the call's audit line): MCP framing, argument validation,
+//! a fresh sandbox instance, the guard and the audit log. The gap to the same requests
+//! replayed with reqwest is kept beside it as a cross-check.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -24,7 +27,7 @@ pub const READ_TOOL: &str = "infomaniak_dns_list_records";
 
 /// Calls made before measuring, per client, so one-time costs (connection set-up, lazy
 /// initialisation, page faults) are not counted as per-call overhead.
-const WARM_UP: usize = 20;
+pub const WARM_UP: usize = 20;
 
 /// How much work each part does.
 #[derive(Debug, Clone, Copy)]
@@ -63,10 +66,16 @@ pub struct Comparison {
     pub via_ikmcp: Summary,
     /// The same upstream request(s) sent with reqwest.
     pub direct: Summary,
-    /// `via_ikmcp.p50 - direct.p50`.
+    /// Per call: the round trip minus the upstream wait the host measured (audit log).
+    pub host_share: Summary,
+    /// `host_share.p50`.
     pub host_share_p50_ms: f64,
-    /// `via_ikmcp.p99 - direct.p99`.
+    /// `host_share.p99`.
     pub host_share_p99_ms: f64,
+    /// `via_ikmcp.p50 - direct.p50`: the cross-check against the direct replay.
+    pub replay_gap_p50_ms: f64,
+    /// `via_ikmcp.p99 - direct.p99`.
+    pub replay_gap_p99_ms: f64,
     /// Completed calls per second through `ikmcp`, all clients together.
     pub via_ikmcp_per_s: f64,
     /// Completed direct replays per second, all clients together.
@@ -107,6 +116,7 @@ pub async fn run(
     let after_start_kib = server.peak_rss_kib()?;
     let upstream = recorded_requests(sim, &server, &args).await?;
     let sequential_ikmcp = timed_calls(&server, &args, WARM_UP, plan.sequential_calls).await?;
+    let sequential_shares = host_shares(&server, &sequential_ikmcp)?;
     let after_calls_kib = server.peak_rss_kib()?;
     server.stop().await;
 
@@ -118,15 +128,18 @@ pub async fn run(
         plan.sequential_calls,
         sequential_ikmcp,
         sequential_direct,
+        &sequential_shares,
     )?;
 
-    let (concurrent_ikmcp, concurrent_max_kib) = concurrent_calls(&launch, &args, plan).await?;
+    let (concurrent_ikmcp, concurrent_shares, concurrent_max_kib) =
+        concurrent_calls(&launch, &args, plan).await?;
     let concurrent_direct = concurrent_replays(sim, &upstream, plan).await?;
     let concurrent = compare(
         plan.clients,
         plan.calls_per_client,
         concurrent_ikmcp,
         concurrent_direct,
+        &concurrent_shares,
     )?;
 
     Ok((
@@ -180,8 +193,61 @@ async fn recorded_requests(
     Ok(upstream)
 }
 
+/// The host's share of each of the last `times.len()` calls of [`READ_TOOL`] through
+/// `server`: the call's time minus the upstream wait its audit line records. Read after
+/// the calls, from the server's own audit log, so measuring costs the calls nothing.
+fn host_shares(server: &Server, times: &[Duration]) -> anyhow::Result<Vec<Duration>> {
+    let path = server.audit_log();
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading the audit log {}", path.display()))?;
+    let waits = upstream_waits(&text, READ_TOOL)?;
+    if waits.len() < times.len() {
+        bail!(
+            "{} holds {} read lines of {READ_TOOL} for {} timed calls",
+            path.display(),
+            waits.len(),
+            times.len()
+        );
+    }
+    let waits = &waits[waits.len() - times.len()..];
+    Ok(times
+        .iter()
+        .zip(waits)
+        .map(|(time, wait)| time.saturating_sub(*wait))
+        .collect())
+}
+
+/// The upstream wait of every successful `read` line of `tool` in an audit log's text, in
+/// order: the sum of its requests' `wait_us`.
+fn upstream_waits(log: &str, tool: &str) -> anyhow::Result<Vec<Duration>> {
+    let mut waits = Vec::new();
+    for (i, line) in log.lines().enumerate() {
+        let line: Value = serde_json::from_str(line)
+            .with_context(|| format!("audit line {} is not JSON", i + 1))?;
+        if line["tool"] != tool || line["phase"] != "read" {
+            continue;
+        }
+        let requests = line["upstream"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        let mut us = 0;
+        for request in requests {
+            us += request["wait_us"].as_u64().with_context(|| {
+                format!(
+                    "audit line {} has an upstream request without wait_us: the ikmcp binary \
+                     predates it, rebuild it (`make bench`)",
+                    i + 1
+                )
+            })?;
+        }
+        waits.push(Duration::from_micros(us));
+    }
+    Ok(waits)
+}
+
 /// `warm_up` untimed calls, then `n` timed ones, one at a time.
-async fn timed_calls(
+pub async fn timed_calls(
     server: &Server,
     args: &Value,
     warm_up: usize,
@@ -260,12 +326,13 @@ async fn replay(
 }
 
 /// `plan.clients` servers, each warmed up, then all calling at once. Returns every call's
-/// time with the wall time of the whole run, and the largest peak RSS of the servers.
+/// time with the wall time of the whole run, every call's host share, and the largest peak
+/// RSS of the servers.
 async fn concurrent_calls(
     launch: &Launch,
     args: &Value,
     plan: Plan,
-) -> anyhow::Result<(Timed, u64)> {
+) -> anyhow::Result<(Timed, Vec<Duration>, u64)> {
     let mut servers = Vec::with_capacity(plan.clients);
     for _ in 0..plan.clients {
         let server = launch.start().await?;
@@ -282,11 +349,14 @@ async fn concurrent_calls(
         });
     }
     let mut times = Vec::with_capacity(plan.clients * plan.calls_per_client);
+    let mut shares = Vec::with_capacity(plan.clients * plan.calls_per_client);
     let mut peak = 0;
     let mut servers = Vec::with_capacity(plan.clients);
     while let Some(joined) = tasks.join_next().await {
         let (server, result) = joined.context("a concurrent client panicked")?;
-        times.extend(result?);
+        let server_times = result?;
+        shares.extend(host_shares(&server, &server_times)?);
+        times.extend(server_times);
         peak = peak.max(server.peak_rss_kib()?);
         servers.push(server);
     }
@@ -294,7 +364,7 @@ async fn concurrent_calls(
     for server in servers {
         server.stop().await;
     }
-    Ok((Timed { times, wall }, peak))
+    Ok((Timed { times, wall }, shares, peak))
 }
 
 /// `plan.clients` HTTP clients replaying the upstream requests at once.
@@ -353,15 +423,20 @@ fn compare(
     calls_per_client: usize,
     via_ikmcp: impl Into<Timed>,
     direct: impl Into<Timed>,
+    host_shares: &[Duration],
 ) -> anyhow::Result<Comparison> {
     let (via, direct) = (via_ikmcp.into(), direct.into());
     let via_summary = Summary::of(&via.times).context("no call through ikmcp was measured")?;
     let direct_summary = Summary::of(&direct.times).context("no direct request was measured")?;
+    let host_share = Summary::of(host_shares).context("no host share was measured")?;
     Ok(Comparison {
         clients,
         calls_per_client,
-        host_share_p50_ms: via_summary.p50_ms - direct_summary.p50_ms,
-        host_share_p99_ms: via_summary.p99_ms - direct_summary.p99_ms,
+        host_share_p50_ms: host_share.p50_ms,
+        host_share_p99_ms: host_share.p99_ms,
+        host_share,
+        replay_gap_p50_ms: via_summary.p50_ms - direct_summary.p50_ms,
+        replay_gap_p99_ms: via_summary.p99_ms - direct_summary.p99_ms,
         via_ikmcp_per_s: rate(via.times.len(), via.wall),
         direct_per_s: rate(direct.times.len(), direct.wall),
         via_ikmcp: via_summary,
@@ -385,20 +460,41 @@ mod tests {
         assert_eq!(rate(10, Duration::ZERO), 0.0);
     }
 
+    fn ms(v: &[u64]) -> Vec<Duration> {
+        v.iter().map(|m| Duration::from_millis(*m)).collect()
+    }
+
     #[test]
-    fn host_share_is_the_difference_of_like_percentiles() {
-        let ms = |v: &[u64]| {
-            v.iter()
-                .map(|m| Duration::from_millis(*m))
-                .collect::<Vec<_>>()
-        };
-        let c = compare(1, 3, ms(&[5, 6, 7]), ms(&[1, 2, 3])).unwrap();
-        assert_eq!(c.host_share_p50_ms, 4.0);
-        assert!((c.host_share_p99_ms - 4.0).abs() < 1e-9);
+    fn host_share_is_measured_per_call_and_the_replay_gap_kept_beside_it() {
+        let c = compare(1, 3, ms(&[5, 6, 7]), ms(&[1, 2, 3]), &ms(&[2, 1, 3])).unwrap();
+        assert_eq!(c.host_share_p50_ms, 2.0);
+        assert_eq!(c.host_share.n, 3);
+        assert_eq!(c.replay_gap_p50_ms, 4.0);
+        assert!((c.replay_gap_p99_ms - 4.0).abs() < 1e-9);
         assert!(
             (c.via_ikmcp_per_s - 3000.0 / 18.0).abs() < 1e-9,
             "3 calls in 18 ms"
         );
-        assert!(compare(1, 0, ms(&[]), ms(&[1])).is_err());
+        assert!(compare(1, 0, ms(&[]), ms(&[1]), &ms(&[1])).is_err());
+        assert!(compare(1, 1, ms(&[1]), ms(&[1]), &[]).is_err());
+    }
+
+    #[test]
+    fn upstream_waits_sum_each_read_line_of_the_tool() {
+        let log = [
+            r#"{"tool":"t","phase":"read","upstream":[{"wait_us":300},{"wait_us":200}]}"#,
+            r#"{"tool":"other","phase":"read","upstream":[{"wait_us":9}]}"#,
+            r#"{"tool":"t","phase":"failed","upstream":[{"wait_us":9}]}"#,
+            r#"{"tool":"t","phase":"read","upstream":[]}"#,
+        ]
+        .join("\n");
+        assert_eq!(
+            upstream_waits(&log, "t").unwrap(),
+            [Duration::from_micros(500), Duration::ZERO]
+        );
+        let old = r#"{"tool":"t","phase":"read","upstream":[{"ms":1}]}"#;
+        let err = upstream_waits(old, "t").unwrap_err();
+        assert!(format!("{err:#}").contains("rebuild"), "{err:#}");
+        assert!(upstream_waits("not json", "t").is_err());
     }
 }

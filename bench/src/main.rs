@@ -13,6 +13,7 @@ mod audit_tail;
 mod calls;
 mod cold_start;
 mod node_floor;
+mod node_stand_in;
 mod plan_apply;
 mod procfs;
 mod report;
@@ -108,7 +109,8 @@ async fn main() -> anyhow::Result<()> {
 
     let started_at = now_rfc3339();
     let clock = Instant::now();
-    let results = measure(&args, &bin, binary, started_at, clock).await?;
+    let node_dir = out.parent().unwrap_or(Path::new(".")).join("node-stand-in");
+    let results = measure(&args, &bin, &node_dir, binary, started_at, clock).await?;
 
     println!("{}", report::table(&results));
     if let Some(dir) = out.parent() {
@@ -124,6 +126,7 @@ async fn main() -> anyhow::Result<()> {
 async fn measure(
     args: &Args,
     bin: &Path,
+    node_dir: &Path,
     binary: report::Binary,
     started_at: String,
     clock: Instant,
@@ -153,6 +156,26 @@ async fn measure(
         calls_per_client: args.calls_per_client,
     };
     let (per_call, memory) = calls::run(&sim, bin, cache.path(), plan).await?;
+
+    eprintln!(
+        "bench: Node stand-in ({} cold starts, {} sequential calls)",
+        args.cold_runs, args.calls
+    );
+    let ikmcp = node_stand_in::Ikmcp {
+        cold_start: &cold_start.warm_cache,
+        per_call: &per_call.sequential.via_ikmcp,
+        peak_rss_kib: memory.after_calls_kib,
+    };
+    let node_args = serde_json::json!({ "zone": per_call.zone });
+    let node_stand_in = node_stand_in::run(
+        &sim,
+        node_dir,
+        &node_args,
+        args.cold_runs,
+        args.calls,
+        &ikmcp,
+    )
+    .await?;
 
     eprintln!("bench: plan/apply round trips ({})", args.plan_runs);
     sim.reset();
@@ -189,6 +212,7 @@ async fn measure(
         node_floor,
         per_call,
         memory,
+        node_stand_in,
         tool_surface,
         upstream_efficiency,
         plan_apply,

@@ -8,6 +8,7 @@ use crate::audit_tail::{self, AuditTail};
 use crate::calls::{self, Comparison, Memory, PerCall};
 use crate::cold_start::ColdStart;
 use crate::node_floor::NodeFloor;
+use crate::node_stand_in::NodeComparison;
 use crate::plan_apply::{self, PlanApply};
 use crate::stats::Summary;
 use crate::surface::{BYTES_PER_TOKEN, Surface};
@@ -31,6 +32,8 @@ pub struct Results {
     pub per_call: PerCall,
     /// Scenario 3.
     pub memory: Memory,
+    /// Scenarios 1-3 again on a Node server built on the official MCP SDK.
+    pub node_stand_in: NodeComparison,
     /// Scenario 4.
     pub tool_surface: Surface,
     /// Scenario 5 (`None` when skipped with `--skip-audit`).
@@ -122,6 +125,8 @@ pub fn table(r: &Results) -> String {
         );
     }
 
+    node_stand_in(&mut t, &r.node_stand_in);
+
     surface_section(&mut t, &r.tool_surface);
 
     match &r.upstream_efficiency {
@@ -146,6 +151,34 @@ pub fn table(r: &Results) -> String {
         None => t.section("7. Audit tools: skipped (--audit-lines 0)".into()),
     }
     t.render()
+}
+
+fn node_stand_in(t: &mut Table, n: &NodeComparison) {
+    let n = match n {
+        NodeComparison::Measured(n) => n,
+        NodeComparison::Skipped { reason } => {
+            t.section(format!("3b. Node stand-in: skipped ({reason})"));
+            return;
+        }
+    };
+    t.section(format!(
+        "3b. Node stand-in (node {}, @modelcontextprotocol/sdk, stdio): same tool, tenant and client",
+        n.node_version
+    ));
+    t.stat("spawn -> initialize -> tools/list answer", &n.cold_start);
+    t.stat(
+        &format!("per call, 1 client: {}", calls::READ_TOOL),
+        &n.per_call,
+    );
+    t.value("peak RSS after the calls", mib(n.peak_rss_kib));
+    let r = &n.ratios;
+    t.value(
+        "Node / ikmcp: cold start p50, call p50, call p99, RSS",
+        format!(
+            "{:.1}x, {:.2}x, {:.2}x, {:.1}x",
+            r.cold_start_p50, r.per_call_p50, r.per_call_p99, r.peak_rss
+        ),
+    );
 }
 
 fn audit_tools(t: &mut Table, a: &AuditTail) {
@@ -179,9 +212,13 @@ fn comparison(t: &mut Table, c: &Comparison) {
     };
     t.stat(&format!("{who}: via ikmcp (tools/call)"), &c.via_ikmcp);
     t.stat(&format!("{who}: direct (reqwest, same request)"), &c.direct);
+    t.stat(
+        &format!("{who}: host share (call - upstream wait)"),
+        &c.host_share,
+    );
     t.value(
-        &format!("{who}: host share, p50 / p99"),
-        format!("{} / {}", ms(c.host_share_p50_ms), ms(c.host_share_p99_ms)),
+        &format!("{who}: cross-check: via - direct, p50 / p99"),
+        format!("{} / {}", ms(c.replay_gap_p50_ms), ms(c.replay_gap_p99_ms)),
     );
     t.value(
         &format!("{who}: calls/s via ikmcp / direct"),

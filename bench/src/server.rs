@@ -36,6 +36,8 @@ pub struct Server {
     client: RunningService<RoleClient, ()>,
     pid: u32,
     spawned_at: Instant,
+    /// Where the server writes its audit log (nothing there for the Node stand-in).
+    audit_log: PathBuf,
     /// HOME, config and audit log of this process; removed when the server is dropped.
     _home: tempfile::TempDir,
 }
@@ -76,35 +78,45 @@ impl Launch {
     pub async fn start(&self) -> anyhow::Result<Server> {
         let home = tempfile::tempdir().context("creating a temporary HOME")?;
         let cmd = self.command(home.path())?;
+        let audit_log = self
+            .audit_log
+            .clone()
+            .unwrap_or_else(|| home.path().join("audit.jsonl"));
+        Server::spawn(cmd, home, audit_log, &self.bin.display().to_string()).await
+    }
+}
+
+impl Server {
+    /// Spawns `cmd` (an MCP server over stdio living in `home`) and completes the
+    /// `initialize` handshake; `what` names it in errors.
+    pub async fn spawn(
+        cmd: tokio::process::Command,
+        home: tempfile::TempDir,
+        audit_log: PathBuf,
+        what: &str,
+    ) -> anyhow::Result<Server> {
         let spawned_at = Instant::now();
         let (transport, _) = TokioChildProcess::builder(cmd)
             .stderr(Stdio::inherit())
             .spawn()
             .with_context(|| {
-                format!(
-                    "starting {} (run `make bench`, which builds it first)",
-                    self.bin.display()
-                )
+                format!("starting {what} (run `make bench`, which builds it first)")
             })?;
         let pid = transport
             .id()
-            .context("the ikmcp child exited before it could be measured")?;
+            .with_context(|| format!("{what} exited before it could be measured"))?;
         let client = ().serve(transport).await.with_context(|| {
-            format!(
-                "MCP initialize with {} failed (its stderr above says why)",
-                self.bin.display()
-            )
+            format!("MCP initialize with {what} failed (its stderr above says why)")
         })?;
         Ok(Server {
             client,
             pid,
             spawned_at,
+            audit_log,
             _home: home,
         })
     }
-}
 
-impl Server {
     /// When the process was spawned (cold start is measured from here).
     pub fn spawned_at(&self) -> Instant {
         self.spawned_at
@@ -152,6 +164,11 @@ impl Server {
             bail!("{name} returned an error: {}", excerpt(&text(&result)));
         }
         Ok(result.structured_content.unwrap_or(Value::Null))
+    }
+
+    /// The server's audit log.
+    pub fn audit_log(&self) -> &Path {
+        &self.audit_log
     }
 
     /// Peak resident memory of the process so far, in KiB.

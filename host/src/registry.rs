@@ -9,6 +9,7 @@
 //! declares); operators choose toolsets the same way they allow or deny tools. Built-ins
 //! belong to none and are always offered.
 
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
@@ -59,7 +60,7 @@ impl RegisteredTool {
     /// A `null` optional argument counts as absent: compact schemas type optionals without
     /// `null`, and models often send `null` for "not given".
     pub fn validate_args(&self, args: &Value) -> Result<(), ToolError> {
-        let args = &without_null_optionals(args, &self.descriptor.input_schema);
+        let args = &*without_null_optionals(args, &self.descriptor.input_schema);
         let mut problems: Vec<String> = Vec::new();
         if let (Some(keys), Some(obj)) = (&self.known_keys, args.as_object()) {
             for key in obj.keys().filter(|k| !keys.contains(*k)) {
@@ -97,9 +98,9 @@ impl RegisteredTool {
 
 /// `args` without the top-level `null` values of the schema's optional properties (an
 /// unknown argument stays, to be reported).
-fn without_null_optionals(args: &Value, schema: &Value) -> Value {
+fn without_null_optionals<'a>(args: &'a Value, schema: &Value) -> Cow<'a, Value> {
     let Some(obj) = args.as_object() else {
-        return args.clone();
+        return Cow::Borrowed(args);
     };
     let optional = |k: &str| {
         schema["properties"].get(k).is_some()
@@ -107,12 +108,15 @@ fn without_null_optionals(args: &Value, schema: &Value) -> Value {
                 .as_array()
                 .is_some_and(|r| r.iter().any(|v| v == k))
     };
-    Value::Object(
+    if !obj.iter().any(|(k, v)| v.is_null() && optional(k)) {
+        return Cow::Borrowed(args);
+    }
+    Cow::Owned(Value::Object(
         obj.iter()
             .filter(|(k, v)| !v.is_null() || !optional(k))
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect(),
-    )
+    ))
 }
 
 /// A toolset as offered: its name and its offered tools, in listing order.

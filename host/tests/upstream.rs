@@ -415,7 +415,10 @@ async fn read_and_plan_phases_deny_every_write() {
         assert!(
             records
                 .iter()
-                .all(|r| matches!(r.outcome, RequestOutcome::Denied(_)) && r.attempts == 0)
+                .all(|r| matches!(r.outcome, RequestOutcome::Denied(_))
+                    && r.attempts == 0
+                    && r.wait_us == 0),
+            "a refused request never waited on the upstream: {records:?}"
         );
     }
     assert!(stub.seen().is_empty(), "no write reached the server");
@@ -529,6 +532,10 @@ async fn get_is_retried_after_429_honouring_retry_after() {
     let record = session.records().lock().unwrap()[0].clone();
     assert_eq!((record.attempts, record.status), (2, Some(200)));
     assert!(record.ms >= 950, "ms includes the wait: {}", record.ms);
+    assert!(
+        record.wait_us >= 950_000 && record.wait_us <= (record.ms + 1) * 1000,
+        "the upstream wait (retry included) is within the request's time: {record:?}"
+    );
 }
 
 #[tokio::test]

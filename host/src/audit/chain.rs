@@ -10,7 +10,7 @@
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
-use crate::canonical::canonical_json;
+use crate::canonical::canonical_object;
 use crate::mac::MacKey;
 
 /// The `prev_hash` of the first line.
@@ -34,7 +34,7 @@ pub(crate) fn seal(
     prev_hash: &str,
     key: Option<&MacKey>,
 ) -> (String, String) {
-    let hash = chain_hash(prev_hash, &Value::Object(line.clone()), key);
+    let hash = chain_hash(prev_hash, &line, key);
     line.insert("hash".to_string(), Value::String(hash.clone()));
     let mut text = Value::Object(line).to_string();
     text.push('\n');
@@ -73,7 +73,7 @@ pub(crate) fn open_line(bytes: &[u8], key: Option<&MacKey>) -> Result<Sealed, St
         .and_then(Value::as_str)
         .ok_or("the line has no string `prev_hash`")?
         .to_string();
-    if chain_hash(&prev_hash, &Value::Object(line), key) != hash {
+    if chain_hash(&prev_hash, &line, key) != hash {
         return Err(match key {
             None => {
                 "the hash does not match the line's content: the line was edited (or the \
@@ -93,8 +93,8 @@ pub(crate) fn open_line(bytes: &[u8], key: Option<&MacKey>) -> Result<Sealed, St
     })
 }
 
-fn chain_hash(prev_hash: &str, unsealed: &Value, key: Option<&MacKey>) -> String {
-    let content = canonical_json(unsealed);
+fn chain_hash(prev_hash: &str, unsealed: &Map<String, Value>, key: Option<&MacKey>) -> String {
+    let content = canonical_object(unsealed);
     if let Some(key) = key {
         return hex::encode(key.tag(&[prev_hash.as_bytes(), content.as_bytes()]));
     }

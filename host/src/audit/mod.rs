@@ -18,7 +18,7 @@
 //!  "args":{"zone":"example.com","confirmation_token":"tok:1a2b3c4d"},
 //!  "result_summary":…,"error":…,"duration_ms":12,
 //!  "upstream":[{"role":"api","method":"GET","path":"/2/zones/example.com","status":200,
-//!               "ms":40,"attempts":1,"outcome":{"kind":"sent"}}],
+//!               "ms":40,"wait_us":39512,"attempts":1,"outcome":{"kind":"sent"}}],
 //!  "fingerprint":"<64 hex>","prev_hash":"<64 hex>","hash":"<64 hex>"}
 //! ```
 

@@ -140,6 +140,7 @@ fn line_format() {
         query: String::new(),
         status: Some(409),
         ms: 40,
+        wait_us: 39_500,
         attempts: 1,
         outcome: RequestOutcome::Sent,
     }];
@@ -194,7 +195,7 @@ fn line_format() {
     assert_eq!(
         lines[1]["upstream"][0],
         json!({"role": "api", "method": "POST", "path": "/2/zones/example.com/records",
-               "status": 409, "ms": 40, "attempts": 1, "outcome": {"kind": "sent"}})
+               "status": 409, "ms": 40, "wait_us": 39_500, "attempts": 1, "outcome": {"kind": "sent"}})
     );
     let ts = OffsetDateTime::parse(lines[0]["ts"].as_str().unwrap(), &Rfc3339).unwrap();
     assert_eq!(ts.offset(), time::UtcOffset::UTC);
@@ -336,6 +337,7 @@ fn secrets_never_reach_the_file() {
         query: format!("key={API_TOKEN}"),
         status: None,
         ms: 1,
+        wait_us: 900,
         attempts: 1,
         outcome: RequestOutcome::Failed(format!("timeout for {COOKIE}")),
     }];

@@ -159,8 +159,7 @@ pub fn error_json(error: &ToolError) -> Value {
 /// A bounded summary of a result for the audit log: counts for lists, keys for objects.
 pub fn summarize(value: &Value) -> Value {
     const MAX: usize = 2048;
-    let text = value.to_string();
-    if text.len() <= MAX {
+    if json_len_within(value, MAX).is_some() {
         return value.clone();
     }
     match value {
@@ -170,7 +169,7 @@ pub fn summarize(value: &Value) -> Value {
                 let s = match v {
                     Value::Array(items) => json!({"items": items.len()}),
                     Value::Object(o) => json!({"keys": o.len()}),
-                    other if other.to_string().len() <= 256 => other.clone(),
+                    other if json_len_within(other, 256).is_some() => other.clone(),
                     _ => json!("…"),
                 };
                 out.insert(k.clone(), s);
@@ -178,8 +177,32 @@ pub fn summarize(value: &Value) -> Value {
             Value::Object(out)
         }
         Value::Array(items) => json!({"items": items.len()}),
-        _ => json!({"bytes": text.len()}),
+        _ => json!({"bytes": json_len_within(value, usize::MAX).unwrap_or(usize::MAX)}),
     }
+}
+
+/// The length of `value`'s JSON text if it is at most `max` bytes: counted while
+/// serializing, without building the text, and given up as soon as it passes `max`.
+fn json_len_within(value: &Value, max: usize) -> Option<usize> {
+    struct Counter {
+        len: usize,
+        max: usize,
+    }
+    impl std::io::Write for Counter {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.len += bytes.len();
+            if self.len > self.max {
+                return Err(std::io::Error::other("longer than the bound"));
+            }
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut counter = Counter { len: 0, max };
+    serde_json::to_writer(&mut counter, value).ok()?;
+    Some(counter.len)
 }
 
 #[cfg(test)]
@@ -197,5 +220,15 @@ mod tests {
             json!({"records": {"items": 100}, "zone": "example.com"})
         );
         assert_eq!(summarize(&json!("z".repeat(5000))), json!({"bytes": 5002}));
+        let edge = json!("y".repeat(2046));
+        assert_eq!(edge.to_string().len(), 2048);
+        assert_eq!(summarize(&edge), edge, "exactly the bound is kept whole");
+        assert_eq!(
+            summarize(&json!("y".repeat(2047))),
+            json!({"bytes": 2049}),
+            "one byte over is counted"
+        );
+        let long_field = json!({"note": "n".repeat(300), "big": "b".repeat(3000)});
+        assert_eq!(summarize(&long_field), json!({"note": "…", "big": "…"}));
     }
 }

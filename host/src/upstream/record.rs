@@ -20,6 +20,11 @@ pub struct RequestRecord {
     pub status: Option<u16>,
     /// Wall time including rate-limit waits and retries, in milliseconds.
     pub ms: u64,
+    /// Of that, the time spent waiting on the upstream (rate-limit waits, every attempt's
+    /// exchange, reading the answer), in microseconds: the part of a call that is not the
+    /// host's own work (`make bench` subtracts it to report the host's share).
+    #[serde(default)]
+    pub wait_us: u64,
     /// How many times it was sent (retries of idempotent requests count).
     pub attempts: u32,
     /// What became of it.

@@ -105,6 +105,7 @@ impl CallSession {
             query: self.gateway.redact(shown(&query_string(&request.query))),
             status: None,
             ms: 0,
+            wait_us: 0,
             attempts: 0,
             outcome: RequestOutcome::Sent,
         };
@@ -132,7 +133,9 @@ impl CallSession {
                 return Err(err);
             }
         };
+        let waiting = Instant::now();
         let delivery = self.gateway.deliver(&outgoing, &mut self.bytes).await;
+        record.wait_us = u64::try_from(waiting.elapsed().as_micros()).unwrap_or(u64::MAX);
         record.status = delivery.status;
         record.attempts = delivery.attempts;
         let mut result = delivery

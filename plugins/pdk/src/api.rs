@@ -58,6 +58,21 @@ impl<'a> Api<'a> {
         decode(data, path)
     }
 
+    /// GET `path` whose successful answer is not JSON (CSV exports): the body text of a
+    /// 2xx answer. An error answer (any non-2xx) is mapped like every other call's.
+    pub fn get_text(&self, path: &str, query: &[(&str, &str)]) -> Result<String, ToolError> {
+        let request = self.request(HttpMethod::Get, path, query, None);
+        let what = format!("GET {path}");
+        let response = self
+            .host
+            .send(&request)
+            .map_err(|e| map_transport_error(e, &what))?;
+        if (200..300).contains(&response.status) {
+            return Ok(response.body);
+        }
+        parse_response(response.status, &response.body, &what).map(|a| a.body.to_string())
+    }
+
     /// POST `body` to `path`; returns `data`.
     pub fn post(&self, path: &str, body: &Value) -> Result<Value, ToolError> {
         Ok(self.send(HttpMethod::Post, path, &[], Some(body))?.data)
@@ -619,6 +634,22 @@ mod tests {
         );
         let api = Api::new(&host, INFOMANIAK_API);
         assert!(matches!(api.list_all("/l", &[]), Err(ToolError::Upstream(u)) if u.status == 500));
+    }
+
+    #[test]
+    fn get_text_returns_a_csv_body_and_maps_errors() {
+        let host = MockHost::new();
+        host.push_raw(200, "id,name\n1,a\n");
+        host.push_ok(
+            404,
+            json!({"result":"error","error":{"code":"not_found_error","description":"no"}}),
+        );
+        let api = Api::new(&host, INFOMANIAK_API);
+        assert_eq!(api.get_text("/x.csv", &[]).unwrap(), "id,name\n1,a\n");
+        assert!(matches!(
+            api.get_text("/x.csv", &[]),
+            Err(ToolError::NotFound(_))
+        ));
     }
 
     #[test]

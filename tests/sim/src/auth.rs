@@ -166,6 +166,12 @@ pub fn required_scope(method: &str, path: &str) -> Option<&'static str> {
     if path.starts_with("/2/domains/domains") || path.starts_with("/1/domain") {
         return Some(if read { "domain:read" } else { "domain:write" });
     }
+    if path.starts_with("/2/drive") || path.starts_with("/3/drive") {
+        return Some("drive");
+    }
+    if path.starts_with("/1/web_hostings") || path.starts_with("/1/hostings") {
+        return Some("web");
+    }
     if path.starts_with("/2/profile") {
         return Some("user_info");
     }

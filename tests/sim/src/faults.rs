@@ -22,6 +22,8 @@ pub struct Faults {
     pub drop_connections: u32,
     /// Manager proxy answers its HTML login page (status 200) instead of JSON.
     pub manager_session_expired: bool,
+    /// Web hosting creates answer success and create nothing, whatever the route (quirk Q1).
+    pub hosting_silent_noop: bool,
 }
 
 impl Faults {

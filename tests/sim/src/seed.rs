@@ -140,8 +140,10 @@ pub fn generate(seed: u64, scale: Scale) -> State {
     }
     g.state.kchat = crate::routes::kchat::world::generate(seed, scale);
     crate::seed_account::extend(&mut g.state, seed, scale);
+    crate::routes::hosting::seed(&mut g.state, seed, scale);
     g.state.cloud = crate::cloud_world::seed(seed, scale, &accounts);
     crate::routes::mail::seed(&mut g.state, seed, scale);
+    crate::routes::drive::world::populate(&mut g.state, seed, scale);
     g.state
 }
 
@@ -621,6 +623,7 @@ impl Gen {
                     size,
                     used_size: self.rng.random_range(0..size),
                     users_count: self.rng.random_range(1..20),
+                    kdrive: Default::default(),
                 });
             }
             let ksuite = self.product(acc, "ksuite", &format!("kSuite {acc}"));

@@ -359,6 +359,8 @@ pub struct Drive {
     pub used_size: u64,
     /// Number of users.
     pub users_count: u64,
+    /// Users, files, rights, links, trash, settings, activities (`routes::drive`).
+    pub kdrive: crate::routes::drive::DriveData,
 }
 
 /// A kChat team (Mattermost).
@@ -527,6 +529,8 @@ pub struct State {
     pub cloud: crate::cloud_world::CloudWorld,
     /// Next id handed out by [`State::next_id`].
     pub id_counter: u64,
+    /// Web hosting beyond hostings and sites (databases, users, aliases, Node.js…).
+    pub hosting: crate::routes::hosting::HostingWorld,
 }
 
 impl State {

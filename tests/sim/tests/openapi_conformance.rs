@@ -54,6 +54,14 @@ async fn dns_operations_match_the_spec() {
 }
 
 #[tokio::test]
+async fn kdrive_operations_match_the_spec() {
+    let sim = start(Scale::Small, None).await;
+    let vars = conformance::drive::vars(&sim);
+    let table = conformance::drive::table(&vars);
+    run_table(&sim, Spec::Kdrive, &table, vars).await;
+}
+
+#[tokio::test]
 async fn mail_operations_match_the_spec() {
     let sim = start(Scale::Small, None).await;
     let vars = conformance::mail::vars(&sim);

@@ -279,6 +279,10 @@ pub async fn products(
         })
         .filter(|p| internal.is_none_or(|s| p.internal_name == s))
         .map(|p| product_json(&w, p))
+        .chain(
+            q.get("fqdn")
+                .map_or(vec![], |f| super::hosting::site_products(&w, &c, f)),
+        )
         .collect();
     list(items, &q)
 }

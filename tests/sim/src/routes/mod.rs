@@ -6,6 +6,8 @@ pub mod core;
 pub mod core_writes;
 pub mod dns;
 pub mod domains;
+pub mod drive;
+pub mod hosting;
 pub mod kchat; // its own listener (kchat_router), not a public API route
 pub mod mail;
 
@@ -29,6 +31,8 @@ pub const DOMAINS: &[(&str, Routes)] = &[
     ("core", core::routes),
     ("domains", domains::routes),
     ("dns", dns::routes),
+    ("drive", drive::routes),
+    ("hosting", hosting::routes),
     ("cloud", cloud::routes),
     ("mail", mail::routes),
 ];

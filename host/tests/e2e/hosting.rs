@@ -1,0 +1,712 @@
+//! The hosting plugin through the whole stack against the sandbox tenant: reads on both
+//! roles, paged lists, plan-then-apply writes with read-back (Q1), the password change that
+//! keeps grants (Q2), Node.js keyed by site id (Q20), find_site's request count, the
+//! provisioning workflow, and errors that say what to do.
+
+use ikmcp_sim::Faults;
+use serde_json::json;
+
+use crate::harness::{Harness, Options, Scale};
+
+/// The first web hosting of the tenant and its prefix (read from the tenant's world).
+fn first_hosting(h: &Harness) -> (u64, String) {
+    h.sim
+        .with_world(|w| (w.web_hostings[0].id, w.web_hostings[0].prefix.clone()))
+}
+
+fn requests_since(h: &Harness, mark: u64) -> Vec<ikmcp_sim::RecordedRequest> {
+    h.sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.seq > mark)
+        .collect()
+}
+
+#[tokio::test]
+async fn reads_list_every_page_on_both_roles() {
+    let h = Harness::start(Options {
+        scale: Scale::Fleet,
+        ..Options::default()
+    })
+    .await;
+    let hostings = h.ok("infomaniak_list_hostings", json!({})).await;
+    let nodejs = hostings["hostings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["is_nodejs"] == true)
+        .count();
+    assert_eq!(
+        hostings["count"].as_u64().unwrap() as usize,
+        46 + nodejs,
+        "{hostings}"
+    );
+    assert!(nodejs >= 1);
+    let (hid, _) = first_hosting(&h);
+    // The first fleet hosting holds more databases, users and FTP users than one page.
+    let (dbs, users, ftp, sites) = h.sim.with_world(|w| {
+        (
+            w.hosting
+                .databases
+                .iter()
+                .filter(|d| d.hosting_id == hid)
+                .count(),
+            w.hosting
+                .db_users
+                .iter()
+                .filter(|d| d.hosting_id == hid)
+                .count(),
+            w.hosting
+                .ftp_users
+                .iter()
+                .filter(|d| d.hosting_id == hid)
+                .count(),
+            w.sites.iter().filter(|s| s.hosting_id == hid).count(),
+        )
+    });
+    assert!(dbs > 100 && users > 100 && ftp > 100);
+    for (tool, n) in [
+        ("infomaniak_list_databases", dbs),
+        ("infomaniak_list_database_users", users),
+        ("infomaniak_list_hosting_users", ftp),
+        ("infomaniak_list_sites", sites),
+    ] {
+        let mark = h.mark();
+        let out = h.ok(tool, json!({"hosting_id": hid})).await;
+        assert_eq!(out["count"].as_u64().unwrap() as usize, n, "{tool}");
+        if n > 100 {
+            assert!(
+                requests_since(&h, mark)
+                    .iter()
+                    .filter(|r| r.query.as_deref().unwrap_or("").contains("page=2"))
+                    .count()
+                    == 1,
+                "{tool} read page 2"
+            );
+        }
+    }
+    let site = h.sim.with_world(|w| {
+        w.sites
+            .iter()
+            .find(|s| s.hosting_id == hid && s.ssl_status != "disabled")
+            .cloned()
+            .unwrap()
+    });
+    let cert = h
+        .ok(
+            "infomaniak_get_certificate",
+            json!({"hosting_id": hid, "site_id": site.id}),
+        )
+        .await;
+    assert_eq!(cert["installed"], true);
+    assert_eq!(cert["certificate"]["site_id"], site.id);
+    let mark = h.mark();
+    let aliases = h
+        .ok(
+            "infomaniak_list_site_aliases",
+            json!({"hosting_id": hid, "site_id": site.id}),
+        )
+        .await;
+    assert_eq!(aliases["items"][0]["is_main"], true);
+    let seen = requests_since(&h, mark);
+    assert!(
+        seen.iter()
+            .all(|r| r.upstream == "manager" && r.path.starts_with("/proxy/1/web_hostings/")),
+        "aliases are read on the manager: {seen:?}"
+    );
+    let db = h.sim.with_world(|w| {
+        w.hosting
+            .databases
+            .iter()
+            .find(|d| d.hosting_id == hid)
+            .unwrap()
+            .name
+            .clone()
+    });
+    let got = h
+        .ok(
+            "infomaniak_get_database",
+            json!({"hosting_id": hid, "database_name": db}),
+        )
+        .await;
+    assert_eq!(got["item"]["name"], db.as_str());
+    let user = h
+        .ok(
+            "infomaniak_get_database_user",
+            json!({"hosting_id": hid, "user_name": db}),
+        )
+        .await;
+    assert_eq!(user["item"]["name"], db.as_str());
+    let domain = h.sim.with_world(|w| w.domains[0].name.clone());
+    let full = h
+        .ok("infomaniak_get_domain_full", json!({"domain": domain}))
+        .await;
+    assert_eq!(full["domain"]["customer_name"], domain.as_str());
+    let last = h.sim.requests().last().cloned().unwrap();
+    assert_eq!(
+        last.path,
+        format!("/proxy/1/domain/{domain}"),
+        "singular manager path (Q19)"
+    );
+}
+
+#[tokio::test]
+async fn find_site_answers_in_at_most_three_requests_on_the_fleet() {
+    let h = Harness::start(Options {
+        scale: Scale::Fleet,
+        ..Options::default()
+    })
+    .await;
+    let site = h.sim.with_world(|w| w.sites[150].clone());
+    for name in [site.main_fqdn.clone(), format!("www.{}", site.main_fqdn)] {
+        let mark = h.mark();
+        let out = h.ok("infomaniak_find_site", json!({"domain": name})).await;
+        let n = requests_since(&h, mark).len();
+        assert!(n <= 3, "find_site made {n} upstream requests");
+        assert_eq!(out["found"], true, "{out}");
+        assert_eq!(out["hosting_id"], site.hosting_id);
+        assert_eq!(out["site"]["id"], site.id);
+    }
+    let out = h
+        .ok(
+            "infomaniak_find_site",
+            json!({"domain": "nowhere.example.org"}),
+        )
+        .await;
+    assert_eq!(out["found"], false);
+    assert!(out["hint"].as_str().unwrap().contains("alias"));
+    let bad = h
+        .err("infomaniak_find_site", json!({"domain": "not a name"}))
+        .await;
+    assert_eq!(bad["error"]["kind"], "invalid_args", "{bad}");
+}
+
+#[tokio::test]
+async fn create_site_goes_through_the_manager_and_is_read_back() {
+    let h = Harness::start(Options::default()).await;
+    let (hid, _) = first_hosting(&h);
+    let args = json!({"hosting_id": hid, "fqdn": "new-shop.example-shop.ch"});
+    let applied = h
+        .plan_and_apply("infomaniak_create_site", args.clone())
+        .await;
+    assert_eq!(applied.result["status"], "created", "{:?}", applied.result);
+    assert_eq!(applied.writes.len(), 1);
+    let w = &applied.writes[0];
+    assert_eq!(
+        (w.upstream.as_str(), w.method.as_str(), w.path.as_str()),
+        (
+            "manager",
+            "POST",
+            format!("/proxy/1/web_hostings/{hid}/sites").as_str()
+        )
+    );
+    assert_eq!(
+        w.body.as_ref().unwrap()["force_fqdn"],
+        true,
+        "Q1 fields sent"
+    );
+    assert!(h.sim.with_world(|w| {
+        w.sites
+            .iter()
+            .any(|s| s.main_fqdn == "new-shop.example-shop.ch")
+    }));
+    // Same call again: it exists, no plan, no write.
+    let mark = h.mark();
+    let again = h.ok("infomaniak_create_site", args).await;
+    assert_eq!(again["status"], "no_change", "{again}");
+    assert!(h.writes_since(mark).is_empty());
+}
+
+#[tokio::test]
+async fn a_create_the_api_silently_ignores_is_not_reported_applied() {
+    let h = Harness::start(Options::default()).await;
+    let (hid, _) = first_hosting(&h);
+    h.sim
+        .set_faults(Faults {
+            hosting_silent_noop: true,
+            ..Faults::default()
+        })
+        .unwrap();
+    let args = json!({"hosting_id": hid, "database_name": "ghost"});
+    let plan = h.ok("infomaniak_create_database", args.clone()).await;
+    assert_eq!(plan["status"], "plan");
+    let mut confirmed = args;
+    confirmed["confirmation_token"] = plan["confirmation_token"].clone();
+    let err = h.err("infomaniak_create_database", confirmed).await;
+    let text = err.to_string();
+    assert!(
+        text.contains("not_created") && text.contains("Q1"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn a_database_password_change_keeps_the_grants() {
+    let h = Harness::start(Options::default()).await;
+    let (hid, _) = first_hosting(&h);
+    let user = h.sim.with_world(|w| {
+        w.hosting
+            .db_users
+            .iter()
+            .find(|u| u.hosting_id == hid && !u.permissions.is_empty())
+            .cloned()
+            .unwrap()
+    });
+    let args = json!({"hosting_id": hid, "user_name": user.name, "password": "N3wPassword"});
+    let plan = h
+        .ok("infomaniak_change_database_user_password", args.clone())
+        .await;
+    let shown = plan.to_string();
+    assert!(
+        shown.contains("Q2") && shown.contains(&user.permissions[0].0),
+        "the plan shows the grants at risk: {shown}"
+    );
+    assert!(
+        !shown.contains("N3wPassword"),
+        "the password is not in the plan"
+    );
+    let applied = h
+        .plan_and_apply("infomaniak_change_database_user_password", args)
+        .await;
+    assert_eq!(applied.result["status"], "password_changed");
+    let now = h.sim.with_world(|w| {
+        w.hosting
+            .db_users
+            .iter()
+            .find(|u| u.name == user.name)
+            .cloned()
+            .unwrap()
+    });
+    assert_eq!(now.permissions, user.permissions, "grants kept");
+    assert_eq!(now.password_version, user.password_version + 1);
+    let audit = std::fs::read_to_string(h.audit_path()).unwrap();
+    assert!(
+        !audit.contains("N3wPassword"),
+        "the password never reaches the audit log"
+    );
+}
+
+#[tokio::test]
+async fn ftp_users_are_created_changed_and_deleted() {
+    let h = Harness::start(Options::default()).await;
+    let (hid, prefix) = first_hosting(&h);
+    let weak = h.err("infomaniak_create_hosting_user", json!({"hosting_id": hid, "connection_type": "ftp", "login": "bob", "password": "weak"})).await;
+    assert_eq!(weak["error"]["kind"], "invalid_args");
+    let created = h.plan_and_apply("infomaniak_create_hosting_user", json!({"hosting_id": hid, "connection_type": "ftp", "login": "bob", "password": "Secret123"})).await;
+    assert_eq!(created.result["status"], "created");
+    let login = format!("{prefix}bob");
+    let switched = h
+        .plan_and_apply(
+            "infomaniak_change_hosting_user_connection_type",
+            json!({"hosting_id": hid, "login": login, "connection_type": "ssh"}),
+        )
+        .await;
+    assert_eq!(
+        switched.writes[0].body.as_ref().unwrap()["login"],
+        "bob",
+        "short login in the body"
+    );
+    assert_eq!(
+        switched.writes[0].path,
+        format!("/proxy/1/web_hostings/{hid}/users/{login}")
+    );
+    h.plan_and_apply(
+        "infomaniak_change_hosting_user_password",
+        json!({"hosting_id": hid, "login": login, "password": "Other456X"}),
+    )
+    .await;
+    h.plan_and_apply(
+        "infomaniak_delete_hosting_user",
+        json!({"hosting_id": hid, "login": login}),
+    )
+    .await;
+    assert!(
+        !h.sim
+            .with_world(|w| w.hosting.ftp_users.iter().any(|u| u.login == login))
+    );
+}
+
+#[tokio::test]
+async fn nodejs_tools_use_the_site_id_and_actions_apply() {
+    let h = Harness::start(Options::default()).await;
+    let app = h.sim.with_world(|w| w.hosting.nodejs[0].clone());
+    let apps = h
+        .ok(
+            "infomaniak_list_nodejs_apps",
+            json!({"hosting_id": app.site_id}),
+        )
+        .await;
+    assert_eq!(
+        apps["apps"][0]["vhost_route_id"], app.vhost_route_id,
+        "{apps}"
+    );
+    let a = json!({"hosting_id": app.site_id, "vhost_route_id": app.vhost_route_id});
+    for tool in [
+        "infomaniak_get_nodejs_app",
+        "infomaniak_nodejs_app_status",
+        "infomaniak_nodejs_app_aliases",
+        "infomaniak_nodejs_app_jobs",
+        "infomaniak_nodejs_app_logs",
+        "infomaniak_nodejs_app_thumbnail",
+    ] {
+        h.ok(tool, a.clone()).await;
+    }
+    let wrong = h
+        .err(
+            "infomaniak_list_nodejs_apps",
+            json!({"hosting_id": app.parent_hosting_id}),
+        )
+        .await;
+    assert!(
+        wrong.to_string().contains("Node.js hosting's own id"),
+        "{wrong}"
+    );
+    let action = if app.status == "Running" {
+        "stop"
+    } else {
+        "start"
+    };
+    let mut args = a.clone();
+    args["action"] = json!(action);
+    let applied = h.plan_and_apply("infomaniak_nodejs_app_action", args).await;
+    assert_eq!(applied.writes.len(), 1);
+    let now = h.sim.with_world(|w| w.hosting.nodejs[0].status.clone());
+    assert_ne!(now, app.status);
+}
+
+#[tokio::test]
+async fn provision_site_full_is_one_plan_applied_in_order() {
+    let h = Harness::start(Options::default()).await;
+    let (hid, prefix) = first_hosting(&h);
+    let zone = ikmcp_sim::seed::ZONE_COMPLETE;
+    let fqdn = format!("shop2.{zone}");
+    let applied = h
+        .plan_and_apply(
+            "infomaniak_provision_site_full",
+            json!({"hosting_id": hid, "fqdn": fqdn, "database_name": "shop2"}),
+        )
+        .await;
+    let effects = applied.plan["effects"].as_array().unwrap();
+    assert_eq!(effects.len(), 4, "{}", applied.plan);
+    let order: Vec<(String, String)> = applied
+        .writes
+        .iter()
+        .map(|w| (w.upstream.clone(), w.path.clone()))
+        .collect();
+    assert_eq!(
+        order,
+        vec![
+            (
+                "manager".into(),
+                format!("/proxy/1/web_hostings/{hid}/sites")
+            ),
+            (
+                "manager".into(),
+                format!("/proxy/1/web_hostings/{hid}/databases")
+            ),
+            ("api".into(), format!("/2/zones/{zone}/records")),
+            ("api".into(), format!("/2/zones/{zone}/records")),
+        ]
+    );
+    assert_eq!(applied.result["status"], "provisioned");
+    assert!(h.sim.with_world(|w| {
+        w.hosting
+            .databases
+            .iter()
+            .any(|d| d.name == format!("{prefix}shop2"))
+    }));
+}
+
+#[tokio::test]
+async fn provision_stops_at_the_first_step_the_api_ignores() {
+    let h = Harness::start(Options::default()).await;
+    let (hid, _) = first_hosting(&h);
+    let fqdn = format!("shop3.{}", ikmcp_sim::seed::ZONE_COMPLETE);
+    let args = json!({"hosting_id": hid, "fqdn": fqdn, "database_name": "shop3"});
+    let mark = h.mark();
+    let plan = h.ok("infomaniak_provision_site_full", args.clone()).await;
+    h.sim
+        .set_faults(Faults {
+            hosting_silent_noop: true,
+            ..Faults::default()
+        })
+        .unwrap();
+    let mut confirmed = args;
+    confirmed["confirmation_token"] = plan["confirmation_token"].clone();
+    let err = h.err("infomaniak_provision_site_full", confirmed).await;
+    let text = err.to_string();
+    assert!(
+        text.contains("step 1 of 4") && text.contains("nothing was created"),
+        "{text}"
+    );
+    let writes = h.writes_since(mark);
+    assert_eq!(writes.len(), 1, "stopped after the site POST: {writes:?}");
+}
+
+#[tokio::test]
+async fn every_other_write_plans_then_applies_exactly_its_effects() {
+    let h = Harness::start(Options::default()).await;
+    let (hid, prefix) = first_hosting(&h);
+    let site = h.sim.with_world(|w| {
+        w.sites
+            .iter()
+            .find(|s| s.hosting_id == hid)
+            .cloned()
+            .unwrap()
+    });
+    let a = h.plan_and_apply("infomaniak_add_site_aliases", json!({"hosting_id": hid, "site_id": site.id, "aliases": ["alias1.example-shop.ch", "*.dev.example-shop.ch"]})).await;
+    assert_eq!(a.result["status"], "added", "{:?}", a.result);
+    let d = h
+        .plan_and_apply(
+            "infomaniak_delete_site_alias",
+            json!({"hosting_id": hid, "site_id": site.id, "alias": "*.dev.example-shop.ch"}),
+        )
+        .await;
+    assert_eq!(
+        d.writes[0].path,
+        format!(
+            "/proxy/1/web_hostings/{hid}/sites/{}/aliases/%2A.dev.example-shop.ch",
+            site.id
+        )
+    );
+    let main = h
+        .err(
+            "infomaniak_delete_site_alias",
+            json!({"hosting_id": hid, "site_id": site.id, "alias": site.main_fqdn}),
+        )
+        .await;
+    assert_eq!(main["error"]["kind"], "invalid_args", "{main}");
+    let r = h
+        .plan_and_apply(
+            "infomaniak_request_certificate",
+            json!({"hosting_id": hid, "site_id": site.id, "type": "free"}),
+        )
+        .await;
+    assert_eq!(
+        r.writes[0].body.as_ref().unwrap(),
+        &json!({"site_id": site.id, "type": "free"})
+    );
+    h.plan_and_apply(
+        "infomaniak_delete_certificate",
+        json!({"hosting_id": hid, "site_id": site.id}),
+    )
+    .await;
+    let cert = h
+        .ok(
+            "infomaniak_get_certificate",
+            json!({"hosting_id": hid, "site_id": site.id}),
+        )
+        .await;
+    assert_eq!(cert["installed"], false);
+    let dbs: Vec<String> = h.sim.with_world(|w| {
+        w.hosting
+            .databases
+            .iter()
+            .filter(|d| d.hosting_id == hid)
+            .map(|d| d.name.clone())
+            .collect()
+    });
+    let user = h.sim.with_world(|w| {
+        w.hosting
+            .db_users
+            .iter()
+            .find(|u| u.hosting_id == hid)
+            .unwrap()
+            .name
+            .clone()
+    });
+    let short = dbs[1].strip_prefix(&prefix).unwrap().to_string();
+    let g = h.plan_and_apply("infomaniak_change_database_user_permissions", json!({"hosting_id": hid, "user_name": user, "grants": [{"database": short, "read": true, "write": false, "admin": false}]})).await;
+    let body = g.writes[0].body.clone().unwrap();
+    assert_eq!(
+        body["permissions"].as_object().unwrap().len(),
+        dbs.len(),
+        "every database listed: {body}"
+    );
+    let now = h.sim.with_world(|w| {
+        w.hosting
+            .db_users
+            .iter()
+            .find(|u| u.name == user)
+            .unwrap()
+            .permissions
+            .clone()
+    });
+    assert_eq!(now.len(), 1);
+    assert_eq!(now[0].0, dbs[1]);
+    h.plan_and_apply(
+        "infomaniak_delete_database",
+        json!({"hosting_id": hid, "database_name": dbs[0]}),
+    )
+    .await;
+    h.plan_and_apply(
+        "infomaniak_delete_site",
+        json!({"hosting_id": hid, "site_id": site.id}),
+    )
+    .await;
+    assert!(
+        !h.sim
+            .with_world(|w| w.sites.iter().any(|s| s.id == site.id))
+    );
+    let audit = h
+        .ok("infomaniak_audit_hosting", json!({"hosting_id": hid}))
+        .await;
+    assert_eq!(audit["certificates_checked"], true);
+    assert!(
+        audit["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["issue"].as_str().unwrap().contains("SSH")),
+        "{audit}"
+    );
+}
+
+#[tokio::test]
+async fn bad_arguments_stale_plans_and_upstream_errors_write_nothing() {
+    let h = Harness::start(Options::default()).await;
+    let (hid, _) = first_hosting(&h);
+    let mark = h.mark();
+    for (tool, args, kind) in [
+        (
+            "infomaniak_list_sites",
+            json!({"hosting_id": 424242}),
+            "not_found",
+        ),
+        (
+            "infomaniak_create_site",
+            json!({"hosting_id": hid, "fqdn": "bad name"}),
+            "invalid_args",
+        ),
+        (
+            "infomaniak_create_site",
+            json!({"hosting_id": hid, "fqdn": "x.example-shop.ch", "directory": "/etc"}),
+            "invalid_args",
+        ),
+        (
+            "infomaniak_create_database",
+            json!({"hosting_id": hid, "database_name": "Bad-Name"}),
+            "invalid_args",
+        ),
+        (
+            "infomaniak_create_database",
+            json!({"hosting_id": 424242, "database_name": "ok"}),
+            "not_found",
+        ),
+        (
+            "infomaniak_request_certificate",
+            json!({"hosting_id": hid, "site_id": 1, "type": "paid"}),
+            "invalid_args",
+        ),
+        (
+            "infomaniak_nodejs_app_action",
+            json!({"hosting_id": hid, "vhost_route_id": 1, "action": "deploy"}),
+            "invalid_args",
+        ),
+        (
+            "infomaniak_provision_site_full",
+            json!({"hosting_id": hid, "fqdn": "p.example-shop.ch", "database_name": "p", "ttl": 5}),
+            "invalid_args",
+        ),
+        (
+            "infomaniak_get_database",
+            json!({"hosting_id": hid, "database_name": "missing"}),
+            "not_found",
+        ),
+    ] {
+        let e = h.err(tool, args).await;
+        assert_eq!(e["error"]["kind"], kind, "{tool}: {e}");
+        assert!(
+            e["error"]["hint"].as_str().is_some_and(|x| !x.is_empty()),
+            "{tool} gives a hint: {e}"
+        );
+    }
+    assert!(
+        h.writes_since(mark).is_empty(),
+        "no write on a refused call"
+    );
+    // A stale plan: the site list changes between plan and confirmation.
+    let args = json!({"hosting_id": hid, "fqdn": "stale.example-shop.ch"});
+    let plan = h.ok("infomaniak_create_site", args.clone()).await;
+    let s = h.sim.manager_session();
+    let resp = reqwest::Client::new()
+        .post(format!("{}/proxy/1/web_hostings/{hid}/sites", h.sim.manager_url().trim_end_matches('/')))
+        .header("cookie", format!("SASESSION={}", s.sasession))
+        .header("x-xsrf-token", s.xsrf)
+        .json(&json!({"fqdn": "stale.example-shop.ch", "directory": "/sites/stale.example-shop.ch", "force_fqdn": true, "environment": "apache_php"}))
+        .send().await.unwrap();
+    assert!(resp.status().is_success());
+    let mark = h.mark();
+    let mut confirmed = args;
+    confirmed["confirmation_token"] = plan["confirmation_token"].clone();
+    let again = h.call("infomaniak_create_site", confirmed).await;
+    let text = crate::harness::text(&again);
+    assert!(
+        text.contains("already_exists") || text.contains("stale"),
+        "{text}"
+    );
+    assert!(
+        h.writes_since(mark).is_empty(),
+        "no write after the world changed"
+    );
+}
+
+#[tokio::test]
+async fn a_token_without_the_web_scope_is_told_which_scope_to_add() {
+    let readonly = ikmcp_sim::auth::Credentials::from_seed(42)
+        .token("dns_read")
+        .secret
+        .clone();
+    let h = Harness::start(Options {
+        env: vec![("INFOMANIAK_API_TOKEN".into(), readonly)],
+        ..Options::default()
+    })
+    .await;
+    let (hid, _) = first_hosting(&h);
+    let e = h
+        .err("infomaniak_list_databases", json!({"hosting_id": hid}))
+        .await;
+    assert!(
+        e["error"]["hint"].as_str().unwrap().contains("web scope"),
+        "{e}"
+    );
+}
+
+/// Two confirmed writes on one hosting, confirmed at once: the tenant answers
+/// `operation_in_progress` to overlapping operations on a hosting (as Infomaniak does), so
+/// both apply only because each effect holds the `hosting:{id}` lock and the host runs them
+/// one after the other (host/tests/e2e/locks.rs proves applies on other keys run at once).
+#[tokio::test]
+async fn writes_on_one_hosting_are_serialized_by_the_hosting_lock() {
+    let h = Harness::start(Options::default()).await;
+    let (hid, prefix) = first_hosting(&h);
+    let a = json!({"hosting_id": hid, "database_name": "lock_a"});
+    let b = json!({"hosting_id": hid, "database_name": "lock_b"});
+    let plan_a = h.ok("infomaniak_create_database", a.clone()).await;
+    let plan_b = h.ok("infomaniak_create_database", b.clone()).await;
+    for p in [&plan_a, &plan_b] {
+        assert_eq!(p["effects"][0]["lock"], format!("hosting:{hid}"), "{p}");
+    }
+    let confirm = |mut args: serde_json::Value, plan: &serde_json::Value| {
+        args["confirmation_token"] = plan["confirmation_token"].clone();
+        args
+    };
+    let (ra, rb) = tokio::join!(
+        h.call("infomaniak_create_database", confirm(a, &plan_a)),
+        h.call("infomaniak_create_database", confirm(b, &plan_b)),
+    );
+    for r in [&ra, &rb] {
+        assert_ne!(r.is_error, Some(true), "{}", crate::harness::text(r));
+    }
+    let names: Vec<String> = h
+        .sim
+        .with_world(|w| w.hosting.databases.iter().map(|d| d.name.clone()).collect());
+    for n in ["lock_a", "lock_b"] {
+        assert!(
+            names.contains(&format!("{prefix}{n}")),
+            "{n} created: {names:?}"
+        );
+    }
+    let refused = h.sim.requests().iter().filter(|r| r.status == 400).count();
+    assert_eq!(refused, 0, "no operation_in_progress");
+}
