@@ -832,3 +832,353 @@ async fn the_mail_audits_name_their_fixes() {
         "{codes:?}"
     );
 }
+
+#[tokio::test]
+async fn signatures_webmail_and_device_accesses() {
+    let h = Harness::start(Options::default()).await;
+    let (id, _) = hosting(&h).await;
+    let mb = |extra: Value| {
+        let mut v = json!({"mail_hosting_id": id, "mailbox_name": "info"});
+        for (k, x) in extra.as_object().unwrap() {
+            v[k] = x.clone();
+        }
+        v
+    };
+    let sigs = h
+        .ok(
+            "infomaniak_get_mail_signatures",
+            mb(json!({"resource": "signature", "action": "list"})),
+        )
+        .await;
+    let first = sigs["signatures"][0]["id"].to_string();
+    let one = h
+        .ok(
+            "infomaniak_get_mail_signatures",
+            mb(json!({"resource": "signature", "action": "show", "id": first})),
+        )
+        .await;
+    assert_eq!(one["id"].to_string(), first, "{one}");
+    let tpl = h
+        .ok(
+            "infomaniak_get_mail_signatures",
+            json!({"mail_hosting_id": id, "resource": "template", "action": "show_default"}),
+        )
+        .await;
+    let tid = tpl["id"]
+        .as_str()
+        .expect("template ids are strings")
+        .to_string();
+    let a = h.plan_and_apply("infomaniak_manage_mail_signatures", mb(json!({"action": "create", "payload": {"name": "Sales", "content": "<p>Sales team</p>"}}))).await;
+    exactly_planned(&a);
+    let sid = a.result["result"]["id"].to_string();
+    exactly_planned(
+        &h.plan_and_apply(
+            "infomaniak_manage_mail_signatures",
+            mb(json!({"action": "update", "id": sid, "payload": {"content": "<p>Sales</p>"}})),
+        )
+        .await,
+    );
+    exactly_planned(&h.plan_and_apply("infomaniak_manage_mail_signatures", mb(json!({"action": "set_defaults", "payload": {"default_signature_id": sid.parse::<u64>().unwrap()}}))).await);
+    exactly_planned(
+        &h.plan_and_apply(
+            "infomaniak_manage_mail_signatures",
+            mb(json!({"action": "delete", "id": first})),
+        )
+        .await,
+    );
+    let after = h
+        .ok(
+            "infomaniak_get_mail_signatures",
+            mb(json!({"resource": "signature", "action": "list"})),
+        )
+        .await;
+    assert_eq!(after["signatures"].as_array().unwrap().len(), 1, "{after}");
+    assert_eq!(after["default_signature_id"].to_string(), sid);
+    exactly_planned(
+        &h.plan_and_apply(
+            "infomaniak_manage_mail_signatures",
+            json!({"mail_hosting_id": id, "action": "create_signatures", "id": tid}),
+        )
+        .await,
+    );
+
+    let users = h
+        .ok(
+            "infomaniak_get_mail_webmail_access",
+            mb(json!({"action": "users"})),
+        )
+        .await;
+    assert_eq!(users["count"], 1, "the account owner: {users}");
+    let inv = h
+        .ok(
+            "infomaniak_get_mail_webmail_access",
+            mb(json!({"action": "inventory"})),
+        )
+        .await;
+    assert!(inv["items"][0]["user_access"].is_object(), "{inv}");
+    let uid = h.sim.with_world(|w| w.users[1].user_id);
+    exactly_planned(&h.plan_and_apply("infomaniak_manage_mail_webmail_access", mb(json!({"action": "create_user", "user_id": uid, "payload": {"permissions": {"can_manage_filters": true}}}))).await);
+    exactly_planned(&h.plan_and_apply("infomaniak_manage_mail_webmail_access", mb(json!({"action": "update_user", "user_id": uid, "payload": {"permissions": {"can_manage_filters": false}}}))).await);
+    exactly_planned(
+        &h.plan_and_apply(
+            "infomaniak_manage_mail_webmail_access",
+            mb(json!({"action": "delete_user", "user_id": uid})),
+        )
+        .await,
+    );
+    let a = h
+        .plan_and_apply(
+            "infomaniak_manage_mail_webmail_access",
+            mb(json!({"action": "create_invitation", "payload": {"firstname": "Ana"}})),
+        )
+        .await;
+    exactly_planned(&a);
+    let key = a.result["result"]["key"]
+        .as_str()
+        .expect("invitation key")
+        .to_string();
+    exactly_planned(&h.plan_and_apply("infomaniak_manage_mail_webmail_access", mb(json!({"action": "send_invitation", "invitation_id": key, "payload": {"email": "ana@partner.example"}}))).await);
+
+    let devices = h
+        .ok(
+            "infomaniak_get_mail_device_access",
+            mb(json!({"action": "inventory"})),
+        )
+        .await;
+    assert_eq!(devices["count"], 2, "{devices}");
+    let dev = devices["items"][0]["id"].as_u64().unwrap();
+    let all = h
+        .ok(
+            "infomaniak_get_mail_device_access",
+            json!({"mail_hosting_id": id, "action": "inventory"}),
+        )
+        .await;
+    assert_eq!(all["count"], 2, "the account's devices: {all}");
+    exactly_planned(
+        &h.plan_and_apply(
+            "infomaniak_manage_mail_device_access",
+            mb(json!({"action": "delete_user_device", "device_access": dev})),
+        )
+        .await,
+    );
+    let owner = h.sim.with_world(|w| {
+        let m = w
+            .mailboxes
+            .iter()
+            .find(|m| m.mail_hosting_id == id && m.mailbox_name == "info")
+            .unwrap();
+        w.mail.boxes[&m.mailbox_id].users[0]["id"].as_u64().unwrap()
+    });
+    let theirs = h
+        .ok(
+            "infomaniak_get_mail_device_access",
+            mb(json!({"action": "list_user", "user_id": owner})),
+        )
+        .await;
+    assert_eq!(theirs["count"], 1, "{theirs}");
+    exactly_planned(
+        &h.plan_and_apply(
+            "infomaniak_manage_mail_device_access",
+            mb(json!({"action": "delete_user_devices", "user_id": owner})),
+        )
+        .await,
+    );
+    let none = h
+        .ok(
+            "infomaniak_manage_mail_device_access",
+            mb(json!({"action": "delete_user_devices", "user_id": owner})),
+        )
+        .await;
+    assert_eq!(none["status"], "no_change", "{none}");
+    let bad = h
+        .err(
+            "infomaniak_manage_mail_device_access",
+            mb(json!({"action": "delete_user_device", "device_access": 1})),
+        )
+        .await;
+    assert_eq!(bad["error"]["kind"], "not_found", "{bad}");
+}
+
+#[tokio::test]
+async fn newsletter_groups_and_subscribers() {
+    let h = Harness::start(Options::default()).await;
+    let d = ikmcp_sim::seed::ZONE_COMPLETE;
+    let groups = h
+        .ok(
+            "infomaniak_get_newsletter_admin",
+            json!({"domain": d, "action": "groups"}),
+        )
+        .await;
+    assert_eq!(groups["count"], 2, "{groups}");
+    let g = groups["items"][0]["id"].as_u64().unwrap();
+    let subs = h
+        .ok(
+            "infomaniak_get_newsletter_admin",
+            json!({"domain": d, "action": "subscribers"}),
+        )
+        .await;
+    assert_eq!(subs["count"], 5);
+    let s0 = subs["items"][1]["id"].as_u64().unwrap();
+    for (action, extra) in [
+        ("group", json!({"group": g})),
+        ("group_subscribers", json!({"group": g})),
+        ("subscriber", json!({"subscriber": s0})),
+        ("count_status", json!({})),
+    ] {
+        let mut a = json!({"domain": d, "action": action});
+        for (k, v) in extra.as_object().unwrap() {
+            a[k] = v.clone();
+        }
+        h.ok("infomaniak_get_newsletter_admin", a).await;
+    }
+    let m = |action: &str, extra: Value| {
+        let mut a = json!({"domain": d, "action": action});
+        for (k, v) in extra.as_object().unwrap() {
+            a[k] = v.clone();
+        }
+        a
+    };
+    let a = h
+        .plan_and_apply(
+            "infomaniak_manage_newsletter_admin",
+            m("create_group", json!({"payload": {"name": "VIP"}})),
+        )
+        .await;
+    exactly_planned(&a);
+    let vip = a.result["result"]["id"].as_u64().unwrap();
+    exactly_planned(
+        &h.plan_and_apply(
+            "infomaniak_manage_newsletter_admin",
+            m(
+                "update_group",
+                json!({"group": vip, "payload": {"name": "VIPs"}}),
+            ),
+        )
+        .await,
+    );
+    let a = h
+        .plan_and_apply(
+            "infomaniak_manage_newsletter_admin",
+            m(
+                "create_subscriber",
+                json!({"payload": {"email": "new@reader.example"}}),
+            ),
+        )
+        .await;
+    exactly_planned(&a);
+    let new = a.result["result"]["id"].as_u64().unwrap();
+    exactly_planned(
+        &h.plan_and_apply(
+            "infomaniak_manage_newsletter_admin",
+            m(
+                "update_subscriber",
+                json!({"subscriber": new, "payload": {"status": "active"}}),
+            ),
+        )
+        .await,
+    );
+    exactly_planned(
+        &h.plan_and_apply(
+            "infomaniak_manage_newsletter_admin",
+            m(
+                "group_assign_subscribers",
+                json!({"group": vip, "payload": {"subscriber_ids": [new]}}),
+            ),
+        )
+        .await,
+    );
+    exactly_planned(
+        &h.plan_and_apply(
+            "infomaniak_manage_newsletter_admin",
+            m(
+                "group_unassign_subscribers",
+                json!({"group": vip, "payload": {"subscriber_ids": [new]}}),
+            ),
+        )
+        .await,
+    );
+    let sel = json!({"select": {"all": false, "include": [s0]}});
+    exactly_planned(
+        &h.plan_and_apply(
+            "infomaniak_manage_newsletter_admin",
+            m(
+                "assign_subscribers",
+                json!({"payload": {"select": sel["select"], "groups": [vip.to_string()]}}),
+            ),
+        )
+        .await,
+    );
+    exactly_planned(
+        &h.plan_and_apply(
+            "infomaniak_manage_newsletter_admin",
+            m(
+                "unassign_subscribers",
+                json!({"payload": {"select": sel["select"], "group_id": vip}}),
+            ),
+        )
+        .await,
+    );
+    let a = h
+        .plan_and_apply(
+            "infomaniak_manage_newsletter_admin",
+            m("unsubscribe_subscribers", json!({"payload": sel})),
+        )
+        .await;
+    exactly_planned(&a);
+    assert_eq!(
+        a.plan["changes"][0]["before"].as_array().unwrap().len(),
+        1,
+        "the plan names who is unsubscribed: {}",
+        a.plan
+    );
+    exactly_planned(
+        &h.plan_and_apply(
+            "infomaniak_manage_newsletter_admin",
+            m("delete_subscribers", json!({"payload": sel})),
+        )
+        .await,
+    );
+    exactly_planned(
+        &h.plan_and_apply(
+            "infomaniak_manage_newsletter_admin",
+            m("forget_subscriber", json!({"subscriber": new})),
+        )
+        .await,
+    );
+    let s2 = subs["items"][2]["id"].as_u64().unwrap();
+    exactly_planned(
+        &h.plan_and_apply(
+            "infomaniak_manage_newsletter_admin",
+            m("delete_subscriber", json!({"subscriber": s2})),
+        )
+        .await,
+    );
+    exactly_planned(
+        &h.plan_and_apply(
+            "infomaniak_manage_newsletter_admin",
+            m("delete_group", json!({"group": vip})),
+        )
+        .await,
+    );
+    let left = h
+        .ok(
+            "infomaniak_get_newsletter_admin",
+            json!({"domain": d, "action": "subscribers"}),
+        )
+        .await;
+    assert_eq!(left["count"], 3, "{left}");
+    let e = h
+        .err(
+            "infomaniak_manage_newsletter_admin",
+            m("delete_subscribers", json!({"payload": {}})),
+        )
+        .await;
+    assert_eq!(e["error"]["kind"], "invalid_args", "{e}");
+    let e = h
+        .err(
+            "infomaniak_get_newsletter_admin",
+            json!({"domain": "nope.example", "action": "groups"}),
+        )
+        .await;
+    assert_eq!(e["error"]["kind"], "not_found", "{e}");
+}

@@ -300,7 +300,6 @@ pub fn dns_findings(domain: &str, records: &[Value], dkim_enabled: Option<bool>)
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HostingsAuditArgs {
-    /// Only this hosting.
     pub mail_hosting_id: Option<u64>,
     /// Also audit each mailbox (one read per mailbox).
     pub include_mailboxes: Option<bool>,

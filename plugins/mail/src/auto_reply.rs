@@ -26,13 +26,11 @@ pub struct ReplyArgs {
     pub mail_hosting_id: u64,
     pub mailbox_name: String,
     pub action: ReplyAction,
-    /// Update/delete.
     pub model_id: Option<u64>,
     pub name: Option<String>,
     pub message: Option<String>,
     pub is_recurrent: Option<bool>,
     pub is_active: Option<bool>,
-    /// Unix seconds.
     pub started_at: Option<i64>,
     pub ended_at: Option<i64>,
     /// Sender id (default: an existing model's).

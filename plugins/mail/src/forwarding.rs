@@ -29,7 +29,6 @@ pub struct ForwardArgs {
     pub mail_hosting_id: u64,
     pub mailbox_name: String,
     pub action: ForwardAction,
-    /// Add/delete.
     pub forwarding_address: Option<String>,
     /// Replace: new list.
     pub redirect_addresses: Option<Vec<String>>,

@@ -4,6 +4,7 @@
 //! action is its own plan with its own exact writes, and its `list`/`check` action reads
 //! without a confirmation.
 
+pub mod access;
 pub mod aliases;
 pub mod audit;
 pub mod auto_reply;
@@ -13,6 +14,7 @@ pub mod filters;
 pub mod forwarding;
 pub mod hostings;
 pub mod mailboxes;
+pub mod newsletter;
 pub mod redirections;
 pub mod security;
 
@@ -106,6 +108,22 @@ ikmcp_pdk::tool_names! {
     DELETE_REDIRECTION = "infomaniak_delete_redirection";
     /// DKIM check and rotation.
     ROTATE_DKIM = "infomaniak_rotate_mail_dkim";
+    /// Signatures and templates.
+    GET_SIGNATURES = "infomaniak_get_mail_signatures";
+    /// Signature and template writes.
+    MANAGE_SIGNATURES = "infomaniak_manage_mail_signatures";
+    /// Webmail accesses.
+    GET_WEBMAIL = "infomaniak_get_mail_webmail_access";
+    /// Webmail access writes.
+    MANAGE_WEBMAIL = "infomaniak_manage_mail_webmail_access";
+    /// Device accesses.
+    GET_DEVICES = "infomaniak_get_mail_device_access";
+    /// Device access removals.
+    MANAGE_DEVICES = "infomaniak_manage_mail_device_access";
+    /// Newsletter reads.
+    GET_NEWSLETTER = "infomaniak_get_newsletter_admin";
+    /// Newsletter writes.
+    MANAGE_NEWSLETTER = "infomaniak_manage_newsletter_admin";
 }
 
 const MB: &str = "mail";
@@ -158,6 +176,14 @@ impl Plugin for Mail {
             .write(ToolSpec::new(MANAGE_REDIRECTIONS, "Manage redirections", "List, create, update, delete or enable hosting redirections.").category(MB).idempotent(), Effect::Destructive, redirections::plan_manage, apply)
             .write(ToolSpec::new(CREATE_REDIRECTION, "Create redirection", "Create an address that forwards to targets.").category(MB).undo(DELETE_REDIRECTION), Effect::Write, redirections::plan_create, apply)
             .write(ToolSpec::new(DELETE_REDIRECTION, "Delete redirection", "Delete a redirection by name.").category(MB), Effect::Destructive, redirections::plan_delete, apply)
+            .read(read(GET_SIGNATURES, "Mail signatures", "Signatures of a mailbox; templates of a mailbox or hosting."), access::get_signatures)
+            .write(ToolSpec::new(MANAGE_SIGNATURES, "Manage signatures", "Signature and template writes; payload = API body.").category(MB), Effect::Destructive, access::plan_signatures, apply)
+            .read(read(GET_WEBMAIL, "Webmail accesses", "Who can open a mailbox in webmail."), access::get_webmail)
+            .write(ToolSpec::new(MANAGE_WEBMAIL, "Manage webmail access", "Grant, change, remove webmail access; invitations.").category(MB), Effect::Destructive, access::plan_webmail, apply)
+            .read(read(GET_DEVICES, "Device accesses", "Devices connected to a mailbox, user or account."), access::get_devices)
+            .write(ToolSpec::new(MANAGE_DEVICES, "Disconnect devices", "Disconnect one device or all of a user's.").category(MB).keywords(&["lost", "stolen", "phone"]), Effect::Destructive, access::plan_devices, apply)
+            .read(read(GET_NEWSLETTER, "Newsletter groups and subscribers", "A domain's newsletter groups and subscribers.").category("newsletter").toolset("newsletter"), newsletter::get)
+            .write(ToolSpec::new(MANAGE_NEWSLETTER, "Manage newsletter", "Newsletter group/subscriber writes; payload = API body.").category("newsletter").toolset("newsletter"), Effect::Destructive, newsletter::plan, apply)
             .write(ToolSpec::new(ROTATE_DKIM, "Check or rotate DKIM", "Check DKIM or rotate the hosting's DKIM key.").category(MB).keywords(&["dkim", "key"]), Effect::Destructive, dkim::plan, apply)
     }
 }

@@ -70,7 +70,6 @@ pub enum InfoField {
 pub struct InfoArgs {
     pub mail_hosting_id: u64,
     pub mailbox_name: String,
-    /// Default: all three.
     pub fields: Option<Vec<InfoField>>,
 }
 

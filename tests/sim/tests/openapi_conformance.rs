@@ -65,7 +65,17 @@ async fn kdrive_operations_match_the_spec() {
 async fn mail_operations_match_the_spec() {
     let sim = start(Scale::Small, None).await;
     let vars = conformance::mail::vars(&sim);
-    run_table(&sim, Spec::Mail, &conformance::mail::table(), vars).await;
+    let other = sim.with_world(|w| w.users[1].user_id);
+    let mut table = conformance::mail::table();
+    table.extend(conformance::mail::access_table(other));
+    run_table(&sim, Spec::Mail, &table, vars.clone()).await;
+    run_table(
+        &sim,
+        Spec::Newsletter,
+        &conformance::mail::newsletter_table(),
+        vars,
+    )
+    .await;
 }
 
 #[tokio::test]

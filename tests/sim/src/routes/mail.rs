@@ -57,6 +57,8 @@ pub struct MailWorld {
     pub boxes: BTreeMap<u64, BoxExt>,
     /// By mail hosting id.
     pub hostings: BTreeMap<u64, HostingExt>,
+    /// Signatures, templates, accesses and newsletters: one list per collection path.
+    pub docs: BTreeMap<String, Vec<Value>>,
 }
 
 /// What a mailbox has besides the shared [`Mailbox`] fields.
