@@ -20,3 +20,4 @@ mod legacy;
 mod protocol;
 mod roles;
 mod toolsets;
+mod utilities;

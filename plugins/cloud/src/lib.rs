@@ -8,10 +8,8 @@
 //! (project/user `create`, DBaaS `reset_password` are refused with the route to use).
 
 pub mod clouds;
-pub mod payload;
 pub mod projects;
 pub mod services;
-pub mod write;
 
 #[cfg(test)]
 mod tests;

@@ -52,9 +52,12 @@
 pub mod api;
 pub mod error;
 pub mod host;
+pub mod listing;
+pub mod payload;
 pub mod plan;
 pub mod registry;
 pub mod schema;
+pub mod single_write;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod write;

@@ -6,6 +6,7 @@ pub mod core;
 pub mod core_writes;
 pub mod dns;
 pub mod domains;
+pub mod utilities;
 
 use std::sync::Arc;
 
@@ -28,6 +29,7 @@ pub const DOMAINS: &[(&str, Routes)] = &[
     ("domains", domains::routes),
     ("dns", dns::routes),
     ("cloud", cloud::routes),
+    ("utilities", utilities::routes),
 ];
 
 /// Every public route (`/1/...`, `/2/...`), without guard or state.
