@@ -56,6 +56,7 @@ pub mod listing;
 pub mod payload;
 pub mod plan;
 pub mod registry;
+pub mod roles;
 pub mod schema;
 pub mod single_write;
 #[cfg(any(test, feature = "testing"))]

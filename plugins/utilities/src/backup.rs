@@ -382,7 +382,8 @@ pub fn plan_slot(ctx: &Ctx, a: ManageSlotArgs) -> Result<Planned<WriteOutput>, T
                 lost: vec![],
                 method: HttpMethod::Post,
                 path: format!("{}/{verb}", slot_path(backup, id)),
-                body: None,
+                // No documented body; every non-GET carries JSON (§1), so an empty object.
+                body: Some(json!({})),
                 follow_up,
             }
         }
