@@ -14,8 +14,8 @@ use serde::{Deserialize, Serialize};
 
 pub use port::{BoxFuture, UpstreamPort};
 
-/// Latest version of the WIT package this host implements (it also loads 0.1.0).
-pub const CONTRACT_VERSION: &str = "0.2.0";
+/// Latest version of the WIT package this host implements (it also loads 0.1.0 and 0.2.0).
+pub const CONTRACT_VERSION: &str = "0.3.0";
 
 /// Credential headers (lower case): only the host sets them. A plugin's attempt to set
 /// one is dropped and reported by the sandbox, and dropped again by the gateway.
@@ -166,6 +166,11 @@ pub struct PlannedEffect {
     /// a POST/PUT/PATCH without `body`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unpinned_body: Option<String>,
+    /// The lock the write holds on its role (e.g. `hosting:42`): confirmed applies holding
+    /// one key on one role run one after the other (see `guard::locks`); none = no lock
+    /// (always none for a plugin built against contract 0.1 or 0.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lock: Option<String>,
 }
 
 impl PlannedEffect {
@@ -185,7 +190,14 @@ impl PlannedEffect {
             base_params: Vec::new(),
             body,
             unpinned_body: None,
+            lock: None,
         }
+    }
+
+    /// The same effect holding the lock `key` (see [`PlannedEffect::lock`]).
+    pub fn locked(mut self, key: impl Into<String>) -> Self {
+        self.lock = Some(key.into());
+        self
     }
 }
 

@@ -208,15 +208,7 @@ fn request(role: &str, method: HttpMethod, path: &str) -> UpstreamRequest {
 }
 
 fn effect(role: &str, method: HttpMethod, path: &str, body: Option<Value>) -> PlannedEffect {
-    PlannedEffect {
-        role: role.to_owned(),
-        method,
-        path_pattern: path.to_owned(),
-        query: Vec::new(),
-        base_params: Vec::new(),
-        body,
-        unpinned_body: None,
-    }
+    PlannedEffect::new(role, method, path, body)
 }
 
 fn assert_no_secret(text: &str, secrets: &[&str]) {

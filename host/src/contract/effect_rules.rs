@@ -14,7 +14,8 @@
 //!   `*` never appears inside a segment;
 //! - a POST/PUT/PATCH pins its body, or says in `unpinned_body` why it cannot; a pinned
 //!   body and a reason together are refused; a DELETE without a body sends none;
-//! - query keys are not method overrides; base param values are DNS labels.
+//! - query keys are not method overrides; base param values are DNS labels;
+//! - a lock key is 1 to 128 characters among lower-case letters, digits and `:._-`.
 
 use std::fmt;
 
@@ -22,6 +23,9 @@ use serde_json::Value;
 
 use super::request_rules::{check_path, dns_label, is_method_override_key, shown};
 use super::{Effect, HttpMethod, PlannedEffect};
+
+/// Longest lock key, in bytes.
+const MAX_LOCK_KEY: usize = 128;
 
 /// Longest reason for an unpinned body, in bytes (it is shown to the human as is).
 const MAX_UNPINNED_REASON: usize = 300;
@@ -167,7 +171,23 @@ fn check_effect(tool_effect: Effect, e: &PlannedEffect) -> Result<(), String> {
             shown(value)
         ));
     }
+    if let Some(key) = &e.lock
+        && !valid_lock_key(key)
+    {
+        return Err(format!(
+            "holds the lock {}; a lock key is 1 to {MAX_LOCK_KEY} characters among lower-case letters, digits and ':._-' (e.g. hosting:42)",
+            shown(key)
+        ));
+    }
     Ok(())
+}
+
+/// Whether `key` is a lock key the host accepts (and shows as is in the approval).
+fn valid_lock_key(key: &str) -> bool {
+    (1..=MAX_LOCK_KEY).contains(&key.len())
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b":._-".contains(&b))
 }
 
 fn check_wildcards(pattern: &str) -> Result<(), String> {
@@ -315,6 +335,30 @@ mod tests {
         e.base_params = vec![("team".into(), "acme-1".into())];
         e.query = vec![("force".into(), "1".into())];
         assert_eq!(check_plan_effects(Effect::Destructive, &[e]), Ok(()));
+    }
+
+    #[test]
+    fn lock_keys_are_short_plain_words() {
+        let delete = || effect(HttpMethod::Delete, "/1/web_hostings/42/sites/7", None);
+        for good in ["hosting:42", "a", "site.7_x-y", &"k".repeat(MAX_LOCK_KEY)] {
+            assert_eq!(
+                check_plan_effects(Effect::Destructive, &[delete().locked(good)]),
+                Ok(()),
+                "{good}"
+            );
+        }
+        for bad in [
+            "",
+            "Hosting:42",
+            "hosting 42",
+            "a\nb",
+            "h/42",
+            "\u{202e}x",
+            &"k".repeat(MAX_LOCK_KEY + 1),
+        ] {
+            let err = refused(Effect::Destructive, delete().locked(bad));
+            assert!(err.contains("lock key"), "{bad:?}: {err}");
+        }
     }
 
     #[test]

@@ -173,6 +173,14 @@ fn render_effect(
             );
         }
     }
+    if let Some(lock) = &effect.lock {
+        let _ = writeln!(
+            text,
+            "     serialized: holds the lock {} on role {}: no other confirmed write holding it runs at the same time",
+            neutralise(lock, 200),
+            neutralise(&effect.role, 200)
+        );
+    }
 }
 
 /// The role's base URL with its `{placeholders}` filled from the effect's base params
@@ -358,6 +366,19 @@ mod tests {
             text.contains(&format!("{QUOTE}the message is written⏎by the apply")),
             "the reason is quoted as the plugin's words: {text}"
         );
+    }
+
+    #[test]
+    fn a_lock_is_shown_with_its_effect() {
+        let locked =
+            effect(HttpMethod::Delete, "/1/web_hostings/42/sites/7", None).locked("hosting:42");
+        let plain = effect(HttpMethod::Delete, "/2/zones/a.ch/records/1", None);
+        let text = approval(&plan("s", vec![locked, plain]));
+        assert!(
+            text.contains("serialized: holds the lock hosting:42 on role infomaniak-api"),
+            "{text}"
+        );
+        assert_eq!(text.matches("serialized:").count(), 1, "{text}");
     }
 
     #[test]

@@ -68,6 +68,7 @@ mod tests {
                 base_params: Vec::new(),
                 body: Some(json!({"source": "www", "type": "A", "target": "192.0.2.1"})),
                 unpinned_body: None,
+                lock: None,
             }],
         }
     }
@@ -129,6 +130,14 @@ mod tests {
         let mut other_effect = plan();
         other_effect.effects[0].method = HttpMethod::Put;
         assert_ne!(base, fingerprint("t", &args(), &other_effect));
+
+        let mut locked = plan();
+        locked.effects[0].lock = Some("zone:example.com".into());
+        assert_ne!(
+            base,
+            fingerprint("t", &args(), &locked),
+            "the lock is approved too"
+        );
     }
 
     #[test]

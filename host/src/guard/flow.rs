@@ -11,8 +11,9 @@
 //!    user approved, or the fingerprint of the plan the human approved in-protocol
 //!    (elicitation; or an `input_required` round trip, whose state [`GuardFlow::seal`]
 //!    seals and [`GuardFlow::open_seal`] checks).
-//! 3. [`GuardFlow::confirm`]: the plugin plans again; the new plan's fingerprint must
-//!    equal the approved one. If not, the world (or the plan) changed: nothing is
+//! 3. [`GuardFlow::confirm`]: the plugin plans again, and the host takes the locks the
+//!    plan's effects declare ([`super::locks`]): if another apply holds one, it waits
+//!    for it and plans once more. The new plan's fingerprint must equal the approved one. If not, the world (or the plan) changed: nothing is
 //!    written, and the fresh plan goes back to whoever approves: with a new token on the
 //!    token way, as a new approval request in-protocol.
 //! 4. Apply: `apply_attempt` is written to the audit log durably, then the plugin
@@ -30,6 +31,7 @@ use super::approval::{self, ApprovalSubject};
 use super::error::GuardError;
 use super::fingerprint::{CONFIRMATION_TOKEN_KEY, fingerprint};
 use super::first_write::within_start_limit;
+use super::locks::{Held, WriteLocks, plan_keys};
 use super::seal::Seals;
 use super::store::Tokens;
 use crate::audit::{AuditEvent, AuditPhase};
@@ -102,6 +104,7 @@ pub struct GuardFlow {
     audit: Arc<CallAudit>,
     sessions: Arc<Sessions>,
     apply_start_timeout: Duration,
+    locks: WriteLocks,
 }
 
 impl GuardFlow {
@@ -120,6 +123,7 @@ impl GuardFlow {
             audit,
             sessions,
             apply_start_timeout,
+            locks: WriteLocks::default(),
         }
     }
 
@@ -178,31 +182,61 @@ impl GuardFlow {
             }
             Confirmation::Approved(_) => ApprovalWay::InProtocol,
         };
-        let (outcome, records) = self.plan_once(call).await;
-        self.audit.denials(call.tool, call.args, &records, started);
-        let plan = match outcome {
-            Err(error) => {
-                return self.audit.failed(
-                    line(call.tool, AuditPhase::Failed, &audited_args, started),
-                    records,
-                    None,
-                    error,
-                );
-            }
-            Ok(PlanOutcome::NoChange(result)) => {
-                // The world already is as asked: the approved plan no longer applies.
-                if let Confirmation::Token(token) = confirmation {
-                    let _ = self.tokens.consume(call.caller, token, name, call.args, "");
+        // Plan again; when the plan's locks are held by another apply, wait for them and
+        // plan once more, so the plan is checked against the world that apply left.
+        let mut records = Vec::new();
+        let mut held: Option<Held> = None;
+        let plan = loop {
+            let (outcome, more) = self.plan_once(call).await;
+            self.audit.denials(call.tool, call.args, &more, started);
+            records.extend(more);
+            let plan = match outcome {
+                Err(error) => {
+                    return self.audit.failed(
+                        line(call.tool, AuditPhase::Failed, &audited_args, started),
+                        records,
+                        None,
+                        error,
+                    );
                 }
-                let response = json!({"status": "no_change", "result": result});
-                self.audit.write(AuditEvent {
-                    result_summary: Some(response.clone()),
-                    upstream: records,
-                    ..line(call.tool, AuditPhase::Plan, &audited_args, started)
-                });
-                return CallOutcome::Success(response);
+                Ok(PlanOutcome::NoChange(result)) => {
+                    // The world already is as asked: the approved plan no longer applies.
+                    if let Confirmation::Token(token) = confirmation {
+                        let _ = self.tokens.consume(call.caller, token, name, call.args, "");
+                    }
+                    let response = json!({"status": "no_change", "result": result});
+                    self.audit.write(AuditEvent {
+                        result_summary: Some(response.clone()),
+                        upstream: records,
+                        ..line(call.tool, AuditPhase::Plan, &audited_args, started)
+                    });
+                    return CallOutcome::Success(response);
+                }
+                Ok(PlanOutcome::NeedsConfirmation(plan)) => plan,
+            };
+            let keys = plan_keys(&plan);
+            // Planned again after waiting: the locks held are the ones waited for (a plan
+            // that now declares others differs from the approved one and is refused).
+            if held.is_some() {
+                break plan;
             }
-            Ok(PlanOutcome::NeedsConfirmation(plan)) => plan,
+            if let Some(now) = self.locks.try_take(&keys) {
+                held = Some(now);
+                break plan;
+            }
+            let wait = self.sessions.limits().call_wall_timeout;
+            match tokio::time::timeout(wait, self.locks.take(&keys)).await {
+                Ok(now) => held = Some(now),
+                Err(_) => {
+                    let error = lock_timeout(name, &keys, wait);
+                    return self.audit.failed(
+                        line(call.tool, AuditPhase::Failed, &audited_args, started),
+                        records,
+                        None,
+                        error,
+                    );
+                }
+            }
         };
         let fp = fingerprint(name, call.args, &plan);
         let fresh = match confirmation {
@@ -222,8 +256,12 @@ impl GuardFlow {
             fingerprint: fp,
             way,
         };
-        self.apply(call, plan, approved, audited_args, records, started)
-            .await
+        let locks = held.as_ref().map(Held::keys).unwrap_or_default();
+        let outcome = self
+            .apply(call, plan, approved, locks, audited_args, records, started)
+            .await;
+        drop(held);
+        outcome
     }
 
     /// The sealed `input_required` state of `pending`, for the client to send back.
@@ -288,12 +326,14 @@ impl GuardFlow {
         }
     }
 
-    /// Step 4: the audited, gated apply of a confirmed plan.
+    /// Step 4: the audited, gated apply of a confirmed plan, under its `locks`.
+    #[allow(clippy::too_many_arguments)]
     async fn apply(
         &self,
         call: &WriteCall<'_>,
         plan: Plan,
         approved: Approved,
+        locks: &[(String, String)],
         audited_args: Value,
         plan_records: Vec<RequestRecord>,
         started: Instant,
@@ -302,10 +342,7 @@ impl GuardFlow {
         let gate = Arc::new(FirstWriteGate::default());
         let limit = self.apply_start_timeout;
         let attempt = AuditEvent {
-            result_summary: Some(json!({
-                "summary": plan.summary,
-                "approved_via": approved.way.as_str(),
-            })),
+            result_summary: Some(attempt_summary(&plan, approved.way, locks)),
             upstream: plan_records,
             fingerprint: Some(approved.fingerprint.clone()),
             ..line(call.tool, AuditPhase::ApplyAttempt, &audited_args, started)
@@ -450,6 +487,39 @@ fn start_timeout(tool: &str, limit: Duration) -> ToolError {
     )
     .with_hint(format!(
         "call {tool} again without confirmation_token for a fresh plan and confirm it; if it keeps happening, the upstream is slow: the operator can raise [limits] apply_start_timeout_seconds"
+    ))
+}
+
+/// What `apply_attempt` records besides the fingerprint: the summary, how it was approved
+/// and the locks held, if any.
+fn attempt_summary(plan: &Plan, way: ApprovalWay, locks: &[(String, String)]) -> Value {
+    let mut summary = json!({"summary": plan.summary, "approved_via": way.as_str()});
+    if !locks.is_empty() {
+        summary["locks"] = locks
+            .iter()
+            .map(|(role, key)| json!({"role": role, "key": key}))
+            .collect();
+    }
+    summary
+}
+
+/// The error of a confirmation that waited too long for another apply's lock.
+fn lock_timeout(tool: &str, keys: &[(String, String)], waited: Duration) -> ToolError {
+    let keys: Vec<String> = keys
+        .iter()
+        .map(|(role, key)| format!("{key} on {role}"))
+        .collect();
+    ToolError::new(
+        ErrorKind::Busy,
+        "write_locked",
+        format!(
+            "another confirmed write holding {} has been running for over {} s, so {tool} did not start; nothing was written",
+            keys.join(", "),
+            waited.as_secs()
+        ),
+    )
+    .with_hint(format!(
+        "confirm {tool} again once the other write has finished (the confirmation was not used up)"
     ))
 }
 

@@ -11,6 +11,7 @@
 //! - [`store`]: single-use confirmation tokens (the token way);
 //! - [`seal`]: the sealed state of an `input_required` round trip (in-protocol, 2026-07-28);
 //! - [`first_write`]: the short limit between the confirmation and the first write;
+//! - [`locks`]: the per-(role, key) locks that serialize confirmed applies on one object;
 //! - [`error`]: why a confirmation was refused, and what to do next.
 //!
 //! What a write may do upstream once approved (each approved effect once, nothing else)
@@ -22,6 +23,7 @@ mod error;
 mod fingerprint;
 mod first_write;
 mod flow;
+pub mod locks;
 mod seal;
 mod store;
 

@@ -140,6 +140,7 @@ fn plan_from_wit(p: wit::Plan) -> Result<Plan, String> {
                 query: e.query,
                 base_params: e.base_params,
                 unpinned_body: e.unpinned_body,
+                lock: e.lock,
             })
         })
         .collect::<Result<Vec<_>, String>>()?;
@@ -177,6 +178,7 @@ pub(crate) fn plan_to_wit(p: &Plan) -> wit::Plan {
                 base_params: e.base_params.clone(),
                 body: e.body.as_ref().map(Value::to_string),
                 unpinned_body: e.unpinned_body.clone(),
+                lock: e.lock.clone(),
             })
             .collect(),
     }
@@ -240,6 +242,7 @@ pub(crate) fn plan_outcome_size(outcome: &wit::PlanOutcome) -> usize {
                             + pairs(&e.base_params)
                             + opt(&e.body)
                             + opt(&e.unpinned_body)
+                            + opt(&e.lock)
                     })
                     .sum::<usize>()
         }
@@ -396,6 +399,7 @@ mod tests {
                 base_params: vec![("team".into(), "acme".into())],
                 body: Some(serde_json::json!({"k": "v"})),
                 unpinned_body: Some("why".into()),
+                lock: Some("hosting:42".into()),
             }],
         };
         let back = plan_from_wit(plan_to_wit(&plan)).unwrap();

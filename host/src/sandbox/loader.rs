@@ -9,7 +9,7 @@ use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::{Config, Engine};
 
 use super::bindings::latest::ikmcp::plugin::types as wit;
-use super::bindings::{v0_1, v0_2};
+use super::bindings::{v0_1, v0_2, v0_3};
 use super::cache::{self, CacheError, PrecompileCache};
 use super::limits::start_epoch_ticker;
 use super::run::{Describe, Runner};
@@ -32,6 +32,8 @@ pub(super) fn new_sandbox(
     let mut linker = Linker::<HostState>::new(&engine);
     wasmtime_wasi::p2::add_to_linker_async(&mut linker)
         .map_err(|e| setup_error("link WASI", &e))?;
+    v0_3::Plugin::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)
+        .map_err(|e| setup_error("link the plugin world 0.3", &e))?;
     v0_2::Plugin::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)
         .map_err(|e| setup_error("link the plugin world 0.2", &e))?;
     v0_1::Plugin::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)

@@ -175,7 +175,7 @@ mod tests {
             "wasi:sockets/tcp@0.2.6",
             "wasi:http/outgoing-handler@0.2.6",
             "ikmcp:plugin/secrets@0.1.0",
-            "ikmcp:plugin/upstream@0.3.0",
+            "ikmcp:plugin/upstream@0.4.0",
             "ikmcp:plugin/upstream@1.1.0",
             "wasi:io/poll@0.3.0",
             "evil:pkg/iface@0.1.0",

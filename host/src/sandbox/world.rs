@@ -3,34 +3,42 @@
 //!
 //! The version is read from the component's `ikmcp:plugin/*@X.Y.Z` imports (every plugin
 //! imports at least `types`); a component without any is tried against each world, the
-//! latest first. Exports of an older world go through [`super::adapt`].
+//! latest first. Exports of an older world go through [`super::adapt`], one version step
+//! at a time (0.1 → 0.2 → 0.3).
 
 use wasmtime::component::InstancePre;
 use wasmtime::{Engine, Store};
 
-use super::adapt;
+use super::adapt::{v0_1 as from_v0_1, v0_2 as from_v0_2};
 use super::bindings::latest::ikmcp::plugin::types as wit;
-use super::bindings::{v0_1, v0_2};
+use super::bindings::{v0_1, v0_2, v0_3};
 use super::state::HostState;
 
 /// A contract version the host loads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ContractWorld {
-    /// `ikmcp:plugin@0.1.0`, adapted onto 0.2.
+    /// `ikmcp:plugin@0.1.0`, adapted onto 0.2, then 0.3.
     V0_1,
-    /// `ikmcp:plugin@0.2.0`, the latest.
+    /// `ikmcp:plugin@0.2.0`, adapted onto 0.3.
     V0_2,
+    /// `ikmcp:plugin@0.3.0`, the latest.
+    V0_3,
 }
 
 impl ContractWorld {
     /// Every loadable version, the latest first.
-    pub(crate) const ALL: [ContractWorld; 2] = [ContractWorld::V0_2, ContractWorld::V0_1];
+    pub(crate) const ALL: [ContractWorld; 3] = [
+        ContractWorld::V0_3,
+        ContractWorld::V0_2,
+        ContractWorld::V0_1,
+    ];
 
     /// The package version this world was released as.
     pub(crate) fn version(self) -> &'static str {
         match self {
             ContractWorld::V0_1 => "0.1.0",
             ContractWorld::V0_2 => "0.2.0",
+            ContractWorld::V0_3 => "0.3.0",
         }
     }
 
@@ -75,7 +83,7 @@ impl ContractWorld {
     }
 }
 
-/// The versions this host loads, for messages: `0.2.0, 0.1.0`.
+/// The versions this host loads, for messages: `0.3.0, 0.2.0, 0.1.0`.
 pub(crate) fn supported() -> String {
     ContractWorld::ALL
         .iter()
@@ -98,6 +106,8 @@ pub(crate) enum WorldPre {
     V0_1(v0_1::PluginPre<HostState>),
     /// Built against 0.2.0.
     V0_2(v0_2::PluginPre<HostState>),
+    /// Built against 0.3.0.
+    V0_3(v0_3::PluginPre<HostState>),
 }
 
 impl WorldPre {
@@ -106,6 +116,7 @@ impl WorldPre {
         Ok(match world {
             ContractWorld::V0_1 => WorldPre::V0_1(v0_1::PluginPre::new(pre)?),
             ContractWorld::V0_2 => WorldPre::V0_2(v0_2::PluginPre::new(pre)?),
+            ContractWorld::V0_3 => WorldPre::V0_3(v0_3::PluginPre::new(pre)?),
         })
     }
 
@@ -114,6 +125,7 @@ impl WorldPre {
         match self {
             WorldPre::V0_1(pre) => pre.engine(),
             WorldPre::V0_2(pre) => pre.engine(),
+            WorldPre::V0_3(pre) => pre.engine(),
         }
     }
 
@@ -125,6 +137,7 @@ impl WorldPre {
         Ok(match self {
             WorldPre::V0_1(pre) => Instance::V0_1(pre.instantiate_async(store).await?),
             WorldPre::V0_2(pre) => Instance::V0_2(pre.instantiate_async(store).await?),
+            WorldPre::V0_3(pre) => Instance::V0_3(pre.instantiate_async(store).await?),
         })
     }
 }
@@ -136,6 +149,8 @@ pub(crate) enum Instance {
     V0_1(v0_1::Plugin),
     /// Built against 0.2.0.
     V0_2(v0_2::Plugin),
+    /// Built against 0.3.0.
+    V0_3(v0_3::Plugin),
 }
 
 impl Instance {
@@ -145,8 +160,12 @@ impl Instance {
         s: &mut Store<HostState>,
     ) -> wasmtime::Result<wit::Manifest> {
         match self {
-            Instance::V0_1(p) => p.call_describe(s).await.map(adapt::manifest),
-            Instance::V0_2(p) => p.call_describe(s).await,
+            Instance::V0_1(p) => p
+                .call_describe(s)
+                .await
+                .map(|m| from_v0_2::manifest(from_v0_1::manifest(m))),
+            Instance::V0_2(p) => p.call_describe(s).await.map(from_v0_2::manifest),
+            Instance::V0_3(p) => p.call_describe(s).await,
         }
     }
 
@@ -161,8 +180,12 @@ impl Instance {
             Instance::V0_1(p) => Ok(p
                 .call_invoke(s, tool, args)
                 .await?
-                .map_err(adapt::tool_error)),
-            Instance::V0_2(p) => p.call_invoke(s, tool, args).await,
+                .map_err(|e| from_v0_2::tool_error(from_v0_1::tool_error(e)))),
+            Instance::V0_2(p) => Ok(p
+                .call_invoke(s, tool, args)
+                .await?
+                .map_err(from_v0_2::tool_error)),
+            Instance::V0_3(p) => p.call_invoke(s, tool, args).await,
         }
     }
 
@@ -177,9 +200,14 @@ impl Instance {
             Instance::V0_1(p) => Ok(p
                 .call_plan(s, tool, args)
                 .await?
-                .map(adapt::plan_outcome)
-                .map_err(adapt::tool_error)),
-            Instance::V0_2(p) => p.call_plan(s, tool, args).await,
+                .map(|o| from_v0_2::plan_outcome(from_v0_1::plan_outcome(o)))
+                .map_err(|e| from_v0_2::tool_error(from_v0_1::tool_error(e)))),
+            Instance::V0_2(p) => Ok(p
+                .call_plan(s, tool, args)
+                .await?
+                .map(from_v0_2::plan_outcome)
+                .map_err(from_v0_2::tool_error)),
+            Instance::V0_3(p) => p.call_plan(s, tool, args).await,
         }
     }
 
@@ -192,11 +220,17 @@ impl Instance {
         confirmed: &wit::Plan,
     ) -> wasmtime::Result<Result<String, wit::ToolError>> {
         match self {
-            Instance::V0_1(p) => Ok(p
-                .call_apply(s, tool, args, &adapt::plan_back(confirmed))
+            Instance::V0_1(p) => {
+                let confirmed = from_v0_1::plan_back(&from_v0_2::plan_back(confirmed));
+                Ok(p.call_apply(s, tool, args, &confirmed)
+                    .await?
+                    .map_err(|e| from_v0_2::tool_error(from_v0_1::tool_error(e))))
+            }
+            Instance::V0_2(p) => Ok(p
+                .call_apply(s, tool, args, &from_v0_2::plan_back(confirmed))
                 .await?
-                .map_err(adapt::tool_error)),
-            Instance::V0_2(p) => p.call_apply(s, tool, args, confirmed).await,
+                .map_err(from_v0_2::tool_error)),
+            Instance::V0_3(p) => p.call_apply(s, tool, args, confirmed).await,
         }
     }
 }
@@ -219,7 +253,11 @@ mod tests {
             ContractWorld::of_version("0.2.0"),
             Some(ContractWorld::V0_2)
         );
-        assert_eq!(ContractWorld::of_version("0.3.0"), None);
+        assert_eq!(
+            ContractWorld::of_version("0.3.0"),
+            Some(ContractWorld::V0_3)
+        );
+        assert_eq!(ContractWorld::of_version("0.4.0"), None);
         assert_eq!(ContractWorld::of_version("1.2.0"), None);
         assert_eq!(ContractWorld::of_version("latest"), None);
     }
@@ -249,6 +287,6 @@ mod tests {
         assert!(err.contains("one contract version"), "{err}");
         let unknown = ["ikmcp:plugin/types@0.9.0"];
         let err = ContractWorld::of_imports(unknown.into_iter()).unwrap_err();
-        assert!(err.contains("0.2.0, 0.1.0"), "{err}");
+        assert!(err.contains("0.3.0, 0.2.0, 0.1.0"), "{err}");
     }
 }

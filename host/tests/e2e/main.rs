@@ -17,6 +17,7 @@ mod greedy;
 mod guard;
 mod hostile;
 mod legacy;
+mod locks;
 mod protocol;
 mod roles;
 mod toolsets;

@@ -633,6 +633,7 @@ mod tests {
             base_params: vec![("team".into(), "acme".into())],
             body: Some(r#"{"use_infomaniak_ns":true}"#.into()),
             unpinned_body: None,
+            lock: None,
         };
         assert_eq!(api.perform(&effect).unwrap(), json!(true));
         let sent = host.requests();

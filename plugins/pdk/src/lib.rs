@@ -92,7 +92,7 @@ pub use registry::{PluginInfo, Registry, ToolSpec};
 pub use write::{Intent, single_effect};
 
 /// Version of the WIT contract this kit implements; reported in every manifest.
-pub const CONTRACT_VERSION: &str = "0.2.0";
+pub const CONTRACT_VERSION: &str = "0.3.0";
 
 /// What a plugin crate implements: its tool registry. [`export_plugin!`] wires it to the
 /// component's exports.

@@ -94,6 +94,7 @@ impl PlanBuilder {
             base_params: Vec::new(),
             body: body.map(Value::to_string),
             unpinned_body: None,
+            lock: None,
         });
         self
     }
@@ -116,7 +117,31 @@ impl PlanBuilder {
             base_params: Vec::new(),
             body: None,
             unpinned_body: Some(why.into()),
+            lock: None,
         });
+        self
+    }
+
+    /// Makes the effect declared last hold the lock `key` (e.g. `hosting:42`): the host
+    /// runs confirmed applies holding one key on one role one after the other, and shows
+    /// the lock in the approval. Declare it on every write to an object whose API refuses
+    /// overlapping operations (Infomaniak web hostings answer `operation_in_progress`).
+    /// A key is 1 to 128 characters among lower-case letters, digits and `:._-`.
+    ///
+    /// ```ignore
+    /// PlanBuilder::new(INFOMANIAK_API, "Delete site 7")
+    ///     .effect(HttpMethod::Delete, "/1/web_hostings/42/sites/7", None)
+    ///     .lock("hosting:42")
+    /// ```
+    ///
+    /// # Panics
+    /// When no effect was declared before it (a bug the plugin's unit tests show).
+    pub fn lock(mut self, key: impl Into<String>) -> Self {
+        let last = self
+            .effects
+            .last_mut()
+            .expect("PlanBuilder::lock applies to the effect declared just before it");
+        last.lock = Some(key.into());
         self
     }
 
@@ -149,6 +174,33 @@ pub fn change_before(plan: &Plan, index: usize) -> Option<Value> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_lock_goes_on_the_effect_declared_just_before() {
+        let plan = PlanBuilder::new("infomaniak-manager", "Create a site and its database")
+            .effect(
+                HttpMethod::Post,
+                "/proxy/1/web_hostings/42/sites",
+                Some(&json!({})),
+            )
+            .lock("hosting:42")
+            .effect(HttpMethod::Post, "/2/zones/a.ch/records", Some(&json!({})))
+            .unpinned_effect(
+                HttpMethod::Post,
+                "/proxy/1/web_hostings/42/databases",
+                "why",
+            )
+            .lock("hosting:42")
+            .build();
+        let locks: Vec<Option<&str>> = plan.effects.iter().map(|e| e.lock.as_deref()).collect();
+        assert_eq!(locks, [Some("hosting:42"), None, Some("hosting:42")]);
+    }
+
+    #[test]
+    #[should_panic(expected = "declared just before")]
+    fn a_lock_without_an_effect_is_a_bug() {
+        let _ = PlanBuilder::new("r", "s").lock("hosting:1");
+    }
 
     #[test]
     fn builds_changes_snapshot_and_effects() {

@@ -7,6 +7,7 @@
 
 pub(crate) mod v0_1;
 pub(crate) mod v0_2;
+pub(crate) mod v0_3;
 
 /// The contract version the rest of the sandbox works in.
-pub(crate) use v0_2 as latest;
+pub(crate) use v0_3 as latest;

@@ -1,9 +1,9 @@
-//! Contract 0.2.0 (`wit/plugin.wit`): the latest world, the one new plugins are built
-//! against and the types the rest of the sandbox works in.
+//! Contract 0.2.0 (`wit/since_v0_2/plugin.wit`, frozen): still loaded;
+//! [`super::super::adapt::v0_2`] maps it onto the latest version.
 
 wasmtime::component::bindgen!({
     world: "plugin",
-    path: "../wit",
+    path: "../wit/since_v0_2",
     imports: { default: async },
     exports: { default: async },
 });

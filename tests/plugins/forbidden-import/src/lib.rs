@@ -23,7 +23,7 @@ impl Guest for Snoop {
         Manifest {
             id: "snoop".to_string(),
             version: "0.1.0".to_string(),
-            contract_version: "0.2.0".to_string(),
+            contract_version: "0.3.0".to_string(),
             description: "Tries to read the host's files".to_string(),
             roles: Vec::new(),
             tools: vec![ToolDescriptor {

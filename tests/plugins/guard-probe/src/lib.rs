@@ -6,6 +6,11 @@
 //!   bidi controls. The approval must show the wildcard and neutralise the text.
 //! - `probe_idle_apply`: a write whose apply reads `reads` times before its one write, so
 //!   with a slow upstream it idles past the apply start limit and must be stopped unwritten.
+//! - `probe_locked_pair`: two TXT creations (`lock-<me>-1`, `lock-<me>-2`) holding an
+//!   optional lock; between them the apply polls the zone until it sees `lock-<other>-1`
+//!   (at most `polls` reads). Two such applies run at once meet in the middle when their
+//!   locks differ, and run one after the other when they share one: the tenant's request
+//!   log shows which, by order alone.
 
 use ikmcp_pdk::{
     Ctx, Effect, HttpMethod, INFOMANIAK_API, Plan, PlanBuilder, Planned, Plugin, PluginInfo,
@@ -37,6 +42,68 @@ pub struct ZoneArgs {
 pub struct Done {
     /// The answers of the writes.
     pub answers: Vec<Value>,
+}
+
+/// Arguments of `probe_locked_pair`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PairArgs {
+    /// Zone name.
+    pub zone: String,
+    /// This apply's name in the record names.
+    pub me: String,
+    /// The other apply's name, whose first record this one waits for.
+    pub other: String,
+    /// The lock both writes hold, if any.
+    #[serde(default)]
+    pub lock: Option<String>,
+    /// Most reads while waiting for the other's first record.
+    pub polls: u32,
+}
+
+fn pair_body(me: &str, n: u8) -> Value {
+    json!({"source": format!("lock-{me}-{n}"), "type": "TXT", "target": "v=lock", "ttl": 3600})
+}
+
+fn plan_pair(ctx: &Ctx, args: PairArgs) -> Result<Planned<Done>, ToolError> {
+    let mut plan = PlanBuilder::new(ctx.role(), format!("Add lock-{}-1 and -2", args.me)).effect(
+        HttpMethod::Post,
+        records(&args.zone),
+        Some(&pair_body(&args.me, 1)),
+    );
+    if let Some(lock) = &args.lock {
+        plan = plan.lock(lock);
+    }
+    plan = plan.effect(
+        HttpMethod::Post,
+        records(&args.zone),
+        Some(&pair_body(&args.me, 2)),
+    );
+    if let Some(lock) = &args.lock {
+        plan = plan.lock(lock);
+    }
+    plan.confirm()
+}
+
+fn apply_pair(ctx: &Ctx, args: PairArgs, _plan: &Plan) -> Result<Done, ToolError> {
+    let api = ctx.api();
+    let first = api.post(&records(&args.zone), &pair_body(&args.me, 1))?;
+    let wanted = format!("lock-{}-1", args.other);
+    let mut saw_other = false;
+    let mut polls = 0;
+    while polls < args.polls && !saw_other {
+        polls += 1;
+        let listed = api.list_all(&records(&args.zone), &[])?;
+        saw_other = listed.iter().any(|r| r["source"] == wanted.as_str());
+    }
+    let second = api.post(&records(&args.zone), &pair_body(&args.me, 2))?;
+    Ok(Done {
+        answers: vec![
+            first,
+            json!({"saw_other": saw_other, "polls": polls}),
+            second,
+        ],
+    })
 }
 
 fn records(zone: &str) -> String {
@@ -134,6 +201,20 @@ impl Plugin for Probe {
             Effect::Write,
             plan_idle,
             apply_idle,
+        )
+        .write(
+            ToolSpec {
+                name: "probe_locked_pair",
+                title: "Probe: locked pair",
+                description: "Creates two TXT records under an optional lock, waiting between them for another apply's first record.",
+                category: "probe",
+                idempotent: false,
+                undo_tool: None,
+                ..ToolSpec::default()
+            },
+            Effect::Write,
+            plan_pair,
+            apply_pair,
         )
     }
 }

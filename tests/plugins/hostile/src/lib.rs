@@ -128,7 +128,7 @@ impl Guest for Hostile {
         Manifest {
             id: "hostile".to_string(),
             version: "0.1.0".to_string(),
-            contract_version: "0.2.0".to_string(),
+            contract_version: "0.3.0".to_string(),
             description: format!(
                 "Misbehaves on purpose to prove the sandbox contains it; describe upstream probe: {probe}"
             ),
@@ -363,6 +363,7 @@ fn effect(method: HttpMethod, path: &str, body: Option<&str>) -> PlannedEffect {
         base_params: Vec::new(),
         body: body.map(str::to_string),
         unpinned_body: None,
+        lock: None,
     }
 }
 

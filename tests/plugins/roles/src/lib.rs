@@ -6,7 +6,9 @@
 // The generated export glue for `apply` takes more arguments than clippy likes.
 #![allow(clippy::too_many_arguments)]
 
-wit_bindgen::generate!({ world: "plugin", path: "../../../wit" });
+// Built against the frozen contract 0.2.0, so the e2e tests also drive the host's 0.2 → 0.3
+// adapter.
+wit_bindgen::generate!({ world: "plugin", path: "../../../wit/since_v0_2" });
 
 use ikmcp::plugin::types::{
     Change, Effect, ErrorDetail, HttpMethod, PlannedEffect, ToolDescriptor,

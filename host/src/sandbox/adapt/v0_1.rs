@@ -1,20 +1,21 @@
-//! The adapter from contract 0.1.0 to the latest (0.2.0): what a 0.1 component returns is
-//! read as a 0.2 value, and what the host hands a 0.1 component (upstream answers, the
-//! confirmed plan) is written back in 0.1 types. The host traits of the 0.1 imports
-//! delegate to the latest ones, so there is one implementation of each import.
+//! The adapter from contract 0.1.0 to 0.2.0: what a 0.1 component returns is read as a 0.2
+//! value (and then as the latest through [`super::v0_2`]), and what the host hands a 0.1
+//! component (upstream answers, the confirmed plan) is written back in 0.1 types. The host
+//! traits of the 0.1 imports delegate to the 0.2 ones, which delegate to the latest, so
+//! there is one implementation of each import.
 //!
 //! What 0.1 could not say is read with its 0.1 meaning, never widened: a tool's toolset is
 //! absent (= the plugin id) and it has no keywords; a planned write carries no query and
 //! no base params, and has no reason for an unpinned body (so the effect rules require
 //! every POST/PUT/PATCH body to be pinned); a request carries no base params.
 
-use super::bindings::latest::ikmcp::plugin::{
-    log as new_log, progress as new_progress, types as new, upstream as new_up,
-};
-use super::bindings::v0_1::ikmcp::plugin::{
+use super::super::bindings::v0_1::ikmcp::plugin::{
     log as old_log, progress as old_progress, types as old, upstream as old_up,
 };
-use super::state::HostState;
+use super::super::bindings::v0_2::ikmcp::plugin::{
+    log as new_log, progress as new_progress, types as new, upstream as new_up,
+};
+use super::super::state::HostState;
 
 /// A 0.1 manifest as 0.2. The plugin keeps reporting the contract version it was built
 /// against (`0.1.x`), which the load checks compare with the world it implements.
