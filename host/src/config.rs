@@ -12,8 +12,9 @@ use serde::Deserialize;
 mod roles;
 
 pub use roles::{
-    API_ROLE, API_TOKEN_VAR, AuthSettings, MANAGER_ROLE, MANAGER_SESSION_VAR, MANAGER_XSRF_VAR,
-    RoleSettings, SecretSetting, SecretSource, TOKEN_PAGE, role_env_prefix,
+    API_ROLE, API_TOKEN_VAR, AuthSettings, KCHAT_ROLE, KCHAT_TOKEN_VAR, MANAGER_ROLE,
+    MANAGER_SESSION_VAR, MANAGER_XSRF_VAR, RoleSettings, SecretSetting, SecretSource, TOKEN_PAGE,
+    role_env_prefix,
 };
 
 /// The whole configuration, after defaults and environment overrides.

@@ -9,7 +9,9 @@
 
 use anyhow::{Context, bail};
 
-use crate::config::{API_ROLE, AuthSettings, Config, MANAGER_ROLE, RoleSettings, SecretSetting};
+use crate::config::{
+    API_ROLE, AuthSettings, Config, KCHAT_ROLE, MANAGER_ROLE, RoleSettings, SecretSetting,
+};
 use crate::upstream::BaseUrl;
 
 /// Size of the simulated tenant.
@@ -34,13 +36,13 @@ pub fn check_roles(config: &Config) -> anyhow::Result<()> {
         .roles
         .keys()
         .map(String::as_str)
-        .filter(|r| *r != API_ROLE && *r != MANAGER_ROLE)
+        .filter(|r| ![API_ROLE, MANAGER_ROLE, KCHAT_ROLE].contains(r))
         .collect();
     if !others.is_empty() {
         bail!(
             "sandbox mode refuses to start: the configuration has the upstream role(s) {}, \
-             which the sandbox tenant does not simulate (it stands in for {API_ROLE} and \
-             {MANAGER_ROLE} only), so their requests would reach the real service. Run \
+             which the sandbox tenant does not simulate (it stands in for {API_ROLE}, \
+             {MANAGER_ROLE} and {KCHAT_ROLE} only), so their requests would reach the real service. Run \
              --sandbox with a configuration without them (--config PATH), or without --sandbox",
             others.join(", ")
         );
@@ -77,15 +79,28 @@ pub async fn start(config: &mut Config, seed: u64, scale: Scale) -> anyhow::Resu
 fn repoint(config: &mut Config, sim: &ikmcp_sim::SimHandle) -> anyhow::Result<()> {
     let session = sim.manager_session();
     for (name, role) in &mut config.roles {
+        // kChat keeps the operator's team if one was set, else the tenant's first team.
+        let mut defaults = role.base_url.defaults().to_vec();
         let (url, auth) = match name.as_str() {
+            KCHAT_ROLE => {
+                if defaults.is_empty() {
+                    defaults.push(("team".to_owned(), sim.kchat_team()));
+                }
+                (
+                    sim.kchat_url(),
+                    AuthSettings::Bearer {
+                        token: SecretSetting::given(sim.token()),
+                    },
+                )
+            }
             API_ROLE => (
-                sim.api_url(),
+                sim.api_url().to_owned(),
                 AuthSettings::Bearer {
                     token: SecretSetting::given(sim.token()),
                 },
             ),
             MANAGER_ROLE => (
-                sim.manager_url(),
+                sim.manager_url().to_owned(),
                 AuthSettings::ManagerSession {
                     session: SecretSetting::given(session.sasession.clone()),
                     xsrf: SecretSetting::given(session.xsrf.clone()),
@@ -96,7 +111,9 @@ fn repoint(config: &mut Config, sim: &ikmcp_sim::SimHandle) -> anyhow::Result<()
             }
         };
         *role = RoleSettings {
-            base_url: BaseUrl::parse(url).map_err(|e| anyhow::anyhow!(e))?,
+            base_url: BaseUrl::parse(&url)
+                .and_then(|b| b.with_defaults(defaults))
+                .map_err(|e| anyhow::anyhow!(e))?,
             auth,
             ..role.clone()
         };
@@ -135,10 +152,13 @@ mod tests {
             .unwrap();
         repoint(&mut cfg, &sim).unwrap();
         for (name, role) in &cfg.roles {
-            let url = role.base_url.resolve(&[]).unwrap();
+            let url = role.base_url.resolve(&role.base_url.complete(&[])).unwrap();
             assert_eq!(url.host_str(), Some("127.0.0.1"), "{name}");
             assert!(role.auth.missing().is_empty(), "{name}");
         }
         assert_eq!(cfg.roles[API_ROLE].auth.secrets()[0].expose(), sim.token());
+        let kchat = &cfg.roles[KCHAT_ROLE].base_url;
+        assert_eq!(kchat.placeholders(), ["team"], "the placeholder stays real");
+        assert_eq!(kchat.complete(&[])[0].1, sim.kchat_team());
     }
 }

@@ -94,4 +94,15 @@ impl Sessions {
             .get(role)
             .map(|r| r.base_url.to_string())
     }
+
+    /// Gives every planned write the operator's value of each base-URL placeholder it leaves
+    /// out (the default kChat team), as its requests will get them: the approval, the
+    /// fingerprint and the apply's ledger then all name where the write really goes.
+    pub fn complete_base_params(&self, plan: &mut crate::contract::Plan) {
+        for effect in &mut plan.effects {
+            if let Some(role) = self.gateway.config.roles.get(&effect.role) {
+                effect.base_params = role.base_url.complete(&effect.base_params);
+            }
+        }
+    }
 }

@@ -20,6 +20,11 @@ use crate::upstream::BaseUrl;
 pub const API_ROLE: &str = "infomaniak-api";
 /// The role name of the manager-private proxy.
 pub const MANAGER_ROLE: &str = "infomaniak-manager";
+/// The role name of kChat (Mattermost v4 on `https://{team}.kchat.infomaniak.com`).
+pub const KCHAT_ROLE: &str = "kchat";
+/// Environment variable holding a kChat bot token; without it kChat gets the API token
+/// (kChat accepts either, infomaniak-api.md §2.2).
+pub const KCHAT_TOKEN_VAR: &str = "INFOMANIAK_KCHAT_TOKEN";
 /// Where users create Infomaniak API tokens; named in every "missing token" message.
 pub const TOKEN_PAGE: &str = "https://manager.infomaniak.com/v3/ng/accounts/token/list";
 /// Environment variable holding the API token of the built-in API role.
@@ -195,6 +200,9 @@ pub(super) struct FileRole {
     #[serde(default)]
     headers: Vec<String>,
     credentials_url: Option<String>,
+    /// Values for base-URL placeholders a request leaves out (`params = { team = "acme" }`).
+    #[serde(default)]
+    params: BTreeMap<String, String>,
 }
 
 /// `auth = { type = "…", … }` as written.
@@ -268,6 +276,7 @@ fn builtin(role: &str) -> Option<&'static str> {
     match role {
         API_ROLE => Some("https://api.infomaniak.com"),
         MANAGER_ROLE => Some("https://manager.infomaniak.com"),
+        KCHAT_ROLE => Some("https://{team}.kchat.infomaniak.com"),
         _ => None,
     }
 }
@@ -279,7 +288,7 @@ pub(super) fn resolve_roles(
     section: &str,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<BTreeMap<String, RoleSettings>, ConfigError> {
-    for role in [API_ROLE, MANAGER_ROLE] {
+    for role in [API_ROLE, MANAGER_ROLE, KCHAT_ROLE] {
         file.entry(role.to_string()).or_default();
     }
     let mut roles = BTreeMap::new();
@@ -307,6 +316,33 @@ pub(super) fn resolve_roles(
         };
         let base_url =
             BaseUrl::parse(&raw).map_err(|message| ConfigError::Invalid { key: from, message })?;
+        // A placeholder's value: `<PREFIX>_<NAME>` (INFOMANIAK_KCHAT_TEAM), else `params`.
+        let mut defaults = Vec::new();
+        for name in base_url.placeholders() {
+            let var = format!("{}_{}", role_env_prefix(&role), name.to_ascii_uppercase());
+            if let Some(value) = env(&var).filter(|v| !v.trim().is_empty()) {
+                defaults.push((name.clone(), value.trim().to_ascii_lowercase()));
+            } else if let Some(value) = settings.params.get(name) {
+                defaults.push((name.clone(), value.clone()));
+            }
+        }
+        if let Some(unknown) = settings
+            .params
+            .keys()
+            .find(|k| !base_url.placeholders().contains(k))
+        {
+            return Err(ConfigError::Invalid {
+                key: key("params"),
+                message: format!("the base URL {base_url} has no placeholder {{{unknown}}}"),
+            });
+        }
+        let base_url =
+            base_url
+                .with_defaults(defaults)
+                .map_err(|message| ConfigError::Invalid {
+                    key: key("params"),
+                    message,
+                })?;
         let auth = match settings.auth {
             Some(auth) => resolve_auth(auth, &key("auth"), env)?,
             None => match role.as_str() {
@@ -316,6 +352,14 @@ pub(super) fn resolve_roles(
                 MANAGER_ROLE => AuthSettings::ManagerSession {
                     session: SecretSetting::from_env(MANAGER_SESSION_VAR, env),
                     xsrf: SecretSetting::from_env(MANAGER_XSRF_VAR, env),
+                },
+                KCHAT_ROLE => AuthSettings::Bearer {
+                    token: match env(KCHAT_TOKEN_VAR) {
+                        Some(v) if !v.trim().is_empty() => {
+                            SecretSetting::from_env(KCHAT_TOKEN_VAR, env)
+                        }
+                        _ => SecretSetting::from_env(API_TOKEN_VAR, env),
+                    },
                 },
                 _ => {
                     return Err(ConfigError::Invalid {
@@ -361,7 +405,7 @@ pub(super) fn resolve_roles(
             });
         }
         let credentials_url = settings.credentials_url.or_else(|| match role.as_str() {
-            API_ROLE => Some(TOKEN_PAGE.to_owned()),
+            API_ROLE | KCHAT_ROLE => Some(TOKEN_PAGE.to_owned()),
             MANAGER_ROLE => Some(MANAGER_PAGE.to_owned()),
             _ => None,
         });
@@ -548,6 +592,54 @@ mod tests {
         assert_eq!(value.secret().unwrap().expose(), "file-key");
         assert_eq!(r["oauth"].auth.missing(), ["CSECRET is not set"]);
         assert!(r["public"].auth.missing().is_empty());
+    }
+
+    #[test]
+    fn the_builtin_kchat_role_needs_only_a_team() {
+        let r = roles("", &[(API_TOKEN_VAR, "api-tok")]).unwrap();
+        let kchat = &r[KCHAT_ROLE];
+        assert_eq!(
+            kchat.base_url.to_string(),
+            "https://{team}.kchat.infomaniak.com"
+        );
+        assert!(kchat.base_url.defaults().is_empty());
+        assert_eq!(kchat.auth.secrets()[0].expose(), "api-tok");
+        let r = roles(
+            "",
+            &[
+                (API_TOKEN_VAR, "api-tok"),
+                (KCHAT_TOKEN_VAR, "bot-tok"),
+                ("INFOMANIAK_KCHAT_TEAM", "Acme"),
+            ],
+        )
+        .unwrap();
+        let kchat = &r[KCHAT_ROLE];
+        assert_eq!(kchat.auth.secrets()[0].expose(), "bot-tok");
+        assert_eq!(
+            kchat.base_url.defaults(),
+            [("team".to_string(), "acme".to_string())]
+        );
+        let r = roles("[kchat]\nparams = { team = \"shop\" }\n", &[]).unwrap();
+        assert_eq!(
+            r[KCHAT_ROLE].base_url.complete(&[]),
+            [("team".to_string(), "shop".to_string())]
+        );
+        for (toml, needle) in [
+            (
+                "[kchat]\nparams = { team = \"a.evil.example\" }\n",
+                "DNS label",
+            ),
+            (
+                "[kchat]\nparams = { zone = \"a\" }\n",
+                "no placeholder {zone}",
+            ),
+        ] {
+            let err = roles(toml, &[]).unwrap_err();
+            assert!(
+                err.contains(needle) && err.contains("kchat.params"),
+                "{err}"
+            );
+        }
     }
 
     #[test]

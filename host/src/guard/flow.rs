@@ -418,7 +418,10 @@ impl GuardFlow {
         let (ctx, records) = self
             .sessions
             .context(call.tool, Phase::Plan, call.progress.clone());
-        let outcome = call.plugin.plan(call.name(), call.args, ctx).await;
+        let mut outcome = call.plugin.plan(call.name(), call.args, ctx).await;
+        if let Ok(PlanOutcome::NeedsConfirmation(plan)) = &mut outcome {
+            self.sessions.complete_base_params(plan);
+        }
         (outcome, take(&records))
     }
 

@@ -16,6 +16,9 @@ const MAX_LABEL: usize = 63;
 pub struct BaseUrl {
     template: String,
     placeholders: Vec<String>,
+    /// Values the operator gave for placeholders (`[roles.kchat] params = { team = "acme" }`),
+    /// used when a request does not name them.
+    defaults: Vec<(String, String)>,
     /// The parsed URL when there is no placeholder (the common case: no per-request parse).
     fixed: Option<url::Url>,
 }
@@ -37,6 +40,7 @@ impl From<url::Url> for BaseUrl {
         BaseUrl {
             template: url.as_str().to_owned(),
             placeholders: Vec::new(),
+            defaults: Vec::new(),
             fixed: Some(url),
         }
     }
@@ -101,8 +105,50 @@ impl BaseUrl {
         Ok(BaseUrl {
             template: raw.to_owned(),
             placeholders,
+            defaults: Vec::new(),
             fixed,
         })
+    }
+
+    /// The same template with operator-given values for some placeholders (the default
+    /// kChat team): each must name a placeholder and be a DNS label, like any request's.
+    pub fn with_defaults(mut self, defaults: Vec<(String, String)>) -> Result<Self, String> {
+        for (name, value) in &defaults {
+            if !self.placeholders.contains(name) {
+                return Err(format!(
+                    "{} has no placeholder {{{}}} to give a value to",
+                    self.template,
+                    shown(name)
+                ));
+            }
+            check_label(value).map_err(|why| {
+                format!(
+                    "the value of {name} ({:?}) is not a DNS label: {why}",
+                    shown(value)
+                )
+            })?;
+        }
+        self.defaults = defaults;
+        Ok(self)
+    }
+
+    /// The operator-given placeholder values.
+    pub fn defaults(&self) -> &[(String, String)] {
+        &self.defaults
+    }
+
+    /// `params` plus the operator's value of every placeholder they do not name: what a
+    /// request (or a planned write) really goes to. The host completes both before it
+    /// resolves, matches or shows them, so an approval names the team a write goes to even
+    /// when the plugin left it to the configuration.
+    pub fn complete(&self, params: &[(String, String)]) -> Vec<(String, String)> {
+        let mut all = params.to_vec();
+        for (name, value) in &self.defaults {
+            if !params.iter().any(|(n, _)| n == name) {
+                all.push((name.clone(), value.clone()));
+            }
+        }
+        all
     }
 
     /// Checks the template again (a base URL built from a parsed [`url::Url`] skipped the
@@ -263,6 +309,31 @@ mod tests {
         let fixed = BaseUrl::parse("https://api.example.com").unwrap();
         assert!(fixed.resolve(&params(&[("team", "a")])).is_err());
         assert!(fixed.resolve(&[]).is_ok());
+    }
+
+    #[test]
+    fn operator_defaults_fill_only_what_a_request_leaves_out() {
+        let base = BaseUrl::parse("https://{team}.example.com")
+            .unwrap()
+            .with_defaults(params(&[("team", "acme")]))
+            .unwrap();
+        assert_eq!(base.complete(&[]), params(&[("team", "acme")]));
+        assert_eq!(
+            base.complete(&params(&[("team", "other")])),
+            params(&[("team", "other")])
+        );
+        let url = base.resolve(&base.complete(&[])).unwrap();
+        assert_eq!(url.as_str(), "https://acme.example.com/");
+        let unknown = BaseUrl::parse("https://{team}.example.com")
+            .unwrap()
+            .with_defaults(params(&[("zone", "a")]))
+            .unwrap_err();
+        assert!(unknown.contains("no placeholder {zone}"), "{unknown}");
+        let bad = BaseUrl::parse("https://{team}.example.com")
+            .unwrap()
+            .with_defaults(params(&[("team", "evil.example")]))
+            .unwrap_err();
+        assert!(bad.contains("not a DNS label"), "{bad}");
     }
 
     #[test]

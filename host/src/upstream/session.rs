@@ -189,10 +189,10 @@ impl CallSession {
         let invalid = UpstreamError::InvalidRequest;
         check_path(&request.path).map_err(invalid)?;
         let body = check_body(request.method, request.body.as_deref()).map_err(invalid)?;
-        let base = config
-            .base_url
-            .resolve(&request.base_params)
-            .map_err(invalid)?;
+        // A placeholder the request leaves out takes the operator's value (the default
+        // kChat team); planned effects are completed the same way, so they still match.
+        let base_params = config.base_url.complete(&request.base_params);
+        let base = config.base_url.resolve(&base_params).map_err(invalid)?;
         let url = build_url(&base, &request.path, &request.query).map_err(invalid)?;
         let mut headers =
             plugin_headers(&request.headers, &config.allowed_headers).map_err(invalid)?;
@@ -227,7 +227,7 @@ impl CallSession {
                         method: request.method,
                         path: &request.path,
                         query: &request.query,
-                        base_params: &request.base_params,
+                        base_params: &base_params,
                         body: body.as_ref(),
                     })
                     .map_err(UpstreamError::Denied)?,

@@ -184,7 +184,9 @@ impl Harness {
         let mut cmd = base_command(dir.path());
         cmd.env("IKMCP_CONFIG", &config_path)
             .env("INFOMANIAK_API_TOKEN", sim.token())
-            .env("INFOMANIAK_API_URL", sim.api_url());
+            .env("INFOMANIAK_API_URL", sim.api_url())
+            .env("INFOMANIAK_KCHAT_URL", sim.kchat_url())
+            .env("INFOMANIAK_KCHAT_TEAM", sim.kchat_team());
         if options.manager {
             let session = sim.manager_session();
             cmd.env("INFOMANIAK_MANAGER_URL", sim.manager_url())

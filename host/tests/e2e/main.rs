@@ -16,6 +16,7 @@ mod faults;
 mod greedy;
 mod guard;
 mod hostile;
+mod kchat;
 mod legacy;
 mod locks;
 mod protocol;

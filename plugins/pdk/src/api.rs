@@ -213,7 +213,8 @@ pub fn method_name(method: HttpMethod) -> &'static str {
     }
 }
 
-fn map_transport_error(e: UpstreamError, what: &str) -> ToolError {
+/// Maps a refusal or failure of the host's `upstream.send` to a [`ToolError`] with a hint.
+pub fn map_transport_error(e: UpstreamError, what: &str) -> ToolError {
     match e {
         UpstreamError::Denied(reason) => error::denied(
             format!("the host refused {what}: {reason}"),

@@ -51,6 +51,11 @@ impl<'a> Ctx<'a> {
         Api::new(self.host, self.role)
     }
 
+    /// The host, for clients other than [`Ctx::api`] (e.g. [`crate::plain::PlainApi`]).
+    pub fn host(&self) -> &'a dyn Host {
+        self.host
+    }
+
     /// The upstream role this call's requests use (and its planned effects declare).
     pub fn role(&self) -> &'a str {
         self.role

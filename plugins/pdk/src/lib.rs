@@ -54,6 +54,7 @@ pub mod error;
 pub mod host;
 pub mod listing;
 pub mod payload;
+pub mod plain;
 pub mod plan;
 pub mod registry;
 pub mod roles;
@@ -87,6 +88,7 @@ pub use bindings::ikmcp::plugin::types::{
 pub use bindings::ikmcp::plugin::upstream::{Request, Response, UpstreamError};
 pub use error::ToolErrorExt;
 pub use host::{Ctx, Host, WasmHost};
+pub use plain::PlainApi;
 pub use plan::{PlanBuilder, Planned};
 pub use registry::{PluginInfo, Registry, ToolSpec};
 pub use write::{Intent, single_effect};

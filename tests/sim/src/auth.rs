@@ -79,6 +79,8 @@ pub struct Credentials {
     pub sasession: String,
     /// Manager XSRF token (the value of `X-XSRF-TOKEN` on writes).
     pub xsrf: String,
+    /// A kChat bot token (accepted by kChat only, infomaniak-api.md §2.2).
+    pub kchat_bot: String,
 }
 
 impl Credentials {
@@ -116,6 +118,7 @@ impl Credentials {
             ],
             sasession: secret("sasession"),
             xsrf: secret("xsrf"),
+            kchat_bot: secret("kchatbot"),
         }
     }
 

@@ -141,10 +141,12 @@ impl Sim {
         let api = bind(config.api_port).await?;
         let manager = bind(config.manager_port).await?;
         let control = bind(config.control_port).await?;
+        let kchat = bind(0).await?;
         let url = |l: &TcpListener| -> anyhow::Result<String> {
             Ok(format!("http://{}", l.local_addr()?))
         };
         let (api_url, manager_url, control_url) = (url(&api)?, url(&manager)?, url(&control)?);
+        let kchat_url = url(&kchat)?;
         let (stop, rx) = watch::channel(false);
         let tasks = vec![
             tokio::spawn(server::serve(
@@ -157,6 +159,11 @@ impl Sim {
                 routes::manager_router(shared.clone()),
                 rx.clone(),
             )),
+            tokio::spawn(server::serve(
+                kchat,
+                routes::kchat_router(shared.clone()),
+                rx.clone(),
+            )),
             tokio::spawn(server::serve(control, control::router(shared.clone()), rx)),
         ];
         tracing::info!(%api_url, %manager_url, %control_url, seed = config.seed, scale = ?config.scale, "sandbox tenant listening");
@@ -165,6 +172,7 @@ impl Sim {
             api_url,
             manager_url,
             control_url,
+            kchat_url,
             stop,
             tasks,
         })
@@ -177,6 +185,7 @@ pub struct SimHandle {
     api_url: String,
     manager_url: String,
     control_url: String,
+    kchat_url: String,
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -195,6 +204,33 @@ impl SimHandle {
     /// Base URL of the control plane.
     pub fn control_url(&self) -> &str {
         &self.control_url
+    }
+
+    /// kChat's base URL template, `http://127.0.0.1:PORT/t/{team}` (stands for
+    /// `https://{team}.kchat.infomaniak.com`; a `Host: {team}.kchat.…` at the root works too).
+    pub fn kchat_url(&self) -> String {
+        format!("{}/t/{{team}}", self.kchat_url)
+    }
+
+    /// The kChat listener's root (Host-routed).
+    pub fn kchat_root(&self) -> &str {
+        &self.kchat_url
+    }
+
+    /// The name of the seeded default kChat team.
+    pub fn kchat_team(&self) -> String {
+        self.with_world(|w| {
+            w.kchat
+                .teams
+                .first()
+                .map(|t| t.name.clone())
+                .unwrap_or_default()
+        })
+    }
+
+    /// The kChat bot token (accepted by kChat only).
+    pub fn kchat_bot_token(&self) -> &str {
+        &self.shared.creds.kchat_bot
     }
 
     /// The full-scope sandbox token.
@@ -256,6 +292,7 @@ impl SimHandle {
     pub fn announcement(&self) -> serde_json::Value {
         serde_json::json!({
             "api": self.api_url, "manager": self.manager_url, "control": self.control_url,
+            "kchat": self.kchat_url(), "kchat_team": self.kchat_team(), "kchat_bot_token": self.kchat_bot_token(),
             "token": self.token(),
             "tokens": {"full": self.token(), "second": self.second_token(), "dns_read": self.readonly_dns_token()},
             "manager_session": {"sasession": self.shared.creds.sasession, "xsrf": self.shared.creds.xsrf},

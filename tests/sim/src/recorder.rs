@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 pub struct RecordedRequest {
     /// Arrival order, from 1.
     pub seq: u64,
-    /// Which listener got it: `api` or `manager`.
+    /// Which listener got it: `api`, `manager` or `kchat:<team>`.
     pub upstream: String,
     /// HTTP method.
     pub method: String,

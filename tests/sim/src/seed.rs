@@ -138,6 +138,7 @@ pub fn generate(seed: u64, scale: Scale) -> State {
             g.misc_products(&accounts, 2);
         }
     }
+    g.state.kchat = crate::routes::kchat::world::generate(seed, scale);
     crate::seed_account::extend(&mut g.state, seed, scale);
     g.state.cloud = crate::cloud_world::seed(seed, scale, &accounts);
     crate::utilities_world::seed(seed, scale, &mut g.state);

@@ -72,6 +72,8 @@ pub enum Upstream {
     Api,
     /// The manager (`https://manager.infomaniak.com`), cookie-authenticated.
     Manager,
+    /// kChat (`https://{team}.kchat.infomaniak.com`): API tokens or the kChat bot token.
+    Kchat,
 }
 
 impl Upstream {
@@ -79,6 +81,7 @@ impl Upstream {
         match self {
             Upstream::Api => "api",
             Upstream::Manager => "manager",
+            Upstream::Kchat => "kchat",
         }
     }
 }
@@ -119,6 +122,54 @@ fn authenticate(
     path: &str,
 ) -> (Option<String>, Result<Caller, Response>) {
     match upstream {
+        Upstream::Kchat => {
+            let secret = auth::bearer(
+                headers
+                    .get(header::AUTHORIZATION)
+                    .and_then(|v| v.to_str().ok()),
+            );
+            let fp = secret.map(auth::fingerprint);
+            let refuse = |status: StatusCode, id: &str, message: &str| {
+                crate::routes::kchat::app_error_response(status, id, message)
+            };
+            if secret == Some(sh.creds.kchat_bot.as_str()) {
+                let caller = Caller {
+                    label: "kchat-bot".into(),
+                    scopes: vec![auth::ALL_SCOPES.into()],
+                    accounts: None,
+                };
+                return (fp, Ok(caller));
+            }
+            let Some(spec) = secret.and_then(|s| sh.creds.by_secret(s)) else {
+                let why = "Invalid or expired session, please login again.";
+                return (
+                    fp,
+                    Err(refuse(
+                        StatusCode::UNAUTHORIZED,
+                        "api.context.session_expired.app_error",
+                        why,
+                    )),
+                );
+            };
+            if !spec.has_scope("kchat") {
+                let why =
+                    "This token lacks the kchat scope; create a token with it in the manager.";
+                return (
+                    fp,
+                    Err(refuse(
+                        StatusCode::FORBIDDEN,
+                        "api.context.permissions.app_error",
+                        why,
+                    )),
+                );
+            }
+            let caller = Caller {
+                label: spec.label.to_string(),
+                scopes: spec.scopes.clone(),
+                accounts: spec.accounts.clone(),
+            };
+            (fp, Ok(caller))
+        }
         Upstream::Api => {
             let secret = auth::bearer(
                 headers
@@ -214,6 +265,11 @@ async fn guard(sh: Arc<Shared>, upstream: Upstream, req: Request, next: Next) ->
         tokio::time::sleep(Duration::from_millis(latency)).await;
     }
     let (fp, caller) = authenticate(&sh, upstream, &parts.headers, &method, &path);
+    // kChat is logged as `kchat:<team>` with the API path, however the team was given.
+    let (logged_upstream, path) = match upstream {
+        Upstream::Kchat => crate::routes::kchat::logged(&parts.headers, &path),
+        _ => (upstream.name().to_string(), path),
+    };
     let record = |status: u16| {
         let body = (!bytes.is_empty()).then(|| {
             serde_json::from_slice(&bytes).unwrap_or_else(|_| {
@@ -222,7 +278,7 @@ async fn guard(sh: Arc<Shared>, upstream: Upstream, req: Request, next: Next) ->
         });
         lock(&sh.recorder).push(RecordedRequest {
             seq: 0,
-            upstream: upstream.name().into(),
+            upstream: logged_upstream.clone(),
             method: method.clone(),
             path: path.clone(),
             query: query.clone(),
@@ -290,6 +346,11 @@ async fn guard(sh: Arc<Shared>, upstream: Upstream, req: Request, next: Next) ->
 /// Middleware entry for the public API listener.
 pub async fn api_guard(State(sh): State<Arc<Shared>>, req: Request, next: Next) -> Response {
     guard(sh, Upstream::Api, req, next).await
+}
+
+/// Middleware entry for the kChat listener.
+pub async fn kchat_guard(State(sh): State<Arc<Shared>>, req: Request, next: Next) -> Response {
+    guard(sh, Upstream::Kchat, req, next).await
 }
 
 /// Middleware entry for the manager listener.

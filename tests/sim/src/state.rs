@@ -489,6 +489,8 @@ pub struct AiProduct {
 /// The whole tenant.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct State {
+    /// kChat (its own servers and objects, `routes::kchat`).
+    pub kchat: crate::routes::kchat::world::World,
     /// Accounts.
     pub accounts: Vec<Account>,
     /// Account users (first one is the profile user).

@@ -60,6 +60,85 @@ async fn dns_operations_match_the_spec() {
 }
 
 #[tokio::test]
+async fn kchat_operations_match_the_spec_and_the_team_is_the_host() {
+    let sim = start(Scale::Small, None).await;
+    let mut vars = conformance::kchat::vars(&sim);
+    let covered = conformance::kchat::run(&sim, &mut vars)
+        .await
+        .unwrap_or_else(|e| panic!("Kchat conformance: {e}"));
+    assert!(covered.len() >= 35, "{covered:?}");
+    // The Host picks the team as on kchat.infomaniak.com; an unknown team is a 404 AppError.
+    let get = |host: &'static str| {
+        client()
+            .get(format!("{}/api/v4/teams", sim.kchat_root()))
+            .header("host", host)
+            .bearer_auth(sim.token())
+            .send()
+    };
+    let teams: serde_json::Value = get("acme-labs.kchat.infomaniak.com")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(teams[0]["name"], "acme-labs");
+    let unknown = get("nosuch.kchat.infomaniak.com").await.unwrap();
+    assert_eq!(unknown.status(), 404);
+    let body: serde_json::Value = unknown.json().await.unwrap();
+    assert_eq!(body["id"], "app.team.get_by_name.missing.app_error");
+    // The request log names the team and the API path.
+    let log = sim.requests();
+    let last = log.last().unwrap();
+    assert_eq!(
+        (last.upstream.as_str(), last.path.as_str()),
+        ("kchat:nosuch", "/api/v4/teams")
+    );
+    assert!(
+        log.iter()
+            .any(|r| r.upstream == "kchat:acme" && r.path == "/api/v4/roles")
+    );
+    // A kChat bot token works on kChat only.
+    let bot = client()
+        .get(format!("{}/t/acme/api/v4/bots", sim.kchat_root()))
+        .bearer_auth(sim.kchat_bot_token())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bot.status(), 200);
+    let (status, _, _) = call(&sim, sim.kchat_bot_token(), "GET", "/1/products", None).await;
+    assert_eq!(status, 401);
+}
+
+#[tokio::test]
+async fn kchat_pages_are_zero_based_and_capped_at_200() {
+    let sim = start(Scale::Fleet, None).await;
+    let tid = sim.with_world(|w| w.kchat.teams[0].id.clone());
+    let page = |p: u32, per: u32| {
+        client()
+            .get(format!(
+                "{}/t/acme/api/v4/teams/{tid}/channels?page={p}&per_page={per}",
+                sim.kchat_root()
+            ))
+            .bearer_auth(sim.token())
+            .send()
+    };
+    let first: Vec<serde_json::Value> = page(0, 500).await.unwrap().json().await.unwrap();
+    assert_eq!(first.len(), 200, "per_page is capped at 200");
+    let second: Vec<serde_json::Value> = page(1, 200).await.unwrap().json().await.unwrap();
+    assert_eq!(second.len(), 200);
+    assert_ne!(first[0]["id"], second[0]["id"]);
+    let last: Vec<serde_json::Value> = page(2, 200).await.unwrap().json().await.unwrap();
+    assert!(!last.is_empty() && last.len() < 200, "{}", last.len());
+    let bad = client()
+        .get(format!("{}/t/acme/api/v4/bots?page=x", sim.kchat_root()))
+        .bearer_auth(sim.token())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+}
+
+#[tokio::test]
 async fn public_cloud_operations_match_the_spec() {
     let sim = start(Scale::Small, None).await;
     let vars = conformance::cloud::vars(&sim);

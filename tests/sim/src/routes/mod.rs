@@ -6,6 +6,7 @@ pub mod core;
 pub mod core_writes;
 pub mod dns;
 pub mod domains;
+pub mod kchat; // its own listener (kchat_router), not a public API route
 pub mod utilities;
 
 use std::sync::Arc;
@@ -45,6 +46,13 @@ pub fn api_router(sh: Arc<Shared>) -> Router {
     public_routes()
         .fallback(no_route)
         .layer(from_fn_with_state(sh.clone(), api_guard))
+        .with_state(sh)
+}
+
+/// The kChat listener's router (`{team}.kchat.infomaniak.com`, see [`kchat`]).
+pub fn kchat_router(sh: Arc<Shared>) -> Router {
+    kchat::routes()
+        .layer(from_fn_with_state(sh.clone(), crate::server::kchat_guard))
         .with_state(sh)
 }
 
