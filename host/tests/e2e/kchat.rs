@@ -235,6 +235,18 @@ async fn each_manage_action_plans_without_writing_and_applies_exactly_its_plan()
     .await;
     h.plan_and_apply(
         "infomaniak_manage_kchat_channel_members",
+        json!({"action": "update_scheme_roles", "channel_id": new_id, "user_id": user, "scheme_roles": {"scheme_admin": false, "scheme_user": true}}),
+    )
+    .await;
+    let a = h
+        .plan_and_apply(
+            "infomaniak_manage_kchat_channel_members",
+            json!({"action": "update_notify_props", "channel_id": new_id, "user_id": user, "notify_props": {"push": "mention"}}),
+        )
+        .await;
+    assert_eq!(a.writes[0].body, Some(json!({"push": "mention"})));
+    h.plan_and_apply(
+        "infomaniak_manage_kchat_channel_members",
         json!({"action": "remove", "channel_id": new_id, "user_id": user}),
     )
     .await;
@@ -425,4 +437,69 @@ async fn a_token_without_the_kchat_scope_gets_a_hint() {
             .contains("INFOMANIAK_KCHAT_TOKEN"),
         "{e}"
     );
+}
+
+#[tokio::test]
+async fn sandbox_mode_points_the_kchat_role_at_the_tenant_with_its_placeholder() {
+    use rmcp::ServiceExt;
+    use rmcp::transport::TokioChildProcess;
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = crate::harness::base_command(dir.path());
+    cmd.args(["serve", "--sandbox", "--seed", "7"]);
+    let (transport, _stderr) = TokioChildProcess::builder(cmd)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let client = ().serve(transport).await.expect("initialize");
+    let call = |name: &'static str, args: Value| {
+        let client = &client;
+        async move {
+            client
+                .call_tool(
+                    rmcp::model::CallToolRequestParams::new(name)
+                        .with_arguments(args.as_object().cloned().unwrap_or_default()),
+                )
+                .await
+                .unwrap()
+        }
+    };
+    let bots = call("infomaniak_list_kchat_bots", json!({})).await;
+    assert_ne!(bots.is_error, Some(true), "{bots:?}");
+    assert!(bots.structured_content.unwrap()["count"].as_u64().unwrap() >= 3);
+    let channels = call("infomaniak_list_kchat_team_channels", json!({})).await;
+    let items = channels.structured_content.unwrap()["items"].clone();
+    let id = items[1]["id"].as_str().unwrap().to_string();
+    let plan = call(
+        "infomaniak_manage_kchat_channel",
+        json!({"action": "archive", "channel_id": id}),
+    )
+    .await;
+    let plan = plan.structured_content.unwrap();
+    let approval = plan["approval"].as_str().unwrap();
+    assert!(
+        approval.contains("http://127.0.0.1:") && approval.contains("/t/acme/api/v4/channels/"),
+        "{approval}"
+    );
+    assert_eq!(plan["effects"][0]["base_params"], json!([["team", "acme"]]));
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test]
+async fn without_a_default_team_a_call_names_what_to_set_and_a_team_argument_works() {
+    let h = Harness::start(Options {
+        env: vec![("INFOMANIAK_KCHAT_TEAM".into(), String::new())],
+        ..Options::default()
+    })
+    .await;
+    let mark = h.mark();
+    let e = h.err("infomaniak_list_kchat_roles", json!({})).await;
+    assert_eq!(e["error"]["kind"], "invalid_args", "{e}");
+    let said = e["error"].to_string();
+    assert!(said.contains("team"), "{said}");
+    assert!(kchat_requests(&h, mark).is_empty(), "nothing left the host");
+    let ok = h
+        .ok("infomaniak_list_kchat_roles", json!({"team": "acme"}))
+        .await;
+    assert!(ok["count"].as_u64().unwrap() > 0);
+    assert_eq!(kchat_requests(&h, mark)[0].upstream, "kchat:acme");
 }

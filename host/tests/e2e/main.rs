@@ -19,6 +19,7 @@ mod hostile;
 mod kchat;
 mod legacy;
 mod locks;
+mod mail;
 mod protocol;
 mod roles;
 mod toolsets;

@@ -6,7 +6,7 @@
 //! first one silently (the peers' bug, peer-admin-mcp.md §2).
 
 use ikmcp_pdk::error::{invalid_args, not_found};
-use ikmcp_pdk::{Api, Ctx, ToolError};
+use ikmcp_pdk::{Api, Ctx, ToolError, ToolErrorExt};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -52,6 +52,15 @@ pub fn resolve(api: &Api, account_id: Option<u64>) -> Result<u64, ToolError> {
             ),
             "pass account_id (one of the ids above); nothing was read or changed",
         )),
+    }
+}
+
+/// `e` with `hint` (where to find the right id) when it is a not-found; unchanged otherwise.
+pub fn hint_missing(e: ToolError, hint: &str) -> ToolError {
+    if e.is_not_found() {
+        e.with_hint(hint)
+    } else {
+        e
     }
 }
 

@@ -1,11 +1,11 @@
 //! Invitations to join an account: read one with its app accesses.
 
-use ikmcp_pdk::{Api, Ctx, ToolError, ToolErrorExt};
+use ikmcp_pdk::{Api, Ctx, ToolError};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::accounts::resolve;
+use crate::accounts::{hint_missing, resolve};
 
 /// Arguments naming one invitation.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -27,13 +27,7 @@ pub struct InvitationOutput {
 /// an account").
 pub fn fetch_invitation(api: &Api, account: u64, invitation: u64) -> Result<Value, ToolError> {
     api.get(&format!("/1/accounts/{account}/invitations/{invitation}"), &[])
-        .map_err(|e| {
-            if e.is_not_found() {
-                e.with_hint("check invitation_id: infomaniak_plan_user_offboarding and infomaniak_audit_account_access list pending invitations")
-            } else {
-                e
-            }
-        })
+        .map_err(|e| hint_missing(e, "check invitation_id: infomaniak_plan_user_offboarding and infomaniak_audit_account_access list pending invitations"))
 }
 
 /// One invitation and its accesses.

@@ -125,7 +125,7 @@ impl Plugin for Kchat {
             manage::apply_channel,
         )
         .write(
-            ToolSpec::new(MANAGE_MEMBERS, "Manage channel members", "Add or remove channel members, or set their channel roles.")
+            ToolSpec::new(MANAGE_MEMBERS, "Manage channel members", "Add or remove channel members, or set their roles or notifications.")
                 .category("kchat")
                 .keywords(&["invite", "kick", "admin"]),
             Effect::Destructive,

@@ -84,6 +84,15 @@ fn payload(
     Ok(p)
 }
 
+/// `before` with `patch`'s keys set: what the object will be after the write.
+fn merged(before: &Value, patch: &Map<String, Value>) -> Value {
+    let mut after = before.clone();
+    for (k, v) in patch {
+        after[k] = v.clone();
+    }
+    after
+}
+
 fn need<'a>(v: &'a Option<String>, what: &str, action: &str) -> Result<&'a str, ToolError> {
     match v.as_deref() {
         Some(x) => id(what, x),
@@ -206,10 +215,7 @@ pub fn plan_channel(ctx: &Ctx, a: ChannelArgs) -> Result<Planned<Done>, ToolErro
                     "pass payload with name, display_name, purpose or header",
                 ));
             }
-            let mut after = before.clone();
-            for (k, v) in &patch {
-                after[k] = v.clone();
-            }
+            let after = merged(&before, &patch);
             if after == before {
                 return no_change(&name, before);
             }
@@ -324,6 +330,16 @@ pub enum MemberAction {
     Add,
     Remove,
     UpdateRoles,
+    UpdateSchemeRoles,
+    UpdateNotifyProps,
+}
+
+/// A member's scheme roles (`PUT …/schemeRoles`).
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SchemeRoles {
+    pub scheme_admin: bool,
+    pub scheme_user: bool,
 }
 
 /// Arguments of `infomaniak_manage_kchat_channel_members`.
@@ -339,6 +355,9 @@ pub struct MembersArgs {
     pub user_ids: Option<Vec<String>>,
     /// update_roles: "channel_user" or "channel_user channel_admin".
     pub roles: Option<String>,
+    pub scheme_roles: Option<SchemeRoles>,
+    /// email, push, desktop, mark_unread.
+    pub notify_props: Option<Map<String, Value>>,
 }
 
 /// Plans one membership action.
@@ -387,12 +406,8 @@ pub fn plan_members(ctx: &Ctx, a: MembersArgs) -> Result<Planned<Done>, ToolErro
             .build();
             Ok(Planned::Confirm(api.pin(plan)))
         }
-        MemberAction::Remove | MemberAction::UpdateRoles => {
-            let action = if a.action == MemberAction::Remove {
-                "remove"
-            } else {
-                "update_roles"
-            };
+        act => {
+            let action = member_action(act);
             let user = need(&a.user_id, "user_id", action)?.to_string();
             // kchat.json GET /api/v4/channels/{channel_id}/members/{user_id}
             let member = get_one(
@@ -401,7 +416,7 @@ pub fn plan_members(ctx: &Ctx, a: MembersArgs) -> Result<Planned<Done>, ToolErro
                 crate::LIST_MEMBERS,
             )?;
             let target = format!("member {user} of {}", label(&c));
-            if a.action == MemberAction::Remove {
+            if act == MemberAction::Remove {
                 // kchat.json DELETE /api/v4/channels/{channel_id}/members/{user_id}
                 return plan_one(
                     &api,
@@ -413,6 +428,63 @@ pub fn plan_members(ctx: &Ctx, a: MembersArgs) -> Result<Planned<Done>, ToolErro
                     HttpMethod::Delete,
                     &format!("/api/v4/channels/{channel}/members/{user}"),
                     None,
+                );
+            }
+            if act == MemberAction::UpdateSchemeRoles {
+                let Some(sr) = a.scheme_roles else {
+                    return Err(invalid_args(
+                        "update_scheme_roles needs scheme_roles",
+                        "pass scheme_roles {scheme_admin, scheme_user}",
+                    ));
+                };
+                let body = serde_json::to_value(sr).unwrap_or_default();
+                let current = json!({"scheme_admin": member.get("scheme_admin"), "scheme_user": member.get("scheme_user")});
+                if current == body {
+                    return no_change(action, member);
+                }
+                // kchat.json PUT /api/v4/channels/{channel_id}/members/{user_id}/schemeRoles
+                return plan_one(
+                    &api,
+                    format!("Set the scheme roles of user {user} in {}.", label(&c)),
+                    &target,
+                    action,
+                    Some(&current),
+                    Some(&body),
+                    HttpMethod::Put,
+                    &format!("/api/v4/channels/{channel}/members/{user}/schemeRoles"),
+                    Some(&body),
+                );
+            }
+            if act == MemberAction::UpdateNotifyProps {
+                let props = a.notify_props.clone().unwrap_or_default();
+                let keys = ["email", "push", "desktop", "mark_unread"];
+                if props.is_empty()
+                    || props
+                        .iter()
+                        .any(|(k, v)| !keys.contains(&k.as_str()) || !v.is_string())
+                {
+                    return Err(invalid_args(
+                        "notify_props takes text values for email, push, desktop, mark_unread",
+                        "e.g. notify_props {push: \"mention\"}",
+                    ));
+                }
+                let before = member.get("notify_props").cloned().unwrap_or(json!({}));
+                let after = merged(&before, &props);
+                if after == before {
+                    return no_change(action, member);
+                }
+                let body = Value::Object(props);
+                // kchat.json PUT /api/v4/channels/{channel_id}/members/{user_id}/notify_props
+                return plan_one(
+                    &api,
+                    format!("Change the notifications of user {user} in {}.", label(&c)),
+                    &target,
+                    action,
+                    Some(&before),
+                    Some(&after),
+                    HttpMethod::Put,
+                    &format!("/api/v4/channels/{channel}/members/{user}/notify_props"),
+                    Some(&body),
                 );
             }
             let roles = a.roles.as_deref().map(str::trim).unwrap_or_default();
@@ -452,12 +524,17 @@ pub fn plan_members(ctx: &Ctx, a: MembersArgs) -> Result<Planned<Done>, ToolErro
 
 /// Applies a confirmed membership plan.
 pub fn apply_members(ctx: &Ctx, a: MembersArgs, plan: &Plan) -> Result<Done, ToolError> {
-    let action = match a.action {
+    perform(ctx, member_action(a.action), plan)
+}
+
+fn member_action(a: MemberAction) -> &'static str {
+    match a {
         MemberAction::Add => "add",
         MemberAction::Remove => "remove",
         MemberAction::UpdateRoles => "update_roles",
-    };
-    perform(ctx, action, plan)
+        MemberAction::UpdateSchemeRoles => "update_scheme_roles",
+        MemberAction::UpdateNotifyProps => "update_notify_props",
+    }
 }
 
 // ---- bots ----
@@ -524,10 +601,7 @@ pub fn plan_bot(ctx: &Ctx, a: BotArgs) -> Result<Planned<Done>, ToolError> {
             match act {
                 BotAction::Update => {
                     let patch = payload(&a.payload, &keys, "update")?;
-                    let mut after = before.clone();
-                    for (k, v) in &patch {
-                        after[k] = v.clone();
-                    }
+                    let after = merged(&before, &patch);
                     if after == before {
                         return no_change(&name, before);
                     }
@@ -685,10 +759,7 @@ pub fn plan_command(ctx: &Ctx, a: CommandArgs) -> Result<Planned<Done>, ToolErro
     match a.action {
         CommandAction::Update => {
             let patch = payload(&a.payload, COMMAND_KEYS, "update")?;
-            let mut after = before.clone();
-            for (k, v) in &patch {
-                after[k] = v.clone();
-            }
+            let after = merged(&before, &patch);
             if after == before {
                 return no_change(action, before);
             }

@@ -285,3 +285,40 @@ fn the_audit_reports_each_kind_of_finding() {
             && ext["detail"].as_str().unwrap().contains("x1")
     );
 }
+
+#[test]
+fn scheme_roles_and_notify_props_plan_exact_bodies_and_refuse_unknown_keys() {
+    let host = MockHost::new();
+    host.route(
+        HttpMethod::Get,
+        "/api/v4/channels/c1",
+        200,
+        channel("c1", "O", 0),
+    );
+    host.route(
+        HttpMethod::Get,
+        "/api/v4/channels/c1/members/u1",
+        200,
+        json!({"user_id": "u1", "roles": "channel_user", "scheme_admin": false, "scheme_user": true, "notify_props": {"push": "default"}}),
+    );
+    let same = json!({"action": "update_scheme_roles", "channel_id": "c1", "user_id": "u1", "scheme_roles": {"scheme_admin": false, "scheme_user": true}});
+    expect_no_change(plan::<Kchat>(&host, MANAGE_MEMBERS, same).unwrap());
+    let p = expect_plan(
+        plan::<Kchat>(&host, MANAGE_MEMBERS, json!({"action": "update_scheme_roles", "channel_id": "c1", "user_id": "u1", "scheme_roles": {"scheme_admin": true, "scheme_user": true}})).unwrap(),
+    );
+    assert_eq!(
+        p.effects[0].path_pattern,
+        "/api/v4/channels/c1/members/u1/schemeRoles"
+    );
+    assert_eq!(
+        p.effects[0].body.as_deref(),
+        Some(r#"{"scheme_admin":true,"scheme_user":true}"#)
+    );
+    let p = expect_plan(
+        plan::<Kchat>(&host, MANAGE_MEMBERS, json!({"action": "update_notify_props", "channel_id": "c1", "user_id": "u1", "notify_props": {"push": "mention"}})).unwrap(),
+    );
+    assert_eq!(p.effects[0].body.as_deref(), Some(r#"{"push":"mention"}"#));
+    let e = plan::<Kchat>(&host, MANAGE_MEMBERS, json!({"action": "update_notify_props", "channel_id": "c1", "user_id": "u1", "notify_props": {"volume": "11"}})).unwrap_err();
+    assert!(matches!(e, ToolError::InvalidArgs(_)), "{e:?}");
+    assert!(host.writes().is_empty());
+}

@@ -17,7 +17,7 @@ pub enum Scale {
     #[default]
     Small,
     /// Three accounts, ~60 domains, one zone with 250+ records, ~46 hostings, ~200 sites,
-    /// ~12 mail hostings with ~300 mailboxes: realistic demos and paging tests.
+    /// ~12 mail hostings with ~530 mailboxes (one of 250+): realistic demos and paging tests.
     Fleet,
 }
 
@@ -141,6 +141,7 @@ pub fn generate(seed: u64, scale: Scale) -> State {
     g.state.kchat = crate::routes::kchat::world::generate(seed, scale);
     crate::seed_account::extend(&mut g.state, seed, scale);
     g.state.cloud = crate::cloud_world::seed(seed, scale, &accounts);
+    crate::routes::mail::seed(&mut g.state, seed, scale);
     crate::utilities_world::seed(seed, scale, &mut g.state);
     g.state
 }
@@ -752,8 +753,10 @@ mod tests {
         assert!(s.zone(ZONE_BIG).unwrap().records.len() >= 250);
         assert_eq!(s.web_hostings.len(), 46);
         assert_eq!(s.sites.len(), 200);
+        // 300 mailboxes, plus the 230 the mail seeding (routes::mail::seed) adds to one
+        // hosting so that mailbox lists page.
         assert_eq!(s.mail_hostings.len(), 12);
-        assert_eq!(s.mailboxes.len(), 300);
+        assert_eq!(s.mailboxes.len(), 530);
         let names: std::collections::HashSet<_> = s.domains.iter().map(|d| &d.name).collect();
         assert_eq!(names.len(), 60, "domain names are unique");
         for (svc, _) in SERVICES {

@@ -1,5 +1,5 @@
 //! Account-governance seeding on top of [`crate::seed::generate`]: the situations the account
-//! tools audit (an external administrator without 2FA, a stale invitation, users in no team,
+//! tools audit (an external administrator without 2FA, a stale invitation, a user in no team,
 //! invitations a user sent) at every scale, and at `fleet` scale an agency-sized first account
 //! whose user and team lists need several pages. Deterministic: its own ChaCha8 stream
 //! seeded from the tenant seed, dates from [`REFERENCE_TIME`].
@@ -34,6 +34,19 @@ pub fn extend(state: &mut State, seed: u64, scale: Scale) {
             state_in_account: "valid".into(),
             is_sso: false,
             last_login_at: REFERENCE_TIME - rng.random_range(1..90) * 86_400,
+            has_otp: false,
+        });
+        // A normal user in no team who has not signed in for a year.
+        state.users.push(User {
+            user_id: base + 901,
+            account_id: acc,
+            first_name: "Robin".into(),
+            last_name: "Former".into(),
+            email: format!("robin.former{index}@org{acc}.example"),
+            role_type: "normal".into(),
+            state_in_account: "valid".into(),
+            is_sso: false,
+            last_login_at: REFERENCE_TIME - 380 * 86_400,
             has_otp: false,
         });
         // A stale invitation (sent 75 days ago, expired 45 days ago) sent by the admin, and a

@@ -511,6 +511,8 @@ pub struct State {
     pub mail_hostings: Vec<MailHosting>,
     /// Mailboxes.
     pub mailboxes: Vec<Mailbox>,
+    /// Mail state beyond hostings and mailboxes (forwarding, filters, redirections...).
+    pub mail: crate::routes::mail::MailWorld,
     /// Web hostings.
     pub web_hostings: Vec<WebHosting>,
     /// Sites.

@@ -328,8 +328,27 @@ fn user_json(u: &User) -> Value {
     })
 }
 
-/// `GET /2/accounts/{account}/users`: filters `filter[role_type]`, `filter[state_in_account]`,
-/// `search`; paging.
+/// A pending invitation as the users list shows it: a pending user with no user id yet.
+fn pending_user_json(i: &Invitation) -> Value {
+    json!({
+        "user_id": null, "invitation_id": i.id, "first_name": i.first_name,
+        "last_name": i.last_name, "display_name": format!("{} {}", i.first_name, i.last_name),
+        "email": i.email, "avatar": null, "role_type": i.role_type,
+        "state_in_account": "pending", "is_correspondent": false,
+        "is_correspondent_billing": false, "is_workspace_only": false,
+        "has_no_manager_access": false, "has_billing_access": i.has_billing, "is_sso": false,
+        "language_id": i.language_id, "unique_key": format!("i{}", i.id), "last_login_at": 0,
+        "partnership_id": null,
+    })
+}
+
+/// Expansions `GET /2/accounts/{account}/users` accepts (`with`).
+const USERS_WITH: &[&str] = &["teams"];
+
+/// `GET /2/accounts/{account}/users`: users, then pending invitations as pending users
+/// ("User or pending user"); filters `filter[role_type]`, `filter[state_in_account]`,
+/// `filter[has_otp]`, `search`; `with=teams` adds each user's teams (the spec types the
+/// expansion as a string; it is a list of `{id, name}`); paging.
 pub async fn users(
     State(sh): Sh,
     Extension(c): Extension<Caller>,
@@ -337,26 +356,60 @@ pub async fn users(
     RawQuery(q): RawQuery,
 ) -> ApiResult {
     let q = Query::parse(q.as_deref());
+    let with = q.with(USERS_WITH)?;
     let w = lock(&sh.world);
     let a = account_of(&w, &c, &id)?;
     let role = q.get("filter[role_type]");
     let st = q.get("filter[state_in_account]");
+    let otp = match q.get("filter[has_otp]") {
+        None => None,
+        Some("true" | "1") => Some(true),
+        Some("false" | "0") => Some(false),
+        Some(_) => {
+            return Err(ApiError::invalid_attribute(
+                "filter.has_otp",
+                "The has_otp filter must be a boolean",
+            ));
+        }
+    };
     let search = q.get("search").map(str::to_lowercase);
-    let items = w
+    let found = |text: String| {
+        search
+            .as_ref()
+            .is_none_or(|s| text.to_lowercase().contains(s.as_str()))
+    };
+    let mut items: Vec<Value> = w
         .users
         .iter()
         .filter(|u| u.account_id == a.id)
         .filter(|u| role.is_none_or(|r| u.role_type == r))
         .filter(|u| st.is_none_or(|s| u.state_in_account == s))
-        .filter(|u| {
-            search.as_ref().is_none_or(|s| {
-                format!("{} {} {}", u.first_name, u.last_name, u.email)
-                    .to_lowercase()
-                    .contains(s.as_str())
-            })
+        .filter(|u| otp.is_none_or(|o| u.has_otp == o))
+        .filter(|u| found(format!("{} {} {}", u.first_name, u.last_name, u.email)))
+        .map(|u| {
+            let mut v = user_json(u);
+            if with.iter().any(|x| x == "teams") {
+                v["teams"] = w
+                    .teams
+                    .iter()
+                    .filter(|t| t.account_id == a.id && t.user_ids.contains(&u.user_id))
+                    .map(|t| json!({"id": t.id, "name": t.name}))
+                    .collect();
+            }
+            v
         })
-        .map(user_json)
         .collect();
+    if otp.is_none() {
+        items.extend(
+            w.invitations
+                .iter()
+                .filter(|i| i.account_id == a.id && i.status == "pending")
+                .filter(|i| role.is_none_or(|r| i.role_type == r))
+                .filter(|_| st.is_none_or(|s| s == "pending"))
+                .filter(|i| found(format!("{} {} {}", i.first_name, i.last_name, i.email)))
+                .map(pending_user_json),
+        );
+    }
     list(items, &q)
 }
 

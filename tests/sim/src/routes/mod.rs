@@ -7,6 +7,7 @@ pub mod core_writes;
 pub mod dns;
 pub mod domains;
 pub mod kchat; // its own listener (kchat_router), not a public API route
+pub mod mail;
 pub mod utilities;
 
 use std::sync::Arc;
@@ -30,6 +31,7 @@ pub const DOMAINS: &[(&str, Routes)] = &[
     ("domains", domains::routes),
     ("dns", dns::routes),
     ("cloud", cloud::routes),
+    ("mail", mail::routes),
     ("utilities", utilities::routes),
 ];
 

@@ -178,7 +178,21 @@ pub fn writes(vars: &Vars) -> Vec<Case> {
         "can_configure_mail_folders": true, "can_manage_aliases": false, "can_manage_auto_reply": true,
         "can_manage_filters": true, "can_manage_redirections": false, "can_manage_security": false,
         "can_manage_signatures": true});
+    const USERS: &str = "/2/accounts/{account}/users";
+    let users = |component| Check::Items {
+        component,
+        paged: true,
+    };
     vec![
+        // Pending invitations are listed as pending users; their rows match the schema too.
+        get(USERS, "/2/accounts/{acc}/users?filter[state_in_account]=pending&page=1", 200)
+            .check(users("087adaad_Userorpendinguser")),
+        get(USERS, "/2/accounts/{acc}/users?filter[has_otp]=false&page=1", 200)
+            .check(users("087adaad_Userorpendinguser")),
+        // Deviation: the spec types the `teams` expansion as a string; it is a list.
+        get(USERS, "/2/accounts/{acc}/users?with=teams&page=1", 200).check(Check::Status),
+        get(USERS, "/2/accounts/{acc}/users?with=nope", 422),
+        get(USERS, "/2/accounts/{acc}/users?filter[has_otp]=maybe", 422),
         case("POST", TEAMS, "/1/accounts/{acc}/teams", 201)
             .body(json!({"name": "Conformance team", "permissions": {"services": [1]}}))
             .save("t2", "/data/id"),

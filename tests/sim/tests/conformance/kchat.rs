@@ -104,6 +104,12 @@ pub fn table() -> Vec<KCase> {
         k("GET", "/api/v4/channels/{channel_id}/members/{user_id}", "/api/v4/channels/{cid}/members/{u2}", 200),
         k("PUT", "/api/v4/channels/{channel_id}/members/{user_id}/roles", "/api/v4/channels/{cid}/members/{u2}/roles", 200)
             .body(json!({"roles": "channel_user channel_admin"})),
+        k("PUT", "/api/v4/channels/{channel_id}/members/{user_id}/schemeRoles", "/api/v4/channels/{cid}/members/{u2}/schemeRoles", 200)
+            .body(json!({"scheme_admin": false, "scheme_user": true})),
+        k("PUT", "/api/v4/channels/{channel_id}/members/{user_id}/notify_props", "/api/v4/channels/{cid}/members/{u2}/notify_props", 200)
+            .body(json!({"push": "mention"})),
+        k("PUT", "/api/v4/channels/{channel_id}/members/{user_id}/notify_props", "/api/v4/channels/{cid}/members/{u2}/notify_props", 400)
+            .body(json!({"push": "loud"})),
         k("DELETE", "/api/v4/channels/{channel_id}/members/{user_id}", "/api/v4/channels/{cid}/members/{u2}", 200),
         k("GET", "/api/v4/channels/{channel_id}/moderations", "/api/v4/channels/{cid}/moderations", 200),
         k("DELETE", C, "/api/v4/channels/{cid}", 200),

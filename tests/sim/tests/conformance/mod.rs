@@ -7,6 +7,7 @@ pub mod cloud;
 pub mod core;
 pub mod dns;
 pub mod kchat;
+pub mod mail;
 pub mod utilities;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -231,6 +231,13 @@ fn body(bytes: &Bytes) -> Result<Value, AppError> {
     })
 }
 
+/// The request body, validated against the operation's request schema in kchat.json.
+fn spec_body(bytes: &Bytes, operation: &str, method: &str) -> Result<Value, AppError> {
+    let b = body(bytes)?;
+    check_request(Spec::Kchat, operation, method, &b)?;
+    Ok(b)
+}
+
 fn bool_q(q: &Query, k: &str) -> bool {
     q.get(k) == Some("true")
 }
@@ -276,6 +283,14 @@ fn api() -> Router<Arc<Shared>> {
         .route(
             "/api/v4/channels/{channel_id}/members/{user_id}/roles",
             put(member_roles),
+        )
+        .route(
+            "/api/v4/channels/{channel_id}/members/{user_id}/schemeRoles",
+            put(member_scheme_roles),
+        )
+        .route(
+            "/api/v4/channels/{channel_id}/members/{user_id}/notify_props",
+            put(member_notify_props),
         )
         .route(
             "/api/v4/channels/{channel_id}/moderations",
@@ -475,8 +490,7 @@ fn valid_channel_name(name: &str) -> bool {
 }
 
 async fn create_channel(State(sh): Sh, t: TeamName, bytes: Bytes) -> KResult {
-    let b = body(&bytes)?;
-    check_request(Spec::Kchat, "/api/v4/channels", "POST", &b)?;
+    let b = spec_body(&bytes, "/api/v4/channels", "POST")?;
     let mut g = lock(&sh.world);
     let team = served(&g.kchat, &t)?.clone();
     let s = |k: &str| {
@@ -561,13 +575,7 @@ fn with_channel(
 }
 
 async fn patch_channel(State(sh): Sh, t: TeamName, Path(ids): Path<Ids>, bytes: Bytes) -> KResult {
-    let b = body(&bytes)?;
-    check_request(
-        Spec::Kchat,
-        "/api/v4/channels/{channel_id}/patch",
-        "PUT",
-        &b,
-    )?;
+    let b = spec_body(&bytes, "/api/v4/channels/{channel_id}/patch", "PUT")?;
     let c = with_channel(&sh, &t, &Ids::get(&ids.channel_id), |c| {
         if c.delete_at != 0 {
             return Err(AppError::bad(
@@ -604,13 +612,7 @@ async fn channel_privacy(
     Path(ids): Path<Ids>,
     bytes: Bytes,
 ) -> KResult {
-    let b = body(&bytes)?;
-    check_request(
-        Spec::Kchat,
-        "/api/v4/channels/{channel_id}/privacy",
-        "PUT",
-        &b,
-    )?;
+    let b = spec_body(&bytes, "/api/v4/channels/{channel_id}/privacy", "PUT")?;
     let privacy = b
         .get("privacy")
         .and_then(Value::as_str)
@@ -704,13 +706,7 @@ async fn member(State(sh): Sh, t: TeamName, Path(ids): Path<Ids>) -> KResult {
 }
 
 async fn add_member(State(sh): Sh, t: TeamName, Path(ids): Path<Ids>, bytes: Bytes) -> KResult {
-    let b = body(&bytes)?;
-    check_request(
-        Spec::Kchat,
-        "/api/v4/channels/{channel_id}/members",
-        "POST",
-        &b,
-    )?;
+    let b = spec_body(&bytes, "/api/v4/channels/{channel_id}/members", "POST")?;
     let mut users: Vec<String> = b
         .get("user_ids")
         .and_then(Value::as_array)
@@ -788,12 +784,10 @@ async fn remove_member(State(sh): Sh, t: TeamName, Path(ids): Path<Ids>) -> KRes
 }
 
 async fn member_roles(State(sh): Sh, t: TeamName, Path(ids): Path<Ids>, bytes: Bytes) -> KResult {
-    let b = body(&bytes)?;
-    check_request(
-        Spec::Kchat,
+    let b = spec_body(
+        &bytes,
         "/api/v4/channels/{channel_id}/members/{user_id}/roles",
         "PUT",
-        &b,
     )?;
     let roles = b
         .get("roles")
@@ -820,8 +814,82 @@ async fn member_roles(State(sh): Sh, t: TeamName, Path(ids): Path<Ids>, bytes: B
         .iter_mut()
         .find(|m| m.channel_id == c.id && m.user_id == uid)
         .ok_or_else(|| AppError::not_found("channel member"))?;
+    m.scheme_admin = roles.contains("channel_admin");
+    m.scheme_user = roles.contains("channel_user");
     m.roles = roles;
     status_ok()
+}
+
+/// The member `user_id` of channel `channel_id` on the served team, for a change.
+fn with_member(sh: &Shared, t: &TeamName, ids: &Ids, f: impl FnOnce(&mut Member)) -> KResult {
+    let mut g = lock(&sh.world);
+    let team = served(&g.kchat, t)?.clone();
+    let c = team_channel(&g.kchat, &team, &Ids::get(&ids.channel_id))?.clone();
+    let uid = Ids::get(&ids.user_id);
+    let m = g
+        .kchat
+        .members
+        .iter_mut()
+        .find(|m| m.channel_id == c.id && m.user_id == uid)
+        .ok_or_else(|| AppError::not_found("channel member"))?;
+    f(m);
+    m.last_update_at = crate::routes::now() * 1000;
+    status_ok()
+}
+
+async fn member_scheme_roles(
+    State(sh): Sh,
+    t: TeamName,
+    Path(ids): Path<Ids>,
+    bytes: Bytes,
+) -> KResult {
+    let b = spec_body(
+        &bytes,
+        "/api/v4/channels/{channel_id}/members/{user_id}/schemeRoles",
+        "PUT",
+    )?;
+    let flag = |k: &str| b.get(k).and_then(Value::as_bool).unwrap_or(false);
+    let (admin, user) = (flag("scheme_admin"), flag("scheme_user"));
+    with_member(&sh, &t, &ids, |m| {
+        m.scheme_admin = admin;
+        m.scheme_user = user;
+        m.roles = match (user, admin) {
+            (_, true) => "channel_user channel_admin",
+            (true, false) => "channel_user",
+            (false, false) => "channel_guest",
+        }
+        .into();
+    })
+}
+
+async fn member_notify_props(
+    State(sh): Sh,
+    t: TeamName,
+    Path(ids): Path<Ids>,
+    bytes: Bytes,
+) -> KResult {
+    let b = spec_body(
+        &bytes,
+        "/api/v4/channels/{channel_id}/members/{user_id}/notify_props",
+        "PUT",
+    )?;
+    let allowed = ["default", "true", "false", "all", "mention", "none"];
+    if let Some((k, _)) = b
+        .as_object()
+        .into_iter()
+        .flatten()
+        .find(|(_, v)| !v.as_str().is_some_and(|v| allowed.contains(&v)))
+    {
+        return Err(AppError::bad(
+            "model.channel_member.is_valid.notify_level.app_error",
+            format!("Invalid value for {k}."),
+        ));
+    }
+    with_member(&sh, &t, &ids, |m| {
+        for (k, v) in b.as_object().into_iter().flatten() {
+            m.notify_props[k] = v.clone();
+        }
+    })
 }
 
 async fn moderations(State(sh): Sh, t: TeamName, Path(ids): Path<Ids>) -> KResult {
@@ -962,8 +1030,7 @@ fn valid_username(u: &str) -> bool {
 }
 
 async fn create_bot(State(sh): Sh, t: TeamName, bytes: Bytes) -> KResult {
-    let b = body(&bytes)?;
-    check_request(Spec::Kchat, "/api/v4/bots", "POST", &b)?;
+    let b = spec_body(&bytes, "/api/v4/bots", "POST")?;
     let s = |k: &str| {
         b.get(k)
             .and_then(Value::as_str)
@@ -1036,8 +1103,7 @@ fn with_bot(
 }
 
 async fn update_bot(State(sh): Sh, t: TeamName, Path(ids): Path<Ids>, bytes: Bytes) -> KResult {
-    let b = body(&bytes)?;
-    check_request(Spec::Kchat, "/api/v4/bots/{bot_user_id}", "PUT", &b)?;
+    let b = spec_body(&bytes, "/api/v4/bots/{bot_user_id}", "PUT")?;
     let username = b
         .get("username")
         .and_then(Value::as_str)
@@ -1144,8 +1210,7 @@ fn check_command_fields(b: &Value) -> Result<(), AppError> {
 }
 
 async fn create_command(State(sh): Sh, t: TeamName, bytes: Bytes) -> KResult {
-    let b = body(&bytes)?;
-    check_request(Spec::Kchat, "/api/v4/commands", "POST", &b)?;
+    let b = spec_body(&bytes, "/api/v4/commands", "POST")?;
     check_command_fields(&b)?;
     let mut g = lock(&sh.world);
     let team = served(&g.kchat, &t)?.clone();
@@ -1196,8 +1261,7 @@ async fn create_command(State(sh): Sh, t: TeamName, bytes: Bytes) -> KResult {
 }
 
 async fn update_command(State(sh): Sh, t: TeamName, Path(ids): Path<Ids>, bytes: Bytes) -> KResult {
-    let b = body(&bytes)?;
-    check_request(Spec::Kchat, "/api/v4/commands/{command_id}", "PUT", &b)?;
+    let b = spec_body(&bytes, "/api/v4/commands/{command_id}", "PUT")?;
     check_command_fields(&b)?;
     let id = Ids::get(&ids.command_id);
     let mut g = lock(&sh.world);

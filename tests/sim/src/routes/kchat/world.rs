@@ -108,6 +108,11 @@ pub struct Member {
     pub msg_count: i64,
     pub mention_count: i64,
     pub last_update_at: i64,
+    /// Scheme roles (Mattermost keeps them beside `roles`).
+    pub scheme_admin: bool,
+    pub scheme_user: bool,
+    /// `38cb7293_ChannelNotifyProps`.
+    pub notify_props: serde_json::Value,
 }
 
 /// A user group (`38cb7293_Group`).
@@ -663,6 +668,9 @@ pub fn push_member(w: &mut World, channel: &str, user: &str, admin: bool) {
         msg_count: 0,
         mention_count: 0,
         last_update_at: SEED_NOW_MS - DAY_MS,
+        scheme_admin: admin,
+        scheme_user: true,
+        notify_props: serde_json::json!({"email": "default", "push": "default", "desktop": "default", "mark_unread": "all"}),
     });
 }
 
