@@ -487,3 +487,66 @@ async fn bad_input_and_upstream_refusals_are_advice_and_write_nothing() {
             .all(|k| k.name != "x")
     }));
 }
+
+#[tokio::test]
+async fn vps_are_read_through_the_manager_session_only() {
+    let h = Harness::start(Options::default()).await;
+    let (acc, count) = h.sim.with_world(|w| {
+        let acc = w.accounts[0].id;
+        (acc, w.vps.iter().filter(|v| v.account_id == acc).count())
+    });
+    let out = h
+        .ok("infomaniak_list_vps", json!({"account_id": acc}))
+        .await;
+    assert_eq!(out["count"], count as u64, "{out}");
+    let id = out["items"][0]["id"].as_u64().unwrap();
+    let full = h.ok("infomaniak_get_vps_full", json!({"vps_id": id})).await;
+    assert_eq!(
+        full["item"]["status"], "running",
+        "with[]=* expands: {full}"
+    );
+    let vps: Vec<_> = h
+        .sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.starts_with("/proxy/1/vps"))
+        .collect();
+    assert_eq!(vps.len(), 2, "{vps:?}");
+    assert!(vps.iter().all(|r| r.upstream == "manager"), "{vps:?}");
+    assert_eq!(vps[1].query.as_deref(), Some("with%5B%5D=*"), "{vps:?}");
+    let err = h.err("infomaniak_get_vps_full", json!({"vps_id": 1})).await;
+    assert_eq!(err["error"]["kind"], "not_found", "{err}");
+    assert!(
+        err["error"]["hint"]
+            .as_str()
+            .unwrap()
+            .contains("infomaniak_list_vps"),
+        "{err}"
+    );
+    // The public API has no VPS route: the tenant answers 404 there.
+    let public = h
+        .direct(Method::GET, &format!("/1/vps?account_id={acc}"), None)
+        .await;
+    assert_eq!(public["error"]["code"], "method_not_found", "{public}");
+}
+
+#[tokio::test]
+async fn without_a_manager_session_the_vps_tools_say_what_to_configure() {
+    let h = Harness::start(Options {
+        manager: false,
+        ..Options::default()
+    })
+    .await;
+    let err = h.err("infomaniak_list_vps", json!({})).await;
+    assert_eq!(err["error"]["code"], "credential_missing", "{err}");
+    assert!(
+        h.sim.requests().iter().all(|r| r.upstream != "manager"),
+        "nothing left the host"
+    );
+    assert!(
+        h.ok("infomaniak_list_public_clouds", json!({})).await["count"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
+}

@@ -26,3 +26,4 @@ mod partial;
 mod protocol;
 mod roles;
 mod toolsets;
+mod utilities;

@@ -2,10 +2,10 @@
 //! accesses, the status feed and the catalogues (packs, versions, regions…).
 
 use ikmcp_pdk::error::invalid_args;
-use ikmcp_pdk::{Api, Ctx, ToolError, ToolErrorExt};
+use ikmcp_pdk::listing::{ItemOutput, ListOutput, NoArgs, accounts, not_found_hint, per_account};
+use ikmcp_pdk::{Ctx, ToolError};
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde::Deserialize;
 
 use crate::LIST_CLOUDS;
 
@@ -15,66 +15,6 @@ use crate::LIST_CLOUDS;
 pub struct AccountArgs {
     /// Default: every account.
     pub account_id: Option<u64>,
-}
-
-/// A list answer.
-#[derive(Debug, Serialize, JsonSchema)]
-pub struct ListOutput {
-    /// Number of items (all pages).
-    pub count: usize,
-    /// The items, as the API returns them.
-    pub items: Vec<Value>,
-}
-
-impl ListOutput {
-    /// A list of `items`.
-    pub fn of(items: Vec<Value>) -> Self {
-        ListOutput {
-            count: items.len(),
-            items,
-        }
-    }
-}
-
-/// One object, as the API returns it.
-#[derive(Debug, Serialize, JsonSchema)]
-pub struct ItemOutput {
-    /// The object.
-    pub item: Value,
-}
-
-/// The accounts to read: the one given, or every account of the token (`GET /1/accounts`,
-/// core.json; it takes no paging). The cloud routes require `account_id` (§7.7).
-pub fn accounts(api: &Api, account_id: Option<u64>) -> Result<Vec<u64>, ToolError> {
-    if let Some(a) = account_id {
-        return Ok(vec![a]);
-    }
-    let list = api.get("/1/accounts", &[])?;
-    Ok(list
-        .as_array()
-        .map(|l| {
-            l.iter()
-                .filter_map(|a| a.get("id").and_then(Value::as_u64))
-                .collect()
-        })
-        .unwrap_or_default())
-}
-
-/// Every page of `path` for each account, `account_id` sent on each request.
-pub fn per_account(
-    api: &Api,
-    path: &str,
-    account_id: Option<u64>,
-    extra: &[(&str, &str)],
-) -> Result<Vec<Value>, ToolError> {
-    let mut items = Vec::new();
-    for account in accounts(api, account_id)? {
-        let account = account.to_string();
-        let mut query = vec![("account_id", account.as_str())];
-        query.extend_from_slice(extra);
-        items.extend(api.list_all(path, &query)?);
-    }
-    Ok(items)
 }
 
 /// `infomaniak_list_public_clouds`: `GET /1/public_clouds?account_id=` (public-cloud.json),
@@ -104,17 +44,6 @@ pub fn get(ctx: &Ctx, a: CloudArgs) -> Result<ItemOutput, ToolError> {
     Ok(ItemOutput { item })
 }
 
-/// Replaces a not-found hint with the list tool that finds the id.
-pub fn not_found_hint(e: ToolError, list_tool: &str) -> ToolError {
-    if e.is_not_found() {
-        e.with_hint(format!(
-            "no such id for this token: find it with {list_tool}"
-        ))
-    } else {
-        e
-    }
-}
-
 /// `GET /1/public_clouds/accesses?account_id=` (public-cloud.json; not paged).
 pub fn accesses(ctx: &Ctx, a: AccountArgs) -> Result<ListOutput, ToolError> {
     let api = ctx.api();
@@ -128,11 +57,6 @@ pub fn accesses(ctx: &Ctx, a: AccountArgs) -> Result<ListOutput, ToolError> {
     }
     Ok(ListOutput::of(items))
 }
-
-/// No arguments.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NoArgs {}
 
 /// `GET /2/events/public-cloud-status` (core.json).
 pub fn status(ctx: &Ctx, _: NoArgs) -> Result<ItemOutput, ToolError> {

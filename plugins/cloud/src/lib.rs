@@ -1,21 +1,20 @@
 //! The `cloud` plugin: Infomaniak Public Cloud — public clouds, projects, project users,
 //! Database services (DBaaS) and Kubernetes services (KaaS), their catalogues and status.
 //!
-//! Left out on purpose (docs/tools/cloud.md): the two VPS tools of the peers
-//! (`infomaniak_list_vps`, `infomaniak_get_vps_full`) exist only on the manager-private
-//! proxy; declaring the `infomaniak-manager` role here would make `ikmcp serve` demand a
-//! manager session from every user of this default plugin. Passwords are never carried
-//! (project/user `create`, DBaaS `reset_password` are refused with the route to use).
+//! VPS exist only on the manager-private proxy: the two VPS tools use the
+//! `infomaniak-manager` role (optional: without a session they say what to configure).
+//! Passwords are never carried (project/user `create`, DBaaS `reset_password` are refused
+//! with the route to use).
 
 pub mod clouds;
-pub mod payload;
 pub mod projects;
 pub mod services;
-pub mod write;
+pub mod vps;
 
 #[cfg(test)]
 mod tests;
 
+use ikmcp_pdk::roles::MANAGER;
 use ikmcp_pdk::{Effect, INFOMANIAK_API, Plugin, PluginInfo, Registry, ToolSpec};
 
 /// The plugin, as exported to the host.
@@ -54,6 +53,10 @@ ikmcp_pdk::tool_names! {
     MANAGE_DBAAS = "infomaniak_manage_public_cloud_database_service";
     /// Creates, changes or deletes a Kubernetes service.
     MANAGE_KAAS = "infomaniak_manage_public_cloud_kubernetes_service";
+    /// VPS of the account(s) (manager session).
+    LIST_VPS = "infomaniak_list_vps";
+    /// One VPS, every expansion (manager session).
+    GET_VPS = "infomaniak_get_vps_full";
 }
 
 const KW_CLOUD: &[&str] = &["openstack", "public cloud", "cloud"];
@@ -69,7 +72,7 @@ impl Plugin for Cloud {
             id: "cloud",
             version: env!("CARGO_PKG_VERSION"),
             description: "Infomaniak Public Cloud: projects, users, Database and Kubernetes services",
-            roles: &[INFOMANIAK_API],
+            roles: &[INFOMANIAK_API, MANAGER],
         })
         .read(read(LIST_CLOUDS, "List public clouds", "Public Cloud products, all pages. Start here for ids."), clouds::list)
         .read(read(GET_CLOUD, "Get public cloud", "One public cloud: price, project count, billing."), clouds::get)
@@ -126,6 +129,18 @@ impl Plugin for Cloud {
             Effect::Destructive,
             services::plan_kaas,
             services::apply_kaas,
+        )
+        .read(
+            ToolSpec::new(LIST_VPS, "List VPS", "VPS (Cloud Servers) of the account(s); needs the manager session.")
+                .category("cloud")
+                .keywords(&["vps", "server", "cloud server"]),
+            vps::list,
+        )
+        .read(
+            ToolSpec::new(GET_VPS, "Get VPS", "One VPS: IPs, CPU, RAM, disk, OS, state; needs the manager session.")
+                .category("cloud")
+                .keywords(&["vps", "server", "cloud server"]),
+            vps::get_full,
         )
     }
 }

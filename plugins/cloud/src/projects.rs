@@ -3,14 +3,15 @@
 //! read tool that shows the status.
 
 use ikmcp_pdk::error::invalid_args;
+use ikmcp_pdk::listing::{ItemOutput, ListOutput, not_found_hint};
+use ikmcp_pdk::payload::{self, Kind, opt, req};
+use ikmcp_pdk::single_write::{self as write, Op, WriteOutput};
 use ikmcp_pdk::{Api, Ctx, HttpMethod, Plan, Planned, ToolError};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use crate::clouds::{CloudArgs, ItemOutput, ListOutput, not_found_hint};
-use crate::payload::{self, Kind, opt, req};
-use crate::write::{self, Op, WriteOutput};
+use crate::clouds::CloudArgs;
 use crate::{GET_PROJECT, LIST_CLOUDS, LIST_PROJECTS, LIST_USERS};
 
 /// The path of a public cloud's projects.
@@ -309,12 +310,6 @@ pub fn plan_user(ctx: &Ctx, a: ManageUserArgs) -> Result<Planned<WriteOutput>, T
                 )?
             };
             let current = user(id)?;
-            let before: Map<String, Value> = body
-                .as_object()
-                .into_iter()
-                .flatten()
-                .map(|(k, _)| (k.clone(), current.get(k).cloned().unwrap_or(Value::Null)))
-                .collect();
             Op {
                 target: format!("user {id} of project {project}"),
                 action: if existing { "invite" } else { "update" },
@@ -326,7 +321,7 @@ pub fn plan_user(ctx: &Ctx, a: ManageUserArgs) -> Result<Planned<WriteOutput>, T
                 } else {
                     format!("Change user {id} of project {project}.")
                 },
-                before: Some(Value::Object(before)),
+                before: Some(write::before_of(&current, &body)),
                 after: Some(body.clone()),
                 lost: vec![],
                 // POST …/users/{id}/invite (202) or PATCH …/users/{id} (200), public-cloud.json.

@@ -6,15 +6,15 @@
 //! never its password (reset or read it in the Infomaniak manager).
 
 use ikmcp_pdk::error::invalid_args;
+use ikmcp_pdk::listing::{ItemOutput, ListOutput, not_found_hint, per_account};
+use ikmcp_pdk::payload::{self, Kind, opt, req};
+use ikmcp_pdk::single_write::{self as write, Op, WriteOutput};
 use ikmcp_pdk::{Api, Ctx, HttpMethod, Plan, Planned, ToolError};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use crate::clouds::{ItemOutput, ListOutput, not_found_hint, per_account};
-use crate::payload::{self, Kind, opt, req};
 use crate::projects::project_path;
-use crate::write::{self, Op, WriteOutput};
 use crate::{GET_DBAAS, GET_KAAS, LIST_DBAAS, LIST_KAAS};
 
 /// Which kind of service a tool handles.

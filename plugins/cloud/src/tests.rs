@@ -26,7 +26,14 @@ fn manifest_is_valid_and_within_budget() {
     let m = Cloud::registry().manifest();
     ikmcp_pdk::testing::check_manifest(&m, ALL_TOOLS);
     assert_eq!(m.id, "cloud");
-    assert_eq!(m.tools.len(), 16);
+    assert_eq!(m.tools.len(), 18);
+    assert_eq!(
+        m.roles,
+        vec![
+            "infomaniak-api".to_string(),
+            "infomaniak-manager".to_string()
+        ]
+    );
 }
 
 #[test]
@@ -256,4 +263,29 @@ fn unknown_ids_point_at_the_list_tool() {
         ToolError::NotFound(d) => assert!(d.hint.unwrap().contains(LIST_CLOUDS)),
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn vps_are_read_with_the_manager_role_and_every_expansion() {
+    let host = MockHost::new();
+    host.route(HttpMethod::Get, "/proxy/1/vps", 200, ok(json!([{"id": 3}])));
+    host.route(
+        HttpMethod::Get,
+        "/proxy/1/vps/3",
+        200,
+        ok(json!({"id": 3, "status": "running"})),
+    );
+    let out = invoke::<Cloud>(&host, LIST_VPS, json!({"account_id": 8})).unwrap();
+    assert_eq!(out["count"], 1);
+    invoke::<Cloud>(&host, GET_VPS, json!({"vps_id": 3})).unwrap();
+    let sent = host.requests();
+    assert!(
+        sent.iter().all(|r| r.role == "infomaniak-manager"),
+        "{sent:?}"
+    );
+    assert_eq!(
+        sent[0].query,
+        vec![("account_id".to_string(), "8".to_string())]
+    );
+    assert_eq!(sent[1].query, vec![("with[]".to_string(), "*".to_string())]);
 }

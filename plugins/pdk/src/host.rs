@@ -36,7 +36,7 @@ impl Host for WasmHost {
 
 /// What a tool handler gets for one call: the host and the plugin's default upstream role.
 pub struct Ctx<'a> {
-    host: &'a dyn Host,
+    pub(crate) host: &'a dyn Host,
     role: &'a str,
 }
 

@@ -53,10 +53,14 @@ pub mod api;
 pub mod cursor;
 pub mod error;
 pub mod host;
+pub mod listing;
+pub mod payload;
 pub mod plain;
 pub mod plan;
 pub mod registry;
+pub mod roles;
 pub mod schema;
+pub mod single_write;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod undo;

@@ -41,6 +41,7 @@ pub mod seed;
 pub mod seed_account;
 pub mod server;
 pub mod state;
+pub mod utilities_world;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};

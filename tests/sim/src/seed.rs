@@ -144,6 +144,7 @@ pub fn generate(seed: u64, scale: Scale) -> State {
     g.state.cloud = crate::cloud_world::seed(seed, scale, &accounts);
     crate::routes::mail::seed(&mut g.state, seed, scale);
     crate::routes::drive::world::populate(&mut g.state, seed, scale);
+    crate::utilities_world::seed(seed, scale, &mut g.state);
     g.state
 }
 
@@ -677,12 +678,16 @@ impl Gen {
                     r#type: ["server", "acronis", "linux"][s as usize % 3].into(),
                     size: 500_000_000_000,
                     storage_used: self.rng.random_range(0..500_000_000_000),
+                    usage_last_check: REFERENCE_TIME - 3_600,
+                    locked: false,
+                    email: String::new(),
                 })
                 .collect();
             self.state.backups.push(SwissBackup {
                 id,
                 account_id: acc,
                 size: 2_000_000_000_000,
+                admin_email: None,
                 slots,
             });
             for _ in 0..3 * per_account {

@@ -433,6 +433,8 @@ pub struct SwissBackup {
     pub account_id: u64,
     /// Bytes bought.
     pub size: u64,
+    /// Administrator e-mail, once set.
+    pub admin_email: Option<String>,
     /// Slots.
     pub slots: Vec<BackupSlot>,
 }
@@ -450,6 +452,12 @@ pub struct BackupSlot {
     pub size: u64,
     /// Bytes used.
     pub storage_used: u64,
+    /// When the slot's usage was last measured (unix seconds, on the seed's reference clock).
+    pub usage_last_check: i64,
+    /// Disabled (backups to it refused).
+    pub locked: bool,
+    /// Contact e-mail for the slot's access details.
+    pub email: String,
 }
 
 /// A short URL of the URL shortener.
@@ -527,6 +535,8 @@ pub struct State {
     pub ai_products: Vec<AiProduct>,
     /// Public clouds, their projects and services.
     pub cloud: crate::cloud_world::CloudWorld,
+    /// AI consumption and batches, short-URL limit.
+    pub utilities: crate::utilities_world::UtilitiesWorld,
     /// Next id handed out by [`State::next_id`].
     pub id_counter: u64,
     /// Web hosting beyond hostings and sites (databases, users, aliases, Node.js…).

@@ -27,7 +27,7 @@ use crate::cloud_world::{
 use crate::envelope::{ApiError, ApiResult, Query, json_response, list, ok, ok_status};
 use crate::openapi::{Spec, check_request};
 use crate::server::{Shared, lock};
-use crate::state::State as World;
+use crate::state::{State as World, Vps};
 
 type Sh = State<Arc<Shared>>;
 
@@ -70,6 +70,8 @@ pub fn routes() -> Router<Arc<Shared>> {
             get(kaas_get).patch(kaas_update).delete(kaas_delete),
         )
         .route("/2/events/public-cloud-status", get(status))
+        .route("/1/vps", get(vps_list))
+        .route("/1/vps/{id}", get(vps_get))
 }
 
 /// `202 {"result":"asynchronous","data":data}` (Q12).
@@ -935,6 +937,84 @@ async fn kaas_delete(
 /// `GET /2/events/public-cloud-status` (core document: `data` is an object).
 async fn status() -> ApiResult {
     ok(json!({"status": "operational", "incidents": [], "maintenances": [], "updated_at": now()}))
+}
+
+/// VPS are manager-private (§7.7): the public API has no such route, only `/proxy/1/vps`.
+fn manager_only(c: &Caller, path: &str) -> Result<(), ApiError> {
+    if c.label == "manager" {
+        Ok(())
+    } else {
+        Err(ApiError::no_route("GET", path))
+    }
+}
+
+/// The `with` values the manager accepts on a VPS (peer-agent-mcp.md, enumerated by 422).
+const VPS_WITH: &[&str] = &[
+    "*",
+    "all",
+    "configuration",
+    "network",
+    "quota",
+    "pack",
+    "reinstall",
+    "rescue",
+    "status",
+    "vnc",
+    "state",
+    "firewall_applications",
+    "os_version",
+];
+
+fn vps_json(v: &Vps, full: bool) -> Value {
+    let mut out = json!({
+        "id": v.id, "account_id": v.account_id, "customer_name": v.internal_name,
+        "internal_name": v.internal_name, "location": "dc4-a", "managed": v.managed,
+        "lite": false, "cloud_version": 2, "ip_v4": v.ip_v4, "ip_v6": v.ip_v6, "cpu": v.cpu,
+        "ram": v.ram, "os_version": v.os_version, "total_disk_space": v.total_disk_space,
+    });
+    if full {
+        out["status"] = json!("running");
+        out["state"] = json!({"power": "on", "backup": v.managed});
+        out["firewall_applications"] = json!([]);
+        out["pack"] = json!({"name": format!("VPS {} vCPU", v.cpu)});
+    }
+    out
+}
+
+/// `GET /proxy/1/vps?account_id=` (manager only).
+async fn vps_list(
+    State(sh): Sh,
+    Extension(c): Extension<Caller>,
+    RawQuery(q): RawQuery,
+) -> ApiResult {
+    manager_only(&c, "/1/vps")?;
+    let q = Query::parse(q.as_deref());
+    let account = required_account(&q)?;
+    let w = lock(&sh.world);
+    ok(w.vps
+        .iter()
+        .filter(|v| v.account_id == account && c.can_access(v.account_id))
+        .map(|v| vps_json(v, false))
+        .collect())
+}
+
+/// `GET /proxy/1/vps/{id}?with[]=…` (manager only).
+async fn vps_get(
+    State(sh): Sh,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+) -> ApiResult {
+    manager_only(&c, "/1/vps/{id}")?;
+    let with = Query::parse(q.as_deref()).with(VPS_WITH)?;
+    let id = id_of(&id, "VPS")?;
+    let w = lock(&sh.world);
+    let v = w
+        .vps
+        .iter()
+        .find(|v| v.id == id && c.can_access(v.account_id))
+        .ok_or_else(|| ApiError::not_found("VPS"))?;
+    ok(vps_json(v, !with.is_empty()))
 }
 
 #[cfg(test)]

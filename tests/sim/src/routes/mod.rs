@@ -10,6 +10,7 @@ pub mod drive;
 pub mod hosting;
 pub mod kchat; // its own listener (kchat_router), not a public API route
 pub mod mail;
+pub mod utilities;
 
 use std::sync::Arc;
 
@@ -35,6 +36,7 @@ pub const DOMAINS: &[(&str, Routes)] = &[
     ("hosting", hosting::routes),
     ("cloud", cloud::routes),
     ("mail", mail::routes),
+    ("utilities", utilities::routes),
 ];
 
 /// Every public route (`/1/...`, `/2/...`), without guard or state.

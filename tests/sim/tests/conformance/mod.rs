@@ -9,6 +9,7 @@ pub mod dns;
 pub mod drive;
 pub mod kchat;
 pub mod mail;
+pub mod utilities;
 
 use std::collections::{BTreeMap, BTreeSet};
 

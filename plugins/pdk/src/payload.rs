@@ -1,14 +1,18 @@
-//! The `payload` of the manage tools, checked against the documented request body of the
-//! action (public-cloud.json) before anything is read or planned: unknown keys, wrong
-//! types and missing required keys are refused with the list of what the action takes, so
-//! the body the human approves is exactly a documented one.
+//! A free-form `payload` argument (the peers' manage tools take one per action), checked
+//! against the documented request body of the action before anything is read or planned:
+//! unknown keys, wrong types and missing required keys are refused with the list of what
+//! the action takes, so the body the human approves is always a documented one.
 //!
 //! Passwords are never taken: a password given to the model sits in the conversation, in
-//! the approval text and in the pinned body. Actions that need one (project and user
-//! `create`, a user's password change) are refused with the invitation route to use.
+//! the approval text and in the pinned body. Any key naming one is refused with advice.
+//!
+//! ```ignore
+//! use ikmcp_pdk::payload::{self, Kind, req, opt};
+//! let body = payload::body("update", args.payload.as_ref(), &[req("name", Kind::Text), opt("size", Kind::Int)])?;
+//! ```
 
-use ikmcp_pdk::ToolError;
-use ikmcp_pdk::error::invalid_args;
+use crate::ToolError;
+use crate::error::invalid_args;
 use serde_json::{Map, Value};
 
 /// The JSON type a payload key must have.
@@ -90,7 +94,7 @@ pub fn body(
                 format!(
                     "`{key}`: ikmcp does not carry passwords (they would sit in the conversation and the approval)"
                 ),
-                "use the invite action: the person sets their own password from the e-mail, or change it in the Infomaniak manager",
+                "have the person set it from an invitation or password e-mail (an invite action where the tool has one), or change it in the Infomaniak manager",
             ));
         }
         let Some(field) = fields.iter().find(|f| f.name == key) else {
