@@ -613,8 +613,51 @@ async fn offboarding_lists_every_holding_and_its_removals_apply() {
         .iter()
         .map(|x| x["product"].as_str().unwrap())
         .collect();
-    for kind in ["team", "invitation", "kdrive", "kchat", "account"] {
+    for kind in ["team", "invitation", "kchat", "account"] {
         assert!(kinds.contains(&kind), "{kind} missing: {plan}");
+    }
+    // kDrive holdings come from the drive routes: listed exactly when the tenant's drives
+    // hold the user (the seed decides), and always for a user who is in a drive.
+    let in_drive = |user: u64| {
+        h.sim.with_world(|w| {
+            w.drives
+                .iter()
+                .filter(|d| d.account_id == acc && d.kdrive.user(user).is_some())
+                .count()
+        })
+    };
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "kdrive").count(),
+        in_drive(admin),
+        "{plan}"
+    );
+    let drive_user = h.sim.with_world(|w| {
+        w.users
+            .iter()
+            .filter(|u| u.account_id == acc)
+            .map(|u| u.user_id)
+            .find(|u| {
+                w.drives
+                    .iter()
+                    .any(|d| d.account_id == acc && d.kdrive.user(*u).is_some())
+            })
+    });
+    {
+        let user = drive_user.expect("the seed puts some of the account's users in a drive");
+        let other = h
+            .ok(
+                "infomaniak_plan_user_offboarding",
+                json!({"user_id": user, "account_id": acc}),
+            )
+            .await;
+        let drives = other["holdings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|x| x["product"] == "kdrive")
+            .count();
+        assert_eq!(drives, in_drive(user), "{other}");
+        assert!(drives > 0, "{other}");
     }
     let teams = h.sim.with_world(|w| {
         w.teams
