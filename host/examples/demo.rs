@@ -30,7 +30,10 @@ async fn main() -> anyhow::Result<()> {
         .ok_or_else(|| anyhow::anyhow!("no target directory"))?;
     std::fs::create_dir_all(&state)?;
     let audit_log = state.join("audit.jsonl");
+    // A new log each run: the log and its checkpoint (`<log>.head`) go together, or the
+    // host rightly refuses a log shorter than its checkpoint says.
     let _ = std::fs::remove_file(&audit_log);
+    let _ = std::fs::remove_file(state.join("audit.jsonl.head"));
     let mut cmd = tokio::process::Command::new(&bin);
     cmd.args(["serve", "--sandbox"])
         .env("IKMCP_AUDIT_LOG", &audit_log)
