@@ -101,8 +101,9 @@ impl MacKey {
             path: path.to_path_buf(),
             source,
         };
-        let mut key = vec![0u8; MIN_KEY_LEN];
-        getrandom::fill(&mut key).map_err(|e| io(std::io::Error::other(e)))?;
+        let mut random = [0u8; MIN_KEY_LEN];
+        getrandom::fill(&mut random).map_err(|e| io(std::io::Error::other(e)))?;
+        let key = key_text(&random);
         let dir = path.parent().unwrap_or(Path::new("."));
         let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
         tmp.write_all(&key).map_err(io)?;
@@ -113,6 +114,13 @@ impl MacKey {
             Err(e) => Err(io(e.error).into()),
         }
     }
+}
+
+/// The text a created key file holds: the random bytes in hex. Raw bytes would not do:
+/// [`MacKey::load`] trims trailing whitespace (for hand-made hex keys), so a random key
+/// ending in a whitespace byte (about 1 in 43) would read back one byte short and be refused.
+fn key_text(random: &[u8]) -> Vec<u8> {
+    hex::encode(random).into_bytes()
 }
 
 fn read_private(path: &Path) -> Result<Vec<u8>, PrivateError> {
@@ -153,7 +161,7 @@ mod tests {
         let made = MacKey::load_or_create(&path).unwrap();
         let again = MacKey::load_or_create(&path).unwrap();
         assert_eq!(made.0, again.0);
-        assert_eq!(made.0.len(), MIN_KEY_LEN);
+        assert_eq!(made.0.len(), 2 * MIN_KEY_LEN, "hex of {MIN_KEY_LEN} random bytes");
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
 
@@ -167,5 +175,23 @@ mod tests {
         assert!(err.contains("holds 16 bytes"), "{err}");
         std::fs::write(&path, format!("{}\n", "ab".repeat(32))).unwrap();
         assert_eq!(MacKey::load(&path).unwrap().0.len(), 64);
+    }
+
+    /// Regression: created keys were raw random bytes, and one ending in a whitespace byte
+    /// read back a byte short ("key file holds 31 bytes"), refusing the cache at start.
+    #[cfg(unix)]
+    #[test]
+    fn a_created_key_reads_back_whole_whatever_its_last_random_byte() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("key");
+        for last in [b' ', b'\t', b'\n', 0x0b, 0x0c, b'\r', b'x'] {
+            let mut random = [7u8; MIN_KEY_LEN];
+            random[MIN_KEY_LEN - 1] = last;
+            let text = key_text(&random);
+            std::fs::write(&path, &text).unwrap();
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+            assert_eq!(MacKey::load(&path).unwrap().0, text, "last byte {last:#x}");
+        }
     }
 }
