@@ -161,7 +161,11 @@ mod tests {
         let made = MacKey::load_or_create(&path).unwrap();
         let again = MacKey::load_or_create(&path).unwrap();
         assert_eq!(made.0, again.0);
-        assert_eq!(made.0.len(), 2 * MIN_KEY_LEN, "hex of {MIN_KEY_LEN} random bytes");
+        assert_eq!(
+            made.0.len(),
+            2 * MIN_KEY_LEN,
+            "hex of {MIN_KEY_LEN} random bytes"
+        );
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
 
