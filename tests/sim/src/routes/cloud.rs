@@ -10,6 +10,7 @@
 //! string (Q10); a project in a transitional status cannot be deleted (400
 //! `public_cloud_project_cannot_be_deleted`). Request bodies are validated against the spec.
 
+use crate::routes::spec_body;
 use std::sync::Arc;
 
 use axum::body::Bytes;
@@ -19,13 +20,13 @@ use axum::routing::{get, post};
 use axum::{Extension, Router};
 use serde_json::{Value, json};
 
-use super::{body_json, now};
+use super::now;
 use crate::auth::Caller;
 use crate::cloud_world::{
     CloudUser, DBAAS_PACKS, Dbaas, KAAS_PACKS, KAAS_VERSIONS, Kaas, Project, PublicCloud, REGIONS,
 };
 use crate::envelope::{ApiError, ApiResult, Query, json_response, list, ok, ok_status};
-use crate::openapi::{Spec, check_request};
+use crate::openapi::Spec;
 use crate::server::{Shared, lock};
 use crate::state::{State as World, Vps};
 
@@ -443,12 +444,11 @@ async fn project_invite(
     Path(pc): Path<String>,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(
+    let body = spec_body(
+        &body,
         Spec::PublicCloud,
         &format!("{PROJECTS}/invite"),
         "POST",
-        &body,
     )?;
     let mut w = lock(&sh.world);
     let ci = cloud_idx(&w, &c, &pc)?;
@@ -487,8 +487,7 @@ async fn project_update(
     Path((pc, pid)): Path<(String, String)>,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(Spec::PublicCloud, PROJECT, "PATCH", &body)?;
+    let body = spec_body(&body, Spec::PublicCloud, PROJECT, "PATCH")?;
     let mut w = lock(&sh.world);
     let (ci, pi) = project_idx(&w, &c, &pc, &pid)?;
     let p = &mut w.cloud.clouds[ci].projects[pi];
@@ -581,12 +580,11 @@ async fn user_invite(
     Path((pc, pid)): Path<(String, String)>,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(
+    let body = spec_body(
+        &body,
         Spec::PublicCloud,
         &format!("{PROJECT}/users/invite"),
         "POST",
-        &body,
     )?;
     let mut w = lock(&sh.world);
     let (ci, pi) = project_idx(&w, &c, &pc, &pid)?;
@@ -611,12 +609,11 @@ async fn user_reinvite(
     Path((pc, pid, uid)): Path<(String, String, String)>,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(
+    let body = spec_body(
+        &body,
         Spec::PublicCloud,
         &format!("{PROJECT}/users/{{public_cloud_user_id}}/invite"),
         "POST",
-        &body,
     )?;
     let mut w = lock(&sh.world);
     let (ci, pi, ui) = user_idx(&w, &c, &pc, &pid, &uid)?;
@@ -636,12 +633,11 @@ async fn user_update(
     Path((pc, pid, uid)): Path<(String, String, String)>,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(
+    let body = spec_body(
+        &body,
         Spec::PublicCloud,
         &format!("{PROJECT}/users/{{public_cloud_user_id}}"),
         "PATCH",
-        &body,
     )?;
     let mut w = lock(&sh.world);
     let (ci, pi, ui) = user_idx(&w, &c, &pc, &pid, &uid)?;
@@ -721,12 +717,11 @@ async fn dbaas_create(
     Path((pc, pid)): Path<(String, String)>,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(
+    let body = spec_body(
+        &body,
         Spec::PublicCloud,
         &format!("{PROJECT}/dbaas"),
         "POST",
-        &body,
     )?;
     let pack_id = body["pack_id"].as_str().and_then(|p| p.parse::<u64>().ok());
     let Some(pack) = pack_id.and_then(|id| DBAAS_PACKS.iter().find(|p| p.0 == id)) else {
@@ -765,12 +760,11 @@ async fn dbaas_update(
     Path((pc, pid, id)): Path<(String, String, String)>,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(
+    let body = spec_body(
+        &body,
         Spec::PublicCloud,
         &format!("{PROJECT}/dbaas/{{dbaas_id}}"),
         "PATCH",
-        &body,
     )?;
     let mut w = lock(&sh.world);
     let (ci, pi, di) = dbaas_idx(&w, &c, &pc, &pid, &id)?;
@@ -793,12 +787,11 @@ async fn dbaas_delete(
     Path((pc, pid, id)): Path<(String, String, String)>,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(
+    let _body = spec_body(
+        &body,
         Spec::PublicCloud,
         &format!("{PROJECT}/dbaas/{{dbaas_id}}"),
         "DELETE",
-        &body,
     )?;
     let mut w = lock(&sh.world);
     let (ci, pi, di) = dbaas_idx(&w, &c, &pc, &pid, &id)?;
@@ -851,8 +844,7 @@ async fn kaas_create(
     Path((pc, pid)): Path<(String, String)>,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(Spec::PublicCloud, &format!("{PROJECT}/kaas"), "POST", &body)?;
+    let body = spec_body(&body, Spec::PublicCloud, &format!("{PROJECT}/kaas"), "POST")?;
     let pack_id = body["kaas_pack_id"].as_u64().unwrap_or_default();
     if !KAAS_PACKS.iter().any(|p| p.0 == pack_id) {
         return Err(ApiError::invalid_attribute(
@@ -894,12 +886,11 @@ async fn kaas_update(
     Path((pc, pid, id)): Path<(String, String, String)>,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(
+    let body = spec_body(
+        &body,
         Spec::PublicCloud,
         &format!("{PROJECT}/kaas/{{kaas_id}}"),
         "PATCH",
-        &body,
     )?;
     if let Some(v) = body["kubernetes_version"].as_str()
         && !KAAS_VERSIONS.contains(&v)

@@ -5,6 +5,7 @@
 //! against the spec first (422 naming the field), then against the world (404 for unknown
 //! objects, 409 for an access that already exists or does not, 400 for a settled invitation).
 
+use crate::routes::spec_body;
 use std::sync::Arc;
 
 use axum::Extension;
@@ -126,8 +127,7 @@ pub async fn team_create(
     Path(id): Path<String>,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(Spec::Core, TEAMS, "POST", &body)?;
+    let body = spec_body(&body, Spec::Core, TEAMS, "POST")?;
     let mut w = lock(&sh.world);
     let acc = account_of(&w, &c, &id)?.id;
     check_owner(&w, acc, &body)?;
@@ -168,8 +168,7 @@ pub async fn team_update(
     Path((id, team)): Path<(String, String)>,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(Spec::Core, TEAM, "PATCH", &body)?;
+    let body = spec_body(&body, Spec::Core, TEAM, "PATCH")?;
     let mut w = lock(&sh.world);
     let acc = account_of(&w, &c, &id)?.id;
     let idx = team_idx(&w, acc, &team)?;
@@ -267,8 +266,7 @@ pub async fn team_users_add(
     Path((id, team)): Path<(String, String)>,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(Spec::Core, TEAM_USERS, "POST", &body)?;
+    let body = spec_body(&body, Spec::Core, TEAM_USERS, "POST")?;
     let mut w = lock(&sh.world);
     let acc = account_of(&w, &c, &id)?.id;
     let idx = team_idx(&w, acc, &team)?;
@@ -290,8 +288,7 @@ pub async fn team_users_remove(
     Path((id, team)): Path<(String, String)>,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(Spec::Core, TEAM_USERS, "DELETE", &body)?;
+    let body = spec_body(&body, Spec::Core, TEAM_USERS, "DELETE")?;
     let mut w = lock(&sh.world);
     let acc = account_of(&w, &c, &id)?.id;
     let idx = team_idx(&w, acc, &team)?;
@@ -439,8 +436,7 @@ pub async fn invitation_create(
     Path(id): Path<String>,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(Spec::Core, INVITATIONS, "POST", &body)?;
+    let body = spec_body(&body, Spec::Core, INVITATIONS, "POST")?;
     let mut w = lock(&sh.world);
     let acc = account_of(&w, &c, &id)?.id;
     let email = body["email"].as_str().unwrap_or_default().to_lowercase();
@@ -540,8 +536,7 @@ pub async fn invitation_update(
     Path((id, inv)): Path<(String, String)>,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(Spec::Core, INVITATION, "PATCH", &body)?;
+    let body = spec_body(&body, Spec::Core, INVITATION, "PATCH")?;
     let mut w = lock(&sh.world);
     let acc = account_of(&w, &c, &id)?.id;
     if let Some(ids) = body["team_ids"].as_array()
@@ -651,8 +646,7 @@ pub async fn inv_drive_add(
     Path((id, inv)): Path<(String, String)>,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(Spec::Core, &format!("{INVITATION}/drive"), "POST", &body)?;
+    let body = spec_body(&body, Spec::Core, &format!("{INVITATION}/drive"), "POST")?;
     change_invitation(&sh, &c, &id, &inv, StatusCode::CREATED, |w, i| {
         let drive = body["drive_id"].as_u64().unwrap_or(0);
         if !w
@@ -678,12 +672,11 @@ pub async fn inv_drive_update(
     Path((id, inv, drive)): Path<(String, String, String)>,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(
+    let body = spec_body(
+        &body,
         Spec::Core,
         &format!("{INVITATION}/drive/{{drive_id}}"),
         "PATCH",
-        &body,
     )?;
     change_invitation(&sh, &c, &id, &inv, StatusCode::OK, |_, i| {
         let d = i
@@ -724,8 +717,7 @@ pub async fn inv_ksuite_add(
     Path((id, inv)): Path<(String, String)>,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(Spec::Core, &format!("{INVITATION}/ksuite"), "POST", &body)?;
+    let body = spec_body(&body, Spec::Core, &format!("{INVITATION}/ksuite"), "POST")?;
     change_invitation(&sh, &c, &id, &inv, StatusCode::CREATED, |_, i| {
         if i.ksuite.is_some() {
             return Err(already("kSuite"));
@@ -759,12 +751,11 @@ pub async fn inv_mailbox_invite(
     Path((id, inv)): Path<(String, String)>,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(
+    let body = spec_body(
+        &body,
         Spec::Core,
         &format!("{INVITATION}/mailbox/invite"),
         "POST",
-        &body,
     )?;
     mailbox_add(&sh, &c, &id, &inv, StatusCode::OK, &body)
 }
@@ -831,12 +822,11 @@ pub async fn inv_mailbox_update(
     Path((id, inv, mail)): Path<(String, String, String)>,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(
+    let body = spec_body(
+        &body,
         Spec::Core,
         &format!("{INVITATION}/mailbox/{{mail_id}}"),
         "PATCH",
-        &body,
     )?;
     change_invitation(&sh, &c, &id, &inv, StatusCode::OK, |_, i| {
         mailbox_access_idx(i, &mail, &body).map(|_| ())
@@ -850,12 +840,11 @@ pub async fn inv_mailbox_remove(
     Path((id, inv, mail)): Path<(String, String, String)>,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(
+    let body = spec_body(
+        &body,
         Spec::Core,
         &format!("{INVITATION}/mailbox/{{mail_id}}"),
         "DELETE",
-        &body,
     )?;
     change_invitation(&sh, &c, &id, &inv, StatusCode::OK, |_, i| {
         let idx = mailbox_access_idx(i, &mail, &body)?;
@@ -871,8 +860,7 @@ pub async fn inv_kchat_update(
     Path((id, inv)): Path<(String, String)>,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(Spec::Core, &format!("{INVITATION}/kchat"), "PATCH", &body)?;
+    let body = spec_body(&body, Spec::Core, &format!("{INVITATION}/kchat"), "PATCH")?;
     change_invitation(&sh, &c, &id, &inv, StatusCode::OK, |_, i| {
         i.kchat_role = body["role"].as_str().map(String::from);
         Ok(())
@@ -912,8 +900,7 @@ pub async fn inv_b2b_assign(
     Path((id, inv)): Path<(String, String)>,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(Spec::Core, &format!("{INVITATION}/b2b"), "POST", &body)?;
+    let body = spec_body(&body, Spec::Core, &format!("{INVITATION}/b2b"), "POST")?;
     change_invitation(&sh, &c, &id, &inv, StatusCode::CREATED, |w, i| {
         let ids: Vec<u64> = body["partnership_ids"]
             .as_array()

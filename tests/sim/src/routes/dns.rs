@@ -9,6 +9,7 @@
 //! Where the live behaviour is unknown the tenant refuses rather than guess, so a client
 //! relying on it fails here first: a TXT target sent already quoted is one such case.
 
+use crate::routes::spec_body;
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
 
@@ -425,8 +426,7 @@ pub async fn zone_create(
     body: Bytes,
 ) -> ApiResult {
     let with = Query::parse(q.as_deref()).with(ZONE_WITH)?;
-    let body = body_json(&body)?;
-    check_request(Spec::Dns, "/2/zones/{zone}", "POST", &body)?;
+    let body = spec_body(&body, Spec::Dns, "/2/zones/{zone}", "POST")?;
     let fqdn = normalize_fqdn(&zone);
     if fqdn.is_empty() || !fqdn.contains('.') {
         return Err(ApiError::invalid_attribute(
@@ -499,8 +499,7 @@ pub async fn zone_update(
     body: Bytes,
 ) -> ApiResult {
     let with = Query::parse(q.as_deref()).with(ZONE_WITH)?;
-    let body = body_json(&body)?;
-    check_request(Spec::Dns, "/2/zones/{zone}", "PUT", &body)?;
+    let body = spec_body(&body, Spec::Dns, "/2/zones/{zone}", "PUT")?;
     let mut w = lock(&sh.world);
     let idx = zone_idx(&w, &c, &zone).ok_or_else(|| zone_missing(&zone))?;
     let fqdn = w.zones[idx].fqdn.clone();
@@ -683,8 +682,7 @@ pub async fn record_update(
     body: Bytes,
 ) -> ApiResult {
     let with = Query::parse(q.as_deref()).with(RECORD_WITH)?;
-    let body = body_json(&body)?;
-    check_request(Spec::Dns, "/2/zones/{zone}/records/{record}", "PUT", &body)?;
+    let body = spec_body(&body, Spec::Dns, "/2/zones/{zone}/records/{record}", "PUT")?;
     let mut w = lock(&sh.world);
     let zi = zone_idx(&w, &c, &zone).ok_or_else(|| zone_missing(&zone))?;
     let ri = record_pos(&w.zones[zi], &record).ok_or_else(|| ApiError::not_found("Record"))?;
@@ -837,12 +835,11 @@ pub async fn dnssec_enable(
     Path(domain): Path<String>,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(
+    let body = spec_body(
+        &body,
         Spec::Dns,
         "/2/domains/{domain}/dnssec/enable",
         "POST",
-        &body,
     )?;
     let has_data = body
         .get("dnssec_data")
@@ -882,8 +879,7 @@ pub async fn nameservers(
     Path(domain): Path<String>,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(Spec::Dns, "/2/domains/{domain}/nameservers", "PUT", &body)?;
+    let body = spec_body(&body, Spec::Dns, "/2/domains/{domain}/nameservers", "PUT")?;
     let ns: Vec<String> = match (body.get("nameservers"), body.get("use_infomaniak_ns")) {
         (_, Some(Value::Bool(true))) => INFOMANIAK_NS.iter().map(|s| s.to_string()).collect(),
         (Some(Value::Array(list)), _) => list

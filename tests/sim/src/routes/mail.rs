@@ -8,6 +8,7 @@
 //! creates answer 201 where the spec says so. Mailbox PATCH/DELETE, DKIM rotation and
 //! backups are not in mail.json: they follow infomaniak-api.md §7.3 ([M: HENRI], [M: MOGA]).
 
+use crate::routes::spec_body;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -25,7 +26,7 @@ mod extra;
 use super::{body_json, now};
 use crate::auth::Caller;
 use crate::envelope::{ApiError, ApiResult, Query, list, ok, ok_status};
-use crate::openapi::{Spec, check_request};
+use crate::openapi::Spec;
 use crate::seed::{REFERENCE_TIME, Scale, ZONE_NO_MAIL_POLICY};
 use crate::server::{Shared, lock};
 use crate::state::{MailHosting, Mailbox, State as World};
@@ -502,12 +503,11 @@ async fn mailbox_create(
     Path(id): Path<u64>,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(
+    let body = spec_body(
+        &body,
         Spec::Mail,
         "/1/mail_hostings/{mail_hosting_id}/mailboxes",
         "POST",
-        &body,
     )?;
     let name = str_field(&body, "mailbox_name").to_ascii_lowercase();
     if !valid_local(&name) {
@@ -731,12 +731,11 @@ async fn alias_add(
     Path((id, name)): P2,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(
+    let body = spec_body(
+        &body,
         Spec::Mail,
         "/1/mail_hostings/{mail_hosting_id}/mailboxes/{mailbox_name}/aliases",
         "POST",
-        &body,
     )?;
     let mut w = lock(&sh.world);
     let domain = hosting(&w, &c, id)?.domain.clone();
@@ -763,12 +762,11 @@ async fn aliases_put(
     Path((id, name)): P2,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(
+    let body = spec_body(
+        &body,
         Spec::Mail,
         "/1/mail_hostings/{mail_hosting_id}/mailboxes/{mailbox_name}/aliases",
         "PUT",
-        &body,
     )?;
     let mut w = lock(&sh.world);
     let domain = hosting(&w, &c, id)?.domain.clone();
@@ -846,12 +844,11 @@ async fn fwd_add(
     Path((id, name)): P2,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(
+    let body = spec_body(
+        &body,
         Spec::Mail,
         "/1/mail_hostings/{mail_hosting_id}/mailboxes/{mailbox_name}/forwarding_addresses",
         "POST",
-        &body,
     )?;
     let mut w = lock(&sh.world);
     let (mb, ext) = mailbox_mut(&mut w, &c, id, &name)?;
@@ -880,12 +877,11 @@ async fn fwd_put(
     Path((id, name)): P2,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(
+    let body = spec_body(
+        &body,
         Spec::Mail,
         "/1/mail_hostings/{mail_hosting_id}/mailboxes/{mailbox_name}/forwarding_addresses",
         "PUT",
-        &body,
     )?;
     let mut w = lock(&sh.world);
     let (mb, ext) = mailbox_mut(&mut w, &c, id, &name)?;
@@ -999,8 +995,7 @@ async fn filter_create(
     Path((id, name)): P2,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(Spec::Mail, FILTERS, "POST", &body)?;
+    let body = spec_body(&body, Spec::Mail, FILTERS, "POST")?;
     let mut w = lock(&sh.world);
     let (_, ext) = mailbox_mut(&mut w, &c, id, &name)?;
     if ext.filters.iter().any(|f| f["name"] == body["name"]) {
@@ -1020,8 +1015,7 @@ async fn filter_update(
     Path((id, name)): P2,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(Spec::Mail, FILTERS, "PATCH", &body)?;
+    let body = spec_body(&body, Spec::Mail, FILTERS, "PATCH")?;
     let mut w = lock(&sh.world);
     let (_, ext) = mailbox_mut(&mut w, &c, id, &name)?;
     let i = ext
@@ -1039,8 +1033,7 @@ async fn filter_delete(
     Path((id, name)): P2,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(Spec::Mail, FILTERS, "DELETE", &body)?;
+    let body = spec_body(&body, Spec::Mail, FILTERS, "DELETE")?;
     let mut w = lock(&sh.world);
     let (_, ext) = mailbox_mut(&mut w, &c, id, &name)?;
     let before = ext.filters.len();
@@ -1065,8 +1058,7 @@ async fn script_create(
     Path((id, name)): P2,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(Spec::Mail, SCRIPTS, "POST", &body)?;
+    let body = spec_body(&body, Spec::Mail, SCRIPTS, "POST")?;
     let mut w = lock(&sh.world);
     let (_, ext) = mailbox_mut(&mut w, &c, id, &name)?;
     if ext.scripts.iter().any(|s| s["name"] == body["name"]) {
@@ -1086,8 +1078,7 @@ async fn script_update(
     Path((id, name)): P2,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(Spec::Mail, SCRIPTS, "PATCH", &body)?;
+    let body = spec_body(&body, Spec::Mail, SCRIPTS, "PATCH")?;
     let mut w = lock(&sh.world);
     let (_, ext) = mailbox_mut(&mut w, &c, id, &name)?;
     let i = ext
@@ -1105,8 +1096,7 @@ async fn script_delete(
     Path((id, name)): P2,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(Spec::Mail, SCRIPTS, "DELETE", &body)?;
+    let body = spec_body(&body, Spec::Mail, SCRIPTS, "DELETE")?;
     let mut w = lock(&sh.world);
     let (_, ext) = mailbox_mut(&mut w, &c, id, &name)?;
     let before = ext.scripts.len();
@@ -1123,12 +1113,11 @@ async fn filter_activation(
     Path((id, name)): P2,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(
+    let body = spec_body(
+        &body,
         Spec::Mail,
         &format!("{FILTERS}/set_activation"),
         "PUT",
-        &body,
     )?;
     let mut w = lock(&sh.world);
     let (_, ext) = mailbox_mut(&mut w, &c, id, &name)?;
@@ -1147,12 +1136,11 @@ async fn script_activation(
     Path((id, name)): P2,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(
+    let body = spec_body(
+        &body,
         Spec::Mail,
         &format!("{SCRIPTS}/set_activation"),
         "PUT",
-        &body,
     )?;
     let mut w = lock(&sh.world);
     let (_, ext) = mailbox_mut(&mut w, &c, id, &name)?;
@@ -1171,8 +1159,7 @@ async fn filter_reorder(
     Path((id, name)): P2,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(Spec::Mail, &format!("{FILTERS}/reorder"), "PUT", &body)?;
+    let body = spec_body(&body, Spec::Mail, &format!("{FILTERS}/reorder"), "PUT")?;
     let order = strings(&body["order"]);
     let mut w = lock(&sh.world);
     let (_, ext) = mailbox_mut(&mut w, &c, id, &name)?;
@@ -1235,12 +1222,11 @@ async fn folders_put(
     Path((id, name)): P2,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(
+    let body = spec_body(
+        &body,
         Spec::Mail,
         "/1/mail_hostings/{mail_hosting_id}/mailboxes/{mailbox_name}/auth/folders",
         "PUT",
-        &body,
     )?;
     let mut w = lock(&sh.world);
     let (_, ext) = mailbox_mut(&mut w, &c, id, &name)?;
@@ -1339,8 +1325,7 @@ async fn ar_create(
     Path((id, name)): P2,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(Spec::Mail, AR, "POST", &body)?;
+    let body = spec_body(&body, Spec::Mail, AR, "POST")?;
     let mut w = lock(&sh.world);
     mailbox_idx(&w, &c, id, &name)?;
     let new_id = w.next_id();
@@ -1377,8 +1362,7 @@ async fn ar_update(
     Path((id, name, model)): Path<(u64, String, String)>,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(Spec::Mail, &format!("{AR}/{{model_id}}"), "PATCH", &body)?;
+    let body = spec_body(&body, Spec::Mail, &format!("{AR}/{{model_id}}"), "PATCH")?;
     let mut w = lock(&sh.world);
     let (mb, ext) = mailbox_mut(&mut w, &c, id, &name)?;
     let i = ar_pos(ext, &model)?;
@@ -1496,8 +1480,7 @@ async fn redir_create(
     Path(id): Path<u64>,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(Spec::Mail, REDIRS, "POST", &body)?;
+    let body = spec_body(&body, Spec::Mail, REDIRS, "POST")?;
     let targets = redir_targets(&body)?;
     let mut w = lock(&sh.world);
     let domain = hosting(&w, &c, id)?.domain.clone();
@@ -1542,12 +1525,11 @@ async fn redir_put(
     Path((id, rid)): P2,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(
+    let body = spec_body(
+        &body,
         Spec::Mail,
         &format!("{REDIRS}/{{redirection_id}}"),
         "PUT",
-        &body,
     )?;
     let targets = redir_targets(&body)?;
     let at = now();
@@ -1628,12 +1610,11 @@ async fn prefs_patch(
     Path(id): Path<u64>,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(
+    let body = spec_body(
+        &body,
         Spec::Mail,
         "/1/mail_hostings/{mail_hosting_id}/preferences",
         "PATCH",
-        &body,
     )?;
     let mut w = lock(&sh.world);
     if let Some(on) = body.get("dkim_enabled").and_then(Value::as_bool)

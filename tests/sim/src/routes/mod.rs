@@ -92,6 +92,20 @@ pub fn body_json(bytes: &Bytes) -> Result<Value, ApiError> {
     }
 }
 
+/// Parses a request body (as [`body_json`]) and validates it against the request schema of
+/// `operation` (`method`) in `spec`: the 422 naming the field that the real API gives. Every
+/// domain's write handlers start with these two steps.
+pub fn spec_body(
+    bytes: &Bytes,
+    spec: crate::openapi::Spec,
+    operation: &str,
+    method: &str,
+) -> Result<Value, ApiError> {
+    let body = body_json(bytes)?;
+    crate::openapi::check_request(spec, operation, method, &body)?;
+    Ok(body)
+}
+
 /// Current unix time in seconds (for `updated_at` of mutated objects).
 pub fn now() -> i64 {
     std::time::SystemTime::now()

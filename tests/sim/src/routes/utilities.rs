@@ -16,10 +16,10 @@ use axum::routing::{get, post};
 use axum::{Extension, Router};
 use serde_json::{Value, json};
 
-use super::{body_json, now};
+use super::{now, spec_body};
 use crate::auth::Caller;
 use crate::envelope::{ApiError, ApiResult, Query, json_response, list, ok, ok_status};
-use crate::openapi::{Spec, check_request};
+use crate::openapi::Spec;
 use crate::seed::REFERENCE_TIME;
 use crate::server::{Shared, lock};
 use crate::state::{BackupSlot, ShortUrl, State as World, SwissBackup};
@@ -207,12 +207,11 @@ async fn admin_set(
     body: Bytes,
     method: &str,
 ) -> Result<Value, ApiError> {
-    let body = body_json(&body)?;
-    check_request(
+    let body = spec_body(
+        &body,
         Spec::SwissBackup,
         "/1/swiss_backups/{swiss_backup_id}/admin",
         method,
-        &body,
     )?;
     let mut w = lock(&sh.world);
     let bi = backup_idx(&w, &c, &id)?;
@@ -271,8 +270,7 @@ async fn slot_create(
     Path(id): Path<String>,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(Spec::SwissBackup, SLOTS, "POST", &body)?;
+    let body = spec_body(&body, Spec::SwissBackup, SLOTS, "POST")?;
     let ty = body["type"].as_str().unwrap_or_default();
     if !SLOT_TYPES.contains(&ty) {
         return Err(ApiError::not_one_of(
@@ -317,8 +315,7 @@ async fn slot_update(
     Path((id, slot)): Path<(String, String)>,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(Spec::SwissBackup, SLOT, "PUT", &body)?;
+    let body = spec_body(&body, Spec::SwissBackup, SLOT, "PUT")?;
     let mut w = lock(&sh.world);
     let (bi, si) = slot_idx(&w, &c, &id, &slot)?;
     let s = &mut w.backups[bi].slots[si];
@@ -575,8 +572,7 @@ async fn short_url_create(
     Extension(c): Extension<Caller>,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(Spec::UrlShortener, "/2/url-shortener", "POST", &body)?;
+    let body = spec_body(&body, Spec::UrlShortener, "/2/url-shortener", "POST")?;
     let url = body["url"].as_str().unwrap_or_default();
     if !(url.starts_with("https://") || url.starts_with("http://")) {
         return Err(ApiError::invalid_attribute(

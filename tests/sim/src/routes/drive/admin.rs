@@ -1,5 +1,6 @@
 //! Drives, settings, preferences, statistics, activities (cursor) and activity reports.
 
+use crate::routes::spec_body;
 use std::sync::Arc;
 
 use axum::Extension;
@@ -13,8 +14,8 @@ use super::data::{Activity, Report, activity_json, link_json, report_json};
 use super::{cursor, cursor_key, id, remove_where, with_drive};
 use crate::auth::Caller;
 use crate::envelope::{ApiError, ApiResult, Query, list as paged, ok, ok_status};
-use crate::openapi::{Spec, check_request};
-use crate::routes::{body_json, now};
+use crate::openapi::Spec;
+use crate::routes::now;
 use crate::server::{Shared, lock};
 use crate::state::Drive;
 
@@ -111,12 +112,11 @@ pub async fn put_settings(
         "trash" => "trash",
         _ => return Err(ApiError::no_route("PUT", &kind)),
     };
-    let body = body_json(&body)?;
-    check_request(
+    let body = spec_body(
+        &body,
         Spec::Kdrive,
         &format!("/2/drive/{{drive_id}}/settings/{kind}"),
         "PUT",
-        &body,
     )?;
     with_drive(&sh, &c, &drive, |d| {
         let section = &mut d.kdrive.settings[key];
@@ -135,12 +135,11 @@ pub async fn put_preferences(
     Path(drive): Path<String>,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(
+    let body = spec_body(
+        &body,
         Spec::Kdrive,
         "/2/drive/{drive_id}/preferences",
         "PUT",
-        &body,
     )?;
     with_drive(&sh, &c, &drive, |d| {
         for (k, v) in body.as_object().into_iter().flatten() {
@@ -391,12 +390,11 @@ pub async fn report_create(
     Path(drive): Path<String>,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(
+    let body = spec_body(
+        &body,
         Spec::Kdrive,
         "/2/drive/{drive_id}/activities/reports",
         "POST",
-        &body,
     )?;
     let rid = with_drive(&sh, &c, &drive, |d| {
         let rid = d

@@ -1,6 +1,7 @@
 //! Files: v3 listings (cursor), share links, file rights (users, teams, invitations), sizes
 //! and the trash.
 
+use crate::routes::spec_body;
 use std::sync::Arc;
 
 use axum::Extension;
@@ -159,12 +160,11 @@ pub async fn link_create(
     Path((drive, file)): Path<(String, String)>,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(
+    let body = spec_body(
+        &body,
         Spec::Kdrive,
         "/2/drive/{drive_id}/files/{file_id}/link",
         "POST",
-        &body,
     )?;
     let out = with_drive(&sh, &c, &drive, |d| {
         let did = d.id;
@@ -203,12 +203,11 @@ pub async fn link_update(
     Path((drive, file)): Path<(String, String)>,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(
+    let body = spec_body(
+        &body,
         Spec::Kdrive,
         "/2/drive/{drive_id}/files/{file_id}/link",
         "PUT",
-        &body,
     )?;
     with_drive(&sh, &c, &drive, |d| {
         let f = live_file(&mut d.kdrive, &file)?;
@@ -241,12 +240,11 @@ pub async fn link_invite(
     Path((drive, file)): Path<(String, String)>,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(
+    let _body = spec_body(
+        &body,
         Spec::Kdrive,
         "/2/drive/{drive_id}/files/{file_id}/link/invite",
         "POST",
-        &body,
     )?;
     with_drive(&sh, &c, &drive, |d| {
         let f = live_file(&mut d.kdrive, &file)?;
@@ -317,12 +315,11 @@ pub async fn access_add(
     body: Bytes,
 ) -> ApiResult {
     let kind = access_kind(&kind)?;
-    let body = body_json(&body)?;
-    check_request(
+    let body = spec_body(
+        &body,
         Spec::Kdrive,
         &format!("/2/drive/{{drive_id}}/files/{{file_id}}/access/{kind}"),
         "POST",
-        &body,
     )?;
     let right = body["right"].as_str().unwrap_or("read").to_string();
     let out = with_drive(&sh, &c, &drive, |d| {
@@ -515,12 +512,11 @@ pub async fn trash_restore(
     Path((drive, file)): Path<(String, String)>,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(
+    let body = spec_body(
+        &body,
         Spec::Kdrive,
         "/2/drive/{drive_id}/trash/{file_id}/restore",
         "POST",
-        &body,
     )?;
     let fid = id(&file, "File")?;
     let dest = body["destination_directory_id"].as_u64().unwrap_or(ROOT_ID);

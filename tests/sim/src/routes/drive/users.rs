@@ -1,5 +1,6 @@
 //! Drive users and drive invitations (`/2/drive/{id}/users…`).
 
+use crate::routes::spec_body;
 use std::sync::Arc;
 
 use axum::Extension;
@@ -12,8 +13,8 @@ use super::data::{DriveInvitation, DriveUser, invitation_json, user_json};
 use super::{id, remove_where, with_drive};
 use crate::auth::Caller;
 use crate::envelope::{ApiError, ApiResult, Query, list, ok, ok_status};
-use crate::openapi::{Spec, check_request};
-use crate::routes::{body_json, now};
+use crate::openapi::Spec;
+use crate::routes::now;
 use crate::server::Shared;
 
 type Sh = State<Arc<Shared>>;
@@ -62,8 +63,7 @@ pub async fn create(
     Path(drive): Path<String>,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(Spec::Kdrive, "/2/drive/{drive_id}/users", "POST", &body)?;
+    let body = spec_body(&body, Spec::Kdrive, "/2/drive/{drive_id}/users", "POST")?;
     let role = body["role"].as_str().unwrap_or("user").to_string();
     let emails: Vec<String> = body["emails"]
         .as_array()
@@ -155,12 +155,11 @@ pub async fn update(
     Path((drive, user)): Path<(String, String)>,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(
+    let body = spec_body(
+        &body,
         Spec::Kdrive,
         "/2/drive/{drive_id}/users/{user_id}",
         "PUT",
-        &body,
     )?;
     let uid = id(&user, "User")?;
     with_drive(&sh, &c, &drive, |d| {
@@ -236,12 +235,11 @@ pub async fn manager(
     Path((drive, user)): Path<(String, String)>,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(
+    let body = spec_body(
+        &body,
         Spec::Kdrive,
         "/2/drive/{drive_id}/users/{user_id}/manager",
         "PATCH",
-        &body,
     )?;
     let uid = id(&user, "User")?;
     let roles: Vec<String> = body["roles"]

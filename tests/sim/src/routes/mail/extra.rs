@@ -3,6 +3,7 @@
 //! [`MailWorld::docs`](super::MailWorld), one list per collection path, seeded on first use
 //! from the collection's own path so the same tenant always shows the same items.
 
+use crate::routes::spec_body;
 use std::sync::Arc;
 
 use axum::body::Bytes;
@@ -275,8 +276,7 @@ async fn signature_create(
     Path((id, name)): P2,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(Spec::Mail, &format!("{M}/signatures"), "POST", &body)?;
+    let body = spec_body(&body, Spec::Mail, &format!("{M}/signatures"), "POST")?;
     let mut w = lock(&sh.world);
     let address = mailbox_address(&w, &c, id, &name)?;
     let template = templates(&mut w, &c, id)?[0].clone();
@@ -310,12 +310,11 @@ async fn signature_patch(
     Path((id, name, sig)): P3,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(
+    let body = spec_body(
+        &body,
         Spec::Mail,
         &format!("{M}/signatures/{{signature}}"),
         "PATCH",
-        &body,
     )?;
     let mut w = lock(&sh.world);
     let list = signatures(&mut w, &c, id, &name)?;
@@ -352,12 +351,11 @@ async fn signature_defaults(
     Path((id, name)): P2,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(
+    let body = spec_body(
+        &body,
         Spec::Mail,
         &format!("{M}/signatures/set_defaults"),
         "POST",
-        &body,
     )?;
     let mut w = lock(&sh.world);
     let list = signatures(&mut w, &c, id, &name)?;
@@ -433,12 +431,11 @@ async fn template_create(
     Path(id): Path<u64>,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(
+    let body = spec_body(
+        &body,
         Spec::Mail,
         &format!("{H}/signatures/templates"),
         "POST",
-        &body,
     )?;
     let mut w = lock(&sh.world);
     let tid = w.next_id().to_string();
@@ -453,12 +450,11 @@ async fn template_put(
     Path((id, t)): P2,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(
+    let body = spec_body(
+        &body,
         Spec::Mail,
         &format!("{H}/signatures/templates/{{signature_template}}"),
         "PUT",
-        &body,
     )?;
     let mut w = lock(&sh.world);
     let list = templates(&mut w, &c, id)?;
@@ -608,8 +604,7 @@ async fn webmail_add(
     Path((id, name)): P2,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(Spec::Mail, &format!("{S}/accesses/webmail"), "POST", &body)?;
+    let body = spec_body(&body, Spec::Mail, &format!("{S}/accesses/webmail"), "POST")?;
     let uid = body["user_id"].as_u64().unwrap_or_default();
     let mut w = lock(&sh.world);
     let email = w
@@ -637,12 +632,11 @@ async fn webmail_patch(
     Path((id, name, uid)): P3,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(
+    let body = spec_body(
+        &body,
         Spec::Mail,
         &format!("{S}/accesses/webmail/users/{{user_id}}"),
         "PATCH",
-        &body,
     )?;
     let mut w = lock(&sh.world);
     let list = webmail(&mut w, &c, id, &name)?;
@@ -669,12 +663,11 @@ async fn invitation_create(
     Path((id, name)): P2,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(
+    let body = spec_body(
+        &body,
         Spec::Mail,
         &format!("{S}/accesses/webmail/invitations"),
         "POST",
-        &body,
     )?;
     let mut w = lock(&sh.world);
     let address = mailbox_address(&w, &c, id, &name)?;
@@ -698,12 +691,11 @@ async fn invitation_send(
     Path((id, name, key)): P3,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(
+    let body = spec_body(
+        &body,
         Spec::Mail,
         &format!("{S}/accesses/webmail/invitations/{{invitation_webmail}}/send"),
         "POST",
-        &body,
     )?;
     let mut w = lock(&sh.world);
     let k = box_key(&w, &c, id, &name, "accesses/webmail/invitations")?;
@@ -944,8 +936,7 @@ async fn group_create(
     Path(d): PD,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(Spec::Newsletter, &format!("{N}/groups"), "POST", &body)?;
+    let body = spec_body(&body, Spec::Newsletter, &format!("{N}/groups"), "POST")?;
     let mut w = lock(&sh.world);
     let gid = w.next_id();
     let list = groups(&mut w, &c, &d)?;
@@ -974,12 +965,11 @@ async fn group_put(
     Path((d, g)): PD2,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(
+    let body = spec_body(
+        &body,
         Spec::Newsletter,
         &format!("{N}/groups/{{group}}"),
         "PUT",
-        &body,
     )?;
     let mut w = lock(&sh.world);
     let list = groups(&mut w, &c, &d)?;
@@ -1122,8 +1112,7 @@ async fn subscriber_create(
     Path(d): PD,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(Spec::Newsletter, &format!("{N}/subscribers"), "POST", &body)?;
+    let body = spec_body(&body, Spec::Newsletter, &format!("{N}/subscribers"), "POST")?;
     let mut w = lock(&sh.world);
     let sid = w.next_id();
     let list = subscribers(&mut w, &c, &d)?;
@@ -1166,12 +1155,11 @@ async fn subscriber_put(
     Path((d, s)): PD2,
     body: Bytes,
 ) -> ApiResult {
-    let body = body_json(&body)?;
-    check_request(
+    let body = spec_body(
+        &body,
         Spec::Newsletter,
         &format!("{N}/subscribers/{{subscriber}}"),
         "PUT",
-        &body,
     )?;
     let mut w = lock(&sh.world);
     let list = subscribers(&mut w, &c, &d)?;
