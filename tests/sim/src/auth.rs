@@ -172,6 +172,9 @@ pub fn required_scope(method: &str, path: &str) -> Option<&'static str> {
     if path.starts_with("/1/web_hostings") || path.starts_with("/1/hostings") {
         return Some("web");
     }
+    if path.starts_with("/1/mail_hostings") {
+        return Some("mail");
+    }
     if path.starts_with("/2/profile") {
         return Some("user_info");
     }
@@ -222,6 +225,11 @@ mod tests {
             Some("domain:write")
         );
         assert_eq!(required_scope("GET", "/1/products"), Some("accounts"));
+        assert_eq!(
+            required_scope("DELETE", "/1/mail_hostings/7/mailboxes/info"),
+            Some("mail")
+        );
+        assert_eq!(required_scope("GET", "/1/newsletters/a.ch/groups"), None);
     }
 
     #[test]
