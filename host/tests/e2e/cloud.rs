@@ -609,6 +609,9 @@ async fn a_token_without_the_public_cloud_scope_is_told_which_scope_to_add() {
         .into_iter()
         .filter(|r| r.path.starts_with("/1/public_clouds"))
         .collect();
-    assert!(!denied.is_empty() && denied.iter().all(|r| r.status == 403), "{denied:?}");
+    assert!(
+        !denied.is_empty() && denied.iter().all(|r| r.status == 403),
+        "{denied:?}"
+    );
     assert!(h.writes().is_empty(), "{:?}", h.writes());
 }

@@ -395,7 +395,10 @@ async fn a_token_without_a_product_scope_is_told_which_scope_to_add() {
     let out = h.ok("infomaniak_cost_risk_overview", json!({})).await;
     let errors = out["errors"].to_string();
     for scope in ["swiss-backup", "ai_tools", "public_cloud", "url_shortener"] {
-        assert!(errors.contains(&format!("`{scope}` scope")), "{scope}: {out}");
+        assert!(
+            errors.contains(&format!("`{scope}` scope")),
+            "{scope}: {out}"
+        );
     }
     assert!(h.writes().is_empty(), "{:?}", h.writes());
 }

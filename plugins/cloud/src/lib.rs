@@ -16,8 +16,8 @@ pub mod vps;
 mod tests;
 
 use ikmcp_pdk::roles::MANAGER;
-use scope::scoped;
 use ikmcp_pdk::{Effect, INFOMANIAK_API, Plugin, PluginInfo, Registry, ToolSpec};
+use scope::scoped;
 
 /// The plugin, as exported to the host.
 pub struct Cloud;

@@ -70,7 +70,12 @@ mod tests {
         assert!(hint(backup(denied())).contains("`swiss-backup` scope"));
         assert!(hint(ai(denied())).contains("`ai_tools` scope"));
         assert!(hint(url(denied())).contains("`url_shortener` scope"));
-        let missing = Err::<(), _>(error::upstream(404, "object_not_found", "no", Some("l".into())));
+        let missing = Err::<(), _>(error::upstream(
+            404,
+            "object_not_found",
+            "no",
+            Some("l".into()),
+        ));
         assert_eq!(hint(backup(missing)), "l");
         assert_eq!(url(Ok(1)).unwrap(), 1);
     }
