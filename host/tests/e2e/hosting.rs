@@ -894,3 +894,51 @@ async fn writes_on_one_hosting_are_serialized_by_the_hosting_lock() {
     let refused = h.sim.requests().iter().filter(|r| r.status == 400).count();
     assert_eq!(refused, 0, "no operation_in_progress");
 }
+
+#[tokio::test]
+async fn audit_findings_name_the_call_that_fixes_them_and_the_call_does() {
+    let h = Harness::start(Options::default()).await;
+    let (hid, _) = first_hosting(&h);
+    let audit = h
+        .ok("infomaniak_audit_hosting", json!({"hosting_id": hid}))
+        .await;
+    let findings = audit["findings"].as_array().unwrap().clone();
+    let tools: Vec<String> = h.tools().await.iter().map(|t| t.name.to_string()).collect();
+    let mut fixed = Vec::new();
+    for f in &findings {
+        let fix = f["fix"].as_str().unwrap();
+        let Some(call) = f.get("call").filter(|c| !c.is_null()) else {
+            assert!(fix.starts_with("no tool"), "{f}");
+            continue;
+        };
+        let tool = call["tool"].as_str().unwrap();
+        assert!(tools.iter().any(|t| t == tool) && fix.contains(tool), "{f}");
+        assert_eq!(call["arguments"]["hosting_id"], hid, "{f}");
+        if tool == "infomaniak_get_certificate" {
+            h.ok(tool, call["arguments"].clone()).await;
+        } else {
+            let applied = h.plan_and_apply(tool, call["arguments"].clone()).await;
+            assert!(!applied.writes.is_empty(), "{f}");
+            fixed.push((f["target"].clone(), f["issue"].clone()));
+        }
+    }
+    assert!(
+        fixed
+            .iter()
+            .any(|(_, issue)| issue.as_str().unwrap().contains("SSH")),
+        "the fixture has an SSH user: {findings:?}"
+    );
+    let after = h
+        .ok("infomaniak_audit_hosting", json!({"hosting_id": hid}))
+        .await;
+    for (target, issue) in &fixed {
+        assert!(
+            !after["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| &f["target"] == target && &f["issue"] == issue),
+            "{target} {issue} is fixed by its call: {after}"
+        );
+    }
+}

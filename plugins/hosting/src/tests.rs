@@ -276,9 +276,39 @@ fn audit_findings_cover_ssl_php_wordpress_backups_and_ssh() {
         "high"
     );
     assert!(database_findings(1, &json!({"name": "d", "backups": [now - 3600]}), now).is_empty());
+    let ssh = user_findings(1, &json!({"login": "x", "has_ssh": true}));
     assert_eq!(
-        user_findings(1, &json!({"login": "x", "has_ssh": true})).len(),
-        1
+        ssh[0].call,
+        Some(json!({"tool": crate::CHANGE_HOSTING_USER_CONNECTION_TYPE,
+            "arguments": {"hosting_id": 1, "login": "x", "connection_type": "ftp"}}))
+    );
+    let site =
+        json!({"id": 9, "main_fqdn": "a.ch", "ssl_status": "free", "ssl_expired_at": now - 86_400});
+    let mut all = site_findings(1, &site, Some(&cert), now);
+    all.extend(f);
+    all.extend(database_findings(
+        1,
+        &json!({"name": "d", "backups": []}),
+        now,
+    ));
+    all.extend(ssh);
+    for x in &all {
+        match &x.call {
+            Some(call) => {
+                let tool = call["tool"].as_str().unwrap();
+                assert!(
+                    crate::ALL_TOOLS.contains(&tool) && x.fix.contains(tool),
+                    "{x:?}"
+                );
+                assert_eq!(call["arguments"]["hosting_id"], 1, "{x:?}");
+            }
+            None => assert!(x.fix.starts_with("no tool"), "{x:?}"),
+        }
+    }
+    let expired = &all[0];
+    assert_eq!(
+        expired.call.as_ref().unwrap()["arguments"],
+        json!({"hosting_id": 1, "site_id": 9, "type": "free"})
     );
 }
 
