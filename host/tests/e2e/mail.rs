@@ -222,6 +222,35 @@ async fn mailbox_lists_follow_every_page_on_the_fleet() {
     let hostings = h.ok("infomaniak_list_mail_hostings", json!({})).await;
     let n = h.sim.with_world(|w| w.mail_hostings.len());
     assert_eq!(hostings["count"], n);
+    // More redirections than a page holds: all of them are read, and an offboarding finds
+    // the one past the first hundred that sends to the mailbox.
+    let redirs = h
+        .ok(
+            "infomaniak_list_redirections",
+            json!({"mail_hosting_id": id}),
+        )
+        .await;
+    let expected = h
+        .sim
+        .with_world(|w| w.mail.hostings[&id].redirections.len());
+    assert!(expected > 100, "{expected}");
+    assert_eq!(redirs["count"], expected);
+    let plan = h
+        .ok(
+            "infomaniak_delete_mailbox",
+            json!({"mail_hosting_id": id, "mailbox_name": "user007"}),
+        )
+        .await;
+    let last = format!("fwd-{:03}", ikmcp_sim::routes::mail::FLEET_REDIRECTIONS - 1);
+    assert!(
+        plan["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["target"].as_str().unwrap().contains(&last)),
+        "{plan}"
+    );
+    assert!(h.writes().is_empty());
 }
 
 #[tokio::test]

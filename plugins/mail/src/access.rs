@@ -102,6 +102,13 @@ pub fn get_signatures(ctx: &Ctx, a: GetSignaturesArgs) -> Result<Map<String, Val
         }
     };
     let path = match a.action {
+        // The hosting's templates are paged (mail.json `Pagination`): every page.
+        SignatureRead::List if a.mailbox_name.is_none() => {
+            let all = list_all(&ctx.api(), &base)?;
+            return Ok([("templates".to_string(), json!(all))]
+                .into_iter()
+                .collect());
+        }
         SignatureRead::List => base,
         SignatureRead::Show => format!("{base}/{}", id_segment(&need(&a.id, "id")?)?),
         SignatureRead::ShowDefault
@@ -257,7 +264,7 @@ pub fn plan_signatures(ctx: &Ctx, a: ManageSignaturesArgs) -> Result<Planned<Out
             )
         }
         CreateTemplate => {
-            let all = get(&api, &templates, &[])?;
+            let all = json!(list_all(&api, &templates)?);
             one_write(
                 ctx,
                 format!("Create a signature template on mail hosting {id}."),

@@ -1505,16 +1505,15 @@ fn redir_targets(body: &Value) -> Result<Vec<String>, ApiError> {
     Ok(targets)
 }
 
+/// `GET /redirections`: mail.json documents no paging on it (only `order_by`/`order_dir`),
+/// so every redirection comes in one answer, however many.
 async fn redir_list(
     State(sh): Sh,
     Extension(c): Extension<Caller>,
     Path(id): Path<u64>,
-    RawQuery(q): RawQuery,
 ) -> ApiResult {
-    let q = Query::parse(q.as_deref());
     let mut w = lock(&sh.world);
-    let items = hosting_ext(&mut w, &c, id)?.redirections.clone();
-    list(items, &q)
+    ok(json!(hosting_ext(&mut w, &c, id)?.redirections))
 }
 
 async fn redir_create(
@@ -1617,21 +1616,16 @@ async fn redir_enable(
 /// How long a target has to confirm (opt in) before the request expires.
 const OPTIN_SECONDS: i64 = 7 * 86_400;
 
+/// `GET …/targets` (not paged in mail.json either).
 async fn targets_list(
     State(sh): Sh,
     Extension(c): Extension<Caller>,
     Path((id, rid)): P2,
-    RawQuery(q): RawQuery,
 ) -> ApiResult {
-    let q = Query::parse(q.as_deref());
     let mut w = lock(&sh.world);
     let h = hosting_ext(&mut w, &c, id)?;
     let i = redir_pos(h, &rid)?;
-    let items = h.redirections[i]["targets"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    list(items, &q)
+    ok(h.redirections[i]["targets"].clone())
 }
 
 /// `POST …/targets` `{address}` [201]: the new target waits for its owner to confirm.
@@ -1897,6 +1891,9 @@ pub fn seed(w: &mut World, seed: u64, scale: Scale) {
         ));
         w.mail.hostings.insert(h.id, ext);
     }
+    if scale == Scale::Fleet {
+        many_redirections(w);
+    }
     let boxes: Vec<Mailbox> = w.mailboxes.clone();
     for (n, mb) in boxes.iter().enumerate() {
         let mut ext = fresh_box();
@@ -1970,6 +1967,35 @@ fn big_hosting(w: &mut World, rng: &mut ChaCha8Rng) {
             blocked_senders: vec![],
             authorized_senders: vec![],
         });
+    }
+}
+
+/// Redirections `fwd-000`… added to the big fleet hosting, more than one page's worth
+/// (100), so a reader that stops at the first hundred misses some; the last one sends to
+/// mailbox `user007`, which an offboarding of it must find.
+pub const FLEET_REDIRECTIONS: usize = 130;
+
+fn many_redirections(w: &mut World) {
+    let Some(h) = w
+        .mail_hostings
+        .iter()
+        .find(|h| h.domain == ZONE_NO_MAIL_POLICY)
+        .cloned()
+    else {
+        return;
+    };
+    let at = REFERENCE_TIME - 10 * 86_400;
+    for n in 0..FLEET_REDIRECTIONS {
+        let rid = w.next_id().to_string();
+        let target = if n + 1 == FLEET_REDIRECTIONS {
+            format!("user007@{}", h.domain)
+        } else {
+            format!("desk{n:03}@partner.example")
+        };
+        let r = redirection_json(&rid, &format!("fwd-{n:03}"), &h.domain, &[target], at);
+        if let Some(ext) = w.mail.hostings.get_mut(&h.id) {
+            ext.redirections.push(r);
+        }
     }
 }
 
