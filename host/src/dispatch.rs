@@ -132,7 +132,8 @@ impl Dispatcher {
             Runner::Plugin(plugin) => plugin,
         };
         if !tool.descriptor.effect.is_mutation() {
-            return self.run_read(tool, plugin, &args, progress, started).await;
+            let outcome = self.run_read(tool, plugin, &args, progress, started).await;
+            return outcome.masked(&tool.secret_args(&args));
         }
         let write = ResolvedWrite { tool, plugin, args };
         let call = write.call(caller, progress);
@@ -214,7 +215,7 @@ impl Dispatcher {
         progress: Option<Arc<dyn ProgressSink>>,
         started: Instant,
     ) -> CallOutcome {
-        let (ctx, records) = self.sessions.context(tool, Phase::Read, progress);
+        let (ctx, records) = self.sessions.context(tool, args, Phase::Read, progress);
         let result = plugin.invoke(&tool.descriptor.name, args, ctx).await;
         let records = take(&records);
         self.audit.denials(tool, args, &records, started);

@@ -156,6 +156,7 @@ fn ctx(port: &FakePort) -> CallContext {
     CallContext {
         upstream: Box::new(port.clone()),
         progress: None,
+        secrets: Default::default(),
     }
 }
 
@@ -281,6 +282,7 @@ async fn echo_delivers_progress_and_log() {
             CallContext {
                 upstream: Box::new(port.clone()),
                 progress: Some(progress.clone()),
+                secrets: Default::default(),
             },
         )
         .await
@@ -339,6 +341,7 @@ async fn a_hung_upstream_cannot_hang_the_call() {
             CallContext {
                 upstream: Box::new(Hanging),
                 progress: None,
+                secrets: Default::default(),
             },
         )
         .await
@@ -386,6 +389,7 @@ async fn waiting_for_upstream_does_not_count_against_the_deadline() {
             CallContext {
                 upstream: Box::new(Slow),
                 progress: None,
+                secrets: Default::default(),
             },
         )
         .await
