@@ -178,7 +178,9 @@ impl Dispatcher {
             .with_hint("call infomaniak_tool_catalog or infomaniak_help to find the right tool"));
         };
         let args = Value::Object(args);
-        tool.validate_args(&args)?;
+        // A schema error may quote the value it refused: a secret one is masked.
+        tool.validate_args(&args)
+            .map_err(|e| tool.secret_args(&args).mask_error(e))?;
         Ok((tool, args))
     }
 

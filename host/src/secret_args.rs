@@ -25,6 +25,8 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
+use crate::contract::ToolError;
+
 /// One secret value of a call and the property it was given in.
 #[derive(Clone, PartialEq, Eq)]
 struct Found {
@@ -106,6 +108,19 @@ impl SecretArgs {
             return text.to_string();
         }
         replace_all(text, &self.needles())
+    }
+
+    /// `error` with every secret value replaced by its marker in its code, message and hint.
+    pub fn mask_error(&self, error: ToolError) -> ToolError {
+        if self.is_empty() {
+            return error;
+        }
+        ToolError {
+            code: self.mask_text(&error.code),
+            message: self.mask_text(&error.message),
+            hint: error.hint.as_deref().map(|h| self.mask_text(h)),
+            ..error
+        }
     }
 
     /// `value` with every secret value replaced by its marker, in strings and keys at any

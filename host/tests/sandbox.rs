@@ -270,6 +270,34 @@ fn handles_and_call_futures_can_cross_threads() {
 }
 
 #[tokio::test]
+async fn a_calls_secret_arguments_never_reach_the_host_log() {
+    let logs = LogBuf::default();
+    let _guard = logs.install();
+    let port = FakePort::new(Phase::Read);
+    let schema =
+        json!({"type": "object", "properties": {"text": {"type": "string", "writeOnly": true}}});
+    let args = json!({"text": "hunter2-secret-value"});
+    hostile()
+        .invoke(
+            "hostile_echo",
+            &args,
+            CallContext {
+                upstream: Box::new(port.clone()),
+                progress: None,
+                secrets: ikmcp_host::secret_args::SecretArgs::collect(&schema, &args),
+            },
+        )
+        .await
+        .unwrap();
+    let text = logs.text();
+    assert!(!text.contains("hunter2"), "{text}");
+    assert!(
+        text.contains(r#"echo called with {"text":"«secret: text»"}"#),
+        "{text}"
+    );
+}
+
+#[tokio::test]
 async fn echo_delivers_progress_and_log() {
     let logs = LogBuf::default();
     let _guard = logs.install();

@@ -42,12 +42,7 @@ impl CallOutcome {
             CallOutcome::Success(value) => CallOutcome::Success(secrets.mask(&value)),
             CallOutcome::NeedsApproval(pending) => CallOutcome::NeedsApproval(pending),
             CallOutcome::Failure { error, detail } => CallOutcome::Failure {
-                error: ToolError {
-                    code: secrets.mask_text(&error.code),
-                    message: secrets.mask_text(&error.message),
-                    hint: error.hint.as_deref().map(|h| secrets.mask_text(h)),
-                    ..error
-                },
+                error: secrets.mask_error(error),
                 detail: detail.map(|detail| match detail {
                     Value::Object(map) => Value::Object(
                         map.into_iter()
