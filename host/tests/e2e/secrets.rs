@@ -87,6 +87,27 @@ async fn other_secret_refused(h: &Harness, tool: &str, args: &Value, key: &str, 
     );
 }
 
+/// The confirmation with the planned arguments: applied, the answer masks the secret;
+/// returns the writes the tenant received.
+async fn confirm_applies(
+    h: &Harness,
+    tool: &str,
+    args: &Value,
+    token: Value,
+    secret: &str,
+) -> Vec<ikmcp_sim::RecordedRequest> {
+    let mark = h.mark();
+    let mut confirmed = args.clone();
+    confirmed["confirmation_token"] = token;
+    let applied = h.call(tool, confirmed).await;
+    assert_ne!(applied.is_error, Some(true), "{}", text(&applied));
+    never_in("the applied text", &text(&applied), secret);
+    let structured = applied.structured_content.unwrap();
+    assert_eq!(structured["status"], "applied", "{structured}");
+    never_in("the applied answer", &structured.to_string(), secret);
+    h.writes_since(mark)
+}
+
 #[tokio::test]
 async fn a_share_link_password_is_pinned_sent_exactly_and_never_shown() {
     let h = start(None).await;
@@ -102,18 +123,7 @@ async fn a_share_link_password_is_pinned_sent_exactly_and_never_shown() {
     let token = plan["confirmation_token"].clone();
     other_secret_refused(&h, tool, &args, "password", &token).await;
 
-    let mark = h.mark();
-    let mut confirmed = args.clone();
-    confirmed["confirmation_token"] = token;
-    let applied = h.call(tool, confirmed).await;
-    assert_ne!(applied.is_error, Some(true), "{}", text(&applied));
-    never_in("the applied answer", &text(&applied), secret);
-    never_in(
-        "the applied answer",
-        &applied.structured_content.unwrap().to_string(),
-        secret,
-    );
-    let writes = h.writes_since(mark);
+    let writes = confirm_applies(&h, tool, &args, token, secret).await;
     assert_eq!(writes.len(), 1, "{writes:?}");
     assert_eq!(
         (writes[0].method.as_str(), writes[0].path.as_str()),
@@ -156,12 +166,7 @@ async fn a_hosting_user_password_change_is_pinned_sent_exactly_and_never_shown()
     let token = plan["confirmation_token"].clone();
     other_secret_refused(&h, tool, &args, "password", &token).await;
 
-    let mark = h.mark();
-    let mut confirmed = args.clone();
-    confirmed["confirmation_token"] = token;
-    let applied = h.ok(tool, confirmed).await;
-    never_in("the applied answer", &applied.to_string(), secret);
-    let writes = h.writes_since(mark);
+    let writes = confirm_applies(&h, tool, &args, token, secret).await;
     assert_eq!(writes.len(), 1, "{writes:?}");
     assert_eq!(writes[0].method, "PATCH");
     let short = login.strip_prefix(&prefix).unwrap_or(&login);
