@@ -894,3 +894,92 @@ async fn writes_on_one_hosting_are_serialized_by_the_hosting_lock() {
     let refused = h.sim.requests().iter().filter(|r| r.status == 400).count();
     assert_eq!(refused, 0, "no operation_in_progress");
 }
+
+#[tokio::test]
+async fn audit_findings_name_the_call_that_fixes_them_and_the_call_does() {
+    let h = Harness::start(Options::default()).await;
+    let (hid, _) = first_hosting(&h);
+    let audit = h
+        .ok("infomaniak_audit_hosting", json!({"hosting_id": hid}))
+        .await;
+    let findings = audit["findings"].as_array().unwrap().clone();
+    let tools: Vec<String> = h.tools().await.iter().map(|t| t.name.to_string()).collect();
+    let mut fixed = Vec::new();
+    for f in &findings {
+        let fix = f["fix"].as_str().unwrap();
+        let Some(call) = f.get("call").filter(|c| !c.is_null()) else {
+            assert!(fix.starts_with("no tool"), "{f}");
+            continue;
+        };
+        let tool = call["tool"].as_str().unwrap();
+        assert!(tools.iter().any(|t| t == tool) && fix.contains(tool), "{f}");
+        assert_eq!(call["arguments"]["hosting_id"], hid, "{f}");
+        if tool == "infomaniak_get_certificate" {
+            h.ok(tool, call["arguments"].clone()).await;
+        } else {
+            let applied = h.plan_and_apply(tool, call["arguments"].clone()).await;
+            assert!(!applied.writes.is_empty(), "{f}");
+            fixed.push((f["target"].clone(), f["issue"].clone()));
+        }
+    }
+    assert!(
+        fixed
+            .iter()
+            .any(|(_, issue)| issue.as_str().unwrap().contains("SSH")),
+        "the fixture has an SSH user: {findings:?}"
+    );
+    let after = h
+        .ok("infomaniak_audit_hosting", json!({"hosting_id": hid}))
+        .await;
+    for (target, issue) in &fixed {
+        assert!(
+            !after["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| &f["target"] == target && &f["issue"] == issue),
+            "{target} {issue} is fixed by its call: {after}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_site_name_taken_on_another_hosting_is_refused_with_the_way_to_find_it() {
+    let h = fleet_unthrottled().await;
+    let (hid, taken) = h.sim.with_world(|w| {
+        let other = w
+            .sites
+            .iter()
+            .find(|s| s.hosting_id != w.web_hostings[0].id)
+            .unwrap();
+        (w.web_hostings[0].id, other.clone())
+    });
+    let args = json!({"hosting_id": hid, "fqdn": taken.main_fqdn});
+    let plan = h.ok("infomaniak_create_site", args.clone()).await;
+    assert_eq!(plan["status"], "plan", "not on this hosting: {plan}");
+    let mark = h.mark();
+    let mut confirmed = args;
+    confirmed["confirmation_token"] = plan["confirmation_token"].clone();
+    let refused = h.call("infomaniak_create_site", confirmed).await;
+    assert_eq!(refused.is_error, Some(true));
+    let text = crate::harness::text(&refused);
+    assert!(
+        text.contains("infomaniak_find_site") && text.contains(&taken.main_fqdn),
+        "{text}"
+    );
+    let writes = h.writes_since(mark);
+    assert_eq!(writes.len(), 1, "only the planned POST: {writes:?}");
+    assert_eq!(writes[0].status, 409);
+    let found = h
+        .ok("infomaniak_find_site", json!({"domain": taken.main_fqdn}))
+        .await;
+    assert_eq!(found["hosting_id"], taken.hosting_id);
+    assert_eq!(
+        h.sim.with_world(|w| w
+            .sites
+            .iter()
+            .filter(|s| s.main_fqdn == taken.main_fqdn)
+            .count()),
+        1
+    );
+}

@@ -150,6 +150,31 @@ fn provision_stopping_midway_names_what_to_undo() {
 }
 
 #[test]
+fn list_hostings_follows_every_page_of_both_services() {
+    let host = MockHost::new();
+    let page = |ids: std::ops::Range<u64>| {
+        json!(
+            ids.map(|id| json!({"id": id, "account_id": 1}))
+                .collect::<Vec<_>>()
+        )
+    };
+    host.push_ok(200, paged(page(0..100), 1, 2, 130));
+    host.push_ok(200, paged(page(100..130), 2, 2, 130));
+    host.push_ok(200, paged(page(500..501), 1, 1, 1));
+    let out = invoke::<Hosting>(&host, crate::LIST_HOSTINGS, json!({"account_id": 1})).unwrap();
+    assert_eq!(out["count"], 131);
+    assert_eq!(out["hostings"][130]["is_nodejs"], true);
+    assert_eq!(out["hostings"][129]["is_nodejs"], false);
+    let queries: Vec<Vec<(String, String)>> =
+        host.requests().into_iter().map(|r| r.query).collect();
+    let has = |q: &Vec<(String, String)>, k: &str, v: &str| q.iter().any(|(a, b)| a == k && b == v);
+    assert_eq!(queries.len(), 3);
+    assert!(has(&queries[0], "service_name", "hosting") && has(&queries[0], "page", "1"));
+    assert!(has(&queries[1], "service_name", "hosting") && has(&queries[1], "page", "2"));
+    assert!(has(&queries[2], "service_name", "hosting_3") && has(&queries[2], "account_id", "1"));
+}
+
+#[test]
 fn find_site_reads_the_product_then_the_site() {
     let host = MockHost::new();
     host.push_ok(200, ok(json!([])));
@@ -298,9 +323,39 @@ fn audit_findings_cover_ssl_php_wordpress_backups_and_ssh() {
         "high"
     );
     assert!(database_findings(1, &json!({"name": "d", "backups": [now - 3600]}), now).is_empty());
+    let ssh = user_findings(1, &json!({"login": "x", "has_ssh": true}));
     assert_eq!(
-        user_findings(1, &json!({"login": "x", "has_ssh": true})).len(),
-        1
+        ssh[0].call,
+        Some(json!({"tool": crate::CHANGE_HOSTING_USER_CONNECTION_TYPE,
+            "arguments": {"hosting_id": 1, "login": "x", "connection_type": "ftp"}}))
+    );
+    let site =
+        json!({"id": 9, "main_fqdn": "a.ch", "ssl_status": "free", "ssl_expired_at": now - 86_400});
+    let mut all = site_findings(1, &site, Some(&cert), now);
+    all.extend(f);
+    all.extend(database_findings(
+        1,
+        &json!({"name": "d", "backups": []}),
+        now,
+    ));
+    all.extend(ssh);
+    for x in &all {
+        match &x.call {
+            Some(call) => {
+                let tool = call["tool"].as_str().unwrap();
+                assert!(
+                    crate::ALL_TOOLS.contains(&tool) && x.fix.contains(tool),
+                    "{x:?}"
+                );
+                assert_eq!(call["arguments"]["hosting_id"], 1, "{x:?}");
+            }
+            None => assert!(x.fix.starts_with("no tool"), "{x:?}"),
+        }
+    }
+    let expired = &all[0];
+    assert_eq!(
+        expired.call.as_ref().unwrap()["arguments"],
+        json!({"hosting_id": 1, "site_id": 9, "type": "free"})
     );
 }
 
