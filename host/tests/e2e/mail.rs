@@ -929,6 +929,46 @@ async fn signatures_webmail_and_device_accesses() {
         )
         .await,
     );
+    let hosting_sig = |extra: Value| merged(&json!({"mail_hosting_id": id}), extra);
+    let a = h
+        .plan_and_apply(
+            "infomaniak_manage_mail_signatures",
+            hosting_sig(json!({"action": "create_template", "payload": {"name": "Sales", "content": "<p>{{name}}</p>"}})),
+        )
+        .await;
+    exactly_planned(&a);
+    let new_tpl = a.result["result"]
+        .as_str()
+        .expect("template id")
+        .to_string();
+    exactly_planned(
+        &h.plan_and_apply(
+            "infomaniak_manage_mail_signatures",
+            hosting_sig(json!({"action": "update_template", "id": new_tpl, "payload": {"name": "Sales team"}})),
+        )
+        .await,
+    );
+    let listed = h
+        .ok(
+            "infomaniak_get_mail_signatures",
+            hosting_sig(json!({"resource": "template", "action": "list"})),
+        )
+        .await;
+    assert!(
+        listed["templates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["id"] == new_tpl.as_str() && t["name"] == "Sales team"),
+        "{listed}"
+    );
+    exactly_planned(
+        &h.plan_and_apply(
+            "infomaniak_manage_mail_signatures",
+            hosting_sig(json!({"action": "delete_template", "id": new_tpl})),
+        )
+        .await,
+    );
 
     let users = h
         .ok(

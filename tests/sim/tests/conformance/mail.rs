@@ -254,6 +254,40 @@ pub fn access_table(user: u64) -> Vec<Case> {
             format!("{h}/signatures/templates/{{tpl}}/create_signatures"),
             200,
         ),
+        case(
+            "POST",
+            hop("/signatures/templates"),
+            format!("{h}/signatures/templates"),
+            201,
+        )
+        .body(json!({"name": "Sales", "content": "<p>{{name}}, sales</p>"}))
+        .save("tpl2", "/data"),
+        case(
+            "POST",
+            hop("/signatures/templates"),
+            format!("{h}/signatures/templates"),
+            422,
+        )
+        .body(json!({"name": "No content"})),
+        case(
+            "PUT",
+            hop("/signatures/templates/{signature_template}"),
+            format!("{h}/signatures/templates/{{tpl2}}"),
+            200,
+        )
+        .body(json!({"name": "Sales team"})),
+        case(
+            "DELETE",
+            hop("/signatures/templates/{signature_template}"),
+            format!("{h}/signatures/templates/{{tpl2}}"),
+            200,
+        ),
+        case(
+            "DELETE",
+            hop("/signatures/templates/{signature_template}"),
+            format!("{h}/signatures/templates/{{tpl2}}"),
+            404,
+        ),
         // Deviation: mail.json's schema of this answer does not compile (a property typed
         // ["boolean", "null"] with a string/array constraint): checked by status.
         get(s("/accesses/webmail"), format!("{m}/accesses/webmail"), 200).check(Check::Status),
