@@ -223,7 +223,7 @@ fn describe_is_converted_with_effects_and_schemas() {
         "describe must get a deny-all upstream: {}",
         m.description
     );
-    assert_eq!(m.tools.len(), 13);
+    assert_eq!(m.tools.len(), 16);
     assert!(
         m.tools.iter().all(|t| t.toolset == "hostile"),
         "no toolset means the plugin id"

@@ -30,7 +30,7 @@ use std::time::Duration;
 use wasmtime::Engine;
 use wasmtime::component::Linker;
 
-use crate::contract::effect_rules::check_plan_effects;
+use crate::contract::effect_rules::check_plan_effects_with;
 /// The port a call's upstream requests go through (defined by the contract).
 pub use crate::contract::{BoxFuture, UpstreamPort};
 use crate::contract::{ErrorKind, Manifest, Plan, PlanOutcome, ToolDescriptor, ToolError};
@@ -207,8 +207,12 @@ impl LoadedPlugin {
                 let outcome =
                     convert::plan_outcome(outcome).map_err(|why| stop.invalid_output(&why))?;
                 if let PlanOutcome::NeedsConfirmation(plan) = &outcome {
-                    check_plan_effects(effect, &plan.effects)
-                        .map_err(|why| self.plan_refused(tool, &why))?;
+                    check_plan_effects_with(
+                        effect,
+                        &plan.effects,
+                        crate::upstream::declarable_read,
+                    )
+                    .map_err(|why| self.plan_refused(tool, &why))?;
                 }
                 Ok(outcome)
             }
