@@ -250,6 +250,34 @@ async fn mailbox_lists_follow_every_page_on_the_fleet() {
             .any(|c| c["target"].as_str().unwrap().contains(&last)),
         "{plan}"
     );
+    // Device accesses and newsletter subscribers past one page.
+    h.sim.clear_requests();
+    let devices = h
+        .ok(
+            "infomaniak_get_mail_device_access",
+            json!({"mail_hosting_id": id, "mailbox_name": "user000", "action": "inventory"}),
+        )
+        .await;
+    assert_eq!(devices["count"], ikmcp_sim::routes::mail::FLEET_DEVICES);
+    let subscribers = h
+        .ok(
+            "infomaniak_get_newsletter_admin",
+            json!({"domain": ZONE_NO_MAIL_POLICY, "action": "subscribers"}),
+        )
+        .await;
+    assert_eq!(
+        subscribers["count"],
+        ikmcp_sim::routes::mail::FLEET_SUBSCRIBERS
+    );
+    let pages = |suffix: &str| {
+        h.sim
+            .requests()
+            .iter()
+            .filter(|r| r.path.ends_with(suffix))
+            .count()
+    };
+    assert_eq!(pages("/accesses/devices"), 2);
+    assert_eq!(pages("/subscribers"), 3);
     assert!(h.writes().is_empty());
 }
 

@@ -272,27 +272,19 @@ mod tests {
 
     #[test]
     fn writes_lock_their_mailbox_or_hosting() {
-        assert_eq!(
-            lock_key("/1/mail_hostings/7/mailboxes/info/aliases").as_deref(),
-            Some("mail:7:info")
-        );
-        assert_eq!(
-            lock_key("/1/mail_hostings/7/mailboxes/a+b").as_deref(),
-            Some("mail:7:a_b")
-        );
-        assert_eq!(
-            lock_key("/1/mail_hostings/7/mailboxes").as_deref(),
-            Some("mail:7")
-        );
-        assert_eq!(
-            lock_key("/1/mail_hostings/7/redirections/12/targets").as_deref(),
-            Some("mail:7")
-        );
-        assert_eq!(
-            lock_key("/1/newsletters/a.ch/subscribers").as_deref(),
-            Some("newsletter:a.ch")
-        );
-        assert_eq!(lock_key("/1/mail_hostings/accesses/devices/3"), None);
+        for (path, key) in [
+            (
+                "/1/mail_hostings/7/mailboxes/info/aliases",
+                Some("mail:7:info"),
+            ),
+            ("/1/mail_hostings/7/mailboxes/a+b", Some("mail:7:a_b")),
+            ("/1/mail_hostings/7/mailboxes", Some("mail:7")),
+            ("/1/mail_hostings/7/redirections/12/targets", Some("mail:7")),
+            ("/1/newsletters/a.ch/subscribers", Some("newsletter:a.ch")),
+            ("/1/mail_hostings/accesses/devices/3", None),
+        ] {
+            assert_eq!(lock_key(path).as_deref(), key, "{path}");
+        }
         let long = format!("/1/mail_hostings/7/mailboxes/{}", "x".repeat(200));
         assert_eq!(lock_key(&long).unwrap().len(), 128);
     }

@@ -22,6 +22,7 @@ use rand_chacha::ChaCha8Rng;
 use serde_json::{Value, json};
 
 mod extra;
+pub use extra::{FLEET_DEVICES, FLEET_SUBSCRIBERS};
 
 use super::{body_json, now};
 use crate::auth::Caller;
@@ -1616,6 +1617,20 @@ async fn redir_enable(
 /// How long a target has to confirm (opt in) before the request expires.
 const OPTIN_SECONDS: i64 = 7 * 86_400;
 
+/// The targets of redirection `rid` of hosting `id`.
+fn targets_mut<'a>(
+    w: &'a mut World,
+    c: &Caller,
+    id: u64,
+    rid: &str,
+) -> Result<&'a mut Vec<Value>, ApiError> {
+    let h = hosting_ext(w, c, id)?;
+    let i = redir_pos(h, rid)?;
+    h.redirections[i]["targets"]
+        .as_array_mut()
+        .ok_or_else(|| ApiError::not_found("Redirection"))
+}
+
 /// `GET …/targets` (not paged in mail.json either).
 async fn targets_list(
     State(sh): Sh,
@@ -1623,9 +1638,7 @@ async fn targets_list(
     Path((id, rid)): P2,
 ) -> ApiResult {
     let mut w = lock(&sh.world);
-    let h = hosting_ext(&mut w, &c, id)?;
-    let i = redir_pos(h, &rid)?;
-    ok(h.redirections[i]["targets"].clone())
+    ok(json!(targets_mut(&mut w, &c, id, &rid)?))
 }
 
 /// `POST …/targets` `{address}` [201]: the new target waits for its owner to confirm.
@@ -1651,11 +1664,7 @@ async fn target_add(
     let mut w = lock(&sh.world);
     let tid = w.next_id().to_string();
     let at = now();
-    let h = hosting_ext(&mut w, &c, id)?;
-    let i = redir_pos(h, &rid)?;
-    let targets = h.redirections[i]["targets"]
-        .as_array_mut()
-        .ok_or_else(|| ApiError::not_found("Redirection"))?;
+    let targets = targets_mut(&mut w, &c, id, &rid)?;
     if targets.iter().any(|t| t["address"] == address.as_str()) {
         return Err(business("target_already_exists"));
     }
@@ -1664,7 +1673,6 @@ async fn target_add(
     t["opted_in_at"] = Value::Null;
     t["optin_expires_at"] = json!(at + OPTIN_SECONDS);
     targets.push(t);
-    h.redirections[i]["updated_at"] = json!(at);
     ok_status(StatusCode::CREATED, json!(tid))
 }
 
@@ -1676,12 +1684,8 @@ async fn targets_resend(
 ) -> ApiResult {
     let at = now();
     let mut w = lock(&sh.world);
-    let h = hosting_ext(&mut w, &c, id)?;
-    let i = redir_pos(h, &rid)?;
-    for t in h.redirections[i]["targets"]
-        .as_array_mut()
-        .into_iter()
-        .flatten()
+    for t in targets_mut(&mut w, &c, id, &rid)?
+        .iter_mut()
         .filter(|t| t["state"] == "pending")
     {
         t["optin_expires_at"] = json!(at + OPTIN_SECONDS);
@@ -1697,12 +1701,8 @@ async fn target_resend(
 ) -> ApiResult {
     let at = now();
     let mut w = lock(&sh.world);
-    let h = hosting_ext(&mut w, &c, id)?;
-    let i = redir_pos(h, &rid)?;
-    let t = h.redirections[i]["targets"]
-        .as_array_mut()
-        .into_iter()
-        .flatten()
+    let t = targets_mut(&mut w, &c, id, &rid)?
+        .iter_mut()
         .find(|t| t["id"] == tid.as_str())
         .ok_or_else(|| ApiError::not_found("Redirection target"))?;
     t["optin_expires_at"] = json!(at + OPTIN_SECONDS);
@@ -1893,6 +1893,7 @@ pub fn seed(w: &mut World, seed: u64, scale: Scale) {
     }
     if scale == Scale::Fleet {
         many_redirections(w);
+        extra::seed_fleet(w);
     }
     let boxes: Vec<Mailbox> = w.mailboxes.clone();
     for (n, mb) in boxes.iter().enumerate() {

@@ -798,16 +798,81 @@ fn devices<'a>(
             .iter()
             .enumerate()
             .map(|(n, label)| {
-                json!({"id": b + n as u64, "device": device(b + 10 + n as u64, label, if n == 0 { "computer" } else { "phone" }),
-                    "protocols": "imap", "last_connection": REFERENCE_TIME - n as i64 * 86_400, "created_at": REFERENCE_TIME - 60 * 86_400,
-                    "status": "healthy", "mailbox": {"mailbox_name": address.split('@').next().unwrap_or_default(), "mailbox": address}, "mailbox_idn": address,
-                    "mailbox_name": address.split('@').next().unwrap_or_default(), "service_mail_id": id,
-                    "can_delete": true, "can_regenerate": true,
-                    "user_id": user})
+                device_access(b + n as u64, b + 10 + n as u64, label, &address, id, user)
             })
             .collect()
     }))
 }
+
+/// Device access `id` of device `device` (a phone unless `label` is `Laptop`) on mailbox
+/// `address` of hosting `hosting`, owned by `user` (the tenant's own bookkeeping).
+fn device_access(
+    id: u64,
+    device_id: u64,
+    label: &str,
+    address: &str,
+    hosting: u64,
+    user: u64,
+) -> Value {
+    let kind = if label == "Laptop" {
+        "computer"
+    } else {
+        "phone"
+    };
+    let local = address.split('@').next().unwrap_or_default();
+    json!({"id": id, "device": device(device_id, label, kind),
+        "protocols": "imap", "last_connection": REFERENCE_TIME - (id % 30) as i64 * 86_400, "created_at": REFERENCE_TIME - 60 * 86_400,
+        "status": "healthy", "mailbox": {"mailbox_name": local, "mailbox": address}, "mailbox_idn": address,
+        "mailbox_name": local, "service_mail_id": hosting,
+        "can_delete": true, "can_regenerate": true,
+        "user_id": user})
+}
+
+/// Fleet lists longer than a page: mailbox `user000` of the big hosting has
+/// [`FLEET_DEVICES`] device accesses and the newsletter of its domain
+/// [`FLEET_SUBSCRIBERS`] subscribers.
+pub fn seed_fleet(w: &mut World) {
+    let Some(h) = w
+        .mail_hostings
+        .iter()
+        .find(|h| h.domain == crate::seed::ZONE_NO_MAIL_POLICY)
+        .cloned()
+    else {
+        return;
+    };
+    let address = format!("user000@{}", h.domain);
+    let devices: Vec<Value> = (0..FLEET_DEVICES)
+        .map(|n| {
+            let id = w.next_id();
+            device_access(id, id + 1_000_000, &format!("Phone {n}"), &address, h.id, 0)
+        })
+        .collect();
+    w.mail.docs.insert(
+        format!(
+            "/1/mail_hostings/{}/mailboxes/user000/accesses/devices",
+            h.id
+        ),
+        devices,
+    );
+    let subscribers: Vec<Value> = (0..FLEET_SUBSCRIBERS)
+        .map(|n| {
+            subscriber_json(
+                w.next_id(),
+                &format!("reader{n:03}@mail-{}", h.domain),
+                vec![],
+            )
+        })
+        .collect();
+    w.mail.docs.insert(
+        format!("/1/newsletters/{}/subscribers", h.domain),
+        subscribers,
+    );
+}
+
+/// Device accesses of the fleet's `user000` (two pages of 100).
+pub const FLEET_DEVICES: usize = 150;
+/// Newsletter subscribers of the fleet's big hosting's domain (three pages of 100).
+pub const FLEET_SUBSCRIBERS: usize = 230;
 
 /// A device access in the answer's shape (`user_id` is the tenant's own bookkeeping).
 fn device_access_json(d: &Value) -> Value {
