@@ -134,12 +134,9 @@ fn render_effect(
     if effect.method.is_read() {
         // Only a GET of the gateway's table of side-effecting reads gets this far: say that
         // it writes, or a reader would take it for harmless.
-        let changes = crate::upstream::read_side_effect(
-            &effect.role,
-            effect.method,
-            &effect.path_pattern,
-        )
-        .unwrap_or("changes state upstream");
+        let changes =
+            crate::upstream::read_side_effect(&effect.role, effect.method, &effect.path_pattern)
+                .unwrap_or("changes state upstream");
         let _ = writeln!(
             text,
             "     a GET that WRITES: it {changes}; sent once, like any write"
