@@ -132,7 +132,8 @@ impl Dispatcher {
             Runner::Plugin(plugin) => plugin,
         };
         if !tool.descriptor.effect.is_mutation() {
-            return self.run_read(tool, plugin, &args, progress, started).await;
+            let outcome = self.run_read(tool, plugin, &args, progress, started).await;
+            return outcome.masked(&tool.secret_args(&args));
         }
         let write = ResolvedWrite { tool, plugin, args };
         let call = write.call(caller, progress);
@@ -177,7 +178,9 @@ impl Dispatcher {
             .with_hint("call infomaniak_tool_catalog or infomaniak_help to find the right tool"));
         };
         let args = Value::Object(args);
-        tool.validate_args(&args)?;
+        // A schema error may quote the value it refused: a secret one is masked.
+        tool.validate_args(&args)
+            .map_err(|e| tool.secret_args(&args).mask_error(e))?;
         Ok((tool, args))
     }
 
@@ -214,7 +217,7 @@ impl Dispatcher {
         progress: Option<Arc<dyn ProgressSink>>,
         started: Instant,
     ) -> CallOutcome {
-        let (ctx, records) = self.sessions.context(tool, Phase::Read, progress);
+        let (ctx, records) = self.sessions.context(tool, args, Phase::Read, progress);
         let result = plugin.invoke(&tool.descriptor.name, args, ctx).await;
         let records = take(&records);
         self.audit.denials(tool, args, &records, started);

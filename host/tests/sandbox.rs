@@ -156,6 +156,7 @@ fn ctx(port: &FakePort) -> CallContext {
     CallContext {
         upstream: Box::new(port.clone()),
         progress: None,
+        secrets: Default::default(),
     }
 }
 
@@ -269,6 +270,34 @@ fn handles_and_call_futures_can_cross_threads() {
 }
 
 #[tokio::test]
+async fn a_calls_secret_arguments_never_reach_the_host_log() {
+    let logs = LogBuf::default();
+    let _guard = logs.install();
+    let port = FakePort::new(Phase::Read);
+    let schema =
+        json!({"type": "object", "properties": {"text": {"type": "string", "writeOnly": true}}});
+    let args = json!({"text": "hunter2-secret-value"});
+    hostile()
+        .invoke(
+            "hostile_echo",
+            &args,
+            CallContext {
+                upstream: Box::new(port.clone()),
+                progress: None,
+                secrets: ikmcp_host::secret_args::SecretArgs::collect(&schema, &args),
+            },
+        )
+        .await
+        .unwrap();
+    let text = logs.text();
+    assert!(!text.contains("hunter2"), "{text}");
+    assert!(
+        text.contains(r#"echo called with {"text":"«secret: text»"}"#),
+        "{text}"
+    );
+}
+
+#[tokio::test]
 async fn echo_delivers_progress_and_log() {
     let logs = LogBuf::default();
     let _guard = logs.install();
@@ -281,6 +310,7 @@ async fn echo_delivers_progress_and_log() {
             CallContext {
                 upstream: Box::new(port.clone()),
                 progress: Some(progress.clone()),
+                secrets: Default::default(),
             },
         )
         .await
@@ -339,6 +369,7 @@ async fn a_hung_upstream_cannot_hang_the_call() {
             CallContext {
                 upstream: Box::new(Hanging),
                 progress: None,
+                secrets: Default::default(),
             },
         )
         .await
@@ -386,6 +417,7 @@ async fn waiting_for_upstream_does_not_count_against_the_deadline() {
             CallContext {
                 upstream: Box::new(Slow),
                 progress: None,
+                secrets: Default::default(),
             },
         )
         .await

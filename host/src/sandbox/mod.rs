@@ -34,6 +34,7 @@ use crate::contract::effect_rules::check_plan_effects_with;
 /// The port a call's upstream requests go through (defined by the contract).
 pub use crate::contract::{BoxFuture, UpstreamPort};
 use crate::contract::{ErrorKind, Manifest, Plan, PlanOutcome, ToolDescriptor, ToolError};
+use crate::secret_args::SecretArgs;
 use bindings::latest::ikmcp::plugin::types as wit;
 use run::{Apply, Invoke, PlanCall, Runner};
 
@@ -49,6 +50,9 @@ pub struct CallContext {
     pub upstream: Box<dyn UpstreamPort>,
     /// Progress notifications, when the client asked for them.
     pub progress: Option<Arc<dyn ProgressSink>>,
+    /// The call's secret arguments: shown as markers in the plugin's log lines, stderr
+    /// and progress messages.
+    pub secrets: SecretArgs,
 }
 
 /// Per-call resource limits.

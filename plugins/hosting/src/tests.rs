@@ -12,6 +12,23 @@ fn manifest_is_within_the_budget() {
     ikmcp_pdk::testing::check_manifest(&Hosting::registry().manifest(), crate::ALL_TOOLS);
 }
 
+#[test]
+fn passwords_and_private_keys_are_secret_arguments() {
+    let m = Hosting::registry().manifest();
+    for (tool, secret) in [
+        (crate::CHANGE_DATABASE_USER_PASSWORD, "password"),
+        (crate::CHANGE_HOSTING_USER_PASSWORD, "password"),
+        (crate::CREATE_HOSTING_USER, "password"),
+        (crate::REQUEST_CERTIFICATE, "private_key"),
+    ] {
+        assert_eq!(
+            ikmcp_pdk::secret::secret_properties(&m, tool),
+            [secret],
+            "{tool}"
+        );
+    }
+}
+
 fn hosting(host: &MockHost) {
     host.route(
         HttpMethod::Get,
@@ -39,13 +56,18 @@ fn a_password_change_shows_and_restores_the_grants_q2() {
     );
     assert!(p.summary.contains("Q2"));
     assert!(
-        !format!("{p:?}").contains("Secret123"),
-        "no password in the plan"
+        !format!("{:?}{:?}", p.summary, p.changes).contains("Secret123"),
+        "the plugin's words do not repeat the password"
     );
     assert_eq!(p.effects.len(), 2);
-    assert!(p.effects[0].body.is_none() && p.effects[0].unpinned_body.is_some());
+    // The password is a secret argument: the body is pinned with it (the host masks it).
+    let first: serde_json::Value =
+        serde_json::from_str(p.effects[0].body.as_deref().unwrap()).unwrap();
+    assert_eq!(first["password"], "Secret123");
+    assert!(p.effects[0].unpinned_body.is_none());
     let restore: serde_json::Value =
         serde_json::from_str(p.effects[1].body.as_deref().unwrap()).unwrap();
+    assert_eq!(first["permissions"], restore["permissions"]);
     assert_eq!(
         restore["permissions"]["ab_blog"],
         json!({"read": false, "write": false, "admin": false})
