@@ -316,6 +316,29 @@ async fn fleet_lists_need_several_pages_and_site_products_lead_to_their_hosting(
         .unwrap();
     assert_eq!(p["parent_id"], site.hosting_id);
     assert_eq!(p["id"], site.id);
+    // The other filters apply to site products too.
+    let other = sim.with_world(|w| {
+        w.accounts
+            .iter()
+            .find(|a| a.id != site.account_id)
+            .unwrap()
+            .id
+    });
+    for filter in [format!("account_id={other}"), "service_name=hosting".into()] {
+        let (_, v) = get(
+            &sim,
+            &format!("/1/products?fqdn={}&{filter}", site.main_fqdn),
+        )
+        .await;
+        assert!(
+            v["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|p| p["service_name"] != "web_hosting"),
+            "{filter}: {v}"
+        );
+    }
     let (_, v) = get(&sim, "/1/products?service_name=web_hosting&return=total").await;
     assert_eq!(
         v["data"], 0,
