@@ -34,6 +34,8 @@ const HARMLESS_KEYS: [&str; 1] = ["tokenexpiresat"];
 /// Redacts values before they are written.
 pub(crate) struct Redactor {
     secrets: Vec<String>,
+    /// Length of the shortest secret: a shorter text cannot hold one.
+    shortest: usize,
 }
 
 impl Redactor {
@@ -46,7 +48,8 @@ impl Redactor {
             .collect();
         secrets.sort();
         secrets.dedup();
-        Redactor { secrets }
+        let shortest = secrets.iter().map(String::len).min().unwrap_or(usize::MAX);
+        Redactor { secrets, shortest }
     }
 
     /// `value` with every secret removed from its strings, sensitive keys blanked and
@@ -85,6 +88,11 @@ impl Redactor {
 
     /// `text` with every occurrence of every secret (overlapping ones included) replaced.
     pub(crate) fn text(&self, text: &str) -> String {
+        // Most strings of a line (keys, ids, names) are shorter than any credential: no
+        // search (each builds a substring searcher) for those.
+        if text.len() < self.shortest {
+            return text.to_string();
+        }
         let mut ranges: Vec<(usize, usize)> = Vec::new();
         for secret in &self.secrets {
             let mut from = 0;
