@@ -144,6 +144,7 @@ impl Runner {
         });
         let call = async {
             let plugin = self.pre.instantiate(&mut store).await?;
+            tracing::debug!(target: crate::dispatch::TIMING, plugin = %self.plugin, tool, instantiate_us = started.elapsed().as_micros() as u64, "instance ready");
             export.call(&plugin, &mut store).await
         };
         let outcome = tokio::time::timeout(self.limits.wall_timeout, call).await;
