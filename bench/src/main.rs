@@ -12,6 +12,7 @@ mod audit;
 mod audit_tail;
 mod calls;
 mod cold_start;
+mod find_site;
 mod node_floor;
 mod node_stand_in;
 mod plan_apply;
@@ -217,6 +218,7 @@ async fn measure(
     };
 
     sim.shutdown().await;
+    println!("{}", find_site::run(bin, cache.path()).await?.table());
 
     let upstream_efficiency = if args.skip_audit {
         None

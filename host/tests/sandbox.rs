@@ -448,7 +448,21 @@ async fn memory_bomb_hits_the_memory_limit() {
 
 #[tokio::test]
 async fn huge_output_is_refused() {
-    let (err, _) = invoke_err("hostile_huge_output").await;
+    // What is under test is the output cap, not the clock: 4 MiB is four times the cap,
+    // and a generous CPU budget keeps a loaded machine from turning this into a timeout
+    // (it once did with 64 MiB under a 1 s budget).
+    let mut patient = limits();
+    patient.timeout = Duration::from_secs(60);
+    patient.wall_timeout = Duration::from_secs(120);
+    let plugin = Sandbox::new(patient, None)
+        .unwrap()
+        .load(&hostile_path(), None)
+        .unwrap();
+    let port = FakePort::new(Phase::Read);
+    let err = plugin
+        .invoke("hostile_huge_output", &json!({"mib": 4}), ctx(&port))
+        .await
+        .expect_err("4 MiB is over the 1 MiB cap");
     assert_eq!(
         (err.kind, err.code.as_str()),
         (ErrorKind::Sandbox, "plugin_output_too_large"),

@@ -550,3 +550,68 @@ async fn without_a_manager_session_the_vps_tools_say_what_to_configure() {
             > 0
     );
 }
+
+/// A harness whose API token is the tenant's DNS token: it reads accounts but lacks the
+/// `public_cloud` scope.
+async fn without_cloud_scope() -> Harness {
+    let token = ikmcp_sim::auth::Credentials::from_seed(42)
+        .token("dns_read")
+        .secret
+        .clone();
+    Harness::start(Options {
+        env: vec![("INFOMANIAK_API_TOKEN".into(), token)],
+        ..Options::default()
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_token_without_the_public_cloud_scope_is_told_which_scope_to_add() {
+    let h = without_cloud_scope().await;
+    let (_, pc, p) = first(&h);
+    let scope_hint = |err: &Value| {
+        assert_eq!(err["error"]["kind"], "upstream", "{err}");
+        assert!(
+            err["error"]["hint"]
+                .as_str()
+                .unwrap()
+                .contains("`public_cloud` scope"),
+            "{err}"
+        );
+    };
+    scope_hint(&h.err("infomaniak_list_public_clouds", json!({})).await);
+    scope_hint(
+        &h.err(
+            "infomaniak_list_public_cloud_database_services",
+            json!({"public_cloud_id": pc, "project_id": p}),
+        )
+        .await,
+    );
+    let db = h
+        .sim
+        .with_world(|w| w.cloud.clouds[0].projects[0].dbaas[0].id);
+    for args in [
+        json!({"public_cloud_id": pc, "action": "delete", "project_id": p}),
+        json!({"public_cloud_id": pc, "action": "update", "project_id": p, "payload": {"name": "x"}}),
+    ] {
+        scope_hint(&h.err("infomaniak_manage_public_cloud_project", args).await);
+    }
+    scope_hint(
+        &h.err(
+            "infomaniak_manage_public_cloud_database_service",
+            json!({"public_cloud_id": pc, "project_id": p, "action": "delete", "dbaas_id": db}),
+        )
+        .await,
+    );
+    let denied: Vec<_> = h
+        .sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.starts_with("/1/public_clouds"))
+        .collect();
+    assert!(
+        !denied.is_empty() && denied.iter().all(|r| r.status == 403),
+        "{denied:?}"
+    );
+    assert!(h.writes().is_empty(), "{:?}", h.writes());
+}

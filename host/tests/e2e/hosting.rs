@@ -14,6 +14,27 @@ fn first_hosting(h: &Harness) -> (u64, String) {
         .with_world(|w| (w.web_hostings[0].id, w.web_hostings[0].prefix.clone()))
 }
 
+/// Asserts that the GETs of `path` on `upstream` since `mark` read pages 1..=N of 100 items
+/// each exactly once, N being what `n` items need (one page when empty).
+fn assert_pages(h: &Harness, mark: u64, upstream: &str, path: &str, n: usize) {
+    let mut pages: Vec<u64> = requests_since(h, mark)
+        .iter()
+        .filter(|r| r.method == "GET" && r.upstream == upstream && r.path == path)
+        .map(|r| {
+            let q = r.query.clone().unwrap_or_default();
+            let param = |k: &str| {
+                q.split('&')
+                    .find_map(|kv| kv.strip_prefix(&format!("{k}=")).map(str::to_string))
+            };
+            assert_eq!(param("per_page").as_deref(), Some("100"), "{path}?{q}");
+            param("page").and_then(|p| p.parse().ok()).unwrap_or(0)
+        })
+        .collect();
+    pages.sort_unstable();
+    let want: Vec<u64> = (1..=n.div_ceil(100).max(1) as u64).collect();
+    assert_eq!(pages, want, "pages of {path} for {n} items");
+}
+
 fn requests_since(h: &Harness, mark: u64) -> Vec<ikmcp_sim::RecordedRequest> {
     h.sim
         .requests()
@@ -64,26 +85,58 @@ async fn reads_list_every_page_on_both_roles() {
             w.sites.iter().filter(|s| s.hosting_id == hid).count(),
         )
     });
-    assert!(dbs > 100 && users > 100 && ftp > 100);
-    for (tool, n) in [
-        ("infomaniak_list_databases", dbs),
-        ("infomaniak_list_database_users", users),
-        ("infomaniak_list_hosting_users", ftp),
-        ("infomaniak_list_sites", sites),
+    assert!(dbs > 100 && users > 100 && ftp > 100 && sites > 100);
+    let base = format!("/1/web_hostings/{hid}");
+    for (tool, path, n) in [
+        ("infomaniak_list_databases", "databases", dbs),
+        ("infomaniak_list_database_users", "database_users", users),
+        ("infomaniak_list_hosting_users", "users", ftp),
+        ("infomaniak_list_sites", "sites", sites),
     ] {
         let mark = h.mark();
         let out = h.ok(tool, json!({"hosting_id": hid})).await;
         assert_eq!(out["count"].as_u64().unwrap() as usize, n, "{tool}");
-        if n > 100 {
-            assert!(
-                requests_since(&h, mark)
-                    .iter()
-                    .filter(|r| r.query.as_deref().unwrap_or("").contains("page=2"))
-                    .count()
-                    == 1,
-                "{tool} read page 2"
-            );
-        }
+        assert_eq!(out["items"].as_array().unwrap().len(), n, "{tool}");
+        assert_pages(&h, mark, "api", &format!("{base}/{path}"), n);
+    }
+    // The first site of that hosting has more aliases than one page (manager role).
+    let (first_site, alias_count) = h.sim.with_world(|w| {
+        let s = w.sites.iter().find(|s| s.hosting_id == hid).unwrap().id;
+        let n = w.hosting.aliases.iter().filter(|(x, _)| *x == s).count();
+        (s, n + 1)
+    });
+    let mark = h.mark();
+    let out = h
+        .ok(
+            "infomaniak_list_site_aliases",
+            json!({"hosting_id": hid, "site_id": first_site}),
+        )
+        .await;
+    assert_eq!(out["count"].as_u64().unwrap() as usize, alias_count);
+    assert!(alias_count > 100);
+    let path = format!("/proxy{base}/sites/{first_site}/aliases");
+    assert_pages(&h, mark, "manager", &path, alias_count);
+    // The first Node.js app has more builds and names than one page (manager role).
+    let app = h.sim.with_world(|w| w.hosting.nodejs[0].clone());
+    assert!(app.jobs.len() > 100 && app.aliases.len() > 100);
+    let args = json!({"hosting_id": app.site_id, "vhost_route_id": app.vhost_route_id});
+    let node = format!("/proxy/1/hostings/{}", app.site_id);
+    for (tool, path, n) in [
+        (
+            "infomaniak_nodejs_app_jobs",
+            format!("{node}/nodejs/{}/jobs", app.vhost_route_id),
+            app.jobs.len(),
+        ),
+        (
+            "infomaniak_nodejs_app_aliases",
+            format!("{node}/vhost_route/{}/aliases", app.vhost_route_id),
+            app.aliases.len() + 1,
+        ),
+    ] {
+        let mark = h.mark();
+        let out = h.ok(tool, args.clone()).await;
+        assert_eq!(out["data"].as_array().unwrap().len(), n, "{tool}");
+        assert_pages(&h, mark, "manager", &path, n);
     }
     let site = h.sim.with_world(|w| {
         w.sites
@@ -150,35 +203,166 @@ async fn reads_list_every_page_on_both_roles() {
     );
 }
 
-#[tokio::test]
-async fn find_site_answers_in_at_most_three_requests_on_the_fleet() {
-    let h = Harness::start(Options {
+/// A fleet server whose client-side rate limit does not slow a full scan down.
+async fn fleet_unthrottled() -> Harness {
+    Harness::start(Options {
         scale: Scale::Fleet,
+        env: vec![("IKMCP_REQUESTS_PER_MINUTE".into(), "100000".into())],
         ..Options::default()
     })
-    .await;
+    .await
+}
+
+/// Pages of the site list of each web hosting, in the order `/1/products` lists them.
+fn site_pages(h: &Harness) -> Vec<(u64, u64, usize)> {
+    h.sim.with_world(|w| {
+        w.products
+            .iter()
+            .filter(|p| p.service_name == "hosting")
+            .map(|p| {
+                let n = w.sites.iter().filter(|s| s.hosting_id == p.id).count();
+                (p.id, p.account_id, n.div_ceil(100).max(1))
+            })
+            .collect()
+    })
+}
+
+#[tokio::test]
+async fn find_site_answers_from_the_product_index_in_at_most_three_requests() {
+    let h = fleet_unthrottled().await;
     let site = h.sim.with_world(|w| w.sites[150].clone());
-    for name in [site.main_fqdn.clone(), format!("www.{}", site.main_fqdn)] {
+    for (name, want) in [
+        (site.main_fqdn.clone(), 2),
+        (format!("www.{}", site.main_fqdn), 3),
+    ] {
         let mark = h.mark();
         let out = h.ok("infomaniak_find_site", json!({"domain": name})).await;
-        let n = requests_since(&h, mark).len();
-        assert!(n <= 3, "find_site made {n} upstream requests");
+        let seen = requests_since(&h, mark);
+        assert_eq!(seen.len(), want, "{name}: {seen:?}");
+        assert_eq!(out["requests"], want);
+        assert_eq!(out["via"], "products", "{out}");
         assert_eq!(out["found"], true, "{out}");
         assert_eq!(out["hosting_id"], site.hosting_id);
         assert_eq!(out["site"]["id"], site.id);
+        assert_eq!(out["domain"], site.main_fqdn.as_str());
+        assert!(seen[0].query.as_deref().unwrap().starts_with("fqdn="));
+        let last = seen.last().unwrap();
+        assert_eq!(
+            last.path,
+            format!("/1/web_hostings/{}/sites/{}", site.hosting_id, site.id)
+        );
     }
+    // A name no site has: the index is not proof of absence, so every hosting is read.
+    let mark = h.mark();
     let out = h
         .ok(
             "infomaniak_find_site",
             json!({"domain": "nowhere.example.org"}),
         )
         .await;
+    let every: usize = site_pages(&h).iter().map(|(_, _, p)| p).sum();
     assert_eq!(out["found"], false);
+    assert_eq!(out["scanned_hostings"], site_pages(&h).len());
+    assert_eq!(requests_since(&h, mark).len(), 1 + 1 + every);
+    assert_eq!(out["requests"], 1 + 1 + every);
     assert!(out["hint"].as_str().unwrap().contains("alias"));
+    assert!(h.writes().is_empty());
     let bad = h
         .err("infomaniak_find_site", json!({"domain": "not a name"}))
         .await;
     assert_eq!(bad["error"]["kind"], "invalid_args", "{bad}");
+}
+
+#[tokio::test]
+async fn find_site_scans_every_page_when_the_product_index_lists_no_site() {
+    let h = fleet_unthrottled().await;
+    h.sim
+        .set_faults(Faults {
+            products_without_sites: true,
+            ..Faults::default()
+        })
+        .unwrap();
+    let pages = site_pages(&h);
+    // A site on the second page of the first hosting: the index is silent and no hosting
+    // is named like the domain, so hostings are read in the API's order.
+    let (first, _, first_pages) = pages[0];
+    assert!(first_pages > 1);
+    let (site, on_first) = h.sim.with_world(|w| {
+        let on: Vec<_> = w.sites.iter().filter(|s| s.hosting_id == first).collect();
+        (on.last().copied().cloned().unwrap(), on.len())
+    });
+    assert!(on_first > 100, "the site is on page 2");
+    let mark = h.mark();
+    let out = h
+        .ok("infomaniak_find_site", json!({"domain": site.main_fqdn}))
+        .await;
+    assert_eq!(
+        (out["found"].clone(), out["via"].clone()),
+        (json!(true), json!("scan"))
+    );
+    assert_eq!(out["site"]["id"], site.id);
+    let seen = requests_since(&h, mark);
+    assert_eq!(seen.len(), 1 + 1 + first_pages, "{seen:?}");
+    assert_eq!(out["requests"], seen.len());
+    assert_eq!(out["scanned_hostings"], 1);
+    assert_pages(
+        &h,
+        mark,
+        "api",
+        &format!("/1/web_hostings/{first}/sites"),
+        on_first,
+    );
+    // A domain's apex site on the last account: the index still lists the domain's products
+    // (by name), so the hostings of their accounts are read first.
+    let (apex, accounts) = h.sim.with_world(|w| {
+        let last = w.accounts.last().unwrap().id;
+        let s = w
+            .sites
+            .iter()
+            .find(|s| s.account_id == last && w.domains.iter().any(|d| d.name == s.main_fqdn))
+            .cloned()
+            .unwrap();
+        let accounts: Vec<u64> = w
+            .products
+            .iter()
+            .filter(|p| p.customer_name == s.main_fqdn)
+            .map(|p| p.account_id)
+            .collect();
+        (s, accounts)
+    });
+    assert!(accounts.contains(&apex.account_id));
+    let mark = h.mark();
+    let out = h
+        .ok(
+            "infomaniak_find_site",
+            json!({"domain": format!("www.{}", apex.main_fqdn)}),
+        )
+        .await;
+    assert_eq!(out["found"], true, "{out}");
+    assert_eq!(out["domain"], apex.main_fqdn.as_str());
+    assert_eq!(out["hosting_id"], apex.hosting_id);
+    let likely: Vec<&(u64, u64, usize)> =
+        pages.iter().filter(|p| accounts.contains(&p.1)).collect();
+    let rank = likely.iter().position(|p| p.0 == apex.hosting_id).unwrap();
+    let read: Vec<u64> = requests_since(&h, mark)
+        .iter()
+        .filter_map(|r| {
+            let id = r.path.strip_suffix("/sites")?;
+            id.strip_prefix("/1/web_hostings/")?.parse().ok()
+        })
+        .collect();
+    let want: Vec<u64> = likely[..=rank]
+        .iter()
+        .flat_map(|p| std::iter::repeat_n(p.0, p.2))
+        .collect();
+    assert_eq!(
+        read, want,
+        "the domain's accounts' hostings first, in order"
+    );
+    // www. and bare index lookups, the hosting list, then the site pages read.
+    assert_eq!(out["requests"], 2 + 1 + want.len());
+    assert_eq!(requests_since(&h, mark).len(), 2 + 1 + want.len());
+    assert!(h.writes().is_empty());
 }
 
 #[tokio::test]
@@ -709,4 +893,52 @@ async fn writes_on_one_hosting_are_serialized_by_the_hosting_lock() {
     }
     let refused = h.sim.requests().iter().filter(|r| r.status == 400).count();
     assert_eq!(refused, 0, "no operation_in_progress");
+}
+
+#[tokio::test]
+async fn audit_findings_name_the_call_that_fixes_them_and_the_call_does() {
+    let h = Harness::start(Options::default()).await;
+    let (hid, _) = first_hosting(&h);
+    let audit = h
+        .ok("infomaniak_audit_hosting", json!({"hosting_id": hid}))
+        .await;
+    let findings = audit["findings"].as_array().unwrap().clone();
+    let tools: Vec<String> = h.tools().await.iter().map(|t| t.name.to_string()).collect();
+    let mut fixed = Vec::new();
+    for f in &findings {
+        let fix = f["fix"].as_str().unwrap();
+        let Some(call) = f.get("call").filter(|c| !c.is_null()) else {
+            assert!(fix.starts_with("no tool"), "{f}");
+            continue;
+        };
+        let tool = call["tool"].as_str().unwrap();
+        assert!(tools.iter().any(|t| t == tool) && fix.contains(tool), "{f}");
+        assert_eq!(call["arguments"]["hosting_id"], hid, "{f}");
+        if tool == "infomaniak_get_certificate" {
+            h.ok(tool, call["arguments"].clone()).await;
+        } else {
+            let applied = h.plan_and_apply(tool, call["arguments"].clone()).await;
+            assert!(!applied.writes.is_empty(), "{f}");
+            fixed.push((f["target"].clone(), f["issue"].clone()));
+        }
+    }
+    assert!(
+        fixed
+            .iter()
+            .any(|(_, issue)| issue.as_str().unwrap().contains("SSH")),
+        "the fixture has an SSH user: {findings:?}"
+    );
+    let after = h
+        .ok("infomaniak_audit_hosting", json!({"hosting_id": hid}))
+        .await;
+    for (target, issue) in &fixed {
+        assert!(
+            !after["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| &f["target"] == target && &f["issue"] == issue),
+            "{target} {issue} is fixed by its call: {after}"
+        );
+    }
 }

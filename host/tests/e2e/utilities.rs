@@ -350,3 +350,55 @@ async fn the_overview_finds_the_seeded_risks() {
     assert!(out["errors"].as_array().unwrap().is_empty(), "{out}");
     assert!(h.writes().is_empty());
 }
+
+#[tokio::test]
+async fn a_token_without_a_product_scope_is_told_which_scope_to_add() {
+    // The tenant's DNS token: it reads accounts but none of the three products.
+    let token = ikmcp_sim::auth::Credentials::from_seed(42)
+        .token("dns_read")
+        .secret
+        .clone();
+    let h = Harness::start(Options {
+        env: vec![("INFOMANIAK_API_TOKEN".into(), token)],
+        ..Options::default()
+    })
+    .await;
+    let (b, slot) = h
+        .sim
+        .with_world(|w| (w.backups[0].id, w.backups[0].slots[0].id));
+    for (tool, args, scope) in [
+        ("infomaniak_list_swiss_backups", json!({}), "swiss-backup"),
+        (
+            "infomaniak_manage_swiss_backup_slot",
+            json!({"swiss_backup_id": b, "action": "delete", "slot_id": slot}),
+            "swiss-backup",
+        ),
+        ("infomaniak_list_ai_products", json!({}), "ai_tools"),
+        ("infomaniak_short_urls_quota", json!({}), "url_shortener"),
+        (
+            "infomaniak_create_short_url",
+            json!({"url": "https://example.com/a"}),
+            "url_shortener",
+        ),
+    ] {
+        let err = h.err(tool, args).await;
+        assert_eq!(err["error"]["kind"], "upstream", "{tool}: {err}");
+        assert!(
+            err["error"]["hint"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("`{scope}` scope")),
+            "{tool}: {err}"
+        );
+    }
+    // The overview reads what it may and names the scope of each section it could not.
+    let out = h.ok("infomaniak_cost_risk_overview", json!({})).await;
+    let errors = out["errors"].to_string();
+    for scope in ["swiss-backup", "ai_tools", "public_cloud", "url_shortener"] {
+        assert!(
+            errors.contains(&format!("`{scope}` scope")),
+            "{scope}: {out}"
+        );
+    }
+    assert!(h.writes().is_empty(), "{:?}", h.writes());
+}

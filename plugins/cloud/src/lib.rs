@@ -8,6 +8,7 @@
 
 pub mod clouds;
 pub mod projects;
+pub mod scope;
 pub mod services;
 pub mod vps;
 
@@ -16,6 +17,7 @@ mod tests;
 
 use ikmcp_pdk::roles::MANAGER;
 use ikmcp_pdk::{Effect, INFOMANIAK_API, Plugin, PluginInfo, Registry, ToolSpec};
+use scope::scoped;
 
 /// The plugin, as exported to the host.
 pub struct Cloud;
@@ -74,61 +76,61 @@ impl Plugin for Cloud {
             description: "Infomaniak Public Cloud: projects, users, Database and Kubernetes services",
             roles: &[INFOMANIAK_API, MANAGER],
         })
-        .read(read(LIST_CLOUDS, "List public clouds", "Public Cloud products, all pages. Start here for ids."), clouds::list)
-        .read(read(GET_CLOUD, "Get public cloud", "One public cloud: price, project count, billing."), clouds::get)
-        .read(read(LIST_ACCESSES, "List public cloud accesses", "Ids of the public clouds you may administer."), clouds::accesses)
+        .read(read(LIST_CLOUDS, "List public clouds", "Public Cloud products, all pages. Start here for ids."), |c, a| scoped(clouds::list(c, a)))
+        .read(read(GET_CLOUD, "Get public cloud", "One public cloud: price, project count, billing."), |c, a| scoped(clouds::get(c, a)))
+        .read(read(LIST_ACCESSES, "List public cloud accesses", "Ids of the public clouds you may administer."), |c, a| scoped(clouds::accesses(c, a)))
         .read(read(STATUS, "Public Cloud status", "Infomaniak's Public Cloud incident and maintenance feed."), clouds::status)
-        .read(read(LIST_PROJECTS, "List projects", "Projects of a public cloud, all pages."), projects::list)
-        .read(read(GET_PROJECT, "Get project", "One project: status (follows async changes), users, tags."), projects::get)
-        .read(read(LIST_USERS, "List project users", "OpenStack users of a project, all pages."), projects::users)
+        .read(read(LIST_PROJECTS, "List projects", "Projects of a public cloud, all pages."), |c, a| scoped(projects::list(c, a)))
+        .read(read(GET_PROJECT, "Get project", "One project: status (follows async changes), users, tags."), |c, a| scoped(projects::get(c, a)))
+        .read(read(LIST_USERS, "List project users", "OpenStack users of a project, all pages."), |c, a| scoped(projects::users(c, a)))
         .read(
             read(LIST_DBAAS, "List Database services", "DBaaS of a project, or account-wide.").keywords(&["dbaas", "mysql", "database"]),
-            services::list_dbaas,
+            |c, a| scoped(services::list_dbaas(c, a)),
         )
         .read(
             read(GET_DBAAS, "Get Database service", "One DBaaS: status, pack, connection (no password), backups.").keywords(&["dbaas", "mysql", "database"]),
-            services::get_dbaas,
+            |c, a| scoped(services::get_dbaas(c, a)),
         )
         .read(
             read(LIST_KAAS, "List Kubernetes services", "KaaS of a project, or account-wide.").keywords(&["kaas", "kubernetes", "k8s"]),
-            services::list_kaas,
+            |c, a| scoped(services::list_kaas(c, a)),
         )
         .read(
             read(GET_KAAS, "Get Kubernetes service", "One KaaS: version, pack, instances.").keywords(&["kaas", "kubernetes", "k8s"]),
-            services::get_kaas,
+            |c, a| scoped(services::get_kaas(c, a)),
         )
-        .read(read(RESOURCE_DATA, "Public Cloud catalogues", "Packs, versions, regions, zones, account config."), clouds::resource)
+        .read(read(RESOURCE_DATA, "Public Cloud catalogues", "Packs, versions, regions, zones, account config."), |c, a| scoped(clouds::resource(c, a)))
         .write(
             ToolSpec::new(MANAGE_PROJECT, "Manage project", "Invite (create), rename or delete a project; delete lists what goes with it.")
                 .category("cloud")
                 .keywords(KW_CLOUD),
             Effect::Destructive,
-            projects::plan_project,
-            projects::apply_project,
+            |c, a| scoped(projects::plan_project(c, a)),
+            |c, a, p| scoped(projects::apply_project(c, a, p)),
         )
         .write(
             ToolSpec::new(MANAGE_USER, "Manage project user", "Invite, change or delete a project's OpenStack user.")
                 .category("cloud")
                 .keywords(KW_CLOUD),
             Effect::Destructive,
-            projects::plan_user,
-            projects::apply_user,
+            |c, a| scoped(projects::plan_user(c, a)),
+            |c, a, p| scoped(projects::apply_user(c, a, p)),
         )
         .write(
             ToolSpec::new(MANAGE_DBAAS, "Manage Database service", "Create, resize or delete a DBaaS; delete lists the backups lost.")
                 .category("cloud")
                 .keywords(&["dbaas", "mysql", "database"]),
             Effect::Destructive,
-            services::plan_dbaas,
-            services::apply_dbaas,
+            |c, a| scoped(services::plan_dbaas(c, a)),
+            |c, a, p| scoped(services::apply_dbaas(c, a, p)),
         )
         .write(
             ToolSpec::new(MANAGE_KAAS, "Manage Kubernetes service", "Create, upgrade or delete a KaaS cluster.")
                 .category("cloud")
                 .keywords(&["kaas", "kubernetes", "k8s"]),
             Effect::Destructive,
-            services::plan_kaas,
-            services::apply_kaas,
+            |c, a| scoped(services::plan_kaas(c, a)),
+            |c, a, p| scoped(services::apply_kaas(c, a, p)),
         )
         .read(
             ToolSpec::new(LIST_VPS, "List VPS", "VPS (Cloud Servers) of the account(s); needs the manager session.")

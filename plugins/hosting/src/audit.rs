@@ -7,7 +7,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use ikmcp_pdk::{Ctx, ToolError};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::common::{hosting_path, public};
 
@@ -40,6 +40,9 @@ pub struct Finding {
     pub issue: String,
     /// What to do.
     pub fix: String,
+    /// The tool call that fixes it, ready to send (`{tool, arguments}`); none when only the
+    /// manager can (PHP version, WordPress update, backup option).
+    pub call: Option<Value>,
 }
 
 /// Result of the audit.
@@ -68,6 +71,15 @@ fn finding(severity: &str, hosting_id: u64, target: &str, issue: String, fix: &s
         target: target.into(),
         issue,
         fix: fix.into(),
+        call: None,
+    }
+}
+
+impl Finding {
+    /// The finding fixed by calling `tool` with `arguments`.
+    fn fixed_by(mut self, tool: &str, arguments: Value) -> Finding {
+        self.call = Some(json!({"tool": tool, "arguments": arguments}));
+        self
     }
 }
 
@@ -80,38 +92,58 @@ pub fn site_findings(
     now: i64,
 ) -> Vec<Finding> {
     let name = site["main_fqdn"].as_str().unwrap_or("?");
+    let site_ref = json!({"hosting_id": hosting_id, "site_id": site["id"]});
+    let free = json!({"hosting_id": hosting_id, "site_id": site["id"], "type": "free"});
     let mut out = Vec::new();
     if site["ssl_status"] == "disabled" {
-        out.push(finding(
-            "high",
-            hosting_id,
-            name,
-            "no SSL certificate: the site is served over plain HTTP".into(),
-            "install a free certificate with infomaniak_request_certificate (type free)",
-        ));
-    } else if let Some(exp) = site["ssl_expired_at"].as_i64() {
-        if exp < now {
-            out.push(finding(
+        out.push(
+            finding(
                 "high",
                 hosting_id,
                 name,
-                format!("certificate expired {} day(s) ago", (now - exp) / DAY),
-                "renew it with infomaniak_request_certificate",
-            ));
+                "no SSL certificate: the site is served over plain HTTP".into(),
+                "install a free certificate: infomaniak_request_certificate (call)",
+            )
+            .fixed_by(crate::REQUEST_CERTIFICATE, free.clone()),
+        );
+    } else if let Some(exp) = site["ssl_expired_at"].as_i64() {
+        if exp < now {
+            out.push(
+                finding(
+                    "high",
+                    hosting_id,
+                    name,
+                    format!("certificate expired {} day(s) ago", (now - exp) / DAY),
+                    "request a new one: infomaniak_request_certificate (call; type paid with certificate_id for a paid one)",
+                )
+                .fixed_by(crate::REQUEST_CERTIFICATE, free.clone()),
+            );
         } else if exp < now + EXPIRY_WARNING_DAYS * DAY {
-            out.push(finding(
-                "medium",
-                hosting_id,
-                name,
-                format!("certificate expires in {} day(s)", (exp - now) / DAY),
-                "check its renewal with infomaniak_get_certificate",
-            ));
+            out.push(
+                finding(
+                    "medium",
+                    hosting_id,
+                    name,
+                    format!("certificate expires in {} day(s)", (exp - now) / DAY),
+                    "check that it renews: infomaniak_get_certificate (call)",
+                )
+                .fixed_by(crate::GET_CERTIFICATE, site_ref),
+            );
         }
     }
     if let Some(c) = certificate
         && (c["status"] == "error" || c["error_on_certificate"] == true)
     {
-        out.push(finding("high", hosting_id, name, format!("certificate in error for {}", c["error_identifiers"]), "fix the DNS of the names in error (or remove them), then request the certificate again"));
+        out.push(
+            finding(
+                "high",
+                hosting_id,
+                name,
+                format!("certificate in error for {}", c["error_identifiers"]),
+                "point the names in error at the hosting (infomaniak_dns_list_records, infomaniak_dns_update_record) or remove them (infomaniak_delete_site_alias), then request it again: infomaniak_request_certificate (call)",
+            )
+            .fixed_by(crate::REQUEST_CERTIFICATE, free),
+        );
     }
     for env in site["environments"].as_array().into_iter().flatten() {
         if env["type"] == "php"
@@ -123,7 +155,7 @@ pub fn site_findings(
                 hosting_id,
                 name,
                 format!("PHP {v} no longer gets security fixes"),
-                "switch the site to PHP 8.3 or later in the manager",
+                "no tool changes it: switch the site to PHP 8.3 or later in the manager (site, PHP settings)",
             ));
         }
     }
@@ -138,7 +170,7 @@ pub fn site_findings(
                     hosting_id,
                     name,
                     format!("WordPress {v} is outdated"),
-                    "update WordPress from its admin page",
+                    "no tool updates it: update WordPress from its admin page (wp-admin, Updates)",
                 ));
             }
         }
@@ -161,14 +193,14 @@ pub fn database_findings(hosting_id: u64, db: &Value, now: i64) -> Vec<Finding> 
             hosting_id,
             name,
             "no backup at all".into(),
-            "check the hosting's backup option in the manager",
+            "no tool changes it: check the hosting's backup option in the manager",
         )],
         Some(t) if t < now - BACKUP_MAX_AGE_DAYS * DAY => vec![finding(
             "medium",
             hosting_id,
             name,
             format!("newest backup is {} day(s) old", (now - t) / DAY),
-            "check the hosting's backup option in the manager",
+            "no tool changes it: check the hosting's backup option in the manager",
         )],
         _ => vec![],
     }
@@ -183,7 +215,11 @@ pub fn user_findings(hosting_id: u64, user: &Value) -> Vec<Finding> {
             hosting_id,
             login,
             "has SSH shell access, not only SFTP".into(),
-            "if a shell is not needed, switch it with infomaniak_change_hosting_user_connection_type to ftp",
+            "if no shell is needed, make it SFTP only: infomaniak_change_hosting_user_connection_type (call)",
+        )
+        .fixed_by(
+            crate::CHANGE_HOSTING_USER_CONNECTION_TYPE,
+            json!({"hosting_id": hosting_id, "login": login, "connection_type": "ftp"}),
         )]
     } else {
         vec![]
@@ -251,16 +287,19 @@ pub fn audit(ctx: &Ctx, a: Args) -> Result<Report, ToolError> {
             if a.hosting_id.is_some() {
                 return Err(e);
             }
-            findings.push(finding(
-                "medium",
-                *hid,
-                &format!("hosting {hid}"),
-                format!(
-                    "could not be read: {}",
-                    ikmcp_pdk::ToolErrorExt::message(&e)
-                ),
-                "audit it alone with hosting_id to see the error",
-            ));
+            findings.push(
+                finding(
+                    "medium",
+                    *hid,
+                    &format!("hosting {hid}"),
+                    format!(
+                        "could not be read: {}",
+                        ikmcp_pdk::ToolErrorExt::message(&e)
+                    ),
+                    "audit it alone to see the error: infomaniak_audit_hosting (call)",
+                )
+                .fixed_by(crate::AUDIT_HOSTING, json!({"hosting_id": hid})),
+            );
         }
     }
     findings.sort_by_key(|f| rank(&f.severity));

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod certificates;
 pub mod common;
 pub mod databases;
+pub mod find;
 pub mod hostings;
 pub mod nodejs;
 pub mod provision;
@@ -106,7 +107,7 @@ impl Plugin for Hosting {
             roles: &[INFOMANIAK_API, MANAGER],
         })
         .read(ToolSpec::new(LIST_HOSTINGS, "List hostings", "Every web and Node.js hosting (ids for the other tools).").category("hosting").keywords(&["web", "nodejs"]), hostings::list)
-        .read(ToolSpec::new(FIND_SITE, "Find site", "The site and hosting serving a domain name.").category("hosting").keywords(&["which", "where", "website"]), hostings::find)
+        .read(ToolSpec::new(FIND_SITE, "Find site", "The site and hosting serving a domain name.").category("hosting").keywords(&["which", "where", "website"]), find::find)
         .read(ToolSpec::new(GET_DOMAIN_FULL, "Get domain (full)", "Everything the manager shows about a domain.").category("domain").keywords(&["whois", "registration"]), hostings::domain_full)
         .read(ToolSpec::new(LIST_SITES, "List sites", "Every site of a hosting, with WordPress apps.").category("hosting").keywords(&["website", "wordpress"]), sites::list)
         .write(ToolSpec::new(CREATE_SITE, "Create site", "Create a site; applied only once it exists.").category("hosting").undo(DELETE_SITE).keywords(&["website", "new"]), Effect::Write, sites::plan_create, sites::apply_create)

@@ -145,9 +145,110 @@ fn find_site_reads_the_product_then_the_site() {
     assert_eq!(out["found"], true);
     assert_eq!(out["hosting_id"], 7);
     assert_eq!(out["requests"], 3);
+    assert_eq!(out["via"], "products");
     assert_eq!(
         host.requests()[1].query,
         vec![("fqdn".to_string(), "example.com".to_string())]
+    );
+}
+
+#[test]
+fn find_site_scans_the_hostings_named_like_the_domain_first_when_the_index_is_silent() {
+    let host = MockHost::new();
+    host.push_ok(
+        200,
+        ok(json!([{"id": 3, "account_id": 2, "service_name": "domain"}])),
+    );
+    host.push_ok(
+        200,
+        paged(
+            json!([
+                {"id": 10, "account_id": 1, "customer_name": "other"},
+                {"id": 11, "account_id": 2, "customer_name": "unrelated"},
+                {"id": 12, "account_id": 1, "customer_name": "example.com"},
+            ]),
+            1,
+            1,
+            3,
+        ),
+    );
+    host.push_ok(
+        200,
+        paged(
+            json!([{"id": 5, "main_fqdn": "other.example.com"}]),
+            1,
+            1,
+            1,
+        ),
+    );
+    host.push_ok(
+        200,
+        paged(json!([{"id": 6, "main_fqdn": "shop.example.com"}]), 1, 1, 1),
+    );
+    let out = invoke::<Hosting>(
+        &host,
+        crate::FIND_SITE,
+        json!({"domain": "shop.example.com"}),
+    )
+    .unwrap();
+    assert_eq!(
+        (out["found"].clone(), out["hosting_id"].clone()),
+        (json!(true), json!(11))
+    );
+    assert_eq!(out["via"], "scan");
+    assert_eq!(
+        (out["requests"].clone(), out["scanned_hostings"].clone()),
+        (json!(4), json!(2))
+    );
+    let paths: Vec<String> = host.requests().iter().map(|r| r.path.clone()).collect();
+    assert_eq!(
+        paths[2..],
+        ["/1/web_hostings/12/sites", "/1/web_hostings/11/sites"],
+        "the hosting named like the domain, then the domain's account"
+    );
+}
+
+#[test]
+fn find_site_does_not_trust_an_index_answer_the_site_contradicts() {
+    let host = MockHost::new();
+    host.push_ok(
+        200,
+        ok(json!([{"id": 5, "parent_id": 7, "parent_service_name": "hosting"}])),
+    );
+    host.push_ok(
+        200,
+        ok(json!({"id": 5, "main_fqdn": "renamed.example.com"})),
+    );
+    host.push_ok(
+        200,
+        paged(
+            json!([{"id": 7, "account_id": 1, "customer_name": "h"}]),
+            1,
+            1,
+            1,
+        ),
+    );
+    host.push_ok(
+        200,
+        paged(
+            json!([{"id": 5, "main_fqdn": "renamed.example.com"}]),
+            1,
+            1,
+            1,
+        ),
+    );
+    let out =
+        invoke::<Hosting>(&host, crate::FIND_SITE, json!({"domain": "a.example.com"})).unwrap();
+    assert_eq!(out["found"], false);
+    assert_eq!(
+        (out["requests"].clone(), out["scanned_hostings"].clone()),
+        (json!(4), json!(1))
+    );
+    assert!(
+        out["hint"]
+            .as_str()
+            .unwrap()
+            .contains("infomaniak_list_site_aliases")
     );
 }
 
@@ -175,9 +276,39 @@ fn audit_findings_cover_ssl_php_wordpress_backups_and_ssh() {
         "high"
     );
     assert!(database_findings(1, &json!({"name": "d", "backups": [now - 3600]}), now).is_empty());
+    let ssh = user_findings(1, &json!({"login": "x", "has_ssh": true}));
     assert_eq!(
-        user_findings(1, &json!({"login": "x", "has_ssh": true})).len(),
-        1
+        ssh[0].call,
+        Some(json!({"tool": crate::CHANGE_HOSTING_USER_CONNECTION_TYPE,
+            "arguments": {"hosting_id": 1, "login": "x", "connection_type": "ftp"}}))
+    );
+    let site =
+        json!({"id": 9, "main_fqdn": "a.ch", "ssl_status": "free", "ssl_expired_at": now - 86_400});
+    let mut all = site_findings(1, &site, Some(&cert), now);
+    all.extend(f);
+    all.extend(database_findings(
+        1,
+        &json!({"name": "d", "backups": []}),
+        now,
+    ));
+    all.extend(ssh);
+    for x in &all {
+        match &x.call {
+            Some(call) => {
+                let tool = call["tool"].as_str().unwrap();
+                assert!(
+                    crate::ALL_TOOLS.contains(&tool) && x.fix.contains(tool),
+                    "{x:?}"
+                );
+                assert_eq!(call["arguments"]["hosting_id"], 1, "{x:?}");
+            }
+            None => assert!(x.fix.starts_with("no tool"), "{x:?}"),
+        }
+    }
+    let expired = &all[0];
+    assert_eq!(
+        expired.call.as_ref().unwrap()["arguments"],
+        json!({"hosting_id": 1, "site_id": 9, "type": "free"})
     );
 }
 

@@ -4,6 +4,7 @@
 pub mod ai;
 pub mod backup;
 pub mod overview;
+pub mod scope;
 pub mod short_urls;
 
 #[cfg(test)]
@@ -74,36 +75,36 @@ impl Plugin for Utilities {
             description: "Infomaniak AI Tools, Swiss Backup, URL shortener, and a cost and risk overview",
             roles: &[INFOMANIAK_API],
         })
-        .read(ai(LIST_AI_PRODUCTS, "List AI products", "LLM API products. Start here for product_id."), ai::products)
-        .read(ai(LIST_AI_MODELS, "List AI models", "Infomaniak's AI model catalogue."), ai::models)
-        .read(ai(AI_CONSUMPTIONS, "AI consumption", "Every consumption line of a product, all pages."), ai::consumptions)
-        .read(ai(AI_BATCH, "AI batch result", "Status of a batch, or its file with download."), ai::batch)
-        .read(ai(AI_PRODUCT_MODELS, "AI product models", "Models a product's OpenAI-compatible API serves."), ai::product_models)
-        .read(bk(LIST_BACKUPS, "List Swiss Backups", "Swiss Backup products, all pages. Start here."), backup::list)
-        .read(bk(GET_BACKUP, "Get Swiss Backup", "One product: size, free storage, slots, admin."), backup::get)
-        .read(bk(ACRONIS, "Acronis info", "Acronis storage and slot counts of a product."), backup::acronis)
-        .read(bk(LIST_SLOTS, "List backup slots", "Slots of a product: size, usage, last check."), backup::slots)
-        .read(bk(GET_SLOT, "Get backup slot", "One slot: usage, connection, lock state."), backup::slot)
-        .read(bk(PRICING, "Swiss Backup pricing", "Price list, or a configuration priced with calculate."), backup::pricing)
+        .read(ai(LIST_AI_PRODUCTS, "List AI products", "LLM API products. Start here for product_id."), |c, a| scope::ai(ai::products(c, a)))
+        .read(ai(LIST_AI_MODELS, "List AI models", "Infomaniak's AI model catalogue."), |c, a| scope::ai(ai::models(c, a)))
+        .read(ai(AI_CONSUMPTIONS, "AI consumption", "Every consumption line of a product, all pages."), |c, a| scope::ai(ai::consumptions(c, a)))
+        .read(ai(AI_BATCH, "AI batch result", "Status of a batch, or its file with download."), |c, a| scope::ai(ai::batch(c, a)))
+        .read(ai(AI_PRODUCT_MODELS, "AI product models", "Models a product's OpenAI-compatible API serves."), |c, a| scope::ai(ai::product_models(c, a)))
+        .read(bk(LIST_BACKUPS, "List Swiss Backups", "Swiss Backup products, all pages. Start here."), |c, a| scope::backup(backup::list(c, a)))
+        .read(bk(GET_BACKUP, "Get Swiss Backup", "One product: size, free storage, slots, admin."), |c, a| scope::backup(backup::get(c, a)))
+        .read(bk(ACRONIS, "Acronis info", "Acronis storage and slot counts of a product."), |c, a| scope::backup(backup::acronis(c, a)))
+        .read(bk(LIST_SLOTS, "List backup slots", "Slots of a product: size, usage, last check."), |c, a| scope::backup(backup::slots(c, a)))
+        .read(bk(GET_SLOT, "Get backup slot", "One slot: usage, connection, lock state."), |c, a| scope::backup(backup::slot(c, a)))
+        .read(bk(PRICING, "Swiss Backup pricing", "Price list, or a configuration priced with calculate."), |c, a| scope::backup(backup::pricing(c, a)))
         .write(
             bk(MANAGE_SLOT, "Manage backup slot", "Create, resize, delete, enable or disable a slot; delete shows the data lost."),
             Effect::Destructive,
-            backup::plan_slot,
-            backup::apply_slot,
+            |c, a| scope::backup(backup::plan_slot(c, a)),
+            |c, a, p| scope::backup(backup::apply_slot(c, a, p)),
         )
         .write(
             bk(MANAGE_ADMIN, "Set Swiss Backup administrator", "Create or change a product's administrator (by e-mail)."),
             Effect::Write,
-            backup::plan_admin,
-            backup::apply_admin,
+            |c, a| scope::backup(backup::plan_admin(c, a)),
+            |c, a, p| scope::backup(backup::apply_admin(c, a, p)),
         )
-        .read(url(LIST_SHORT_URLS, "List short URLs", "Every short URL, all pages."), short_urls::list)
-        .read(url(QUOTA, "Short URL quota", "Short URLs used and allowed."), short_urls::quota)
+        .read(url(LIST_SHORT_URLS, "List short URLs", "Every short URL, all pages."), |c, a| scope::url(short_urls::list(c, a)))
+        .read(url(QUOTA, "Short URL quota", "Short URLs used and allowed."), |c, a| scope::url(short_urls::quota(c, a)))
         .write(
             url(CREATE_SHORT_URL, "Create short URL", "Shorten an http(s) URL (checks the quota first)."),
             Effect::Write,
-            short_urls::plan_create,
-            short_urls::apply_create,
+            |c, a| scope::url(short_urls::plan_create(c, a)),
+            |c, a, p| scope::url(short_urls::apply_create(c, a, p)),
         )
         .read(
             ToolSpec::new(OVERVIEW, "Cost and risk overview",

@@ -13,7 +13,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::{ai, backup};
+use crate::{ai, backup, scope};
 
 /// A slot at or above this share of its size is near its quota.
 pub const NEAR_QUOTA: f64 = 0.9;
@@ -82,9 +82,21 @@ pub struct Overview {
     pub errors: Vec<String>,
 }
 
+/// The value of a section's read, or `None` with why in `errors` (a 403 names the scope
+/// the token lacks).
 fn section<T>(errors: &mut Vec<String>, name: &str, r: Result<T, ToolError>) -> Option<T> {
     match r {
         Ok(v) => Some(v),
+        Err(e) if scope::is_denied(&e) => {
+            let scope = match name {
+                "swiss_backup" => scope::SWISS_BACKUP,
+                "ai" => scope::AI_TOOLS,
+                "url_shortener" => scope::URL_SHORTENER,
+                _ => "public_cloud",
+            };
+            errors.push(format!("{name}: not checked: {}", scope::advice(scope)));
+            None
+        }
         Err(e) => {
             errors.push(format!("{name}: {}", e.message()));
             None

@@ -279,9 +279,8 @@ fn the_overview_keeps_going_when_a_section_is_refused() {
         out["findings"][0]["subject"], "Swiss Backup 3 slot 9 (full)",
         "{out}"
     );
-    assert!(
-        out["errors"][0].as_str().unwrap().starts_with("ai:"),
-        "{out}"
-    );
+    let error = out["errors"][0].as_str().unwrap();
+    assert!(error.starts_with("ai: not checked"), "{out}");
+    assert!(error.contains("`ai_tools` scope"), "{out}");
     assert!(host.writes().is_empty());
 }

@@ -151,6 +151,25 @@ pub fn bearer(header: Option<&str>) -> Option<&str> {
         .filter(|v| !v.is_empty())
 }
 
+/// Route prefix → scope of the products served by `routes::cloud` and `routes::utilities`.
+/// `public_cloud` and `swiss-backup` are the manager's own scope strings
+/// (infomaniak-api.md §2.1); no source names the AI Tools and URL shortener scopes, so
+/// the tenant assumes `ai_tools` and `url_shortener` (docs/tools/utilities.md says so).
+const PRODUCT_SCOPES: [(&str, &str); 6] = [
+    ("/1/public_clouds", "public_cloud"),
+    ("/1/swiss_backups", "swiss-backup"),
+    ("/1/ai", "ai_tools"),
+    ("/2/ai", "ai_tools"),
+    ("/1/url-shortener", "url_shortener"),
+    ("/2/url-shortener", "url_shortener"),
+];
+
+/// Whether `path` is `prefix` or below it (`/1/ai/models`, never `/1/aixyz`).
+fn under(path: &str, prefix: &str) -> bool {
+    path.strip_prefix(prefix)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
 /// The scope a request needs, from its method and path (`None` = any valid token).
 pub fn required_scope(method: &str, path: &str) -> Option<&'static str> {
     let read = method == "GET" || method == "HEAD";
@@ -171,6 +190,9 @@ pub fn required_scope(method: &str, path: &str) -> Option<&'static str> {
     }
     if path.starts_with("/1/web_hostings") || path.starts_with("/1/hostings") {
         return Some("web");
+    }
+    if let Some((_, scope)) = PRODUCT_SCOPES.iter().find(|(p, _)| under(path, p)) {
+        return Some(scope);
     }
     if path.starts_with("/2/profile") {
         return Some("user_info");
@@ -222,6 +244,18 @@ mod tests {
             Some("domain:write")
         );
         assert_eq!(required_scope("GET", "/1/products"), Some("accounts"));
+        for (method, path, scope) in [
+            ("GET", "/1/public_clouds", "public_cloud"),
+            ("DELETE", "/1/public_clouds/1/projects/2", "public_cloud"),
+            ("POST", "/1/swiss_backups/3/slots", "swiss-backup"),
+            ("GET", "/1/ai", "ai_tools"),
+            ("GET", "/2/ai/4/openai/v1/models", "ai_tools"),
+            ("POST", "/2/url-shortener", "url_shortener"),
+        ] {
+            assert_eq!(required_scope(method, path), Some(scope), "{path}");
+        }
+        assert_eq!(required_scope("GET", "/1/aix"), None);
+        assert_eq!(required_scope("GET", "/1/async/tasks/u"), None);
     }
 
     #[test]

@@ -24,6 +24,8 @@ pub struct Faults {
     pub manager_session_expired: bool,
     /// Web hosting creates answer success and create nothing, whatever the route (quirk Q1).
     pub hosting_silent_noop: bool,
+    /// `/1/products?fqdn=` lists no site (find_site's index inference, [L], does not hold).
+    pub products_without_sites: bool,
 }
 
 impl Faults {

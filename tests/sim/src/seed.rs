@@ -755,7 +755,10 @@ mod tests {
         assert_eq!(s.domains.len(), 60);
         assert!(s.zone(ZONE_BIG).unwrap().records.len() >= 250);
         assert_eq!(s.web_hostings.len(), 46);
-        assert_eq!(s.sites.len(), 200);
+        assert_eq!(
+            s.sites.len(),
+            200 + crate::routes::hosting::world::FLEET_EXTRA_SITES
+        );
         // 300 mailboxes, plus the 230 the mail seeding (routes::mail::seed) adds to one
         // hosting so that mailbox lists page.
         assert_eq!(s.mail_hostings.len(), 12);

@@ -281,7 +281,7 @@ pub async fn products(
         .map(|p| product_json(&w, p))
         .chain(
             q.get("fqdn")
-                .map_or(vec![], |f| super::hosting::site_products(&w, &c, f)),
+                .map_or(vec![], |f| super::hosting::site_products(&sh, &w, &c, f)),
         )
         .collect();
     list(items, &q)

@@ -190,7 +190,11 @@ pub fn progress_id(w: &mut World) -> Value {
 /// `parent_id`, `parent_service_name`; sites carry `parent_id` and `customer_name`).
 /// [L]: that sites are products is inferred, not seen; the tenant lists them only when the
 /// `fqdn` filter names one, so the product lists other domains rely on stay as seeded.
-pub fn site_products(w: &World, c: &Caller, fqdn: &str) -> Vec<Value> {
+/// `Faults::products_without_sites` turns this off (the inference proven wrong).
+pub fn site_products(sh: &Shared, w: &World, c: &Caller, fqdn: &str) -> Vec<Value> {
+    if lock(&sh.faults).faults.products_without_sites {
+        return Vec::new();
+    }
     let fqdn = fqdn.trim().trim_end_matches('.').to_ascii_lowercase();
     w.sites
         .iter()

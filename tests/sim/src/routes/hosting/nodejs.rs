@@ -235,10 +235,10 @@ pub async fn aliases(
     q.with(&["domain_options"])?;
     let w = lock(&sh.world);
     let a = &w.hosting.nodejs[app_with_vhost(&w, &c, &site, &vhost)?];
-    list(
-        vec![
-            json!({"name": a.fqdn, "fqdn_idn": a.fqdn, "is_main": true, "is_protected": true, "is_synonym": false, "can_update_dns": true}),
-        ],
-        &q,
-    )
+    let main = std::iter::once((&a.fqdn, true));
+    let items = main
+        .chain(a.aliases.iter().map(|n| (n, false)))
+        .map(|(name, is_main)| json!({"name": name, "fqdn_idn": name, "is_main": is_main, "is_protected": is_main, "is_synonym": false, "can_update_dns": true}))
+        .collect();
+    list(items, &q)
 }

@@ -93,6 +93,13 @@ fn site_idx(w: &World, hid: u64, sid: &str) -> Result<usize, ApiError> {
         .ok_or_else(|| ApiError::not_found("Site"))
 }
 
+/// The hosting id and the index in `w.sites` of site `sid` of hosting `hid`: 404 when the
+/// caller cannot see the hosting or the hosting has no such site.
+fn site_at(w: &World, c: &Caller, hid: &str, sid: &str) -> Result<(u64, usize), ApiError> {
+    let h = hosting_ref(w, c, hid)?;
+    Ok((h.id, site_idx(w, h.id, sid)?))
+}
+
 /// `GET /1/web_hostings/{id}/sites` (`with[]`, paging).
 pub async fn list_sites(
     State(sh): Sh,
@@ -123,8 +130,7 @@ pub async fn get_one(
     let q = Query::parse(q.as_deref());
     let with = q.with(SITE_WITH)?;
     let w = lock(&sh.world);
-    let h = hosting_ref(&w, &c, &hid)?;
-    let i = site_idx(&w, h.id, &sid)?;
+    let (_, i) = site_at(&w, &c, &hid, &sid)?;
     ok(site_json(&w, &w.sites[i], &with))
 }
 
@@ -247,12 +253,7 @@ pub async fn delete(
     Extension(c): Extension<Caller>,
     Path((hid, sid)): Path<(String, String)>,
 ) -> ApiResult {
-    let hosting_id = {
-        let w = lock(&sh.world);
-        let h = hosting_ref(&w, &c, &hid)?;
-        site_idx(&w, h.id, &sid)?;
-        h.id
-    };
+    let (hosting_id, _) = site_at(&lock(&sh.world), &c, &hid, &sid)?;
     let _busy = begin(&sh, hosting_id).await?;
     let mut w = lock(&sh.world);
     let i = site_idx(&w, hosting_id, &sid)?;
@@ -287,8 +288,7 @@ pub async fn aliases(
     let q = Query::parse(q.as_deref());
     q.with(ALIAS_WITH)?;
     let w = lock(&sh.world);
-    let h = hosting_ref(&w, &c, &hid)?;
-    let site = &w.sites[site_idx(&w, h.id, &sid)?];
+    let site = &w.sites[site_at(&w, &c, &hid, &sid)?.1];
     let mut items = vec![alias_json(&w, site, &site.main_fqdn)];
     items.extend(
         w.hosting
@@ -341,8 +341,8 @@ pub async fn add_aliases(
     }
     let (hosting_id, site_id) = {
         let w = lock(&sh.world);
-        let h = hosting_ref(&w, &c, &hid)?;
-        (h.id, w.sites[site_idx(&w, h.id, &sid)?].id)
+        let (hosting_id, i) = site_at(&w, &c, &hid, &sid)?;
+        (hosting_id, w.sites[i].id)
     };
     let _busy = begin(&sh, hosting_id).await?;
     let mut w = lock(&sh.world);
@@ -369,8 +369,8 @@ pub async fn delete_alias(
     manager_only(&c, "DELETE", uri.path())?;
     let (hosting_id, site_id) = {
         let w = lock(&sh.world);
-        let h = hosting_ref(&w, &c, &hid)?;
-        let site = &w.sites[site_idx(&w, h.id, &sid)?];
+        let (hosting_id, i) = site_at(&w, &c, &hid, &sid)?;
+        let site = &w.sites[i];
         if site.main_fqdn == alias {
             return Err(ApiError::bad_request(
                 "cannot_delete_main_fqdn",
@@ -385,7 +385,7 @@ pub async fn delete_alias(
         {
             return Err(ApiError::not_found("Alias"));
         }
-        (h.id, site.id)
+        (hosting_id, site.id)
     };
     let _busy = begin(&sh, hosting_id).await?;
     lock(&sh.world)
@@ -425,8 +425,7 @@ pub async fn certificate(
     Path((hid, sid)): Path<(String, String)>,
 ) -> ApiResult {
     let w = lock(&sh.world);
-    let h = hosting_ref(&w, &c, &hid)?;
-    let s = &w.sites[site_idx(&w, h.id, &sid)?];
+    let s = &w.sites[site_at(&w, &c, &hid, &sid)?.1];
     if s.ssl_status == "disabled" {
         return Err(ApiError::not_found("Certificate"));
     }
@@ -508,12 +507,11 @@ pub async fn delete_certificate(
 ) -> ApiResult {
     let hosting_id = {
         let w = lock(&sh.world);
-        let h = hosting_ref(&w, &c, &hid)?;
-        let s = &w.sites[site_idx(&w, h.id, &sid)?];
-        if s.ssl_status == "disabled" {
+        let (hosting_id, i) = site_at(&w, &c, &hid, &sid)?;
+        if w.sites[i].ssl_status == "disabled" {
             return Err(ApiError::not_found("Certificate"));
         }
-        h.id
+        hosting_id
     };
     let _busy = begin(&sh, hosting_id).await?;
     let mut w = lock(&sh.world);

@@ -9,7 +9,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::seed::{REFERENCE_TIME, Scale};
-use crate::state::{Product, State as World};
+use crate::state::{Product, Site, State as World};
 
 /// Service id of Node.js hostings (`hosting_3`), infomaniak-api.md §7.1 (MOGA).
 pub const NODEJS_SERVICE_ID: u64 = 57;
@@ -158,9 +158,57 @@ pub struct NodeApp {
     pub port: u16,
     /// Builds.
     pub jobs: Vec<NodeJob>,
+    /// Names the app's VhostRoute answers to besides `fqdn`.
+    pub aliases: Vec<String>,
 }
 
 const DAY: i64 = 86_400;
+
+/// Sites the fleet's first hosting gets on top of the 200 `seed::generate` spreads over the
+/// 46 hostings, so that its site list needs two pages of 100 and a scan for a site by name
+/// costs more than one request per hosting.
+pub const FLEET_EXTRA_SITES: usize = 130;
+
+/// Aliases of the first site of the fleet's first hosting, and names of the first Node.js
+/// app's VhostRoute: more than one page of 100.
+const FLEET_ALIASES: usize = 120;
+
+/// Builds of the fleet's first Node.js app: more than one page of 100.
+const FLEET_JOBS: usize = 105;
+
+/// Gives the fleet's first hosting [`FLEET_EXTRA_SITES`] more sites
+/// (`client000.<a domain of its account>`...), with the SSL, WordPress and PHP mix of the
+/// others.
+fn paging_sites(state: &mut World, rng: &mut ChaCha8Rng) {
+    let Some((hid, acc)) = state.web_hostings.first().map(|h| (h.id, h.account_id)) else {
+        return;
+    };
+    let domain = state
+        .domains
+        .iter()
+        .find(|d| d.account_id == acc)
+        .map_or_else(|| "example.ch".to_string(), |d| d.name.clone());
+    for n in 0..FLEET_EXTRA_SITES {
+        let fqdn = format!("client{n:03}.{domain}");
+        let ssl = ["free", "free", "paid", "disabled"][n % 4];
+        let id = state.next_id();
+        state.sites.push(Site {
+            id,
+            hosting_id: hid,
+            account_id: acc,
+            directory: format!("/sites/{fqdn}"),
+            main_fqdn: fqdn,
+            ssl_status: ssl.into(),
+            ssl_expired_at: if ssl == "disabled" {
+                0
+            } else {
+                REFERENCE_TIME + rng.random_range(-5..90) * DAY
+            },
+            wordpress_version: (n % 3 == 0).then(|| format!("6.{}.0", rng.random_range(2..9))),
+            php_version: ["8.1", "8.2", "8.3"][n % 3].into(),
+        });
+    }
+}
 
 /// Seeds the hosting world over the hostings and sites `seed::generate` made: a few
 /// databases, users and aliases per hosting, and at fleet scale one hosting with more of
@@ -168,6 +216,10 @@ const DAY: i64 = 86_400;
 pub fn seed(state: &mut World, seed: u64, scale: Scale) {
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x4057_1e55);
     let mut hw = HostingWorld::default();
+    let fleet = scale == Scale::Fleet;
+    if fleet {
+        paging_sites(state, &mut rng);
+    }
     let hostings: Vec<(u64, u64, String)> = state
         .web_hostings
         .iter()
@@ -256,6 +308,13 @@ pub fn seed(state: &mut World, seed: u64, scale: Scale) {
                 password_version: 0,
             });
         }
+        if i == 0
+            && fleet
+            && let Some((sid, fqdn, _)) = sites.first()
+        {
+            hw.aliases
+                .extend((0..FLEET_ALIASES).map(|n| (*sid, format!("alias{n:03}.{fqdn}"))));
+        }
         for (sid, fqdn, _) in &sites {
             if rng.random_bool(0.5) {
                 hw.aliases.push((*sid, format!("www.{fqdn}")));
@@ -301,18 +360,56 @@ pub fn seed(state: &mut World, seed: u64, scale: Scale) {
             account_id: acc,
             webapp_id,
             vhost_route_id,
-            fqdn,
             status: if n % 2 == 0 { "Running" } else { "Stopped" }.into(),
             version: "20".into(),
             start_command: "node server.js".into(),
             build_command: "npm ci && npm run build".into(),
             port: 3000,
-            jobs: vec![NodeJob {
-                resource_id: vhost_route_id * 10,
-                status: "success".into(),
-                created_at: REFERENCE_TIME - 2 * DAY,
-            }],
+            jobs: (0..if n == 0 && fleet { FLEET_JOBS } else { 1 })
+                .map(|k| NodeJob {
+                    resource_id: vhost_route_id * 1000 + k as u64,
+                    status: if k % 10 == 9 { "failed" } else { "success" }.into(),
+                    created_at: REFERENCE_TIME - (k as i64 + 2) * DAY,
+                })
+                .collect(),
+            aliases: (0..if n == 0 && fleet { FLEET_ALIASES } else { 0 })
+                .map(|k| format!("www{k:03}.{fqdn}"))
+                .collect(),
+            fqdn,
         });
     }
     state.hosting = hw;
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::seed::{Scale, generate};
+
+    #[test]
+    fn the_fleet_has_a_hosting_a_site_and_an_app_whose_lists_need_several_pages() {
+        let w = generate(7, Scale::Fleet);
+        let first = w.web_hostings[0].id;
+        let on = |hid: u64| w.sites.iter().filter(|s| s.hosting_id == hid).count();
+        assert!(on(first) > super::FLEET_EXTRA_SITES);
+        assert!(on(first) > 100, "sites of one hosting span two pages");
+        let names: std::collections::HashSet<_> = w.sites.iter().map(|s| &s.main_fqdn).collect();
+        assert_eq!(names.len(), w.sites.len(), "site names are unique");
+        let site = w.sites.iter().find(|s| s.hosting_id == first).unwrap().id;
+        assert!(w.hosting.aliases.iter().filter(|(s, _)| *s == site).count() > 100);
+        let app = &w.hosting.nodejs[0];
+        assert!(app.jobs.len() > 100 && app.aliases.len() > 100);
+        for other in w.web_hostings.iter().skip(1) {
+            assert!(on(other.id) < 100, "only the first hosting pages");
+        }
+        let small = generate(7, Scale::Small);
+        assert!(small.sites.len() < 10 && small.hosting.nodejs[0].jobs.len() == 1);
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_hosting_world() {
+        let (a, b) = (generate(11, Scale::Fleet), generate(11, Scale::Fleet));
+        assert_eq!(a.sites, b.sites);
+        assert_eq!(a.hosting, b.hosting);
+        assert_ne!(generate(12, Scale::Fleet).hosting, a.hosting);
+    }
 }
