@@ -91,6 +91,12 @@ impl Dispatcher {
         &self.registry
     }
 
+    /// Appends the audit lines still queued (read and plan lines are written by a
+    /// background thread); transports call it when the client goes away.
+    pub fn flush_audit(&self) {
+        self.audit.flush();
+    }
+
     /// The guard flow, for transports that confirm writes in-protocol.
     pub fn guard(&self) -> &GuardFlow {
         &self.guard
@@ -196,6 +202,8 @@ impl Dispatcher {
         args: &Value,
         started: Instant,
     ) -> CallOutcome {
+        // The audit tools read the log: every line of the calls before this one first.
+        self.audit.flush();
         let ctx = BuiltinContext {
             registry: &self.registry,
             audit_path: self.audit.path(),

@@ -40,9 +40,11 @@ use std::sync::Arc;
 /// back to those handles.
 pub async fn serve_stdio(dispatcher: Arc<dispatch::Dispatcher>) -> anyhow::Result<()> {
     use rmcp::ServiceExt;
-    let running = mcp::McpServer::new(dispatcher)
+    let running = mcp::McpServer::new(dispatcher.clone())
         .serve(rmcp::transport::stdio_pipes())
         .await?;
-    running.waiting().await?;
+    let ended = running.waiting().await;
+    dispatcher.flush_audit();
+    ended?;
     Ok(())
 }
