@@ -5,11 +5,11 @@
 //! when the instance is dropped, so nothing of one call is visible to the next.
 //!
 //! The pool has a fixed number of slots; [`Slots`] makes a call beyond them wait for one
-//! to be free instead of failing.
+//! to be free instead of failing, and resets a finished call's slot off the call's path.
 
-use std::sync::Arc;
+use std::sync::{Arc, mpsc};
 
-use tokio::sync::{Semaphore, SemaphorePermit};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use wasmtime::{Config, InstanceAllocationStrategy, PoolingAllocationConfig};
 
 use super::limits::{MEMORIES, TABLE_ELEMENTS};
@@ -45,23 +45,67 @@ pub(crate) fn configure(config: &mut Config, slots: u32) {
     config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
 }
 
-/// The pool's slots as a count calls wait on; without a pool, nothing to wait for.
+/// The pool's slots as a count calls wait on, and the thread that gives them back; without
+/// a pool, nothing to wait for.
 #[derive(Clone, Default)]
-pub(crate) struct Slots(Option<Arc<Semaphore>>);
+pub(crate) struct Slots {
+    free: Option<Arc<Semaphore>>,
+    reaper: Option<mpsc::Sender<Retired>>,
+}
+
+/// One call's slot, from [`Slots::take`] until [`Slots::retire`]; freed when dropped.
+pub(crate) struct Slot(
+    #[allow(dead_code, reason = "held for its Drop")] Option<OwnedSemaphorePermit>,
+);
+
+/// A finished call's store, and its slot to free once the store is dropped.
+type Retired = (Box<dyn Send>, Slot);
 
 impl Slots {
     /// `n` slots.
     pub(crate) fn new(n: u32) -> Self {
-        Slots(Some(Arc::new(Semaphore::new(n as usize))))
+        let (reaper, retired) = mpsc::channel::<Retired>();
+        let reaper = std::thread::Builder::new()
+            .name("ikmcp-instance-reaper".into())
+            .spawn(move || {
+                // Store first, slot second; ends when every sender (every runner) is gone.
+                for (store, slot) in retired {
+                    drop(store);
+                    drop(slot);
+                }
+            })
+            .map_err(
+                |e| tracing::warn!(error = %e, "no reaper thread; stores are dropped by the call"),
+            )
+            .ok()
+            .map(|_| reaper);
+        Slots {
+            free: Some(Arc::new(Semaphore::new(n as usize))),
+            reaper,
+        }
     }
 
-    /// Waits for a free slot; the call holds it until the returned guard is dropped
-    /// (after its store is).
-    pub(crate) async fn take(&self) -> Option<SemaphorePermit<'_>> {
-        match &self.0 {
+    /// Waits for a free slot; the call holds it until its store is dropped.
+    pub(crate) async fn take(&self) -> Slot {
+        match &self.free {
             // The semaphore is never closed.
-            Some(slots) => slots.acquire().await.ok(),
-            None => None,
+            Some(free) => Slot(free.clone().acquire_owned().await.ok()),
+            None => Slot(None),
+        }
+    }
+
+    /// Drops a finished call's `store`, then frees its `slot`. With a pool this happens on
+    /// the reaper thread: resetting the slot (zeroing the pages the call dirtied) takes
+    /// tens of microseconds the call's answer need not wait for.
+    pub(crate) fn retire<S: Send + 'static>(&self, store: S, slot: Slot) {
+        let Some(reaper) = &self.reaper else {
+            drop(store);
+            drop(slot);
+            return;
+        };
+        if let Err(mpsc::SendError((store, slot))) = reaper.send((Box::new(store), slot)) {
+            drop(store);
+            drop(slot);
         }
     }
 }

@@ -123,8 +123,8 @@ impl Runner {
         export: E,
         ctx: CallContext,
     ) -> Result<E::Output, ToolError> {
-        // Held until the store is dropped, at the end of this function.
-        let _slot = self.slots.take().await;
+        // Held until the store is dropped (see `retire` below).
+        let slot = self.slots.take().await;
         let state = HostState::new(self.plugin.clone(), tool, self.limits.memory_bytes, ctx);
         let mut store = Store::new(self.pre.engine(), state);
         store.limiter(|s| s.limiter());
@@ -150,7 +150,7 @@ impl Runner {
         let outcome = tokio::time::timeout(self.limits.wall_timeout, call).await;
         store.data().flush_diagnostics();
         let stop = self.stopped(tool);
-        match outcome {
+        let result = match outcome {
             Ok(Ok(output)) => Ok(output),
             Ok(Err(err)) => {
                 let error = stop.classify(
@@ -172,6 +172,8 @@ impl Runner {
                 tracing::warn!(plugin = %self.plugin, tool, "plugin call hit the wall-clock cap");
                 Err(stop.timeout(self.limits.wall_timeout))
             }
-        }
+        };
+        self.slots.retire(store, slot);
+        result
     }
 }
