@@ -150,6 +150,7 @@ fn write_log(path: &Path, lines: u64) -> anyhow::Result<()> {
             duration_ms: Some(1),
             upstream: Vec::new(),
             fingerprint: None,
+            secrets: Default::default(),
         })
         .context("writing the bench audit log")?;
     }

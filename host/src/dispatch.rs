@@ -147,7 +147,7 @@ impl Dispatcher {
                 total_us = micros(entered.elapsed()),
                 "read call"
             );
-            return outcome;
+            return outcome.masked(&tool.secret_args(&args));
         }
         let write = ResolvedWrite { tool, plugin, args };
         let call = write.call(caller, progress);
@@ -192,7 +192,9 @@ impl Dispatcher {
             .with_hint("call infomaniak_tool_catalog or infomaniak_help to find the right tool"));
         };
         let args = Value::Object(args);
-        tool.validate_args(&args)?;
+        // A schema error may quote the value it refused: a secret one is masked.
+        tool.validate_args(&args)
+            .map_err(|e| tool.secret_args(&args).mask_error(e))?;
         Ok((tool, args))
     }
 
@@ -231,7 +233,7 @@ impl Dispatcher {
         progress: Option<Arc<dyn ProgressSink>>,
         started: Instant,
     ) -> CallOutcome {
-        let (ctx, records) = self.sessions.context(tool, Phase::Read, progress);
+        let (ctx, records) = self.sessions.context(tool, args, Phase::Read, progress);
         let result = plugin.invoke(&tool.descriptor.name, args, ctx).await;
         let invoked = Instant::now();
         let records = take(&records);

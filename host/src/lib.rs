@@ -27,6 +27,7 @@ pub mod registry;
 pub mod sandbox;
 pub mod sandbox_mode;
 pub mod secret;
+pub mod secret_args;
 pub mod upstream;
 
 use std::sync::Arc;

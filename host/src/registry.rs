@@ -17,6 +17,7 @@ use serde_json::{Map, Value, json};
 
 use crate::contract::{Effect, ErrorKind, ToolDescriptor, ToolError};
 use crate::sandbox::LoadedPlugin;
+use crate::secret_args::{SecretArgs, declares_secrets};
 
 /// The argument clients send back to confirm a plan.
 pub const CONFIRMATION_ARG: &str = "confirmation_token";
@@ -52,9 +53,22 @@ pub struct RegisteredTool {
     pub advertised_output: Value,
     validator: jsonschema::Validator,
     known_keys: Option<BTreeSet<String>>,
+    /// Whether the manifest's input schema marks any argument secret (`writeOnly`).
+    has_secrets: bool,
 }
 
 impl RegisteredTool {
+    /// The secret values of a call's `args`: those of the properties the tool's manifest
+    /// marks `"writeOnly": true` (read from the manifest the host loaded, never from the
+    /// plugin at call time). See [`crate::secret_args`].
+    pub fn secret_args(&self, args: &Value) -> SecretArgs {
+        if self.has_secrets {
+            SecretArgs::collect(&self.descriptor.input_schema, args)
+        } else {
+            SecretArgs::default()
+        }
+    }
+
     /// Checks `args` (without `confirmation_token`) against the tool's schema, rejecting
     /// unknown fields; the error lists every problem and what the schema expects.
     /// A `null` optional argument counts as absent: compact schemas type optionals without
@@ -438,7 +452,9 @@ fn register(
     } else {
         descriptor.output_schema.clone()
     };
+    let has_secrets = declares_secrets(schema);
     Ok(RegisteredTool {
+        has_secrets,
         descriptor,
         plugin_id: owner,
         toolset,

@@ -157,6 +157,7 @@ fn ctx(port: &FakePort) -> CallContext {
     CallContext {
         upstream: Box::new(port.clone()),
         progress: None,
+        secrets: Default::default(),
     }
 }
 
@@ -224,7 +225,7 @@ fn describe_is_converted_with_effects_and_schemas() {
         "describe must get a deny-all upstream: {}",
         m.description
     );
-    assert_eq!(m.tools.len(), 13);
+    assert_eq!(m.tools.len(), 16);
     assert!(
         m.tools.iter().all(|t| t.toolset == "hostile"),
         "no toolset means the plugin id"
@@ -270,6 +271,34 @@ fn handles_and_call_futures_can_cross_threads() {
 }
 
 #[tokio::test]
+async fn a_calls_secret_arguments_never_reach_the_host_log() {
+    let logs = LogBuf::default();
+    let _guard = logs.install();
+    let port = FakePort::new(Phase::Read);
+    let schema =
+        json!({"type": "object", "properties": {"text": {"type": "string", "writeOnly": true}}});
+    let args = json!({"text": "hunter2-secret-value"});
+    hostile()
+        .invoke(
+            "hostile_echo",
+            &args,
+            CallContext {
+                upstream: Box::new(port.clone()),
+                progress: None,
+                secrets: ikmcp_host::secret_args::SecretArgs::collect(&schema, &args),
+            },
+        )
+        .await
+        .unwrap();
+    let text = logs.text();
+    assert!(!text.contains("hunter2"), "{text}");
+    assert!(
+        text.contains(r#"echo called with {"text":"«secret: text»"}"#),
+        "{text}"
+    );
+}
+
+#[tokio::test]
 async fn echo_delivers_progress_and_log() {
     let logs = LogBuf::default();
     let _guard = logs.install();
@@ -282,6 +311,7 @@ async fn echo_delivers_progress_and_log() {
             CallContext {
                 upstream: Box::new(port.clone()),
                 progress: Some(progress.clone()),
+                secrets: Default::default(),
             },
         )
         .await
@@ -340,6 +370,7 @@ async fn a_hung_upstream_cannot_hang_the_call() {
             CallContext {
                 upstream: Box::new(Hanging),
                 progress: None,
+                secrets: Default::default(),
             },
         )
         .await
@@ -387,6 +418,7 @@ async fn waiting_for_upstream_does_not_count_against_the_deadline() {
             CallContext {
                 upstream: Box::new(Slow),
                 progress: None,
+                secrets: Default::default(),
             },
         )
         .await

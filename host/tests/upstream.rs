@@ -116,6 +116,7 @@ async fn answer(
             "late".into_response()
         }
         "/huge" => "x".repeat(1 << 20).into_response(),
+        p if p.ends_with("/reset_password") => StatusCode::BAD_GATEWAY.into_response(),
         "/redirect-same" => (StatusCode::FOUND, [("location", "/ok")]).into_response(),
         "/redirect-307" => {
             (StatusCode::TEMPORARY_REDIRECT, [("location", "/elsewhere")]).into_response()
@@ -1078,4 +1079,47 @@ async fn the_body_sent_is_the_body_compared() {
     assert_eq!(seen.len(), 1);
     assert!(!seen[0].body.contains("evil"), "sent: {}", seen[0].body);
     assert_eq!(seen[0].body, planned.to_string());
+}
+
+/// The one documented side-effecting GET (the stub answers it 502, which a read retries).
+const RESET: &str = "/1/public_clouds/3/projects/7/dbaas/9/reset_password";
+
+#[tokio::test]
+async fn a_side_effecting_get_is_gated_like_a_write_and_never_retried() {
+    let stub = Stub::start().await;
+    let spellings = [
+        RESET,
+        "/1/public_clouds/3/projects/7/dbaas/9/reset_password/",
+        "/1/public_clouds/3/projects/7/dbaas/9/Reset%5FPassword",
+    ];
+    for phase in [Phase::Read, Phase::Plan, Phase::Apply(Vec::new())] {
+        let mut session = session_on(&stub, phase).await;
+        for path in spellings {
+            let message = denied(session.send(get(path)).await);
+            assert!(message.contains("root password"), "{path}: {message}");
+        }
+        denied(
+            session
+                .send(request("infomaniak-api", HttpMethod::Head, RESET))
+                .await,
+        );
+    }
+    assert!(stub.seen().is_empty(), "nothing left the host");
+
+    // Pinned by an effect: sent once, its 502 returned as is; then never again.
+    let effects = vec![effect(HttpMethod::Get, RESET, None)];
+    let mut session = session_on(&stub, Phase::Apply(effects)).await;
+    assert_eq!(session.send(get(RESET)).await.unwrap().status, 502);
+    assert_eq!(stub.hits(RESET), 1, "a side-effecting GET is never retried");
+    let record = session.records().lock().unwrap()[0].clone();
+    assert_eq!((record.attempts, record.effect), (1, Some(1)));
+    assert!(denied(session.send(get(RESET)).await).contains("already sent"));
+    denied(
+        session
+            .send(request("infomaniak-api", HttpMethod::Head, RESET))
+            .await,
+    );
+    assert_eq!(stub.hits(RESET), 1);
+    // Plain reads keep passing (and retrying) in every phase.
+    assert_eq!(session.send(get("/ok")).await.unwrap().status, 200);
 }

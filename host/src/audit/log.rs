@@ -174,9 +174,16 @@ impl AuditLog {
         &self.path
     }
 
-    /// The event's fields in line order, redacted; optional ones left out when empty.
+    /// The event's fields in line order, redacted (the call's secret arguments too);
+    /// optional ones left out when empty.
     fn fields(&self, event: &AuditEvent) -> io::Result<Vec<(String, Value)>> {
-        let r = &self.redactor;
+        let with_call;
+        let r = if event.secrets.is_empty() {
+            &self.redactor
+        } else {
+            with_call = self.redactor.with_call(&event.secrets);
+            &with_call
+        };
         let text = |s: &str| Value::String(r.text(s));
         let mut fields = vec![
             ("phase".to_string(), Value::from(event.phase.as_str())),

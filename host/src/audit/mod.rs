@@ -39,6 +39,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use time::OffsetDateTime;
 
+use crate::secret_args::SecretArgs;
 use crate::upstream::RequestRecord;
 
 pub use crate::mac::MacKey as AuditKey;
@@ -108,6 +109,9 @@ pub struct AuditEvent {
     pub upstream: Vec<RequestRecord>,
     /// Plan fingerprint (plan, apply phases).
     pub fingerprint: Option<String>,
+    /// The call's secret arguments: redacted by value from every field of the line.
+    #[serde(skip)]
+    pub secrets: SecretArgs,
 }
 
 /// Filters for tail and search.

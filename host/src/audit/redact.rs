@@ -4,13 +4,16 @@
 //! up (inside any string, at any depth, as a substring). Key names are only a second net
 //! for values the host never knew (a password typed into an argument). Confirmation
 //! tokens become a short reference so a plan and its apply can be correlated without the
-//! log holding a usable token.
+//! log holding a usable token. A call's secret arguments (properties its manifest marks
+//! `"writeOnly": true`, see [`crate::secret_args`]) are redacted by value too, for that
+//! call's lines: [`Redactor::with_call`].
 
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::guard::CONFIRMATION_TOKEN_KEY;
 use crate::secret::Secret;
+use crate::secret_args::{SecretArgs, replace_all};
 
 /// What a redacted value or substring becomes.
 pub(crate) const REDACTED: &str = "[REDACTED]";
@@ -32,24 +35,27 @@ const SENSITIVE_KEY_PARTS: [&str; 8] = [
 const HARMLESS_KEYS: [&str; 1] = ["tokenexpiresat"];
 
 /// Redacts values before they are written.
+#[derive(Clone)]
 pub(crate) struct Redactor {
-    secrets: Vec<String>,
-    /// Length of the shortest secret: a shorter text cannot hold one.
-    shortest: usize,
+    /// Each value to remove, with what it becomes.
+    secrets: Vec<(String, String)>,
 }
 
 impl Redactor {
     /// A redactor for these secret values (empty ones are ignored: they match everywhere).
     pub(crate) fn new(secrets: &[Secret]) -> Self {
-        let mut secrets: Vec<String> = secrets
+        let mut values: Vec<String> = secrets
             .iter()
             .map(|s| s.expose().to_string())
             .filter(|s| !s.is_empty())
             .collect();
-        secrets.sort();
-        secrets.dedup();
-        let shortest = secrets.iter().map(String::len).min().unwrap_or(usize::MAX);
-        Redactor { secrets, shortest }
+        values.sort();
+        values.dedup();
+        let secrets = values
+            .into_iter()
+            .map(|v| (v, REDACTED.to_string()))
+            .collect();
+        Redactor { secrets }
     }
 
     /// `value` with every secret removed from its strings, sensitive keys blanked and
@@ -88,41 +94,24 @@ impl Redactor {
 
     /// `text` with every occurrence of every secret (overlapping ones included) replaced.
     pub(crate) fn text(&self, text: &str) -> String {
-        // Most strings of a line (keys, ids, names) are shorter than any credential: no
-        // search (each builds a substring searcher) for those.
-        if text.len() < self.shortest {
+        // Most strings of a line (keys, ids, names) are shorter than any secret: no search
+        // (each builds a substring searcher) for those.
+        if self
+            .secrets
+            .iter()
+            .all(|(secret, _)| text.len() < secret.len())
+        {
             return text.to_string();
         }
-        let mut ranges: Vec<(usize, usize)> = Vec::new();
-        for secret in &self.secrets {
-            let mut from = 0;
-            while let Some(found) = text[from..].find(secret.as_str()) {
-                let start = from + found;
-                ranges.push((start, start + secret.len()));
-                // Step one character, not past the match, to catch overlapping occurrences.
-                from = start + text[start..].chars().next().map_or(1, char::len_utf8);
-            }
-        }
-        if ranges.is_empty() {
-            return text.to_string();
-        }
-        ranges.sort_unstable();
-        let mut merged: Vec<(usize, usize)> = Vec::with_capacity(ranges.len());
-        for (start, end) in ranges {
-            match merged.last_mut() {
-                Some(last) if start <= last.1 => last.1 = last.1.max(end),
-                _ => merged.push((start, end)),
-            }
-        }
-        let mut out = String::with_capacity(text.len());
-        let mut copied = 0;
-        for (start, end) in merged {
-            out.push_str(&text[copied..start]);
-            out.push_str(REDACTED);
-            copied = end;
-        }
-        out.push_str(&text[copied..]);
-        out
+        replace_all(text, &self.secrets)
+    }
+
+    /// This redactor extended with one call's secret arguments, each replaced by its
+    /// marker (`«secret: password»`) in raw and JSON-escaped form.
+    pub(crate) fn with_call(&self, call: &SecretArgs) -> Redactor {
+        let mut secrets = self.secrets.clone();
+        secrets.extend(call.needles());
+        Redactor { secrets }
     }
 }
 
@@ -237,6 +226,31 @@ mod tests {
             token_reference(&json!("a")),
             token_reference(&json!("b")),
             "different tokens, different references"
+        );
+    }
+
+    #[test]
+    fn a_calls_secret_arguments_are_redacted_by_value_with_their_marker() {
+        let schema = json!({"type": "object", "properties": {
+            "pass": {"type": "string", "writeOnly": true}, "note": {"type": "string"}}});
+        let call = SecretArgs::collect(&schema, &json!({"pass": "hunter2-long"}));
+        let r = redactor().with_call(&call);
+        let out = r.value(&json!({
+            "args": {"pass": "hunter2-long", "note": "n"},
+            "upstream": [{"path": "/1/x?p=hunter2-long", "auth": "tok-SECRET-0123456789 "}],
+            "error": {"message": "422: field pass \"hunter2-long\" is too weak"}
+        }));
+        let text = out.to_string();
+        assert!(!text.contains("hunter2"), "{text}");
+        assert!(
+            !text.contains("tok-SECRET"),
+            "the credentials stay redacted: {text}"
+        );
+        assert_eq!(out["upstream"][0]["path"], "/1/x?p=«secret: pass»");
+        assert_eq!(out["args"]["note"], "n");
+        assert!(
+            redactor().text("hunter2-long").contains("hunter2"),
+            "only that call's redactor knows the value"
         );
     }
 

@@ -33,6 +33,7 @@ fn event(phase: AuditPhase, tool: &str, args: Value) -> AuditEvent {
         duration_ms: None,
         upstream: Vec::new(),
         fingerprint: None,
+        secrets: Default::default(),
     }
 }
 

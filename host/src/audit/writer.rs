@@ -157,6 +157,7 @@ mod tests {
             duration_ms: None,
             upstream: vec![],
             fingerprint: None,
+            secrets: Default::default(),
         }
     }
 

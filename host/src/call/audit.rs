@@ -133,6 +133,7 @@ pub fn line(
         duration_ms: Some(started.elapsed().as_millis() as u64),
         upstream: vec![],
         fingerprint: None,
+        secrets: tool.secret_args(args),
     }
 }
 

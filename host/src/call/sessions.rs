@@ -6,6 +6,8 @@
 
 use std::sync::Arc;
 
+use serde_json::Value;
+
 use crate::config::Limits;
 use crate::contract::PlannedEffect;
 use crate::grants::Grants;
@@ -74,15 +76,25 @@ impl Sessions {
         })
     }
 
-    /// The whole context of one call: its upstream port and progress sink.
+    /// The whole context of one call with `args`: its upstream port, progress sink and
+    /// secret arguments.
     pub fn context(
         &self,
         tool: &RegisteredTool,
+        args: &Value,
         phase: Phase,
         progress: Option<Arc<dyn ProgressSink>>,
     ) -> (CallContext, RecordLog) {
         let (upstream, records) = self.open(tool, phase);
-        (CallContext { upstream, progress }, records)
+        let secrets = tool.secret_args(args);
+        (
+            CallContext {
+                upstream,
+                progress,
+                secrets,
+            },
+            records,
+        )
     }
 
     /// The configured base URL of an upstream role, as an approval shows it (with its

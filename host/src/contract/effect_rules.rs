@@ -125,8 +125,18 @@ impl fmt::Display for EnforcedEffect<'_> {
 /// Checks every effect of a plan for a tool whose declared effect is `tool_effect`; the
 /// error names the effect and says what the plugin author must change.
 pub fn check_plan_effects(tool_effect: Effect, effects: &[PlannedEffect]) -> Result<(), String> {
+    check_plan_effects_with(tool_effect, effects, |_| false)
+}
+
+/// [`check_plan_effects`], where a read that `writes` says changes state upstream (the
+/// gateway's table of side-effecting GET routes) may be declared like a write.
+pub fn check_plan_effects_with(
+    tool_effect: Effect,
+    effects: &[PlannedEffect],
+    writes: fn(&PlannedEffect) -> bool,
+) -> Result<(), String> {
     for (i, effect) in effects.iter().enumerate() {
-        check_effect(tool_effect, effect).map_err(|why| {
+        check_effect(tool_effect, effect, writes).map_err(|why| {
             format!(
                 "effect {} ({} {}) {why}",
                 i + 1,
@@ -138,10 +148,14 @@ pub fn check_plan_effects(tool_effect: Effect, effects: &[PlannedEffect]) -> Res
     Ok(())
 }
 
-fn check_effect(tool_effect: Effect, e: &PlannedEffect) -> Result<(), String> {
-    if e.method.is_read() {
+fn check_effect(
+    tool_effect: Effect,
+    e: &PlannedEffect,
+    writes: fn(&PlannedEffect) -> bool,
+) -> Result<(), String> {
+    if e.method.is_read() && !writes(e) {
         return Err(
-            "is a read; only writes are declared as effects (reads always pass)".to_owned(),
+            "is a read; only writes (and the GET routes the host knows to change state) are declared as effects (reads always pass)".to_owned(),
         );
     }
     if e.method == HttpMethod::Delete && tool_effect == Effect::Write {
@@ -242,6 +256,21 @@ mod tests {
 
     fn refused(tool: Effect, e: PlannedEffect) -> String {
         check_plan_effects(tool, &[e]).unwrap_err()
+    }
+
+    #[test]
+    fn a_read_is_declared_only_when_the_host_says_it_writes() {
+        let reset = effect(HttpMethod::Get, "/1/x/reset", None);
+        assert!(refused(Effect::Destructive, reset.clone()).contains("is a read"));
+        fn resets(e: &PlannedEffect) -> bool {
+            e.path_pattern.ends_with("/reset")
+        }
+        assert_eq!(
+            check_plan_effects_with(Effect::Destructive, &[reset], resets),
+            Ok(())
+        );
+        let other = effect(HttpMethod::Get, "/1/x", None);
+        assert!(check_plan_effects_with(Effect::Destructive, &[other], resets).is_err());
     }
 
     #[test]

@@ -15,12 +15,19 @@
 //! The same text goes everywhere a human may see the plan: the plan response the model
 //! gets (`approval`), the elicitation dialog and the `input_required` request. The plan
 //! fingerprint covers every input of this text (see [`super::fingerprint`]).
+//!
+//! A call's secret arguments ([`crate::secret_args`]) are never shown: the approval is
+//! rendered from [`shown`], the plan with each secret value replaced by its marker
+//! (`«secret: password»`) wherever it occurs, in the pinned bodies the host enforces and
+//! in the plugin's own words alike. The human sees where the secret goes and that the
+//! body is pinned; the guard enforces the real body.
 
 use std::fmt::Write as _;
 
 use crate::canonical::canonical_json;
 use crate::contract::effect_rules::BodyRule;
-use crate::contract::{Effect, Plan, PlannedEffect};
+use crate::contract::{Change, Effect, Plan, PlannedEffect};
+use crate::secret_args::SecretArgs;
 
 /// Starts every line of plugin-written text, so it can never pass for host text.
 pub const QUOTE: &str = "  │ ";
@@ -47,11 +54,55 @@ pub struct ApprovalSubject<'a> {
     /// The configured base URL of an upstream role (`None`: the role is not configured,
     /// and the apply would be refused anyway).
     pub base_url: &'a dyn Fn(&str) -> Option<String>,
+    /// The call's secret arguments, shown as markers.
+    pub secrets: &'a SecretArgs,
 }
 
-/// The approval text: the enforced effects, then the plugin's quoted description.
+/// The plan as anyone may be shown it: every secret value of the call replaced by its
+/// marker, in the summary, the changes, the snapshot and every part of every effect.
+pub fn shown(plan: &Plan, secrets: &SecretArgs) -> Plan {
+    if secrets.is_empty() {
+        return plan.clone();
+    }
+    let text = |t: &str| secrets.mask_text(t);
+    let value = |v: &serde_json::Value| secrets.mask(v);
+    let pairs = |p: &[(String, String)]| -> Vec<(String, String)> {
+        p.iter().map(|(k, v)| (text(k), text(v))).collect()
+    };
+    Plan {
+        summary: text(&plan.summary),
+        changes: plan
+            .changes
+            .iter()
+            .map(|c| Change {
+                target: text(&c.target),
+                action: text(&c.action),
+                before: c.before.as_ref().map(value),
+                after: c.after.as_ref().map(value),
+            })
+            .collect(),
+        snapshot: value(&plan.snapshot),
+        effects: plan
+            .effects
+            .iter()
+            .map(|e| PlannedEffect {
+                path_pattern: text(&e.path_pattern),
+                query: pairs(&e.query),
+                base_params: pairs(&e.base_params),
+                body: e.body.as_ref().map(value),
+                unpinned_body: e.unpinned_body.as_deref().map(text),
+                lock: e.lock.as_deref().map(text),
+                ..e.clone()
+            })
+            .collect(),
+    }
+}
+
+/// The approval text: the enforced effects, then the plugin's quoted description, with
+/// the call's secret values shown as markers.
 pub fn render(subject: &ApprovalSubject<'_>) -> String {
-    let plan = subject.plan;
+    let shown_plan = shown(subject.plan, subject.secrets);
+    let plan = &shown_plan;
     let mut text = String::new();
     let _ = writeln!(text, "{HEADING}");
     let _ = writeln!(
@@ -285,6 +336,7 @@ mod tests {
             effect: Effect::Write,
             plan,
             base_url: &base,
+            secrets: &SecretArgs::default(),
         })
     }
 
@@ -355,6 +407,7 @@ mod tests {
             effect: Effect::Write,
             plan: &p,
             base_url: &kchat,
+            secrets: &SecretArgs::default(),
         });
         assert!(
             text.contains("1. POST https://acme.kchat.infomaniak.com/api/v4/posts?set_online=false&a+b=x%26y (role kchat)"),
@@ -442,6 +495,52 @@ mod tests {
         );
         assert_eq!(neutralise("abcdef", 3), "abc… (3 more characters)");
         assert_eq!(neutralise("é漢字", 100), "é漢字");
+    }
+
+    #[test]
+    fn secret_values_are_shown_as_markers_in_the_pinned_body_and_the_plugins_words() {
+        let schema = json!({"type": "object", "properties": {
+            "password": {"type": "string", "writeOnly": true}}});
+        let secrets = SecretArgs::collect(&schema, &json!({"password": "correct \"horse\""}));
+        let mut p = plan(
+            "Protect the link with correct \"horse\"",
+            vec![effect(
+                HttpMethod::Post,
+                "/2/drive/1/files/4/link",
+                Some(json!({"right": "password", "password": "correct \"horse\""})),
+            )],
+        );
+        p.changes[0].after = Some(json!({"password": "correct \"horse\""}));
+        p.effects[0].query = vec![("p".into(), "correct \"horse\"".into())];
+        let text = render(&ApprovalSubject {
+            tool: "infomaniak_create_drive_share_link",
+            plugin: "drive",
+            effect: Effect::Write,
+            plan: &p,
+            base_url: &base,
+            secrets: &secrets,
+        });
+        assert!(!text.contains("horse"), "{text}");
+        assert!(
+            text.contains(r#"body, exactly: {"password":"«secret: password»","right":"password"}"#),
+            "the body is still shown as pinned: {text}"
+        );
+        assert!(
+            text.contains("Protect the link with «secret: password»"),
+            "{text}"
+        );
+        assert!(!text.contains("NOT PINNED"), "{text}");
+        let shown_plan = shown(&p, &secrets);
+        assert_eq!(
+            shown_plan.effects[0].body.as_ref().unwrap()["password"],
+            "«secret: password»"
+        );
+        assert_eq!(
+            p.effects[0].body.as_ref().unwrap()["password"],
+            "correct \"horse\"",
+            "the plan itself keeps the real body"
+        );
+        assert!(!format!("{shown_plan:?}").contains("horse"));
     }
 
     #[test]

@@ -45,6 +45,7 @@ use crate::call::{
 use crate::contract::{ErrorKind, Plan, PlanOutcome, ToolError};
 use crate::registry::RegisteredTool;
 use crate::sandbox::{CallContext, LoadedPlugin, ProgressSink};
+use crate::secret_args::SecretArgs;
 use crate::upstream::{FirstWriteGate, Phase, RecordLog, RequestRecord};
 
 /// One call of a write tool, arguments validated (without `confirmation_token`).
@@ -64,6 +65,11 @@ pub struct WriteCall<'a> {
 impl WriteCall<'_> {
     fn name(&self) -> &str {
         &self.tool.descriptor.name
+    }
+
+    /// The call's secret arguments, as the tool's manifest marks them.
+    fn secrets(&self) -> SecretArgs {
+        self.tool.secret_args(self.args)
     }
 }
 
@@ -132,7 +138,12 @@ impl GuardFlow {
     }
 
     /// Step 1: plan the call and render its approval (see the module documentation).
+    /// What goes back shows the call's secret arguments as markers only.
     pub async fn plan(&self, call: &WriteCall<'_>, way: ApprovalWay) -> CallOutcome {
+        self.plan_unmasked(call, way).await.masked(&call.secrets())
+    }
+
+    async fn plan_unmasked(&self, call: &WriteCall<'_>, way: ApprovalWay) -> CallOutcome {
         let started = Instant::now();
         let (outcome, records) = self.plan_once(call).await;
         self.audit.denials(call.tool, call.args, &records, started);
@@ -165,8 +176,19 @@ impl GuardFlow {
         }
     }
 
-    /// Steps 2 to 4: check the confirmation, plan again, compare, apply.
+    /// Steps 2 to 4: check the confirmation, plan again, compare, apply. What goes back
+    /// shows the call's secret arguments as markers only (the apply sends the real ones).
     pub async fn confirm(
+        &self,
+        call: &WriteCall<'_>,
+        confirmation: Confirmation<'_>,
+    ) -> CallOutcome {
+        self.confirm_unmasked(call, confirmation)
+            .await
+            .masked(&call.secrets())
+    }
+
+    async fn confirm_unmasked(
         &self,
         call: &WriteCall<'_>,
         confirmation: Confirmation<'_>,
@@ -242,7 +264,7 @@ impl GuardFlow {
                 }
             }
         };
-        let fp = fingerprint(name, call.args, &plan);
+        let fp = fingerprint(name, call.args, &plan, &call.secrets());
         let fresh = match confirmation {
             Confirmation::Token(token) => {
                 self.tokens
@@ -361,6 +383,7 @@ impl GuardFlow {
         let ctx = CallContext {
             upstream,
             progress: call.progress.clone(),
+            secrets: call.secrets(),
         };
         let applied = within_start_limit(
             &gate,
@@ -435,9 +458,9 @@ impl GuardFlow {
         &self,
         call: &WriteCall<'_>,
     ) -> (Result<PlanOutcome, ToolError>, Vec<RequestRecord>) {
-        let (ctx, records) = self
-            .sessions
-            .context(call.tool, Phase::Plan, call.progress.clone());
+        let (ctx, records) =
+            self.sessions
+                .context(call.tool, call.args, Phase::Plan, call.progress.clone());
         let mut outcome = call.plugin.plan(call.name(), call.args, ctx).await;
         if let Ok(PlanOutcome::NeedsConfirmation(plan)) = &mut outcome {
             self.sessions.complete_base_params(plan);
@@ -455,7 +478,8 @@ impl GuardFlow {
         after_stale: bool,
     ) -> PendingApproval {
         let name = call.name();
-        let fp = fingerprint(name, call.args, plan);
+        let secrets = call.secrets();
+        let fp = fingerprint(name, call.args, plan, &secrets);
         let base_url = |role: &str| self.sessions.base_url(role);
         let approval = approval::render(&ApprovalSubject {
             tool: name,
@@ -463,12 +487,14 @@ impl GuardFlow {
             effect: call.tool.descriptor.effect,
             plan,
             base_url: &base_url,
+            secrets: &secrets,
         });
+        let shown = approval::shown(plan, &secrets);
         let mut response = json!({
             "status": "plan",
-            "summary": plan.summary,
-            "changes": plan.changes,
-            "effects": plan.effects,
+            "summary": shown.summary,
+            "changes": shown.changes,
+            "effects": shown.effects,
             "approval": approval,
         });
         let next_step = match way {

@@ -5,7 +5,7 @@
 //! comes back from the client, so it is attacker-controlled: if it were the bare token
 //! (as it once was), a client could replay it or send any token it had seen. Here it is
 //! sealed: an HMAC (rmcp's `RequestStateCodec`, HMAC-SHA256 under a key drawn at random
-//! for each process) over the plan's fingerprint, the tool and a digest of its
+//! for each process) over the plan's fingerprint, the tool and a keyed digest of its
 //! arguments, bound to the caller (the client session) as associated data, with an
 //! expiry; and each seal opens once (its nonce is spent). A forged, altered, expired,
 //! replayed or foreign state is refused before anything is planned again.
@@ -18,16 +18,15 @@ use rand::RngCore;
 use rmcp::model::{RequestStateCodec, RequestStateError, SealOptions};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 use super::error::GuardError;
-use super::fingerprint::canonical_args;
+use super::fingerprint::{canonical_args, keyed_digest};
 
 /// What a sealed state says (readable by the client, but not changeable).
 #[derive(Debug, Serialize, Deserialize)]
 struct Sealed {
     tool: String,
-    /// sha256 (hex) of the canonical arguments.
+    /// Keyed digest (hex) of the canonical arguments.
     args: String,
     /// The fingerprint of the plan the human was asked to approve.
     fingerprint: String,
@@ -114,8 +113,10 @@ impl Seals {
     }
 }
 
+/// Keyed: the sealed payload is readable by the client, and the arguments may hold a
+/// secret that a plain hash would let anyone who sees the state test guesses against.
 fn args_digest(args: &Value) -> String {
-    hex::encode(Sha256::digest(canonical_args(args).as_bytes()))
+    keyed_digest(&canonical_args(args))
 }
 
 #[cfg(test)]

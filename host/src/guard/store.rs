@@ -3,6 +3,13 @@
 //! A token is bound to the caller (the client session) it was minted for, the tool, the
 //! canonical arguments and the plan's fingerprint; a token presented by another session
 //! is unknown to it.
+//!
+//! Nothing of a plan is kept between the two phases but this binding: the confirming call
+//! sends its arguments again (secret ones included, see [`crate::secret_args`]) and the
+//! plugin plans again from them; the store keeps only a keyed digest of the arguments
+//! ([`super::fingerprint::keyed_digest`]), never their values. The store lives in this
+//! process's memory and is never written to disk; a shared store (replicas) must keep it
+//! that way: digests only, under a key the replicas share and nothing else sees.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
@@ -12,7 +19,7 @@ use serde_json::Value;
 use time::OffsetDateTime;
 
 use super::error::GuardError;
-use super::fingerprint::canonical_args;
+use super::fingerprint::{canonical_args, keyed_digest};
 
 /// How long a confirmation token lives unless the operator configures otherwise.
 pub const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(5 * 60);
@@ -30,6 +37,7 @@ pub struct MintedToken {
 struct Entry {
     caller: String,
     tool: String,
+    /// Keyed digest of the canonical arguments (they may hold a secret).
     args: String,
     fingerprint: String,
     /// Monotonic deadline; `None` when the TTL is too large to represent (never expires).
@@ -77,7 +85,7 @@ impl Tokens {
         let entry = Entry {
             caller: caller.to_string(),
             tool: tool.to_string(),
-            args: canonical_args(args),
+            args: args_digest(args),
             fingerprint: fingerprint.to_string(),
             deadline: now.checked_add(self.ttl),
         };
@@ -148,10 +156,15 @@ fn check_entry(
             expected: entry.tool.clone(),
         });
     }
-    if entry.args != canonical_args(args) {
+    if entry.args != args_digest(args) {
         return Err(GuardError::ArgsChanged);
     }
     Ok(())
+}
+
+/// What a token binds of the arguments: a keyed digest of their canonical form.
+fn args_digest(args: &Value) -> String {
+    keyed_digest(&canonical_args(args))
 }
 
 #[cfg(test)]

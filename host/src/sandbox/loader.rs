@@ -211,6 +211,7 @@ fn describe(runner: &Runner) -> Result<wit::Manifest, String> {
                 let ctx = CallContext {
                     upstream: Box::new(DenyAll),
                     progress: None,
+                    secrets: Default::default(),
                 };
                 runtime
                     .block_on(runner.run("describe", Describe, ctx))

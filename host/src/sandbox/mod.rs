@@ -31,10 +31,11 @@ use std::time::Duration;
 use wasmtime::Engine;
 use wasmtime::component::Linker;
 
-use crate::contract::effect_rules::check_plan_effects;
+use crate::contract::effect_rules::check_plan_effects_with;
 /// The port a call's upstream requests go through (defined by the contract).
 pub use crate::contract::{BoxFuture, UpstreamPort};
 use crate::contract::{ErrorKind, Manifest, Plan, PlanOutcome, ToolDescriptor, ToolError};
+use crate::secret_args::SecretArgs;
 use bindings::latest::ikmcp::plugin::types as wit;
 use run::{Apply, Invoke, PlanCall, Runner};
 
@@ -50,6 +51,9 @@ pub struct CallContext {
     pub upstream: Box<dyn UpstreamPort>,
     /// Progress notifications, when the client asked for them.
     pub progress: Option<Arc<dyn ProgressSink>>,
+    /// The call's secret arguments: shown as markers in the plugin's log lines, stderr
+    /// and progress messages.
+    pub secrets: SecretArgs,
 }
 
 /// Per-call resource limits.
@@ -213,8 +217,12 @@ impl LoadedPlugin {
                 let outcome =
                     convert::plan_outcome(outcome).map_err(|why| stop.invalid_output(&why))?;
                 if let PlanOutcome::NeedsConfirmation(plan) = &outcome {
-                    check_plan_effects(effect, &plan.effects)
-                        .map_err(|why| self.plan_refused(tool, &why))?;
+                    check_plan_effects_with(
+                        effect,
+                        &plan.effects,
+                        crate::upstream::declarable_read,
+                    )
+                    .map_err(|why| self.plan_refused(tool, &why))?;
                 }
                 Ok(outcome)
             }

@@ -88,7 +88,7 @@ impl HostState {
                 plugin = %self.plugin,
                 tool = %self.tool,
                 truncated_bytes = cut,
-                stderr = %String::from_utf8_lossy(&text),
+                stderr = %self.ctx.secrets.mask_text(&String::from_utf8_lossy(&text)),
                 "plugin wrote to stderr"
             );
         }
@@ -143,7 +143,7 @@ impl wit_log::Host for HostState {
         if self.log_lines > LOG_LINES_PER_CALL {
             return;
         }
-        let message = capped(&message, LOG_MESSAGE_CAP);
+        let message = capped(&self.ctx.secrets.mask_text(&message), LOG_MESSAGE_CAP);
         let (plugin, tool) = (&*self.plugin, self.tool.as_str());
         match level {
             wit_log::Level::Trace => tracing::trace!(plugin, tool, "{message}"),
@@ -161,7 +161,7 @@ impl progress::Host for HostState {
             sink.report(
                 done,
                 total,
-                message.map(|m| capped(&m, PROGRESS_MESSAGE_CAP)),
+                message.map(|m| capped(&self.ctx.secrets.mask_text(&m), PROGRESS_MESSAGE_CAP)),
             );
         }
     }

@@ -21,7 +21,7 @@ use crate::contract::{HttpMethod, PlannedEffect};
 pub(crate) struct Write<'a> {
     /// Upstream role.
     pub(crate) role: &'a str,
-    /// Method (never GET/HEAD).
+    /// Method (GET/HEAD only for a side-effecting read, see `unsafe_reads`).
     pub(crate) method: HttpMethod,
     /// Checked path.
     pub(crate) path: &'a str,

@@ -10,7 +10,8 @@
 //! `hygiene` (what a request must look like), `effects` (plan matching), `base_url`
 //! (a role's URL and its per-request placeholders), `auth` (credential headers of each
 //! auth provider), `oauth2` (the client credentials grant), `ratelimit` (per-credential
-//! pacing), `retry` (waits between attempts), `transport` (the wire).
+//! pacing), `retry` (waits between attempts), `transport` (the wire), `unsafe_reads` (the
+//! GET routes that change state, gated like writes).
 
 mod auth;
 mod base_url;
@@ -23,6 +24,7 @@ pub mod record;
 mod retry;
 mod session;
 mod transport;
+mod unsafe_reads;
 mod write_gate;
 
 use std::collections::BTreeMap;
@@ -38,6 +40,7 @@ pub use oauth2::ClientCredentials;
 pub use ratelimit::RATE_WINDOW;
 pub use record::{RequestOutcome, RequestRecord};
 pub use session::CallSession;
+pub(crate) use unsafe_reads::declarable as declarable_read;
 pub use write_gate::FirstWriteGate;
 
 /// One upstream role: where it is, how to authenticate, and what it allows.

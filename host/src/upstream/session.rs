@@ -10,6 +10,7 @@ use serde_json::Value;
 use super::effects::{EffectLedger, Write};
 use super::hygiene::{build_url, check_body, plugin_headers};
 use super::transport::{ByteBudget, Outgoing};
+use super::unsafe_reads;
 use super::write_gate::FirstWriteGate;
 use super::{Gateway, Phase, RecordLog, RequestOutcome, RequestRecord, SessionSpec};
 use crate::contract::request_rules::{check_path, shown};
@@ -224,29 +225,34 @@ impl CallSession {
             headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
         }
         let mut effect = None;
-        if !request.method.is_read() {
+        // A GET of the host's table of side-effecting reads is a write here (unsafe_reads).
+        let changes = unsafe_reads::side_effect(role, request.method, &request.path);
+        let write = !request.method.is_read() || changes.is_some();
+        if write {
+            // Said on every refusal of a side-effecting read, so the reader knows why a GET
+            // was held back.
+            let read = changes
+                .map(|c| format!(" (this {c}, so the host treats it as a write)"))
+                .unwrap_or_default();
             match &mut self.policy {
                 PhasePolicy::ReadOnly(phase) => {
                     return Err(UpstreamError::Denied(format!(
-                        "{} {} on role {role}: writes are only allowed while applying a \
+                        "{} {} on role {role}{read}: writes are only allowed while applying a \
                          confirmed plan (this call is in the {phase} phase)",
                         request.method.as_str(),
                         shown(&request.path)
                     )));
                 }
                 PhasePolicy::Apply(ledger) => {
-                    effect = Some(
-                        ledger
-                            .admit(Write {
-                                role,
-                                method: request.method,
-                                path: &request.path,
-                                query: &request.query,
-                                base_params: &base_params,
-                                body: body.as_ref(),
-                            })
-                            .map_err(UpstreamError::Denied)?,
-                    );
+                    let admitted = ledger.admit(Write {
+                        role,
+                        method: request.method,
+                        path: &request.path,
+                        query: &request.query,
+                        base_params: &base_params,
+                        body: body.as_ref(),
+                    });
+                    effect = Some(admitted.map_err(|why| UpstreamError::Denied(why + &read))?);
                 }
             }
         }
@@ -261,10 +267,8 @@ impl CallSession {
             credential: auth.key(role),
             auth: auth.clone(),
             role: role.clone(),
-            first_write: self
-                .first_write
-                .clone()
-                .filter(|_| !request.method.is_read()),
+            write,
+            first_write: self.first_write.clone().filter(|_| write),
         };
         Ok((outgoing, effect))
     }

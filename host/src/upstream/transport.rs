@@ -67,6 +67,9 @@ pub(crate) struct Outgoing {
     pub(crate) auth: Auth,
     /// The role (for messages).
     pub(crate) role: String,
+    /// Whether it may change state upstream: a write, or a read of the host's table of
+    /// side-effecting reads. Such a request is sent once and never follows a redirect.
+    pub(crate) write: bool,
     /// For an apply's write: the gate it must pass right before it is first sent.
     pub(crate) first_write: Option<Arc<FirstWriteGate>>,
 }
@@ -107,8 +110,8 @@ impl Gateway {
         let mut renewed = false;
         loop {
             attempts += 1;
-            let may_retry = out.method.is_read() && attempts <= self.config.max_retries;
-            let credential = match out.auth.headers(&out.role, !out.method.is_read()).await {
+            let may_retry = !out.write && attempts <= self.config.max_retries;
+            let credential = match out.auth.headers(&out.role, out.write).await {
                 Ok(credential) => credential,
                 Err(why) => {
                     return Delivery {
@@ -194,10 +197,10 @@ impl Gateway {
     ) -> Result<Answer, UpstreamError> {
         let method = Method::from_bytes(out.method.as_str().as_bytes())
             .expect("HttpMethod names are valid methods");
-        let client = if out.method.is_read() {
-            &self.client
-        } else {
+        let client = if out.write {
             &self.write_client
+        } else {
+            &self.client
         };
         let mut request = client.request(method, out.url.clone()).headers(headers);
         if let Some(body) = &out.body {
@@ -209,7 +212,7 @@ impl Gateway {
             .map_err(|e| network_error(&out.url, &e))?;
         let code = response.status();
         *status = Some(code.as_u16());
-        if !out.method.is_read() && code.is_redirection() {
+        if out.write && code.is_redirection() {
             return Err(UpstreamError::Network(format!(
                 "{} answered {} (a redirect) to a {}; ikmcp never follows redirects on \
                  writes, so it was not resent anywhere: check the path, or whether the API \

@@ -73,6 +73,7 @@ async fn every_list_follows_every_page_of_the_fleet() {
         .ok("infomaniak_list_public_cloud_project_users", args)
         .await;
     assert_eq!(out["count"], users as u64);
+    assert!(pages(&h, &format!("/1/public_clouds/{pc}/projects/{p}/users")) >= 2);
     let out = h
         .ok(
             "infomaniak_list_public_cloud_database_services",
@@ -420,7 +421,8 @@ async fn bad_input_and_upstream_refusals_are_advice_and_write_nothing() {
         "{err}"
     );
     assert!(!err.to_string().contains("Secret-123"));
-    let err = h.err("infomaniak_manage_public_cloud_database_service", json!({"public_cloud_id": pc, "project_id": p, "action": "reset_password", "dbaas_id": 1})).await;
+    let err = h.err("infomaniak_manage_public_cloud_database_service", json!({"public_cloud_id": pc, "project_id": p, "action": "toggle_slow_logs", "dbaas_id": 1})).await;
+    assert_eq!(err["error"]["kind"], "invalid_args", "{err}");
     assert!(
         err["error"]["hint"].as_str().unwrap().contains("manager"),
         "{err}"
@@ -614,4 +616,195 @@ async fn a_token_without_the_public_cloud_scope_is_told_which_scope_to_add() {
         "{denied:?}"
     );
     assert!(h.writes().is_empty(), "{:?}", h.writes());
+}
+
+/// Requests the tenant answered on a password reset route, whatever the spelling.
+fn resets(h: &Harness) -> Vec<ikmcp_sim::recorder::RecordedRequest> {
+    h.sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.to_ascii_lowercase().contains("reset"))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_password_reset_is_one_confirmed_get_and_its_password_stays_out_of_the_log() {
+    let h = Harness::start(Options::default()).await;
+    let (_, pc, p) = first(&h);
+    let (db, host) = h.sim.with_world(|w| {
+        let d = &w.cloud.clouds[0].projects[0].dbaas[0];
+        assert_eq!(d.status, "ready", "the seeded service can be reset");
+        (d.id, format!("pcdb-{}.{}.infomaniak.cloud", d.id, d.region))
+    });
+    let tool = "infomaniak_manage_public_cloud_database_service";
+    let args =
+        json!({"public_cloud_id": pc, "project_id": p, "action": "reset_password", "dbaas_id": db});
+    let plan = h.ok(tool, args.clone()).await;
+    assert_eq!(plan["status"], "plan", "{plan}");
+    assert!(resets(&h).is_empty(), "planning sent no reset");
+    let path = format!("/1/public_clouds/{pc}/projects/{p}/dbaas/{db}/reset_password");
+    let effects = plan["effects"].as_array().unwrap();
+    assert_eq!(effects.len(), 1, "{plan}");
+    assert_eq!(effects[0]["method"], "GET", "{plan}");
+    let approval = plan["approval"].as_str().unwrap();
+    assert!(
+        approval
+            .lines()
+            .any(|l| l.contains("GET ") && l.contains(&path)),
+        "the approval pins the GET: {approval}"
+    );
+    let text = plan.to_string();
+    assert!(text.contains("stops working"), "says what is lost: {plan}");
+    assert!(
+        text.contains(&format!("admin@{host}")),
+        "names the clients cut off: {plan}"
+    );
+
+    let mut confirmed = args.clone();
+    confirmed["confirmation_token"] = plan["confirmation_token"].clone();
+    let applied = h.ok(tool, confirmed.clone()).await;
+    assert_eq!(applied["status"], "applied", "{applied}");
+    let (new, count) = h.sim.with_world(|w| {
+        let d = &w.cloud.clouds[0].projects[0].dbaas[0];
+        (d.root_password(), d.password_resets)
+    });
+    assert_eq!(count, 1, "reset exactly once");
+    assert_eq!(applied["result"]["result"]["password"], new, "{applied}");
+    assert_eq!(applied["result"]["result"]["port"], 3306, "{applied}");
+    let sent = resets(&h);
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(
+        (sent[0].method.as_str(), sent[0].path.as_str()),
+        ("GET", path.as_str())
+    );
+    assert!(
+        h.writes().is_empty(),
+        "nothing but the reset was sent: {:?}",
+        h.writes()
+    );
+
+    // The token is spent: a replay resets nothing.
+    h.err(tool, confirmed).await;
+    assert_eq!(resets(&h).len(), 1);
+    // The client got the password; the audit log never holds it (nor the uri/command
+    // strings that repeat it), but records the GET as the plan's effect.
+    let log = std::fs::read_to_string(h.audit_path()).unwrap();
+    assert!(
+        !log.contains(&new),
+        "the new password reached the audit log"
+    );
+    let apply = h
+        .audit_lines()
+        .into_iter()
+        .find(|l| l["phase"] == "applied" && l["tool"] == tool)
+        .expect("the apply is audited");
+    let record = &apply["upstream"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (record["method"].as_str(), record["effect"].as_u64()),
+        (Some("GET"), Some(1)),
+        "{apply}"
+    );
+}
+
+#[tokio::test]
+async fn a_service_not_ready_cannot_be_reset_and_nothing_is_sent() {
+    let h = Harness::start(Options::default()).await;
+    let (_, pc, p) = first(&h);
+    // A service just created is initializing: it has no connection yet.
+    let created = h
+        .direct(
+            Method::POST,
+            &format!("/1/public_clouds/{pc}/projects/{p}/dbaas"),
+            Some(json!({"name": "fresh", "pack_id": "1", "region": "dc4-a", "type": "mysql", "version": "8.0.42"})),
+        )
+        .await;
+    let db = created["data"]["id"].as_u64().expect("created");
+    let err = h
+        .err(
+            "infomaniak_manage_public_cloud_database_service",
+            json!({"public_cloud_id": pc, "project_id": p, "action": "reset_password", "dbaas_id": db}),
+        )
+        .await;
+    assert_eq!(err["error"]["kind"], "invalid_args", "{err}");
+    assert!(
+        err["error"]["hint"]
+            .as_str()
+            .unwrap()
+            .contains("infomaniak_get_public_cloud_database_service"),
+        "{err}"
+    );
+    assert!(resets(&h).is_empty());
+}
+
+#[tokio::test]
+async fn a_plugin_cannot_reset_a_password_outside_a_confirmed_plan_that_pins_it() {
+    let (h, _dir) =
+        crate::hostile::with_component("ikmcp_test_plugin_hostile.wasm", "hostile").await;
+    let all_denied = |list: &Value| {
+        let list = list.as_array().unwrap();
+        assert_eq!(list.len(), 5, "four spellings and a HEAD: {list:?}");
+        for outcome in list {
+            let error = outcome["error"].as_str().unwrap_or_default();
+            assert!(error.starts_with("denied"), "{outcome}");
+            assert!(error.contains("root password"), "{outcome}");
+        }
+    };
+    // A read tool: every spelling, and HEAD, refused at the host.
+    let out = h.ok("hostile_reset_during_read", json!({})).await;
+    all_denied(&out["resets"]);
+    assert!(resets(&h).is_empty(), "{:?}", resets(&h));
+    // While planning and applying a plan that declares only a DELETE.
+    let plan = h.ok("hostile_reset_outside_plan", json!({})).await;
+    let applied = h
+        .ok(
+            "hostile_reset_outside_plan",
+            json!({"confirmation_token": plan["confirmation_token"]}),
+        )
+        .await;
+    all_denied(&applied["result"]["resets"]);
+    assert!(
+        applied["result"]["declared_delete"]["ok"].is_object(),
+        "{applied}"
+    );
+    assert!(resets(&h).is_empty(), "{:?}", resets(&h));
+    // Declared: sent once, even when the tenant fails it (a read would be retried), never
+    // twice, never as a HEAD.
+    h.sim
+        .set_faults(ikmcp_sim::faults::Faults {
+            error_rate: 1.0,
+            ..Default::default()
+        })
+        .unwrap();
+    let plan = h.ok("hostile_reset_declared", json!({})).await;
+    assert_eq!(plan["effects"][0]["method"], "GET", "{plan}");
+    let applied = h
+        .ok(
+            "hostile_reset_declared",
+            json!({"confirmation_token": plan["confirmation_token"]}),
+        )
+        .await;
+    let result = &applied["result"];
+    assert_eq!(result["first"]["ok"]["status"], 500, "{applied}");
+    assert!(
+        result["again"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("already sent"),
+        "{applied}"
+    );
+    assert!(
+        result["head"]["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("denied"),
+        "{applied}"
+    );
+    let sent = resets(&h);
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0].method, "GET");
 }

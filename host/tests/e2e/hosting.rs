@@ -942,3 +942,44 @@ async fn audit_findings_name_the_call_that_fixes_them_and_the_call_does() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_site_name_taken_on_another_hosting_is_refused_with_the_way_to_find_it() {
+    let h = fleet_unthrottled().await;
+    let (hid, taken) = h.sim.with_world(|w| {
+        let other = w
+            .sites
+            .iter()
+            .find(|s| s.hosting_id != w.web_hostings[0].id)
+            .unwrap();
+        (w.web_hostings[0].id, other.clone())
+    });
+    let args = json!({"hosting_id": hid, "fqdn": taken.main_fqdn});
+    let plan = h.ok("infomaniak_create_site", args.clone()).await;
+    assert_eq!(plan["status"], "plan", "not on this hosting: {plan}");
+    let mark = h.mark();
+    let mut confirmed = args;
+    confirmed["confirmation_token"] = plan["confirmation_token"].clone();
+    let refused = h.call("infomaniak_create_site", confirmed).await;
+    assert_eq!(refused.is_error, Some(true));
+    let text = crate::harness::text(&refused);
+    assert!(
+        text.contains("infomaniak_find_site") && text.contains(&taken.main_fqdn),
+        "{text}"
+    );
+    let writes = h.writes_since(mark);
+    assert_eq!(writes.len(), 1, "only the planned POST: {writes:?}");
+    assert_eq!(writes[0].status, 409);
+    let found = h
+        .ok("infomaniak_find_site", json!({"domain": taken.main_fqdn}))
+        .await;
+    assert_eq!(found["hosting_id"], taken.hosting_id);
+    assert_eq!(
+        h.sim.with_world(|w| w
+            .sites
+            .iter()
+            .filter(|s| s.main_fqdn == taken.main_fqdn)
+            .count()),
+        1
+    );
+}

@@ -25,5 +25,6 @@ mod mail;
 mod partial;
 mod protocol;
 mod roles;
+mod secrets;
 mod toolsets;
 mod utilities;

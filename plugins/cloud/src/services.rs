@@ -3,7 +3,8 @@
 //!
 //! A DBaaS `connection` comes as `[]` until the service is ready (Q13) and its `port` as a
 //! string (Q10); reads return `connection: null` or the object with a numeric port, and
-//! never its password (reset or read it in the Infomaniak manager).
+//! never its password. `reset_password` is the one way to a password: a confirmed plan
+//! whose apply returns the new one, once.
 
 use ikmcp_pdk::error::invalid_args;
 use ikmcp_pdk::listing::{ItemOutput, ListOutput, not_found_hint, per_account};
@@ -68,6 +69,25 @@ pub fn clean(mut item: Value) -> Value {
         obj.remove("admin_password");
     }
     item
+}
+
+/// The connection a password reset answers, as the client gets it: host, numeric port
+/// (Q10), user, the new password and the CA. `uri` and `command` are dropped: they
+/// repeat the password inside a longer string, where no key-name redaction (the audit
+/// log's) can find it, and say nothing the other fields do not.
+pub fn new_password(mut connection: Value) -> Value {
+    if let Some(c) = connection.as_object_mut() {
+        c.remove("uri");
+        c.remove("command");
+        if let Some(port) = c
+            .get("port")
+            .and_then(Value::as_str)
+            .and_then(|p| p.parse::<u64>().ok())
+        {
+            c.insert("port".into(), json!(port));
+        }
+    }
+    connection
 }
 
 /// Arguments of the two list tools.
@@ -183,8 +203,7 @@ pub fn get_kaas(ctx: &Ctx, a: KaasArgs) -> Result<ItemOutput, ToolError> {
     })
 }
 
-// Service actions (no doc comment: the values are the description). `reset_password` is
-// accepted only to explain why it is refused (see plan_dbaas).
+// Service actions (no doc comment: the values are the description).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DbaasAction {
@@ -192,6 +211,7 @@ pub enum DbaasAction {
     Update,
     Delete,
     ResetPassword,
+    ToggleSlowLogs,
 }
 
 /// Arguments of `infomaniak_manage_public_cloud_database_service`.
@@ -202,7 +222,7 @@ pub struct ManageDbaasArgs {
     pub project_id: u64,
     pub action: DbaasAction,
     pub dbaas_id: Option<u64>,
-    /// create: name, pack_id, region, type, version, backup_schedule; update: name, pack_id; delete: keep_backup_files.
+    /// create: name, pack_id, region, type, version, backup_schedule; update: name, pack_id; delete: keep_backup_files; reset_password: none.
     pub payload: Option<Map<String, Value>>,
 }
 
@@ -338,6 +358,69 @@ impl ServiceWrite<'_> {
         })
     }
 
+    fn reset_password(&self, api: &Api) -> Result<Op, ToolError> {
+        // GET …/dbaas/{id}/reset_password (public-cloud.json "Reset Password", §7.7): a GET
+        // that sets a new root password. The host's table of side-effecting reads
+        // (host/src/upstream/unsafe_reads.rs) holds it back like a write: it leaves only
+        // as this plan's pinned effect, once, never retried.
+        let id = self.id("reset_password")?;
+        if self.payload.is_some_and(|p| !p.is_empty()) {
+            return Err(invalid_args(
+                "reset_password takes no payload",
+                "call it with public_cloud_id, project_id and dbaas_id only; the API chooses the new password",
+            ));
+        }
+        let current = fetch(api, self.s, self.cloud, self.project, id)?;
+        let name = current.get("name").and_then(Value::as_str).unwrap_or("");
+        let Some(connection) = current.get("connection").filter(|c| c.is_object()) else {
+            let status = current.get("status").and_then(Value::as_str).unwrap_or("?");
+            return Err(invalid_args(
+                format!(
+                    "Database service {id} ({name}) has no connection yet (status {status}): the API cannot reset its password"
+                ),
+                format!("wait until it is ready: {}", self.follow(Some(id))),
+            ));
+        };
+        let (user, host) = (
+            connection
+                .get("user")
+                .and_then(Value::as_str)
+                .unwrap_or("?"),
+            connection
+                .get("host")
+                .and_then(Value::as_str)
+                .unwrap_or("?"),
+        );
+        Ok(Op {
+            target: format!(
+                "root password of Database service {id} of project {}",
+                self.project
+            ),
+            action: "reset_password",
+            summary: format!(
+                "Reset the root password of Database service {id} ({name}) of project {}: the current password of {user}@{host} stops working at once, and every client connected with it loses access until it is given the new one. The apply returns the new password once; it is not shown anywhere else.",
+                self.project
+            ),
+            before: Some(
+                json!({"user": user, "host": host, "password": "current (stops working)"}),
+            ),
+            after: Some(
+                json!({"user": user, "host": host, "password": "new, chosen by the API, returned by the apply"}),
+            ),
+            lost: vec![(
+                format!("access of every client using {user}@{host} with the current password"),
+                connection.clone(),
+            )],
+            method: HttpMethod::Get,
+            path: format!(
+                "{}/reset_password",
+                service_path(self.s, self.cloud, self.project, id)
+            ),
+            body: None,
+            follow_up: self.follow(Some(id)),
+        })
+    }
+
     fn delete(&self, api: &Api) -> Result<Op, ToolError> {
         // DELETE …/{dbaas|kaas}/{id} (public-cloud.json); DBaaS takes {keep_backup_files}.
         let id = self.id("delete")?;
@@ -448,12 +531,12 @@ pub fn plan_dbaas(ctx: &Ctx, a: ManageDbaasArgs) -> Result<Planned<WriteOutput>,
             &[opt("name", Kind::Text), opt("pack_id", Kind::IdText)],
         )?,
         DbaasAction::Delete => w.delete(&api)?,
-        // The only documented reset is `GET …/reset_password`: a read to the host, which lets
-        // reads through unconfirmed and retries them, so no plan could hold it back.
-        DbaasAction::ResetPassword => {
+        DbaasAction::ResetPassword => w.reset_password(&api)?,
+        // A peer action whose route (`POST …/toggle_slow_logs`) no API document has.
+        DbaasAction::ToggleSlowLogs => {
             return Err(invalid_args(
-                "reset_password is not offered: the API documents it as a GET, which ikmcp cannot hold behind a confirmation (reads are never gated and may be retried)",
-                "reset the password in the Infomaniak manager (Public Cloud > Database services); the new password is shown there, not to the model",
+                "toggle_slow_logs is not offered: no Infomaniak API document (public-cloud.json, infomaniak-api.md) has a route for it",
+                "change slow-query logging in the Infomaniak manager (Public Cloud > Database services > configuration)",
             ));
         }
     };
@@ -499,7 +582,11 @@ pub fn apply_dbaas(
     confirmed: &Plan,
 ) -> Result<WriteOutput, ToolError> {
     write::apply(ctx, confirmed).map(|mut out| {
-        out.result = clean(out.result);
+        out.result = if out.action == "reset_password" {
+            new_password(out.result)
+        } else {
+            clean(out.result)
+        };
         out
     })
 }

@@ -208,11 +208,15 @@ fn passwords_resets_and_bad_payloads_are_refused_before_any_request() {
         ),
         (
             MANAGE_DBAAS,
-            json!({"public_cloud_id": 5, "project_id": 7, "action": "reset_password", "dbaas_id": 9}),
+            json!({"public_cloud_id": 5, "project_id": 7, "action": "reset_password", "dbaas_id": 9, "payload": {"password": "pw"}}),
         ),
         (
             MANAGE_DBAAS,
             json!({"public_cloud_id": 5, "project_id": 7, "action": "create", "payload": {"name": "x"}}),
+        ),
+        (
+            MANAGE_DBAAS,
+            json!({"public_cloud_id": 5, "project_id": 7, "action": "toggle_slow_logs", "dbaas_id": 9}),
         ),
         (
             MANAGE_KAAS,
@@ -229,6 +233,62 @@ fn passwords_resets_and_bad_payloads_are_refused_before_any_request() {
         assert!(!format!("{e:?}").contains("\"pw\""), "{e:?}");
     }
     assert!(host.requests().is_empty());
+}
+
+#[test]
+fn a_password_reset_pins_the_get_says_what_is_lost_and_returns_the_new_password() {
+    let host = MockHost::new();
+    let path = format!("{PROJECT}/dbaas/9");
+    host.route(HttpMethod::Get, &path, 200, ok(json!({"id": 9, "name": "db", "status": "ready", "connection": {"host": "h", "port": "3306", "user": "admin", "password": "old"}})));
+    let args =
+        json!({"public_cloud_id": 5, "project_id": 7, "action": "reset_password", "dbaas_id": 9});
+    let p = expect_plan(plan::<Cloud>(&host, MANAGE_DBAAS, args.clone()).unwrap());
+    assert_eq!(p.effects.len(), 1);
+    let e = &p.effects[0];
+    assert_eq!(
+        (e.method, e.path_pattern.as_str(), e.body.as_deref()),
+        (
+            HttpMethod::Get,
+            format!("{path}/reset_password").as_str(),
+            None
+        )
+    );
+    assert!(p.summary.contains("stops working"), "{}", p.summary);
+    let lost = p.changes.iter().find(|c| c.action == "lost").unwrap();
+    assert!(lost.target.contains("admin@h"), "{}", lost.target);
+    assert!(
+        !format!("{p:?}").contains("old"),
+        "the current password is never shown"
+    );
+    assert_eq!(host.requests().len(), 1, "planning only read the service");
+    host.route(
+        HttpMethod::Get,
+        &format!("{path}/reset_password"),
+        200,
+        ok(json!({"host": "h", "port": "3306", "user": "admin", "password": "N3w", "uri": "mysql://admin:N3w@h", "command": "mysql -pN3w", "ca": "c"})),
+    );
+    let out = apply::<Cloud>(&host, MANAGE_DBAAS, args, &p).unwrap();
+    assert_eq!(
+        out["result"],
+        json!({"host": "h", "port": 3306, "user": "admin", "password": "N3w", "ca": "c"})
+    );
+    assert_eq!(out["action"], "reset_password");
+    // Not ready yet: the API cannot reset it, said before anything is sent.
+    let host = MockHost::new();
+    host.route(
+        HttpMethod::Get,
+        &path,
+        200,
+        ok(json!({"id": 9, "name": "db", "status": "initializing", "connection": []})),
+    );
+    let e = plan::<Cloud>(
+        &host,
+        MANAGE_DBAAS,
+        json!({"public_cloud_id": 5, "project_id": 7, "action": "reset_password", "dbaas_id": 9}),
+    )
+    .unwrap_err();
+    assert_eq!(kind(&e), "invalid_args", "{e:?}");
+    assert!(format!("{e:?}").contains("initializing"), "{e:?}");
 }
 
 #[test]

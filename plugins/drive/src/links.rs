@@ -2,7 +2,7 @@
 //! and sending links.
 
 use ikmcp_pdk::error::{conflict, invalid_args, not_found};
-use ikmcp_pdk::{Ctx, HttpMethod, Planned, ToolError};
+use ikmcp_pdk::{Ctx, HttpMethod, Planned, SecretArg, ToolError};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -44,8 +44,9 @@ pub struct LinkArgs {
     pub drive_id: u64,
     pub file_id: u64,
     pub right: Option<LinkRight>,
+    // A secret argument: the body pins it, the host shows it to nobody (pdk::secret).
     /// Needed with right=password.
-    pub password: Option<String>,
+    pub password: Option<SecretArg>,
     /// Expiry, unix seconds; 0 removes it.
     pub valid_until: Option<i64>,
     pub can_download: Option<bool>,
@@ -70,7 +71,7 @@ fn link_body(a: &LinkArgs) -> Result<Map<String, Value>, ToolError> {
         );
     }
     match (&a.password, a.right) {
-        (Some(p), Some(LinkRight::Password)) if p.chars().count() >= 8 => {
+        (Some(p), Some(LinkRight::Password)) if p.expose().chars().count() >= 8 => {
             b.insert("password".into(), json!(p));
         }
         (Some(_), Some(LinkRight::Password)) => {

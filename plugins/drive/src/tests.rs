@@ -96,6 +96,18 @@ fn a_missing_link_is_null_not_an_error() {
 }
 
 #[test]
+fn share_link_passwords_are_secret_arguments() {
+    let m = Drive::registry().manifest();
+    for tool in [crate::CREATE_LINK, crate::UPDATE_LINK] {
+        assert_eq!(
+            ikmcp_pdk::secret::secret_properties(&m, tool),
+            ["password"],
+            "{tool}"
+        );
+    }
+}
+
+#[test]
 fn create_link_plans_the_exact_body_and_hides_the_password_in_changes() {
     let host = MockHost::new();
     host.push_ok(404, api_error("not_found_error", "no link"));

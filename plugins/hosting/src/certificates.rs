@@ -4,16 +4,13 @@
 use ikmcp_pdk::error::invalid_args;
 use ikmcp_pdk::plan::change_before;
 use ikmcp_pdk::{
-    Ctx, HttpMethod, INFOMANIAK_API, Plan, PlanBuilder, Planned, ToolError, ToolErrorExt,
+    Ctx, HttpMethod, INFOMANIAK_API, Plan, PlanBuilder, Planned, SecretArg, ToolError, ToolErrorExt,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::common::{
-    Outcome, effect, hosting_path, lock_hosting, nth, outcome, perform, perform_with, public,
-    secret_effect,
-};
+use crate::common::{Outcome, effect, hosting_path, lock_hosting, nth, outcome, perform, public};
 use crate::sites::{SiteArgs, get_site};
 
 /// Result of `infomaniak_get_certificate`.
@@ -65,7 +62,7 @@ pub struct RequestArgs {
     /// custom: PEM certificate.
     pub certificate: Option<String>,
     /// custom: PEM private key.
-    pub private_key: Option<String>,
+    pub private_key: Option<SecretArg>,
     /// custom: PEM chain.
     pub intermediate_certificate: Option<String>,
 }
@@ -90,7 +87,9 @@ fn body(a: &RequestArgs) -> Result<Value, ToolError> {
                     "give both in PEM form",
                 ));
             };
-            if !cert.contains("-----BEGIN CERTIFICATE-----") || !key.contains("PRIVATE KEY-----") {
+            if !cert.contains("-----BEGIN CERTIFICATE-----")
+                || !key.expose().contains("PRIVATE KEY-----")
+            {
                 return Err(invalid_args(
                     "certificate or private_key is not PEM",
                     "paste the PEM text, -----BEGIN ...----- lines included",
@@ -123,8 +122,9 @@ fn body(a: &RequestArgs) -> Result<Value, ToolError> {
     Ok(body)
 }
 
-/// Plans installing a certificate: `POST /1/web_hostings/{id}/certificates` (§7.4). A
-/// custom certificate's body carries the private key, so it is not pinned.
+/// Plans installing a certificate: `POST /1/web_hostings/{id}/certificates` (§7.4). The
+/// body is pinned; a custom certificate's private key is a secret argument (the host
+/// shows it to nobody).
 pub fn plan_request(ctx: &Ctx, a: RequestArgs) -> Result<Planned<Outcome>, ToolError> {
     let b = body(&a)?;
     let current = read(ctx, a.hosting_id, a.site_id)?;
@@ -146,22 +146,14 @@ pub fn plan_request(ctx: &Ctx, a: RequestArgs) -> Result<Planned<Outcome>, ToolE
     )
     .snapshot(&current)
     .build();
-    plan.effects.push(if a.kind == "custom" {
-        secret_effect(INFOMANIAK_API, HttpMethod::Post, path, "site_id, type custom, and the PEM certificate and private key you gave (kept out of the plan)")
-    } else {
-        effect(INFOMANIAK_API, HttpMethod::Post, path, Some(&b))
-    });
+    plan.effects
+        .push(effect(INFOMANIAK_API, HttpMethod::Post, path, Some(&b)));
     Ok(Planned::Confirm(lock_hosting(plan, a.hosting_id)))
 }
 
 /// Installs the certificate and reads it back.
 pub fn apply_request(ctx: &Ctx, a: RequestArgs, plan: &Plan) -> Result<Outcome, ToolError> {
-    let e = nth(plan, 0)?;
-    let answer = if e.body.is_some() {
-        perform(ctx, e)?
-    } else {
-        perform_with(ctx, e, &body(&a)?)?
-    };
+    let answer = perform(ctx, nth(plan, 0)?)?;
     let certificate = read(ctx, a.hosting_id, a.site_id)?;
     Ok(outcome(
         json!({"status": if certificate.is_some() { "requested" } else { "pending" }, "operation": answer, "certificate": certificate}),

@@ -65,16 +65,6 @@ pub fn effect(role: &str, method: HttpMethod, path: String, body: Option<&Value>
     }
 }
 
-/// A write whose body carries a secret (a password, a private key): the body is not
-/// pinned, so the secret never sits in the plan, the approval or the audit log; `why`
-/// says what the body holds.
-pub fn secret_effect(role: &str, method: HttpMethod, path: String, why: &str) -> PlannedEffect {
-    PlannedEffect {
-        unpinned_body: Some(why.to_string()),
-        ..effect(role, method, path, None)
-    }
-}
-
 /// The lock key of writes on one hosting (or Node.js hosting): Infomaniak answers
 /// `operation_in_progress` to overlapping operations on one hosting (peer-agent-mcp.md §4),
 /// so the host runs confirmed applies holding one key one after the other.
@@ -96,13 +86,6 @@ pub fn lock_hosting(mut plan: Plan, hosting_id: u64) -> Plan {
 /// Sends a confirmed effect on its own role (method, path, query and pinned body exactly).
 pub fn perform(ctx: &Ctx, e: &PlannedEffect) -> Result<Value, ToolError> {
     Api::new(ctx.host(), &e.role).perform(e)
-}
-
-/// Sends a confirmed effect whose body was not pinned (it carries a secret), with `body`.
-pub fn perform_with(ctx: &Ctx, e: &PlannedEffect, body: &Value) -> Result<Value, ToolError> {
-    Api::new(ctx.host(), &e.role)
-        .send(e.method, &e.path_pattern, &[], Some(body))
-        .map(|a| a.data)
 }
 
 /// The effect number `i` of a confirmed plan (the plan and apply of one tool agree on it).

@@ -6,15 +6,14 @@ use std::collections::BTreeMap;
 
 use ikmcp_pdk::error::{invalid_args, not_found, upstream};
 use ikmcp_pdk::plan::change_before;
-use ikmcp_pdk::{Ctx, HttpMethod, Plan, PlanBuilder, Planned, ToolError};
+use ikmcp_pdk::{Ctx, HttpMethod, Plan, PlanBuilder, Planned, SecretArg, ToolError};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use crate::common::{
     Item, MANAGER, Outcome, check_name, check_password, effect, get_hosting, hosting_path,
-    lock_hosting, not_found_hint, nth, outcome, perform, perform_with, prefixed, proxied, public,
-    secret_effect, segment,
+    lock_hosting, not_found_hint, nth, outcome, perform, prefixed, proxied, public, segment,
 };
 use crate::sites::{HostingArgs, Listed, silent_noop};
 
@@ -329,15 +328,16 @@ pub struct PasswordArgs {
     /// Database user name.
     pub user_name: String,
     /// New password (8+, lower, upper, digit).
-    pub password: String,
+    pub password: SecretArg,
 }
 
 /// Plans a password change. Q2: Infomaniak empties a user's grants when its password
 /// changes; the plan shows the grants that would be lost and re-sends them in the same
 /// manager PATCH (`{password, permissions: {every db}}`), plus a pinned permissions-only
-/// PATCH the apply sends only if the read-back still shows grants missing.
+/// PATCH the apply sends only if the read-back still shows grants missing. Both bodies
+/// are pinned; the password is a secret argument (the host shows it to nobody).
 pub fn plan_password(ctx: &Ctx, a: PasswordArgs) -> Result<Planned<Outcome>, ToolError> {
-    check_password(&a.password)?;
+    check_password(a.password.expose())?;
     let s = user_state(ctx, a.hosting_id, &a.user_name)?;
     let restore = json!({"permissions": permission_map(&s.databases, &s.grants)});
     let mut plan = PlanBuilder::new(MANAGER, format!(
@@ -347,7 +347,14 @@ pub fn plan_password(ctx: &Ctx, a: PasswordArgs) -> Result<Planned<Outcome>, Too
         .change(format!("database user {}: grants the API alone would drop", s.full), "restore", Some(&s.grants), Some(&s.grants))
         .snapshot(&json!({"user": s.user, "databases": s.databases.iter().map(|d| &d["name"]).collect::<Vec<_>>()}))
         .build();
-    plan.effects.push(secret_effect(MANAGER, HttpMethod::Patch, s.path.clone(), "the new password and the permissions object below (every database of the hosting, current grants)"));
+    let mut with_password = restore.clone();
+    with_password["password"] = json!(a.password);
+    plan.effects.push(effect(
+        MANAGER,
+        HttpMethod::Patch,
+        s.path.clone(),
+        Some(&with_password),
+    ));
     plan.effects
         .push(effect(MANAGER, HttpMethod::Patch, s.path, Some(&restore)));
     Ok(Planned::Confirm(lock_hosting(plan, a.hosting_id)))
@@ -356,16 +363,13 @@ pub fn plan_password(ctx: &Ctx, a: PasswordArgs) -> Result<Planned<Outcome>, Too
 /// Sends the password with the grants, reads the user back, and restores the grants with
 /// the second PATCH if they were lost anyway.
 pub fn apply_password(ctx: &Ctx, a: PasswordArgs, plan: &Plan) -> Result<Outcome, ToolError> {
-    check_password(&a.password)?;
     let restore = nth(plan, 1)?;
     let perms: Value = restore
         .body
         .as_deref()
         .and_then(|b| serde_json::from_str(b).ok())
         .unwrap_or(Value::Null);
-    let mut body = perms.clone();
-    body["password"] = json!(a.password);
-    perform_with(ctx, nth(plan, 0)?, &body)?;
+    perform(ctx, nth(plan, 0)?)?;
     let h = get_hosting(ctx, a.hosting_id)?;
     let full = prefixed(&h.prefix, &a.user_name);
     let expected = expected_grants(&perms);

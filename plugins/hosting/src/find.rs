@@ -16,7 +16,11 @@
 //!    stopping at the first hosting serving the name. The likeliest hostings go first: those
 //!    named like the domain, then those of the accounts the index saw the name in. Cost:
 //!    the index requests + hosting pages + every site page read up to the match; a name no
-//!    site serves reads every hosting (fleet tenant: 2 + 1 + 47 requests).
+//!    site serves reads every hosting (fleet tenant: 1 + 1 + 47 requests, 50 for `www.`).
+//!
+//! No other backed route narrows it: the manager's `/proxy/1/domain/{fqdn}?with[]=*` (Q19)
+//! has no site or hosting among its known `with` values (§6), and the sites route has no
+//! name filter (§7.4).
 
 use std::collections::BTreeSet;
 

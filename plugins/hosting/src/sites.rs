@@ -3,7 +3,7 @@
 
 use ikmcp_pdk::error::{invalid_args, upstream};
 use ikmcp_pdk::plan::change_before;
-use ikmcp_pdk::{Ctx, HttpMethod, Plan, PlanBuilder, Planned, ToolError};
+use ikmcp_pdk::{Ctx, HttpMethod, Plan, PlanBuilder, Planned, ToolError, ToolErrorExt};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -162,7 +162,15 @@ pub fn plan_create(ctx: &Ctx, a: CreateArgs) -> Result<Planned<Created>, ToolErr
 /// (Q1: the API may answer success with a `progress_id` and create nothing).
 pub fn apply_create(ctx: &Ctx, a: CreateArgs, plan: &Plan) -> Result<Created, ToolError> {
     let fqdn = check_fqdn("fqdn", &a.fqdn, false)?;
-    let answer = perform(ctx, nth(plan, 0)?)?;
+    // The plan checked this hosting only; a name already used by a site of another hosting
+    // is refused by the API (409 `object_already_exists`).
+    let answer = perform(ctx, nth(plan, 0)?).map_err(|e| match e {
+        ToolError::Conflict(_) => e.with_hint(format!(
+            "{fqdn} is already the main name of a site, on another hosting: find it with {} {{\"domain\": \"{fqdn}\"}}, or add the name as an alias of this hosting's site after removing it there",
+            crate::FIND_SITE
+        )),
+        _ => e,
+    })?;
     let sites = all_sites(ctx, a.hosting_id)?;
     match find_site(&sites, &fqdn) {
         Some(site) => Ok(Created {

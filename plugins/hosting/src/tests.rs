@@ -12,6 +12,23 @@ fn manifest_is_within_the_budget() {
     ikmcp_pdk::testing::check_manifest(&Hosting::registry().manifest(), crate::ALL_TOOLS);
 }
 
+#[test]
+fn passwords_and_private_keys_are_secret_arguments() {
+    let m = Hosting::registry().manifest();
+    for (tool, secret) in [
+        (crate::CHANGE_DATABASE_USER_PASSWORD, "password"),
+        (crate::CHANGE_HOSTING_USER_PASSWORD, "password"),
+        (crate::CREATE_HOSTING_USER, "password"),
+        (crate::REQUEST_CERTIFICATE, "private_key"),
+    ] {
+        assert_eq!(
+            ikmcp_pdk::secret::secret_properties(&m, tool),
+            [secret],
+            "{tool}"
+        );
+    }
+}
+
 fn hosting(host: &MockHost) {
     host.route(
         HttpMethod::Get,
@@ -39,13 +56,18 @@ fn a_password_change_shows_and_restores_the_grants_q2() {
     );
     assert!(p.summary.contains("Q2"));
     assert!(
-        !format!("{p:?}").contains("Secret123"),
-        "no password in the plan"
+        !format!("{:?}{:?}", p.summary, p.changes).contains("Secret123"),
+        "the plugin's words do not repeat the password"
     );
     assert_eq!(p.effects.len(), 2);
-    assert!(p.effects[0].body.is_none() && p.effects[0].unpinned_body.is_some());
+    // The password is a secret argument: the body is pinned with it (the host masks it).
+    let first: serde_json::Value =
+        serde_json::from_str(p.effects[0].body.as_deref().unwrap()).unwrap();
+    assert_eq!(first["password"], "Secret123");
+    assert!(p.effects[0].unpinned_body.is_none());
     let restore: serde_json::Value =
         serde_json::from_str(p.effects[1].body.as_deref().unwrap()).unwrap();
+    assert_eq!(first["permissions"], restore["permissions"]);
     assert_eq!(
         restore["permissions"]["ab_blog"],
         json!({"read": false, "write": false, "admin": false})
@@ -125,6 +147,31 @@ fn provision_stopping_midway_names_what_to_undo() {
         hint.contains(crate::DELETE_SITE) && hint.contains("\"site_id\":99"),
         "{hint}"
     );
+}
+
+#[test]
+fn list_hostings_follows_every_page_of_both_services() {
+    let host = MockHost::new();
+    let page = |ids: std::ops::Range<u64>| {
+        json!(
+            ids.map(|id| json!({"id": id, "account_id": 1}))
+                .collect::<Vec<_>>()
+        )
+    };
+    host.push_ok(200, paged(page(0..100), 1, 2, 130));
+    host.push_ok(200, paged(page(100..130), 2, 2, 130));
+    host.push_ok(200, paged(page(500..501), 1, 1, 1));
+    let out = invoke::<Hosting>(&host, crate::LIST_HOSTINGS, json!({"account_id": 1})).unwrap();
+    assert_eq!(out["count"], 131);
+    assert_eq!(out["hostings"][130]["is_nodejs"], true);
+    assert_eq!(out["hostings"][129]["is_nodejs"], false);
+    let queries: Vec<Vec<(String, String)>> =
+        host.requests().into_iter().map(|r| r.query).collect();
+    let has = |q: &Vec<(String, String)>, k: &str, v: &str| q.iter().any(|(a, b)| a == k && b == v);
+    assert_eq!(queries.len(), 3);
+    assert!(has(&queries[0], "service_name", "hosting") && has(&queries[0], "page", "1"));
+    assert!(has(&queries[1], "service_name", "hosting") && has(&queries[1], "page", "2"));
+    assert!(has(&queries[2], "service_name", "hosting_3") && has(&queries[2], "account_id", "1"));
 }
 
 #[test]

@@ -4,15 +4,16 @@
 
 use ikmcp_pdk::error::{invalid_args, not_found};
 use ikmcp_pdk::plan::change_before;
-use ikmcp_pdk::{Ctx, HttpMethod, INFOMANIAK_API, Plan, PlanBuilder, Planned, ToolError};
+use ikmcp_pdk::{
+    Ctx, HttpMethod, INFOMANIAK_API, Plan, PlanBuilder, Planned, SecretArg, ToolError,
+};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::common::{
     MANAGER, Outcome, check_name, check_password, effect, get_hosting, hosting_path, lock_hosting,
-    not_found_hint, nth, outcome, perform, perform_with, prefixed, proxied, public, secret_effect,
-    segment,
+    not_found_hint, nth, outcome, perform, prefixed, proxied, public, segment,
 };
 use crate::sites::{HostingArgs, Listed, silent_noop};
 
@@ -61,7 +62,7 @@ pub struct CreateArgs {
     /// Login without the prefix.
     pub login: String,
     /// 8+, lower, upper, digit.
-    pub password: String,
+    pub password: SecretArg,
     /// Default / (hosting root).
     pub home_directory: Option<String>,
 }
@@ -78,10 +79,11 @@ fn home(dir: Option<&str>) -> Result<String, ToolError> {
 }
 
 /// Plans a user: `POST /1/web_hostings/{id}/users` `{connection_type, login, password,
-/// home_directory}` (§7.4); the password keeps the body out of the plan.
+/// home_directory}` (§7.4); the body is pinned, password included (a secret argument:
+/// the host shows it to nobody, see `ikmcp_pdk::secret`).
 pub fn plan_create(ctx: &Ctx, a: CreateArgs) -> Result<Planned<Outcome>, ToolError> {
-    connection(&a.connection_type)?;
-    check_password(&a.password)?;
+    let kind = connection(&a.connection_type)?;
+    check_password(a.password.expose())?;
     let dir = home(a.home_directory.as_deref())?;
     let h = get_hosting(ctx, a.hosting_id)?;
     let short = a
@@ -115,14 +117,12 @@ pub fn plan_create(ctx: &Ctx, a: CreateArgs) -> Result<Planned<Outcome>, ToolErr
     )
     .snapshot(&json!({"user": full, "exists": false}))
     .build();
-    plan.effects.push(secret_effect(
+    let body = json!({"connection_type": kind, "login": short, "password": a.password, "home_directory": dir});
+    plan.effects.push(effect(
         INFOMANIAK_API,
         HttpMethod::Post,
         format!("{}/users", hosting_path(a.hosting_id)),
-        &format!(
-            "connection_type {}, login {short}, home_directory {dir} and the password you gave",
-            a.connection_type
-        ),
+        Some(&body),
     ));
     Ok(Planned::Confirm(lock_hosting(plan, a.hosting_id)))
 }
@@ -135,8 +135,7 @@ pub fn apply_create(ctx: &Ctx, a: CreateArgs, plan: &Plan) -> Result<Outcome, To
         .strip_prefix(&h.prefix)
         .unwrap_or(&a.login)
         .to_string();
-    let body = json!({"connection_type": connection(&a.connection_type)?, "login": short, "password": a.password, "home_directory": home(a.home_directory.as_deref())?});
-    let answer = perform_with(ctx, nth(plan, 0)?, &body)?;
+    let answer = perform(ctx, nth(plan, 0)?)?;
     let full = format!("{}{short}", h.prefix);
     match find(&all(ctx, a.hosting_id)?, &full) {
         Some(user) => Ok(outcome(json!({"status": "created", "user": user}))),
@@ -238,13 +237,14 @@ pub struct PasswordArgs {
     /// Login.
     pub login: String,
     /// 8+, lower, upper, digit.
-    pub password: String,
+    pub password: SecretArg,
 }
 
 /// Plans a password change: manager PATCH `{login: short, password, connection_type:
-/// current}` (the connection type is re-sent unchanged).
+/// current}` (the connection type is re-sent unchanged); the body is pinned, the password
+/// a secret argument.
 pub fn plan_password(ctx: &Ctx, a: PasswordArgs) -> Result<Planned<Outcome>, ToolError> {
-    check_password(&a.password)?;
+    check_password(a.password.expose())?;
     let c = current(ctx, a.hosting_id, &a.login)?;
     let mut plan = PlanBuilder::new(MANAGER, format!("Change the password of user {}", c.full))
         .change(
@@ -255,26 +255,21 @@ pub fn plan_password(ctx: &Ctx, a: PasswordArgs) -> Result<Planned<Outcome>, Too
         )
         .snapshot(&c.user)
         .build();
-    plan.effects.push(secret_effect(
+    let body =
+        json!({"login": c.short, "password": a.password, "connection_type": kind_of(&c.user)});
+    plan.effects.push(effect(
         MANAGER,
         HttpMethod::Patch,
         patch_path(a.hosting_id, &c.full),
-        &format!(
-            "login {}, connection_type {} (unchanged) and the new password",
-            c.short,
-            kind_of(&c.user)
-        ),
+        Some(&body),
     ));
     Ok(Planned::Confirm(lock_hosting(plan, a.hosting_id)))
 }
 
 /// Changes the password.
 pub fn apply_password(ctx: &Ctx, a: PasswordArgs, plan: &Plan) -> Result<Outcome, ToolError> {
-    check_password(&a.password)?;
     let c = current(ctx, a.hosting_id, &a.login)?;
-    let body =
-        json!({"login": c.short, "password": a.password, "connection_type": kind_of(&c.user)});
-    perform_with(ctx, nth(plan, 0)?, &body)?;
+    perform(ctx, nth(plan, 0)?)?;
     Ok(outcome(
         json!({"status": "password_changed", "login": c.full}),
     ))

@@ -60,6 +60,7 @@ pub mod plan;
 pub mod registry;
 pub mod roles;
 pub mod schema;
+pub mod secret;
 pub mod single_write;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
@@ -93,6 +94,7 @@ pub use host::{Ctx, Host, WasmHost};
 pub use plain::PlainApi;
 pub use plan::{PlanBuilder, Planned};
 pub use registry::{PluginInfo, Registry, ToolSpec};
+pub use secret::SecretArg;
 pub use undo::{UndoStep, stopped_midway};
 pub use write::{Intent, single_effect};
 

@@ -92,6 +92,20 @@ pub struct Dbaas {
     pub pack_id: u64,
     /// Backups taken `(id, created_at)`.
     pub backups: Vec<(String, i64)>,
+    /// Times its root password was reset (`GET …/reset_password`): the current password
+    /// is derived from it ([`Dbaas::root_password`]).
+    pub password_resets: u32,
+}
+
+impl Dbaas {
+    /// The current root password: a new one after each reset.
+    pub fn root_password(&self) -> String {
+        format!(
+            "Db{:x}R{}",
+            self.id.wrapping_mul(0x9E37_79B9_7F4A_7C15),
+            self.password_resets
+        )
+    }
 }
 
 /// One Kubernetes service.
@@ -206,6 +220,7 @@ pub fn seed(seed: u64, scale: Scale, accounts: &[u64]) -> CloudWorld {
                         status: if pi % 7 == 6 { "initializing" } else { "ready" }.into(),
                         pack_id: pack.0,
                         backups,
+                        password_resets: 0,
                     });
                 }
                 if with_db && pi % 2 == 0 || !fleet {

@@ -65,6 +65,10 @@ pub fn routes() -> Router<Arc<Shared>> {
             &format!("{p}/dbaas/{{id}}"),
             get(dbaas_get).patch(dbaas_update).delete(dbaas_delete),
         )
+        .route(
+            &format!("{p}/dbaas/{{id}}/reset_password"),
+            get(dbaas_reset_password),
+        )
         .route(&format!("{p}/kaas"), get(project_kaas).post(kaas_create))
         .route(
             &format!("{p}/kaas/{{id}}"),
@@ -602,6 +606,32 @@ async fn user_invite(
     accepted(json!(id))
 }
 
+/// Sets a user's `email` and `description` from a body validated against the spec
+/// operation `method op`; `status` marks an asynchronous change.
+fn change_user(
+    sh: &Shared,
+    c: &Caller,
+    (pc, pid, uid): (&str, &str, &str),
+    body: &Bytes,
+    (method, op): (&str, &str),
+    status: Option<&str>,
+) -> Result<(), ApiError> {
+    let body = spec_body(body, Spec::PublicCloud, op, method)?;
+    let mut w = lock(&sh.world);
+    let (ci, pi, ui) = user_idx(&w, c, pc, pid, uid)?;
+    let u = &mut w.cloud.clouds[ci].projects[pi].users[ui];
+    if let Some(e) = body["email"].as_str() {
+        u.email = Some(e.to_string());
+    }
+    if let Some(d) = body["description"].as_str() {
+        u.description = d.to_string();
+    }
+    if let Some(s) = status {
+        u.status = s.into();
+    }
+    Ok(())
+}
+
 /// `POST …/users/{id}/invite` (202, `true`): invites an e-mail onto an existing user.
 async fn user_reinvite(
     State(sh): Sh,
@@ -609,20 +639,15 @@ async fn user_reinvite(
     Path((pc, pid, uid)): Path<(String, String, String)>,
     body: Bytes,
 ) -> ApiResult {
-    let body = spec_body(
+    let op = format!("{PROJECT}/users/{{public_cloud_user_id}}/invite");
+    change_user(
+        &sh,
+        &c,
+        (&pc, &pid, &uid),
         &body,
-        Spec::PublicCloud,
-        &format!("{PROJECT}/users/{{public_cloud_user_id}}/invite"),
-        "POST",
+        ("POST", &op),
+        Some("updating"),
     )?;
-    let mut w = lock(&sh.world);
-    let (ci, pi, ui) = user_idx(&w, &c, &pc, &pid, &uid)?;
-    let u = &mut w.cloud.clouds[ci].projects[pi].users[ui];
-    u.email = body["email"].as_str().map(str::to_string);
-    if let Some(d) = body["description"].as_str() {
-        u.description = d.to_string();
-    }
-    u.status = "updating".into();
     accepted(json!(true))
 }
 
@@ -633,21 +658,8 @@ async fn user_update(
     Path((pc, pid, uid)): Path<(String, String, String)>,
     body: Bytes,
 ) -> ApiResult {
-    let body = spec_body(
-        &body,
-        Spec::PublicCloud,
-        &format!("{PROJECT}/users/{{public_cloud_user_id}}"),
-        "PATCH",
-    )?;
-    let mut w = lock(&sh.world);
-    let (ci, pi, ui) = user_idx(&w, &c, &pc, &pid, &uid)?;
-    let u = &mut w.cloud.clouds[ci].projects[pi].users[ui];
-    if let Some(d) = body["description"].as_str() {
-        u.description = d.to_string();
-    }
-    if let Some(e) = body["email"].as_str() {
-        u.email = Some(e.to_string());
-    }
+    let op = format!("{PROJECT}/users/{{public_cloud_user_id}}");
+    change_user(&sh, &c, (&pc, &pid, &uid), &body, ("PATCH", &op), None)?;
     ok(json!(true))
 }
 
@@ -746,11 +758,44 @@ async fn dbaas_create(
         status: "initializing".into(),
         pack_id: pack.0,
         backups: vec![],
+        password_resets: 0,
     });
     ok_status(
         StatusCode::CREATED,
         json!({"id": id, "admin_password": format!("Adm-{:x}", id.wrapping_mul(0x9E37_79B9)), "kube_identifier": format!("pcdb-{id}")}),
     )
+}
+
+/// `GET …/dbaas/{id}/reset_password` (public-cloud.json "Reset Password"): a GET that
+/// sets a new root password and answers the connection with it (`uri` and `command`
+/// repeat the password, as the spec's `DatabaseServiceConnection` has them); 400
+/// `cannot_retrieve_connection_information` while the service is not ready.
+async fn dbaas_reset_password(
+    State(sh): Sh,
+    Extension(c): Extension<Caller>,
+    Path((pc, pid, id)): Path<(String, String, String)>,
+) -> ApiResult {
+    let mut w = lock(&sh.world);
+    let (ci, pi, di) = dbaas_idx(&w, &c, &pc, &pid, &id)?;
+    let d = &mut w.cloud.clouds[ci].projects[pi].dbaas[di];
+    if d.status != "ready" {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "cannot_retrieve_connection_information",
+            "Cannot retrieve connection information",
+        ));
+    }
+    d.password_resets += 1;
+    let (host, password) = (
+        format!("pcdb-{}.{}.infomaniak.cloud", d.id, d.region),
+        d.root_password(),
+    );
+    ok(json!({
+        "host": host, "port": "3306", "user": "admin", "password": password,
+        "uri": format!("mysql://admin:{password}@{host}:3306"),
+        "command": format!("mysql -h {host} -P 3306 -u admin -p'{password}'"),
+        "ca": "-----BEGIN CERTIFICATE-----",
+    }))
 }
 
 /// `PATCH …/dbaas/{id}` → `true`.

@@ -25,6 +25,7 @@ const USER_REINVITE: &str = "/1/public_clouds/{public_cloud_id}/projects/{public
 const DBAAS: &str = "/1/public_clouds/{public_cloud_id}/projects/{public_cloud_project_id}/dbaas";
 const ONE_DBAAS: &str =
     "/1/public_clouds/{public_cloud_id}/projects/{public_cloud_project_id}/dbaas/{dbaas_id}";
+const RESET: &str = "/1/public_clouds/{public_cloud_id}/projects/{public_cloud_project_id}/dbaas/{dbaas_id}/reset_password";
 const KAAS: &str = "/1/public_clouds/{public_cloud_id}/projects/{public_cloud_project_id}/kaas";
 const ONE_KAAS: &str =
     "/1/public_clouds/{public_cloud_id}/projects/{public_cloud_project_id}/kaas/{kaas_id}";
@@ -142,6 +143,9 @@ pub fn table() -> Vec<Case> {
             .body(json!({"name": "conf-db", "pack_id": "1", "region": "dc4-a", "type": "mysql", "version": "8.0.42"}))
             .save("nd", "/data/id"),
         case("POST", DBAAS, format!("{P}/dbaas"), 422).body(json!({"name": "x"})),
+        // A GET that writes: a new password; none while the service is still initializing.
+        get(RESET, format!("{P}/dbaas/{{d}}/reset_password"), 200),
+        get(RESET, format!("{P}/dbaas/{{nd}}/reset_password"), 400),
         case("PATCH", ONE_DBAAS, format!("{P}/dbaas/{{nd}}"), 200).body(json!({"name": "conf-db2"})),
         case("DELETE", ONE_DBAAS, format!("{P}/dbaas/{{nd}}"), 200).body(json!({"keep_backup_files": true})),
         case("POST", KAAS, format!("{P}/kaas"), 201)
