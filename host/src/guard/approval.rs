@@ -182,6 +182,17 @@ fn render_effect(
         neutralise(&url, usize::MAX),
         neutralise(&effect.role, 200)
     );
+    if effect.method.is_read() {
+        // Only a GET of the gateway's table of side-effecting reads gets this far: say that
+        // it writes, or a reader would take it for harmless.
+        let changes =
+            crate::upstream::read_side_effect(&effect.role, effect.method, &effect.path_pattern)
+                .unwrap_or("changes state upstream");
+        let _ = writeln!(
+            text,
+            "     a GET that WRITES: it {changes}; sent once, like any write"
+        );
+    }
     if !effect.base_params.is_empty() {
         let params: Vec<String> = effect
             .base_params
@@ -365,6 +376,24 @@ mod tests {
         let words = text.find("Add a TXT record www").unwrap();
         assert!(post < delete && delete < words, "{text}");
         assert!(text.contains("exactly these 2 upstream write(s)"));
+    }
+
+    #[test]
+    fn a_get_that_writes_says_so() {
+        let e = effect(
+            HttpMethod::Get,
+            "/1/public_clouds/3/projects/7/dbaas/9/reset_password",
+            None,
+        );
+        let text = approval(&plan("s", vec![e]));
+        assert!(
+            text.contains("1. GET https://api.infomaniak.com/1/public_clouds/3/projects/7/dbaas/9/reset_password"),
+            "{text}"
+        );
+        assert!(
+            text.contains("a GET that WRITES: it resets the Database service's root password"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -40,7 +40,7 @@ pub use oauth2::ClientCredentials;
 pub use ratelimit::RATE_WINDOW;
 pub use record::{RequestOutcome, RequestRecord};
 pub use session::CallSession;
-pub(crate) use unsafe_reads::declarable as declarable_read;
+pub(crate) use unsafe_reads::{declarable as declarable_read, side_effect as read_side_effect};
 pub use write_gate::FirstWriteGate;
 
 /// One upstream role: where it is, how to authenticate, and what it allows.

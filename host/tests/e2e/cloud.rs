@@ -653,6 +653,7 @@ async fn a_password_reset_is_one_confirmed_get_and_its_password_stays_out_of_the
             .any(|l| l.contains("GET ") && l.contains(&path)),
         "the approval pins the GET: {approval}"
     );
+    assert!(approval.contains("a GET that WRITES"), "{approval}");
     let text = plan.to_string();
     assert!(text.contains("stops working"), "says what is lost: {plan}");
     assert!(
@@ -807,4 +808,53 @@ async fn a_plugin_cannot_reset_a_password_outside_a_confirmed_plan_that_pins_it(
     let sent = resets(&h);
     assert_eq!(sent.len(), 1, "{sent:?}");
     assert_eq!(sent[0].method, "GET");
+}
+
+#[tokio::test]
+async fn a_project_with_more_services_than_a_page_is_listed_whole() {
+    // The fleet gives each project one service: here one project gets 100 more of each.
+    let h = Harness::start(Options::default()).await;
+    let (_, pc, p) = first(&h);
+    let base = format!("/1/public_clouds/{pc}/projects/{p}");
+    for n in 0..100 {
+        let db = json!({"name": format!("db-extra-{n}"), "pack_id": "1", "region": "dc4-a", "type": "mysql", "version": "8.0.42"});
+        h.direct(Method::POST, &format!("{base}/dbaas"), Some(db))
+            .await;
+        let k8s = json!({"name": format!("k8s-extra-{n}"), "kaas_pack_id": 1, "kubernetes_version": "1.31", "region": "dc3-a"});
+        h.direct(Method::POST, &format!("{base}/kaas"), Some(k8s))
+            .await;
+    }
+    let (dbaas, kaas) = h.sim.with_world(|w| {
+        let project = &w.cloud.clouds[0].projects[0];
+        (project.dbaas.len(), project.kaas.len())
+    });
+    assert!(dbaas > 100 && kaas > 100, "{dbaas} {kaas}");
+    h.sim.clear_requests();
+    let args = json!({"public_cloud_id": pc, "project_id": p});
+    for (tool, kind, count, id) in [
+        (
+            "infomaniak_list_public_cloud_database_services",
+            "dbaas",
+            dbaas,
+            "id",
+        ),
+        (
+            "infomaniak_list_public_cloud_kubernetes_services",
+            "kaas",
+            kaas,
+            "kaas_id",
+        ),
+    ] {
+        let out = h.ok(tool, args.clone()).await;
+        assert_eq!(out["count"], count as u64, "{tool}");
+        assert!(pages(&h, &format!("{base}/{kind}")) >= 2, "{tool}");
+        let ids: std::collections::HashSet<_> = out["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s[id].clone())
+            .collect();
+        assert_eq!(ids.len(), count, "{tool}: no service twice");
+    }
+    assert!(h.writes().is_empty());
 }

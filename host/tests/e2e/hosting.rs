@@ -266,6 +266,38 @@ async fn find_site_answers_from_the_product_index_in_at_most_three_requests() {
     assert_eq!(requests_since(&h, mark).len(), 1 + 1 + every);
     assert_eq!(out["requests"], 1 + 1 + every);
     assert!(out["hint"].as_str().unwrap().contains("alias"));
+    // Limited to another account: neither the index nor the scan looks beyond it.
+    let other = h.sim.with_world(|w| {
+        w.accounts
+            .iter()
+            .find(|a| a.id != site.account_id)
+            .unwrap()
+            .id
+    });
+    let mark = h.mark();
+    let out = h
+        .ok(
+            "infomaniak_find_site",
+            json!({"domain": site.main_fqdn, "account_id": other}),
+        )
+        .await;
+    assert_eq!(out["found"], false, "{out}");
+    let of_other: Vec<usize> = site_pages(&h)
+        .into_iter()
+        .filter(|p| p.1 == other)
+        .map(|p| p.2)
+        .collect();
+    assert_eq!(out["scanned_hostings"], of_other.len());
+    let seen = requests_since(&h, mark);
+    assert_eq!(seen.len(), 1 + 1 + of_other.iter().sum::<usize>());
+    assert!(
+        seen.iter().filter(|r| r.path == "/1/products").all(|r| r
+            .query
+            .as_deref()
+            .unwrap()
+            .contains(&format!("account_id={other}"))),
+        "{seen:?}"
+    );
     assert!(h.writes().is_empty());
     let bad = h
         .err("infomaniak_find_site", json!({"domain": "not a name"}))

@@ -40,6 +40,23 @@ fn world_box(
     })
 }
 
+/// `base` with the fields of `extra` added (the arguments of one call on one mailbox).
+fn merged(base: &Value, extra: Value) -> Value {
+    let mut v = base.clone();
+    for (k, x) in extra.as_object().expect("extra is an object") {
+        v[k] = x.clone();
+    }
+    v
+}
+
+/// The arguments of a mailbox tool on `mailbox` of hosting `id`, plus `extra`.
+fn on_box(id: u64, mailbox: &str, extra: Value) -> Value {
+    merged(
+        &json!({"mail_hosting_id": id, "mailbox_name": mailbox}),
+        extra,
+    )
+}
+
 fn with_token(args: &Value, token: &Value) -> Value {
     let mut a = args.clone();
     a["confirmation_token"] = token.clone();
@@ -205,6 +222,35 @@ async fn mailbox_lists_follow_every_page_on_the_fleet() {
     let hostings = h.ok("infomaniak_list_mail_hostings", json!({})).await;
     let n = h.sim.with_world(|w| w.mail_hostings.len());
     assert_eq!(hostings["count"], n);
+    // More redirections than a page holds: all of them are read, and an offboarding finds
+    // the one past the first hundred that sends to the mailbox.
+    let redirs = h
+        .ok(
+            "infomaniak_list_redirections",
+            json!({"mail_hosting_id": id}),
+        )
+        .await;
+    let expected = h
+        .sim
+        .with_world(|w| w.mail.hostings[&id].redirections.len());
+    assert!(expected > 100, "{expected}");
+    assert_eq!(redirs["count"], expected);
+    let plan = h
+        .ok(
+            "infomaniak_delete_mailbox",
+            json!({"mail_hosting_id": id, "mailbox_name": "user007"}),
+        )
+        .await;
+    let last = format!("fwd-{:03}", ikmcp_sim::routes::mail::FLEET_REDIRECTIONS - 1);
+    assert!(
+        plan["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["target"].as_str().unwrap().contains(&last)),
+        "{plan}"
+    );
+    assert!(h.writes().is_empty());
 }
 
 #[tokio::test]
@@ -318,13 +364,7 @@ async fn sender_and_spam_writes_plan_then_apply_exactly() {
 async fn aliases_forwarding_auto_replies_and_redirections() {
     let h = Harness::start(Options::default()).await;
     let (id, domain) = hosting(&h).await;
-    let mb = |extra: Value| {
-        let mut v = json!({"mail_hosting_id": id, "mailbox_name": "support"});
-        for (k, x) in extra.as_object().unwrap() {
-            v[k] = x.clone();
-        }
-        v
-    };
+    let mb = |extra: Value| on_box(id, "support", extra);
     let list = h
         .ok(
             "infomaniak_manage_mailbox_aliases",
@@ -489,13 +529,7 @@ async fn aliases_forwarding_auto_replies_and_redirections() {
 async fn filters_scripts_and_their_lifecycle() {
     let h = Harness::start(Options::default()).await;
     let (id, _) = hosting(&h).await;
-    let args = |extra: Value| {
-        let mut v = json!({"mail_hosting_id": id, "mailbox_name": "info"});
-        for (k, x) in extra.as_object().unwrap() {
-            v[k] = x.clone();
-        }
-        v
-    };
+    let args = |extra: Value| on_box(id, "info", extra);
     let cond = json!({"property": "from", "operator": "contains", "value": "newsletter"});
     let act = json!({"value": "move", "create_a_folder": "News"});
     exactly_planned(
@@ -837,13 +871,7 @@ async fn the_mail_audits_name_their_fixes() {
 async fn signatures_webmail_and_device_accesses() {
     let h = Harness::start(Options::default()).await;
     let (id, _) = hosting(&h).await;
-    let mb = |extra: Value| {
-        let mut v = json!({"mail_hosting_id": id, "mailbox_name": "info"});
-        for (k, x) in extra.as_object().unwrap() {
-            v[k] = x.clone();
-        }
-        v
-    };
+    let mb = |extra: Value| on_box(id, "info", extra);
     let sigs = h
         .ok(
             "infomaniak_get_mail_signatures",
@@ -898,6 +926,46 @@ async fn signatures_webmail_and_device_accesses() {
         &h.plan_and_apply(
             "infomaniak_manage_mail_signatures",
             json!({"mail_hosting_id": id, "action": "create_signatures", "id": tid}),
+        )
+        .await,
+    );
+    let hosting_sig = |extra: Value| merged(&json!({"mail_hosting_id": id}), extra);
+    let a = h
+        .plan_and_apply(
+            "infomaniak_manage_mail_signatures",
+            hosting_sig(json!({"action": "create_template", "payload": {"name": "Sales", "content": "<p>{{name}}</p>"}})),
+        )
+        .await;
+    exactly_planned(&a);
+    let new_tpl = a.result["result"]
+        .as_str()
+        .expect("template id")
+        .to_string();
+    exactly_planned(
+        &h.plan_and_apply(
+            "infomaniak_manage_mail_signatures",
+            hosting_sig(json!({"action": "update_template", "id": new_tpl, "payload": {"name": "Sales team"}})),
+        )
+        .await,
+    );
+    let listed = h
+        .ok(
+            "infomaniak_get_mail_signatures",
+            hosting_sig(json!({"resource": "template", "action": "list"})),
+        )
+        .await;
+    assert!(
+        listed["templates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["id"] == new_tpl.as_str() && t["name"] == "Sales team"),
+        "{listed}"
+    );
+    exactly_planned(
+        &h.plan_and_apply(
+            "infomaniak_manage_mail_signatures",
+            hosting_sig(json!({"action": "delete_template", "id": new_tpl})),
         )
         .await,
     );
@@ -1019,25 +1087,16 @@ async fn newsletter_groups_and_subscribers() {
         .await;
     assert_eq!(subs["count"], 5);
     let s0 = subs["items"][1]["id"].as_u64().unwrap();
+    let m = |action: &str, extra: Value| merged(&json!({"domain": d, "action": action}), extra);
     for (action, extra) in [
         ("group", json!({"group": g})),
         ("group_subscribers", json!({"group": g})),
         ("subscriber", json!({"subscriber": s0})),
         ("count_status", json!({})),
     ] {
-        let mut a = json!({"domain": d, "action": action});
-        for (k, v) in extra.as_object().unwrap() {
-            a[k] = v.clone();
-        }
-        h.ok("infomaniak_get_newsletter_admin", a).await;
+        h.ok("infomaniak_get_newsletter_admin", m(action, extra))
+            .await;
     }
-    let m = |action: &str, extra: Value| {
-        let mut a = json!({"domain": d, "action": action});
-        for (k, v) in extra.as_object().unwrap() {
-            a[k] = v.clone();
-        }
-        a
-    };
     let a = h
         .plan_and_apply(
             "infomaniak_manage_newsletter_admin",
@@ -1181,4 +1240,414 @@ async fn newsletter_groups_and_subscribers() {
         )
         .await;
     assert_eq!(e["error"]["kind"], "not_found", "{e}");
+}
+
+#[tokio::test]
+async fn a_token_without_the_mail_scope_is_told_which_scope_to_add() {
+    // The tenant's DNS token reads accounts and products (so the hostings are listed) but
+    // lacks the `mail` scope, as a DNS-only token would.
+    let token = ikmcp_sim::auth::Credentials::from_seed(42)
+        .token("dns_read")
+        .secret
+        .clone();
+    let h = Harness::start(Options {
+        env: vec![("INFOMANIAK_API_TOKEN".into(), token)],
+        ..Options::default()
+    })
+    .await;
+    let (id, _) = hosting(&h).await;
+    for (tool, args) in [
+        ("infomaniak_list_mailboxes", json!({"mail_hosting_id": id})),
+        (
+            "infomaniak_get_mailbox_security",
+            on_box(id, "info", json!({})),
+        ),
+        (
+            "infomaniak_create_mailbox",
+            json!({"mail_hosting_id": id, "mailbox_name": "scoped"}),
+        ),
+        (
+            "infomaniak_manage_mailbox_aliases",
+            on_box(id, "info", json!({"action": "add", "alias": "scoped"})),
+        ),
+        (
+            "infomaniak_manage_service_redirections",
+            json!({"mail_hosting_id": id, "action": "delete", "redirection_id": "x"}),
+        ),
+    ] {
+        let e = h.err(tool, args).await;
+        assert_eq!(e["error"]["kind"], "upstream", "{tool}: {e}");
+        let hint = e["error"]["hint"].as_str().unwrap();
+        assert!(
+            hint.contains("`mail` scope") && hint.contains("accounts/token/list"),
+            "{tool}: {e}"
+        );
+    }
+    let mail: Vec<_> = h
+        .sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.starts_with("/1/mail_hostings"))
+        .collect();
+    assert!(
+        !mail.is_empty() && mail.iter().all(|r| r.status == 403),
+        "the tenant refuses every mail route: {mail:?}"
+    );
+    assert!(h.writes().is_empty(), "{:?}", h.writes());
+}
+
+#[tokio::test]
+async fn two_sender_list_edits_on_one_mailbox_never_interleave() {
+    // Both plans are made from the same sender lists; each apply rewrites the whole list
+    // (PATCH with the list it read). Holding the mailbox's lock, the second apply is
+    // checked against what the first left and refused as stale: the first block is never
+    // lost to the second's older copy of the list.
+    let h = Harness::start(Options::default()).await;
+    let (id, _) = hosting(&h).await;
+    let a = on_box(id, "info", json!({"sender": "one@junk.example"}));
+    let b = on_box(id, "info", json!({"sender": "two@junk.example"}));
+    let plan_a = h.ok("infomaniak_block_sender", a.clone()).await;
+    let plan_b = h.ok("infomaniak_block_sender", b.clone()).await;
+    for p in [&plan_a, &plan_b] {
+        assert_eq!(p["effects"][0]["lock"], format!("mail:{id}:info"), "{p}");
+        assert!(
+            p["approval"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("holds the lock mail:{id}:info")),
+            "{p}"
+        );
+    }
+    let mark = h.mark();
+    let (ra, rb) = tokio::join!(
+        h.call(
+            "infomaniak_block_sender",
+            with_token(&a, &plan_a["confirmation_token"])
+        ),
+        h.call(
+            "infomaniak_block_sender",
+            with_token(&b, &plan_b["confirmation_token"])
+        ),
+    );
+    let outcome = |r: &rmcp::model::CallToolResult| {
+        let v = r.structured_content.clone().unwrap_or_default();
+        if r.is_error == Some(true) {
+            v["error"]["code"].as_str().unwrap_or_default().to_string()
+        } else {
+            v["status"].as_str().unwrap_or_default().to_string()
+        }
+    };
+    let mut outcomes = [outcome(&ra), outcome(&rb)];
+    outcomes.sort();
+    assert_eq!(
+        outcomes,
+        ["applied", "plan_stale"],
+        "{} / {}",
+        crate::harness::text(&ra),
+        crate::harness::text(&rb)
+    );
+    let patches: Vec<_> = h
+        .writes_since(mark)
+        .into_iter()
+        .filter(|w| w.method == "PATCH")
+        .collect();
+    assert_eq!(patches.len(), 1, "one rewrite of the list: {patches:?}");
+    let blocked = world_box(&h, id, "info").unwrap().0.blocked_senders;
+    let winner = if outcome(&ra) == "applied" {
+        "one"
+    } else {
+        "two"
+    };
+    assert_eq!(blocked, [format!("{winner}@junk.example")], "{blocked:?}");
+    // Re-planned on the list the first apply left, the other block keeps both.
+    let loser = if winner == "one" { b } else { a };
+    exactly_planned(&h.plan_and_apply("infomaniak_block_sender", loser).await);
+    let blocked = world_box(&h, id, "info").unwrap().0.blocked_senders;
+    assert_eq!(blocked.len(), 2, "{blocked:?}");
+}
+
+#[tokio::test]
+async fn redirection_targets_signature_images_and_account_devices() {
+    let h = Harness::start(Options::default()).await;
+    let (id, domain) = hosting(&h).await;
+    let redir = |extra: Value| merged(&json!({"mail_hosting_id": id}), extra);
+    let a = h
+        .plan_and_apply(
+            "infomaniak_create_redirection",
+            redir(json!({"name": "events", "targets": [format!("info@{domain}")]})),
+        )
+        .await;
+    let rid = a.result["result"].as_str().unwrap().to_string();
+    let on = |action: &str, target: Option<&str>| {
+        let mut v = redir(json!({"action": "list_targets", "redirection_id": rid})).clone();
+        v["action"] = json!(action);
+        if let Some(t) = target {
+            v["target"] = json!(t);
+        }
+        v
+    };
+    let tool = "infomaniak_manage_service_redirections";
+    let listed = h.ok(tool, on("list_targets", None)).await;
+    assert_eq!(listed["status"], "no_change", "a read: {listed}");
+    assert_eq!(
+        listed["result"]["result"][0]["address"],
+        format!("info@{domain}")
+    );
+    let a = h
+        .plan_and_apply(tool, on("add_target", Some("New@Partner.example")))
+        .await;
+    exactly_planned(&a);
+    assert_eq!(a.writes[0].status, 201, "{:?}", a.writes);
+    let target = |addr: &str| {
+        h.sim.with_world(|w| {
+            w.mail.hostings[&id]
+                .redirections
+                .iter()
+                .find(|r| r["id"] == rid.as_str())
+                .and_then(|r| {
+                    r["targets"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .find(|t| t["address"] == addr)
+                        .cloned()
+                })
+        })
+    };
+    assert_eq!(
+        target("new@partner.example").expect("added")["state"],
+        "pending"
+    );
+    for (action, t) in [
+        ("resend_confirmation", None),
+        ("resend_target_confirmation", Some("new@partner.example")),
+    ] {
+        exactly_planned(&h.plan_and_apply(tool, on(action, t)).await);
+    }
+    let a = h
+        .plan_and_apply(tool, on("remove_target", Some(&format!("info@{domain}"))))
+        .await;
+    exactly_planned(&a);
+    assert_eq!(
+        a.writes[0].method, "PUT",
+        "the documented PUT with the rest"
+    );
+    assert!(target(&format!("info@{domain}")).is_none());
+    // Already a target: nothing to do.
+    let again = h
+        .ok(tool, on("add_target", Some("new@partner.example")))
+        .await;
+    assert_eq!(again["status"], "no_change", "{again}");
+
+    let mark = h.mark();
+    let png = "iVBORw0KGgoAAAANSUhEUgAAAAE=";
+    let a = h
+        .plan_and_apply(
+            "infomaniak_manage_mail_signatures",
+            on_box(
+                id,
+                "info",
+                json!({"action": "upload", "payload": {"image": png}}),
+            ),
+        )
+        .await;
+    exactly_planned(&a);
+    assert!(
+        a.result["result"]["image"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://"),
+        "{}",
+        a.result
+    );
+    let a = h
+        .plan_and_apply(
+            "infomaniak_manage_mail_signatures",
+            json!({"mail_hosting_id": id, "action": "upload", "payload": {"image": "R0lGODlhAQABAAAAACw="}}),
+        )
+        .await;
+    exactly_planned(&a);
+    assert!(a.writes[0].path.ends_with("/signatures/templates/upload"));
+    assert_eq!(h.writes_since(mark).len(), 2);
+
+    // Devices: one device off every mailbox of the account (no mailbox_name).
+    h.ok(
+        "infomaniak_get_mail_device_access",
+        on_box(id, "contact", json!({"action": "inventory"})),
+    )
+    .await;
+    let all = h
+        .ok(
+            "infomaniak_get_mail_device_access",
+            json!({"mail_hosting_id": id, "action": "inventory"}),
+        )
+        .await;
+    let device = all["items"][0]["id"].as_u64().unwrap();
+    let a = h
+        .plan_and_apply(
+            "infomaniak_manage_mail_device_access",
+            json!({"mail_hosting_id": id, "action": "delete_user_device", "device_access": device}),
+        )
+        .await;
+    exactly_planned(&a);
+    assert_eq!(
+        a.writes[0].path,
+        format!("/1/mail_hostings/accesses/devices/{device}")
+    );
+    let left = h
+        .ok(
+            "infomaniak_get_mail_device_access",
+            json!({"mail_hosting_id": id, "action": "inventory"}),
+        )
+        .await;
+    assert!(
+        left["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["id"] != device),
+        "{left}"
+    );
+
+    // Webmail: a person's accesses across the account.
+    // Each mailbox's webmail access is seeded with its account's first user.
+    let (account, owner) = h.sim.with_world(|w| {
+        let account = w
+            .mail_hostings
+            .iter()
+            .find(|x| x.id == id)
+            .unwrap()
+            .account_id;
+        let first = w.users.iter().find(|u| u.account_id == account).unwrap();
+        (account, first.user_id)
+    });
+    let theirs = h
+        .ok(
+            "infomaniak_get_mail_webmail_access",
+            json!({"action": "account_user", "account_id": account, "user_id": owner}),
+        )
+        .await;
+    assert!(theirs["count"].as_u64().unwrap() >= 1, "{theirs}");
+}
+
+#[tokio::test]
+async fn peer_actions_without_a_documented_route_are_refused_with_advice() {
+    let h = Harness::start(Options::default()).await;
+    let (id, domain) = hosting(&h).await;
+    let mark = h.mark();
+    for (tool, args, says) in [
+        (
+            "infomaniak_manage_mail_webmail_access",
+            on_box(id, "info", json!({"action": "bulk_create_teams"})),
+            "no documented route",
+        ),
+        (
+            "infomaniak_get_mail_webmail_access",
+            on_box(
+                id,
+                "info",
+                json!({"action": "user_team_accesses", "user_id": 1}),
+            ),
+            "no documented route",
+        ),
+        (
+            "infomaniak_get_mail_webmail_access",
+            json!({"action": "account_team", "account_id": 1}),
+            "no documented route",
+        ),
+        (
+            "infomaniak_manage_mail_device_access",
+            json!({"mail_hosting_id": id, "action": "delete_user_devices", "user_id": 1}),
+            "no hosting-wide route",
+        ),
+        (
+            "infomaniak_manage_service_redirections",
+            json!({"mail_hosting_id": id, "action": "remove_target", "redirection_id": "sales-team", "target": "nobody@partner.example"}),
+            "is not a target",
+        ),
+        (
+            "infomaniak_manage_service_redirections",
+            json!({"mail_hosting_id": id, "action": "add_target", "redirection_id": "sales-team", "target": "not-an-address"}),
+            "not an e-mail address",
+        ),
+        (
+            "infomaniak_manage_mail_signatures",
+            on_box(
+                id,
+                "info",
+                json!({"action": "upload", "payload": {"image": "<svg onload=x>"}}),
+            ),
+            "base64",
+        ),
+        (
+            "infomaniak_manage_mail_device_access",
+            json!({"mail_hosting_id": id, "action": "delete_user_device", "device_access": 1}),
+            "no device 1",
+        ),
+    ] {
+        let e = h.err(tool, args).await;
+        assert!(
+            e["error"]["message"].as_str().unwrap().contains(says),
+            "{tool}: {e}"
+        );
+        assert!(
+            !e["error"]["hint"].as_str().unwrap_or_default().is_empty(),
+            "{e}"
+        );
+    }
+    // The only target of a redirection cannot be removed: deleting the redirection is.
+    let only = h
+        .plan_and_apply(
+            "infomaniak_create_redirection",
+            json!({"mail_hosting_id": id, "name": "solo", "targets": [format!("info@{domain}")]}),
+        )
+        .await;
+    let e = h
+        .err(
+            "infomaniak_manage_service_redirections",
+            json!({"mail_hosting_id": id, "action": "remove_target", "redirection_id": only.result["result"], "target": format!("info@{domain}")}),
+        )
+        .await;
+    assert!(
+        e["error"]["hint"]
+            .as_str()
+            .unwrap()
+            .contains("action delete"),
+        "{e}"
+    );
+    // A valid base64 that is no image: the tenant's 422 comes back naming the field.
+    let plan = h
+        .ok(
+            "infomaniak_manage_mail_signatures",
+            on_box(
+                id,
+                "info",
+                json!({"action": "upload", "payload": {"image": "bm90IGFuIGltYWdl"}}),
+            ),
+        )
+        .await;
+    let e = h
+        .err(
+            "infomaniak_manage_mail_signatures",
+            with_token(
+                &on_box(
+                    id,
+                    "info",
+                    json!({"action": "upload", "payload": {"image": "bm90IGFuIGltYWdl"}}),
+                ),
+                &plan["confirmation_token"],
+            ),
+        )
+        .await;
+    assert_eq!(e["error"]["kind"], "invalid_args", "{e}");
+    assert!(
+        e["error"]["hint"].as_str().unwrap().contains("image"),
+        "{e}"
+    );
+    let writes: Vec<_> = h
+        .writes_since(mark)
+        .into_iter()
+        .filter(|w| w.status < 400 && !w.path.ends_with("/redirections"))
+        .collect();
+    assert!(writes.is_empty(), "{writes:?}");
 }

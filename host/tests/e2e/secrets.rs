@@ -223,3 +223,44 @@ async fn a_refused_secret_argument_is_not_quoted_back() {
     );
     assert!(h.writes_since(mark).is_empty());
 }
+
+#[tokio::test]
+async fn a_plugin_that_repeats_the_secret_everywhere_cannot_show_it() {
+    // guard-probe's probe_secret_echo puts its secret argument in its summary, changes,
+    // pinned body, log lines, result and (with fail) its error: the plugin cannot opt out.
+    let (h, _dir) = crate::guard::probe_harness("").await;
+    let zone = crate::dns::first_zone(&h).await;
+    let tool = "probe_secret_echo";
+    let secret = "Echo-me-Zq7-42";
+    let args = json!({"zone": zone, "secret": secret});
+    let plan = plan_masks(&h, tool, &args, secret).await;
+    let approval = plan["approval"].as_str().unwrap();
+    assert!(
+        approval.contains("Store «secret: secret» as a TXT record"),
+        "the plugin's own words are masked too: {approval}"
+    );
+    assert_eq!(
+        plan["changes"][0]["after"]["target"], "«secret: secret»",
+        "{plan}"
+    );
+    let token = plan["confirmation_token"].clone();
+    let writes = confirm_applies(&h, tool, &args, token, secret).await;
+    assert_eq!(writes.len(), 1, "{writes:?}");
+    assert_eq!(
+        writes[0].body.as_ref().unwrap()["target"],
+        secret,
+        "the pinned body went out with the real value"
+    );
+    audit_holds_no(&h, tool, secret);
+
+    let refused = h
+        .err(tool, json!({"zone": zone, "secret": secret, "fail": true}))
+        .await;
+    never_in("the plugin's error", &refused.to_string(), secret);
+    assert_eq!(
+        refused["error"]["message"], "the value «secret: secret» is refused",
+        "{refused}"
+    );
+    let raw = std::fs::read_to_string(h.audit_path()).unwrap();
+    never_in("the audit log file", &raw, secret);
+}

@@ -402,3 +402,32 @@ async fn a_token_without_a_product_scope_is_told_which_scope_to_add() {
     }
     assert!(h.writes().is_empty(), "{:?}", h.writes());
 }
+
+#[tokio::test]
+async fn a_value_the_api_refuses_comes_back_naming_the_attribute_and_nothing_is_made() {
+    let h = Harness::start(Options::default()).await;
+    let (b, before) = h
+        .sim
+        .with_world(|w| (w.backups[0].id, w.backups[0].slots.len()));
+    // The plugin checks the payload's keys and types; the API's list of slot types is the
+    // tenant's to enforce (swiss-backup.json enum): its 422 names `type`.
+    let args = json!({"swiss_backup_id": b, "action": "create", "payload": {"customer_name": "lab", "email": "ops@example.com", "size": 2_000_000_000u64, "type": "floppy"}});
+    let plan = h
+        .ok("infomaniak_manage_swiss_backup_slot", args.clone())
+        .await;
+    assert_eq!(plan["status"], "plan", "{plan}");
+    let mut confirmed = args;
+    confirmed["confirmation_token"] = plan["confirmation_token"].clone();
+    let err = h
+        .err("infomaniak_manage_swiss_backup_slot", confirmed)
+        .await;
+    assert_eq!(err["error"]["kind"], "invalid_args", "{err}");
+    assert!(
+        err["error"]["hint"].as_str().unwrap().contains("type"),
+        "{err}"
+    );
+    let writes = h.writes();
+    assert_eq!(writes.len(), 1, "the one planned POST: {writes:?}");
+    assert_eq!(writes[0].status, 422, "{writes:?}");
+    assert_eq!(h.sim.with_world(|w| w.backups[0].slots.len()), before);
+}

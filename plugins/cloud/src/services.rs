@@ -54,13 +54,7 @@ pub fn clean(mut item: Value) -> Value {
         match conn {
             Value::Object(c) => {
                 c.remove("password");
-                if let Some(port) = c
-                    .get("port")
-                    .and_then(Value::as_str)
-                    .and_then(|p| p.parse::<u64>().ok())
-                {
-                    c.insert("port".into(), json!(port));
-                }
+                numeric_port(c);
             }
             _ => *conn = Value::Null,
         }
@@ -79,15 +73,20 @@ pub fn new_password(mut connection: Value) -> Value {
     if let Some(c) = connection.as_object_mut() {
         c.remove("uri");
         c.remove("command");
-        if let Some(port) = c
-            .get("port")
-            .and_then(Value::as_str)
-            .and_then(|p| p.parse::<u64>().ok())
-        {
-            c.insert("port".into(), json!(port));
-        }
+        numeric_port(c);
     }
     connection
+}
+
+/// A connection's `port`, which the API sends as a string (Q10), as a number.
+fn numeric_port(connection: &mut Map<String, Value>) {
+    if let Some(port) = connection
+        .get("port")
+        .and_then(Value::as_str)
+        .and_then(|p| p.parse::<u64>().ok())
+    {
+        connection.insert("port".into(), json!(port));
+    }
 }
 
 /// Arguments of the two list tools.

@@ -8,7 +8,12 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use crate::common::{Outcome, get, hosting_path, mailbox_name, mailbox_path, object, unchanged};
+use crate::common::{
+    Outcome, get, hosting_path, list_all, mailbox_name, mailbox_path, object, unchanged,
+};
+
+/// Largest signature image accepted, in base64 characters (2 MB of image).
+const MAX_IMAGE: usize = 2_796_204;
 
 fn need<T: Clone>(v: &Option<T>, what: &str) -> Result<T, ToolError> {
     v.clone()
@@ -97,6 +102,13 @@ pub fn get_signatures(ctx: &Ctx, a: GetSignaturesArgs) -> Result<Map<String, Val
         }
     };
     let path = match a.action {
+        // The hosting's templates are paged (mail.json `Pagination`): every page.
+        SignatureRead::List if a.mailbox_name.is_none() => {
+            let all = list_all(&ctx.api(), &base)?;
+            return Ok([("templates".to_string(), json!(all))]
+                .into_iter()
+                .collect());
+        }
         SignatureRead::List => base,
         SignatureRead::Show => format!("{base}/{}", id_segment(&need(&a.id, "id")?)?),
         SignatureRead::ShowDefault
@@ -143,6 +155,7 @@ pub enum SignatureAction {
     UpdateTemplate,
     DeleteTemplate,
     CreateSignatures,
+    Upload,
 }
 
 /// Arguments of `infomaniak_manage_mail_signatures`.
@@ -215,8 +228,43 @@ pub fn plan_signatures(ctx: &Ctx, a: ManageSignaturesArgs) -> Result<Planned<Out
                 }
             }
         }
+        Upload => {
+            // mail.json `POST …/signatures/upload` (a mailbox's) or
+            // `POST …/signatures/templates/upload` (the hosting's): `{image}` in base64;
+            // the answer is the image's URL, to put in a signature's content.
+            let image = body["image"].as_str().unwrap_or_default();
+            let b64 = |c: char| c.is_ascii_alphanumeric() || "+/=".contains(c);
+            if image.is_empty() || image.len() > MAX_IMAGE || !image.chars().all(b64) {
+                return Err(invalid_args(
+                    "upload needs payload.image: a png, jpg, svg or gif in base64 (≤ 2 MB)",
+                    "give payload {image: \"iVBORw0…\"}, then use the URL it answers in a signature's content",
+                ));
+            }
+            let (base, target) = match &a.mailbox_name {
+                Some(m) => {
+                    let name = mailbox_name(m)?;
+                    (
+                        format!("{}/signatures", mailbox_path(id, &name)),
+                        format!("{name}: signature images"),
+                    )
+                }
+                None => (templates.clone(), "signature template images".into()),
+            };
+            one_write(
+                ctx,
+                format!(
+                    "Upload a signature image ({} bytes) to {target}.",
+                    image.len() / 4 * 3
+                ),
+                target,
+                &json!(null),
+                HttpMethod::Post,
+                format!("{base}/upload"),
+                body,
+            )
+        }
         CreateTemplate => {
-            let all = get(&api, &templates, &[])?;
+            let all = json!(list_all(&api, &templates)?);
             one_write(
                 ctx,
                 format!("Create a signature template on mail hosting {id}."),
@@ -262,37 +310,68 @@ pub fn plan_signatures(ctx: &Ctx, a: ManageSignaturesArgs) -> Result<Planned<Out
 
 // What to read of webmail accesses (values are the description).
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 pub enum WebmailRead {
     Inventory,
     Users,
+    AccountUser,
+    // The peers' team views, kept so their callers learn why they are refused
+    // (`TEAMS_LEFT_OUT`).
+    UserTeamAccesses,
+    TeamIndividualUsers,
+    AccountTeam,
 }
+
+/// Why the peers' webmail team actions are refused, and what to do instead.
+const TEAMS_LEFT_OUT: (&str, &str) = (
+    "webmail team accesses have no documented route: mail.json and infomaniak-api.md list none under accesses/webmail (the peers call undocumented ones)",
+    "give the team's members access one by one (infomaniak_manage_mail_webmail_access action create_user), and read a person's accesses with action account_user",
+);
 
 /// Arguments of `infomaniak_get_mail_webmail_access`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GetWebmailArgs {
-    pub mail_hosting_id: u64,
-    pub mailbox_name: String,
+    pub mail_hosting_id: Option<u64>,
+    pub mailbox_name: Option<String>,
     pub action: WebmailRead,
+    pub account_id: Option<u64>,
+    pub user_id: Option<u64>,
 }
 
-/// `infomaniak_get_mail_webmail_access`: who reaches the mailbox through webmail, all pages.
+/// `infomaniak_get_mail_webmail_access`: who reaches a mailbox through webmail, or every
+/// mailbox one person reaches in an account, all pages.
 pub fn get_webmail(ctx: &Ctx, a: GetWebmailArgs) -> Result<crate::hostings::Items, ToolError> {
-    let base = format!(
-        "{}/accesses/webmail",
-        mailbox_path(a.mail_hosting_id, &mailbox_name(&a.mailbox_name)?)
-    );
-    let path = if a.action == WebmailRead::Users {
-        format!("{base}/users")
-    } else {
-        base
+    use WebmailRead::*;
+    let path = match a.action {
+        Inventory | Users => {
+            let base = format!(
+                "{}/accesses/webmail",
+                mailbox_path(
+                    need(&a.mail_hosting_id, "mail_hosting_id")?,
+                    &mailbox_name(&need(&a.mailbox_name, "mailbox_name")?)?
+                )
+            );
+            if a.action == Users {
+                format!("{base}/users")
+            } else {
+                base
+            }
+        }
+        // mail.json `GET /1/mail_hostings/accesses/webmail/accounts/{account_id}/users/{user_id}`.
+        AccountUser => format!(
+            "/1/mail_hostings/accesses/webmail/accounts/{}/users/{}",
+            need(&a.account_id, "account_id")?,
+            need(&a.user_id, "user_id")?
+        ),
+        UserTeamAccesses | TeamIndividualUsers | AccountTeam => {
+            return Err(invalid_args(TEAMS_LEFT_OUT.0, TEAMS_LEFT_OUT.1));
+        }
     };
-    Ok(crate::hostings::Items::of(Value::Array(
-        ctx.api()
-            .list_all(&path, &[])
-            .map_err(crate::common::refine)?,
-    )))
+    Ok(crate::hostings::Items::of(Value::Array(list_all(
+        &ctx.api(),
+        &path,
+    )?)))
 }
 
 // What infomaniak_manage_mail_webmail_access does (values are the description).
@@ -304,6 +383,8 @@ pub enum WebmailAction {
     DeleteUser,
     CreateInvitation,
     SendInvitation,
+    // The peers' team grant, refused with the reason (`TEAMS_LEFT_OUT`).
+    BulkCreateTeams,
 }
 
 /// Arguments of `infomaniak_manage_mail_webmail_access`.
@@ -321,15 +402,15 @@ pub struct ManageWebmailArgs {
 /// Plans one webmail access action.
 pub fn plan_webmail(ctx: &Ctx, a: ManageWebmailArgs) -> Result<Planned<Outcome>, ToolError> {
     use WebmailAction::*;
+    if a.action == BulkCreateTeams {
+        return Err(invalid_args(TEAMS_LEFT_OUT.0, TEAMS_LEFT_OUT.1));
+    }
     let name = mailbox_name(&a.mailbox_name)?;
     let base = format!(
         "{}/accesses/webmail",
         mailbox_path(a.mail_hosting_id, &name)
     );
-    let users = ctx
-        .api()
-        .list_all(&format!("{base}/users"), &[])
-        .map_err(crate::common::refine)?;
+    let users = list_all(&ctx.api(), &format!("{base}/users"))?;
     let mut body = payload(&a.payload);
     let target = format!("{name}: webmail access");
     match a.action {
@@ -391,6 +472,7 @@ pub fn plan_webmail(ctx: &Ctx, a: ManageWebmailArgs) -> Result<Planned<Outcome>,
             format!("{base}/invitations"),
             body,
         ),
+        BulkCreateTeams => unreachable!("refused above"),
         SendInvitation => {
             let inv = id_segment(&need(&a.invitation_id, "invitation_id")?)?;
             if body.get("email").and_then(Value::as_str).is_none() {
@@ -453,11 +535,10 @@ pub fn get_devices(ctx: &Ctx, a: GetDevicesArgs) -> Result<crate::hostings::Item
             need(&a.user_id, "user_id")?
         ),
     };
-    Ok(crate::hostings::Items::of(Value::Array(
-        ctx.api()
-            .list_all(&path, &[])
-            .map_err(crate::common::refine)?,
-    )))
+    Ok(crate::hostings::Items::of(Value::Array(list_all(
+        &ctx.api(),
+        &path,
+    )?)))
 }
 
 // What infomaniak_manage_mail_device_access does (values are the description).
@@ -473,23 +554,63 @@ pub enum DeviceAction {
 #[serde(deny_unknown_fields)]
 pub struct ManageDevicesArgs {
     pub mail_hosting_id: u64,
-    pub mailbox_name: String,
+    /// Omit: account-wide.
+    pub mailbox_name: Option<String>,
     pub action: DeviceAction,
+    /// Or a device id, account-wide.
     pub device_access: Option<u64>,
     pub user_id: Option<u64>,
 }
 
-/// Plans the removal of one device access, or of every device of a user, on a mailbox.
+/// Plans the disconnection of one device from every mailbox of the account
+/// (`DELETE /1/mail_hostings/accesses/devices/{device}`, mail.json). Removing every device
+/// of a user at the hosting level has no documented route (the peers'
+/// `DELETE /{id}/accesses/devices/users/{user_id}` is in neither mail.json nor
+/// infomaniak-api.md): it is refused with the documented ways to do it.
+fn plan_account_device(ctx: &Ctx, a: &ManageDevicesArgs) -> Result<Planned<Outcome>, ToolError> {
+    if a.action == DeviceAction::DeleteUserDevices {
+        return Err(invalid_args(
+            "removing every device of a user needs mailbox_name: the API documents no hosting-wide route for it",
+            "give mailbox_name (one call per mailbox), or disconnect each device without mailbox_name: infomaniak_get_mail_device_access action list_user (no mailbox_name) lists the user's devices, then action delete_user_device with device_access = the device's id",
+        ));
+    }
+    let d = need(&a.device_access, "device_access (the device's id)")?;
+    let path = "/1/mail_hostings/accesses/devices";
+    let current = list_all(&ctx.api(), path)?
+        .into_iter()
+        .find(|x| x["id"] == d)
+        .ok_or_else(|| {
+            ikmcp_pdk::error::not_found(
+                format!("the account has no device {d}"),
+                "infomaniak_get_mail_device_access action inventory without mailbox_name lists the devices and their ids",
+            )
+        })?;
+    one_write(
+        ctx,
+        format!(
+            "Disconnect device {d} ({}) from every mailbox; it must log in again.",
+            current["label"].as_str().unwrap_or("unnamed")
+        ),
+        format!("device {d}"),
+        &current,
+        HttpMethod::Delete,
+        format!("{path}/{d}"),
+        json!(null),
+    )
+}
+
+/// Plans the removal of one device access, or of every device of a user, on a mailbox;
+/// without a mailbox, of one device from the whole account.
 pub fn plan_devices(ctx: &Ctx, a: ManageDevicesArgs) -> Result<Planned<Outcome>, ToolError> {
-    let name = mailbox_name(&a.mailbox_name)?;
+    let Some(mailbox) = &a.mailbox_name else {
+        return plan_account_device(ctx, &a);
+    };
+    let name = mailbox_name(mailbox)?;
     let base = format!(
         "{}/accesses/devices",
         mailbox_path(a.mail_hosting_id, &name)
     );
-    let all = ctx
-        .api()
-        .list_all(&base, &[])
-        .map_err(crate::common::refine)?;
+    let all = list_all(&ctx.api(), &base)?;
     match a.action {
         DeviceAction::DeleteUserDevice => {
             let d = need(&a.device_access, "device_access")?;
@@ -514,10 +635,7 @@ pub fn plan_devices(ctx: &Ctx, a: ManageDevicesArgs) -> Result<Planned<Outcome>,
         DeviceAction::DeleteUserDevices => {
             let uid = need(&a.user_id, "user_id")?;
             let path = format!("{base}/users/{uid}");
-            let theirs = ctx
-                .api()
-                .list_all(&path, &[])
-                .map_err(crate::common::refine)?;
+            let theirs = list_all(&ctx.api(), &path)?;
             if theirs.is_empty() {
                 return unchanged(json!([]));
             }

@@ -26,7 +26,6 @@ pub struct AliasesArgs {
     pub mailbox_name: String,
     pub action: AliasAction,
     pub alias: Option<String>,
-    /// Replace: new list.
     pub aliases: Option<Vec<String>>,
 }
 

@@ -33,7 +33,7 @@ pub struct ReplyArgs {
     pub is_active: Option<bool>,
     pub started_at: Option<i64>,
     pub ended_at: Option<i64>,
-    /// Sender id (default: an existing model's).
+    /// Default: an existing model's.
     pub reply_from_id: Option<i64>,
 }
 

@@ -74,20 +74,41 @@ pub fn mailbox_path(id: u64, name: &str) -> String {
     format!("/1/mail_hostings/{id}/mailboxes/{name}")
 }
 
-/// A not-found from a mailbox route, with a hint naming the list tools.
-pub fn refine(e: ToolError) -> ToolError {
-    if e.is_not_found() {
-        let msg = e.message().to_string();
-        return e.with_hint(format!(
-            "{msg}: check mail_hosting_id with infomaniak_list_mail_hostings and mailbox_name with infomaniak_list_mailboxes"
-        ));
+/// Where a token with the `mail` scope is made (said in 403 hints).
+pub const TOKEN_PAGE: &str = "https://manager.infomaniak.com/v3/ng/accounts/token/list";
+
+/// Turns an upstream error on `path` into advice: a not-found names the tools that list
+/// valid ids, a 403 on a mail route names the `mail` scope the token lacks and where to
+/// add it (the API refuses every `/1/mail_hostings` route to a token without it).
+pub fn advise(path: &str) -> impl Fn(ToolError) -> ToolError + '_ {
+    move |e| {
+        let newsletter = path.starts_with("/1/newsletters");
+        if e.is_not_found() {
+            let msg = e.message().to_string();
+            let hint = if newsletter {
+                "check domain (one of the account's domains with a newsletter) and the group or subscriber ids with infomaniak_get_newsletter_admin"
+            } else {
+                "check mail_hosting_id with infomaniak_list_mail_hostings and mailbox_name with infomaniak_list_mailboxes"
+            };
+            return e.with_hint(format!("{msg}: {hint}"));
+        }
+        match &e {
+            ToolError::Upstream(u) if u.status == 403 && !newsletter => e.with_hint(format!(
+                "the token lacks the `mail` scope (or access to this hosting's account): create a token with the mail scope at {TOKEN_PAGE}, set it as INFOMANIAK_API_TOKEN and restart ikmcp"
+            )),
+            _ => e,
+        }
     }
-    e
 }
 
-/// GET a mailbox route's `data`, not-found refined.
+/// GET a mail route's `data`, errors turned into advice.
 pub fn get(api: &Api, path: &str, query: &[(&str, &str)]) -> Result<Value, ToolError> {
-    api.get(path, query).map_err(refine)
+    api.get(path, query).map_err(advise(path))
+}
+
+/// Every item of a paged mail list, errors turned into advice.
+pub fn list_all(api: &Api, path: &str) -> Result<Vec<Value>, ToolError> {
+    api.list_all(path, &[]).map_err(advise(path))
 }
 
 /// Every mailbox of a hosting: `limit`/`skip` pages (mail.json offers them on this list,
@@ -168,6 +189,53 @@ pub fn unchanged(result: Value) -> Result<Planned<Outcome>, ToolError> {
     }))
 }
 
+/// The write lock of an effect on `path`, so two confirmed applies that read, edit and
+/// write back one object never interleave (the host holds the key from its freshness
+/// re-plan to the last write; the second apply is then checked against what the first
+/// left): `mail:{hosting}:{mailbox}` for a mailbox's routes (sender lists, aliases,
+/// forwarding, filters and their order…), `mail:{hosting}` for the hosting's own routes
+/// (redirections and their targets, mailbox creation, templates, DKIM),
+/// `newsletter:{domain}` for a newsletter; none for account-wide routes. Key characters
+/// are `[a-z0-9:._-]`: any other (`+` in a mailbox name) becomes `_`, which at worst
+/// serializes two mailboxes together.
+pub fn lock_key(path: &str) -> Option<String> {
+    let seg: Vec<&str> = path.split('/').collect();
+    let clean = |s: &str| -> String {
+        s.chars()
+            .map(|c| {
+                let c = c.to_ascii_lowercase();
+                if c.is_ascii_lowercase() || c.is_ascii_digit() || ".-_".contains(c) {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect()
+    };
+    let key = match seg.as_slice() {
+        ["", "1", "mail_hostings", id, rest @ ..] if id.parse::<u64>().is_ok() => match rest {
+            ["mailboxes", name, ..] => format!("mail:{id}:{}", clean(name)),
+            _ => format!("mail:{id}"),
+        },
+        ["", "1", "newsletters", domain, ..] => format!("newsletter:{}", clean(domain)),
+        _ => return None,
+    };
+    Some(key.chars().take(128).collect())
+}
+
+/// A plan handler's answer with every effect holding its [`lock_key`].
+pub fn locked(planned: Result<Planned<Outcome>, ToolError>) -> Result<Planned<Outcome>, ToolError> {
+    match planned? {
+        Planned::Confirm(mut plan) => {
+            for e in &mut plan.effects {
+                e.lock = lock_key(&e.path_pattern);
+            }
+            Ok(Planned::Confirm(plan))
+        }
+        other => Ok(other),
+    }
+}
+
 /// Applies a confirmed plan: every planned write exactly as approved, in order. The plan
 /// was re-made by the host right before (stale plans are refused), so its effects are the
 /// writes the arguments mean now.
@@ -175,7 +243,7 @@ pub fn apply_effects<A>(ctx: &Ctx, _args: A, confirmed: &Plan) -> Result<Outcome
     let api = ctx.api();
     let mut answers = Vec::new();
     for effect in &confirmed.effects {
-        answers.push(api.perform(effect).map_err(refine)?);
+        answers.push(api.perform(effect).map_err(advise(&effect.path_pattern))?);
     }
     let result = if answers.len() == 1 {
         answers.remove(0)
@@ -200,6 +268,33 @@ mod tests {
         assert!(mailbox_name("../x").is_err());
         assert!(mailbox_name("a b").is_err());
         assert!(mailbox_name("").is_err());
+    }
+
+    #[test]
+    fn writes_lock_their_mailbox_or_hosting() {
+        assert_eq!(
+            lock_key("/1/mail_hostings/7/mailboxes/info/aliases").as_deref(),
+            Some("mail:7:info")
+        );
+        assert_eq!(
+            lock_key("/1/mail_hostings/7/mailboxes/a+b").as_deref(),
+            Some("mail:7:a_b")
+        );
+        assert_eq!(
+            lock_key("/1/mail_hostings/7/mailboxes").as_deref(),
+            Some("mail:7")
+        );
+        assert_eq!(
+            lock_key("/1/mail_hostings/7/redirections/12/targets").as_deref(),
+            Some("mail:7")
+        );
+        assert_eq!(
+            lock_key("/1/newsletters/a.ch/subscribers").as_deref(),
+            Some("newsletter:a.ch")
+        );
+        assert_eq!(lock_key("/1/mail_hostings/accesses/devices/3"), None);
+        let long = format!("/1/mail_hostings/7/mailboxes/{}", "x".repeat(200));
+        assert_eq!(lock_key(&long).unwrap().len(), 128);
     }
 
     #[test]

@@ -44,7 +44,7 @@ pub fn list_scripts(ctx: &Ctx, a: MailboxArgs) -> Result<Items, ToolError> {
 #[derive(Debug, Clone, Deserialize, JsonSchema, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Condition {
-    /// from, to, cc, subject, body…
+    /// from, to, subject, body…
     pub property: String,
     /// contains, is, begin, end, not.
     pub operator: String,
@@ -112,7 +112,6 @@ pub struct FilterArgs {
     pub mail_hosting_id: u64,
     pub mailbox_name: String,
     pub name: String,
-    /// Update: current name.
     pub old_name: Option<String>,
     pub condition: Option<Condition>,
     pub action: Option<Action>,
@@ -299,7 +298,7 @@ pub struct ScriptArgs {
     pub name: String,
     /// Sieve source.
     pub content: String,
-    /// Renames/updates this script; else creates.
+    /// Updates this script.
     pub old_name: Option<String>,
     pub is_enabled: Option<bool>,
 }
@@ -377,10 +376,9 @@ pub struct LifecycleArgs {
     pub mail_hosting_id: u64,
     pub mailbox_name: String,
     pub action: LifecycleAction,
-    /// Filter or script (activation).
     pub name: Option<String>,
     pub is_enabled: Option<bool>,
-    /// Every filter name, in the new order (reorder).
+    /// Every filter name, in order.
     pub order: Option<Vec<String>>,
 }
 

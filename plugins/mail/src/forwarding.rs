@@ -30,7 +30,6 @@ pub struct ForwardArgs {
     pub mailbox_name: String,
     pub action: ForwardAction,
     pub forwarding_address: Option<String>,
-    /// Replace: new list.
     pub redirect_addresses: Option<Vec<String>>,
     /// Keep no local copy.
     pub has_dont_deliver: Option<bool>,

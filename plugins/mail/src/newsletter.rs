@@ -8,7 +8,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use crate::common::{Outcome, object, refine};
+use crate::common::{Outcome, advise, object};
 
 /// A domain as the newsletter routes take it.
 fn domain(d: &str) -> Result<String, ToolError> {
@@ -73,7 +73,7 @@ pub fn get(ctx: &Ctx, a: GetArgs) -> Result<NewsOut, ToolError> {
     let base = format!("/1/newsletters/{}", domain(&a.domain)?);
     let api = ctx.api();
     let listed = |path: String| -> Result<NewsOut, ToolError> {
-        let items = api.list_all(&path, &[]).map_err(refine)?;
+        let items = api.list_all(&path, &[]).map_err(advise(&path))?;
         Ok(NewsOut {
             count: Some(items.len()),
             items: Some(items),
@@ -84,7 +84,7 @@ pub fn get(ctx: &Ctx, a: GetArgs) -> Result<NewsOut, ToolError> {
         Ok(NewsOut {
             count: None,
             items: None,
-            item: Some(object(api.get(&path, &[]).map_err(refine)?)),
+            item: Some(object(api.get(&path, &[]).map_err(advise(&path))?)),
         })
     };
     match a.action {
@@ -140,7 +140,7 @@ pub fn plan(ctx: &Ctx, a: ManageArgs) -> Result<Planned<Outcome>, ToolError> {
     let base = format!("/1/newsletters/{d}");
     let api = ctx.api();
     let body = Value::Object(a.payload.clone().unwrap_or_default());
-    let read = |path: &str| api.get(path, &[]).map_err(refine);
+    let read = |path: &str| api.get(path, &[]).map_err(advise(path));
     let (method, path, before, what): (HttpMethod, String, Value, String) = match a.action {
         CreateGroup => (
             HttpMethod::Post,
@@ -200,9 +200,7 @@ pub fn plan(ctx: &Ctx, a: ManageArgs) -> Result<Planned<Outcome>, ToolError> {
                 AssignSubscribers => (HttpMethod::Put, format!("{base}/subscribers/assign")),
                 _ => (HttpMethod::Put, format!("{base}/subscribers/unassign")),
             };
-            let all = api
-                .list_all(&format!("{base}/subscribers"), &[])
-                .map_err(refine)?;
+            let all = crate::common::list_all(&api, &format!("{base}/subscribers"))?;
             (
                 m,
                 p,
@@ -217,9 +215,7 @@ pub fn plan(ctx: &Ctx, a: ManageArgs) -> Result<Planned<Outcome>, ToolError> {
             } else {
                 "unassign"
             };
-            let members = api
-                .list_all(&format!("{base}/groups/{g}/subscribers"), &[])
-                .map_err(refine)?;
+            let members = crate::common::list_all(&api, &format!("{base}/groups/{g}/subscribers"))?;
             (
                 HttpMethod::Post,
                 format!("{base}/groups/{g}/subscribers/{op}"),

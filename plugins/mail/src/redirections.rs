@@ -1,4 +1,5 @@
-//! Hosting redirections (mail.json `redirections`; ids are strings, infomaniak-api.md Q10).
+//! Hosting redirections and their targets (mail.json `redirections`; ids are strings,
+//! infomaniak-api.md Q10).
 
 use ikmcp_pdk::error::{conflict, invalid_args, not_found};
 use ikmcp_pdk::{Ctx, HttpMethod, PlanBuilder, Planned, ToolError};
@@ -11,13 +12,18 @@ use crate::hostings::redirections;
 
 // What infomaniak_manage_service_redirections does (values are the description).
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 pub enum RedirAction {
     List,
     Create,
     Update,
     Delete,
     Enable,
+    ListTargets,
+    AddTarget,
+    RemoveTarget,
+    ResendConfirmation,
+    ResendTargetConfirmation,
 }
 
 /// Arguments of `infomaniak_manage_service_redirections`.
@@ -30,6 +36,8 @@ pub struct ManageArgs {
     /// Create: local part.
     pub name: Option<String>,
     pub targets: Option<Vec<String>>,
+    /// Address; id to resend.
+    pub target: Option<String>,
 }
 
 /// Arguments of `infomaniak_create_redirection`.
@@ -177,6 +185,13 @@ pub fn plan_manage(ctx: &Ctx, a: ManageArgs) -> Result<Planned<Outcome>, ToolErr
             .effect(HttpMethod::Delete, format!("{base}/{}", id_of(r)), None)
             .confirm()
         }
+        RedirAction::ListTargets
+        | RedirAction::AddTarget
+        | RedirAction::RemoveTarget
+        | RedirAction::ResendConfirmation
+        | RedirAction::ResendTargetConfirmation => {
+            plan_target(ctx, &base, find()?, a.action, a.target.as_deref())
+        }
         RedirAction::Enable => {
             let r = find()?;
             if r["state"] == "enabled" {
@@ -200,6 +215,136 @@ pub fn plan_manage(ctx: &Ctx, a: ManageArgs) -> Result<Planned<Outcome>, ToolErr
     }
 }
 
+/// The targets of a redirection as listed (`{id, address, state}`).
+fn target_items(r: &Value) -> Vec<Value> {
+    r["targets"]
+        .as_array()
+        .map(|t| {
+            t.iter()
+                .map(|x| json!({"id": id_of(x), "address": x["address"], "state": x["state"]}))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Plans one target action on redirection `r` (mail.json `redirections/{id}/targets…`).
+fn plan_target(
+    ctx: &Ctx,
+    base: &str,
+    r: &Value,
+    action: RedirAction,
+    target: Option<&str>,
+) -> Result<Planned<Outcome>, ToolError> {
+    let rid = id_of(r);
+    let rname = r["name"].as_str().unwrap_or_default().to_string();
+    let path = format!("{base}/{rid}");
+    let label = format!("redirection {rname} ({rid})");
+    let current = targets_of(r);
+    let items = target_items(r);
+    let need = || {
+        target.ok_or_else(|| {
+            invalid_args(
+                "this action needs target",
+                "give the target's address (its id for a resend); action list_targets shows them",
+            )
+        })
+    };
+    let plan = |summary: String, before: &Value, after: &Value| {
+        PlanBuilder::new(ctx.role(), summary)
+            .change(label.clone(), "update", Some(before), Some(after))
+            .snapshot(&view(r))
+    };
+    match action {
+        RedirAction::ListTargets => unchanged(crate::common::get(
+            &ctx.api(),
+            &format!("{path}/targets"),
+            &[],
+        )?),
+        RedirAction::AddTarget => {
+            let t = email(need()?, "target")?;
+            if current.contains(&t) {
+                return unchanged(json!(items));
+            }
+            let after = [current.clone(), vec![t.clone()]].concat();
+            let body = json!({"address": t});
+            plan(
+                format!("Add {t} to redirection {rname}; Infomaniak asks {t} to confirm before mail goes there."),
+                &json!(current),
+                &json!(after),
+            )
+            .effect(HttpMethod::Post, format!("{path}/targets"), Some(&body))
+            .confirm()
+        }
+        RedirAction::RemoveTarget => {
+            // mail.json's `DELETE …/targets` documents no body, so it cannot say which
+            // target goes: the documented `PUT /redirections/{id}` with the remaining
+            // targets does (infomaniak-api.md §7.3 `PUT {*targets}`).
+            let t = email(need()?, "target")?;
+            if !current.contains(&t) {
+                return Err(not_found(
+                    format!("{t} is not a target of redirection {rname}"),
+                    format!("its targets: {current:?}"),
+                ));
+            }
+            let rest: Vec<String> = current.iter().filter(|x| **x != t).cloned().collect();
+            if rest.is_empty() {
+                return Err(invalid_args(
+                    format!("{t} is the only target of redirection {rname}"),
+                    "a redirection needs a target: add another first (add_target), or delete the redirection (action delete)",
+                ));
+            }
+            let body = json!({"targets": rest});
+            plan(
+                format!("Stop redirection {rname} from sending to {t}."),
+                &json!(current),
+                &json!(rest),
+            )
+            .effect(HttpMethod::Put, path, Some(&body))
+            .confirm()
+        }
+        RedirAction::ResendConfirmation => plan(
+            format!(
+                "Send the confirmation request of redirection {rname} again to its unconfirmed targets."
+            ),
+            &json!(items),
+            &json!(items),
+        )
+        .effect(
+            HttpMethod::Put,
+            format!("{path}/send-confirmation-requests"),
+            Some(&json!({})),
+        )
+        .confirm(),
+        _ => {
+            let wanted = need()?.trim().to_ascii_lowercase();
+            let t = items
+                .iter()
+                .find(|x| x["id"] == wanted.as_str() || x["address"] == wanted.as_str())
+                .ok_or_else(|| {
+                    not_found(
+                        format!("redirection {rname} has no target {wanted}"),
+                        "action list_targets shows the targets and their ids",
+                    )
+                })?;
+            let tid = id_of(t);
+            plan(
+                format!(
+                    "Send the confirmation e-mail of redirection {rname} again to {}.",
+                    t["address"]
+                ),
+                t,
+                t,
+            )
+            .effect(
+                HttpMethod::Put,
+                format!("{path}/targets/{tid}/resend-confirmation-request"),
+                Some(&json!({})),
+            )
+            .confirm()
+        }
+    }
+}
+
 /// Plans `infomaniak_create_redirection`.
 pub fn plan_create(ctx: &Ctx, a: CreateArgs) -> Result<Planned<Outcome>, ToolError> {
     plan_manage(
@@ -210,6 +355,7 @@ pub fn plan_create(ctx: &Ctx, a: CreateArgs) -> Result<Planned<Outcome>, ToolErr
             redirection_id: None,
             name: Some(a.name),
             targets: Some(a.targets),
+            target: None,
         },
     )
 }
@@ -224,6 +370,7 @@ pub fn plan_delete(ctx: &Ctx, a: DeleteArgs) -> Result<Planned<Outcome>, ToolErr
             redirection_id: Some(a.name),
             name: None,
             targets: None,
+            target: None,
         },
     )
 }

@@ -31,6 +31,11 @@ fn block_sender_moves_it_between_lists_and_pins_the_patch() {
         testing::plan::<Mail>(&host, crate::BLOCK_SENDER, args.clone()).unwrap(),
     );
     assert_eq!(plan.effects.len(), 1);
+    assert_eq!(
+        plan.effects[0].lock.as_deref(),
+        Some("mail:5:info"),
+        "a read-modify-write of the sender lists holds the mailbox's lock"
+    );
     let body: Value = serde_json::from_str(plan.effects[0].body.as_deref().unwrap()).unwrap();
     assert_eq!(
         body,

@@ -155,13 +155,14 @@ pub fn bearer(header: Option<&str>) -> Option<&str> {
 /// `public_cloud` and `swiss-backup` are the manager's own scope strings
 /// (infomaniak-api.md §2.1); no source names the AI Tools and URL shortener scopes, so
 /// the tenant assumes `ai_tools` and `url_shortener` (docs/tools/utilities.md says so).
-const PRODUCT_SCOPES: [(&str, &str); 6] = [
+const PRODUCT_SCOPES: [(&str, &str); 7] = [
     ("/1/public_clouds", "public_cloud"),
     ("/1/swiss_backups", "swiss-backup"),
     ("/1/ai", "ai_tools"),
     ("/2/ai", "ai_tools"),
     ("/1/url-shortener", "url_shortener"),
     ("/2/url-shortener", "url_shortener"),
+    ("/1/mail_hostings", "mail"),
 ];
 
 /// Whether `path` is `prefix` or below it (`/1/ai/models`, never `/1/aixyz`).
@@ -251,11 +252,13 @@ mod tests {
             ("GET", "/1/ai", "ai_tools"),
             ("GET", "/2/ai/4/openai/v1/models", "ai_tools"),
             ("POST", "/2/url-shortener", "url_shortener"),
+            ("DELETE", "/1/mail_hostings/7/mailboxes/info", "mail"),
         ] {
             assert_eq!(required_scope(method, path), Some(scope), "{path}");
         }
         assert_eq!(required_scope("GET", "/1/aix"), None);
         assert_eq!(required_scope("GET", "/1/async/tasks/u"), None);
+        assert_eq!(required_scope("GET", "/1/newsletters/a.ch/groups"), None);
     }
 
     #[test]

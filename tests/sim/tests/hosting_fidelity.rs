@@ -316,9 +316,79 @@ async fn fleet_lists_need_several_pages_and_site_products_lead_to_their_hosting(
         .unwrap();
     assert_eq!(p["parent_id"], site.hosting_id);
     assert_eq!(p["id"], site.id);
+    // The other filters apply to site products too.
+    let other = sim.with_world(|w| {
+        w.accounts
+            .iter()
+            .find(|a| a.id != site.account_id)
+            .unwrap()
+            .id
+    });
+    for filter in [format!("account_id={other}"), "service_name=hosting".into()] {
+        let (_, v) = get(
+            &sim,
+            &format!("/1/products?fqdn={}&{filter}", site.main_fqdn),
+        )
+        .await;
+        assert!(
+            v["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|p| p["service_name"] != "web_hosting"),
+            "{filter}: {v}"
+        );
+    }
     let (_, v) = get(&sim, "/1/products?service_name=web_hosting&return=total").await;
     assert_eq!(
         v["data"], 0,
         "site products only appear through the fqdn filter"
     );
+    // The switch for clients that must not rely on the [L] index: no site product at all.
+    sim.set_faults(Faults {
+        products_without_sites: true,
+        ..Faults::default()
+    })
+    .unwrap();
+    let (_, v) = get(&sim, &format!("/1/products?fqdn={}", site.main_fqdn)).await;
+    assert!(
+        v["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["service_name"] != "web_hosting"),
+        "{v}"
+    );
+    sim.clear_faults();
+    // The fleet's paging fixtures: a hosting's sites, a site's aliases, a Node.js app's
+    // builds and names each need two pages of 100.
+    let first = sim.with_world(|w| w.sites.iter().find(|s| s.hosting_id == hid).unwrap().id);
+    let (_, v) = get(
+        &sim,
+        &format!("/1/web_hostings/{hid}/sites?page=2&per_page=100"),
+    )
+    .await;
+    assert_eq!(v["page"], 2);
+    assert!(!v["data"].as_array().unwrap().is_empty(), "{v}");
+    let app = sim.with_world(|w| w.hosting.nodejs[0].clone());
+    for path in [
+        format!("/proxy/1/web_hostings/{hid}/sites/{first}/aliases?page=2&per_page=100"),
+        format!(
+            "/proxy/1/hostings/{}/nodejs/{}/jobs?page=2&per_page=100",
+            app.site_id, app.vhost_route_id
+        ),
+        format!(
+            "/proxy/1/hostings/{}/vhost_route/{}/aliases?page=2&per_page=100",
+            app.site_id, app.vhost_route_id
+        ),
+    ] {
+        let (s, v) = manager(&sim, "GET", &path, None).await;
+        assert_eq!(s, 200, "{path}: {v}");
+        assert_eq!(
+            (v["page"].clone(), v["pages"].clone()),
+            (json!(2), json!(2)),
+            "{path}"
+        );
+        assert!(!v["data"].as_array().unwrap().is_empty(), "{path}");
+    }
 }

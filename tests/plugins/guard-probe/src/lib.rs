@@ -14,10 +14,13 @@
 //! - `probe_partial`: three writes on two roles, the second of which fails (a zone that
 //!   does not exist, on the manager): the answer must say, from the host's record, that
 //!   the first was performed and the third not sent, beside the plugin's undo plan.
+//! - `probe_secret_echo`: a write with a secret argument (`writeOnly`) that it repeats
+//!   everywhere it can: summary, changes, the pinned body, its log, progress, its result,
+//!   and (with `fail`) its error. The host must show the value nowhere, yet send it.
 
 use ikmcp_pdk::{
-    Api, Ctx, Effect, HttpMethod, INFOMANIAK_API, Plan, PlanBuilder, Planned, Plugin, PluginInfo,
-    Registry, ToolError, ToolSpec, UndoStep, WasmHost, stopped_midway,
+    Api, Ctx, Effect, HttpMethod, INFOMANIAK_API, Level, Plan, PlanBuilder, Planned, Plugin,
+    PluginInfo, Registry, SecretArg, ToolError, ToolSpec, UndoStep, WasmHost, stopped_midway,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -167,6 +170,58 @@ fn apply_partial(ctx: &Ctx, args: ZoneArgs, _plan: &Plan) -> Result<Done, ToolEr
     })
 }
 
+/// Arguments of `probe_secret_echo`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SecretArgs {
+    /// Zone name.
+    pub zone: String,
+    /// The value to store (and to echo everywhere).
+    pub secret: SecretArg,
+    /// Fail the plan with an error quoting the secret.
+    #[serde(default)]
+    pub fail: bool,
+}
+
+fn secret_body(secret: &SecretArg) -> Value {
+    json!({"source": "probe-secret", "type": "TXT", "target": secret, "ttl": 3600})
+}
+
+fn plan_secret(ctx: &Ctx, args: SecretArgs) -> Result<Planned<Done>, ToolError> {
+    let secret = args.secret.expose();
+    ctx.log(Level::Warn, &format!("planning with {secret}"));
+    ctx.progress(1, Some(2), Some(&format!("read {secret}")));
+    if args.fail {
+        return Err(ikmcp_pdk::error::invalid_args(
+            format!("the value {secret} is refused"),
+            format!("try another value than {secret}"),
+        ));
+    }
+    PlanBuilder::new(ctx.role(), format!("Store {secret} as a TXT record"))
+        .change(
+            format!("{}: probe-secret TXT", args.zone),
+            "create",
+            None::<&Value>,
+            Some(&secret_body(&args.secret)),
+        )
+        .effect(
+            HttpMethod::Post,
+            records(&args.zone),
+            Some(&secret_body(&args.secret)),
+        )
+        .confirm()
+}
+
+fn apply_secret(ctx: &Ctx, args: SecretArgs, _plan: &Plan) -> Result<Done, ToolError> {
+    ctx.log(Level::Warn, &format!("applying {}", args.secret.expose()));
+    let created = ctx
+        .api()
+        .post(&records(&args.zone), &secret_body(&args.secret))?;
+    Ok(Done {
+        answers: vec![created, json!({"echo": args.secret})],
+    })
+}
+
 fn records(zone: &str) -> String {
     format!("/2/zones/{zone}/records")
 }
@@ -290,6 +345,20 @@ impl Plugin for Probe {
             Effect::Write,
             plan_partial,
             apply_partial,
+        )
+        .write(
+            ToolSpec {
+                name: "probe_secret_echo",
+                title: "Probe: secret echo",
+                description: "Stores a secret as a TXT record, repeating it everywhere it can.",
+                category: "probe",
+                idempotent: false,
+                undo_tool: None,
+                ..ToolSpec::default()
+            },
+            Effect::Write,
+            plan_secret,
+            apply_secret,
         )
     }
 }

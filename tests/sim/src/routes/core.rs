@@ -279,10 +279,7 @@ pub async fn products(
         })
         .filter(|p| internal.is_none_or(|s| p.internal_name == s))
         .map(|p| product_json(&w, p))
-        .chain(
-            q.get("fqdn")
-                .map_or(vec![], |f| super::hosting::site_products(&sh, &w, &c, f)),
-        )
+        .chain(super::hosting::site_products(&sh, &w, &c, &q))
         .collect();
     list(items, &q)
 }

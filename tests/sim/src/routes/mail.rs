@@ -215,6 +215,20 @@ pub fn routes() -> Router<Arc<Shared>> {
             put(redir_enable),
         )
         .route(
+            &format!("{H}/redirections/{{redirection_id}}/targets"),
+            get(targets_list).post(target_add),
+        )
+        .route(
+            &format!("{H}/redirections/{{redirection_id}}/send-confirmation-requests"),
+            put(targets_resend),
+        )
+        .route(
+            &format!(
+                "{H}/redirections/{{redirection_id}}/targets/{{target_id}}/resend-confirmation-request"
+            ),
+            put(target_resend),
+        )
+        .route(
             &format!("{H}/preferences"),
             get(prefs_get).patch(prefs_patch),
         )
@@ -951,6 +965,79 @@ const FILTERS: &str = "/1/mail_hostings/{mail_hosting_id}/mailboxes/{mailbox_nam
 const SCRIPTS: &str =
     "/1/mail_hostings/{mail_hosting_id}/mailboxes/{mailbox_name}/auth/filters/scripts";
 
+/// The two Sieve lists of a mailbox, which the filter and script routes edit alike (by
+/// `name` in the body); they differ in their route and in how `is_enabled` is kept
+/// (filters: a boolean, scripts: `"1"`/`"0"`, as the API lists them).
+#[derive(Clone, Copy)]
+enum Sieve {
+    Filters,
+    Scripts,
+}
+
+impl Sieve {
+    fn route(self) -> &'static str {
+        match self {
+            Sieve::Filters => FILTERS,
+            Sieve::Scripts => SCRIPTS,
+        }
+    }
+
+    fn what(self) -> &'static str {
+        match self {
+            Sieve::Filters => "Filter",
+            Sieve::Scripts => "Script",
+        }
+    }
+
+    fn list(self, ext: &mut BoxExt) -> &mut Vec<Value> {
+        match self {
+            Sieve::Filters => &mut ext.filters,
+            Sieve::Scripts => &mut ext.scripts,
+        }
+    }
+
+    fn flag(self, on: Option<&Value>) -> Value {
+        match self {
+            Sieve::Filters => json!(on.and_then(Value::as_bool).unwrap_or(true)),
+            Sieve::Scripts => json!(enabled_flag(on)),
+        }
+    }
+
+    /// `DELETE` of the route with `{name}`: 404 when no item has that name.
+    fn delete(self, sh: &Shared, c: &Caller, id: u64, mailbox: &str, body: &Bytes) -> ApiResult {
+        let body = spec_body(body, Spec::Mail, self.route(), "DELETE")?;
+        let mut w = lock(&sh.world);
+        let list = self.list(mailbox_mut(&mut w, c, id, mailbox)?.1);
+        let before = list.len();
+        list.retain(|f| f["name"] != body["name"]);
+        if before == list.len() {
+            return Err(ApiError::not_found(self.what()));
+        }
+        ok(json!(true))
+    }
+
+    /// `PUT …/set_activation` with `{name, is_enabled}`.
+    fn set_activation(
+        self,
+        sh: &Shared,
+        c: &Caller,
+        id: u64,
+        mailbox: &str,
+        body: &Bytes,
+    ) -> ApiResult {
+        let route = format!("{}/set_activation", self.route());
+        let body = spec_body(body, Spec::Mail, &route, "PUT")?;
+        let mut w = lock(&sh.world);
+        let item = self
+            .list(mailbox_mut(&mut w, c, id, mailbox)?.1)
+            .iter_mut()
+            .find(|f| f["name"] == body["name"])
+            .ok_or_else(|| ApiError::not_found(self.what()))?;
+        item["is_enabled"] = self.flag(body.get("is_enabled"));
+        ok(json!(true))
+    }
+}
+
 async fn filters_get(
     State(sh): Sh,
     Extension(c): Extension<Caller>,
@@ -1033,15 +1120,7 @@ async fn filter_delete(
     Path((id, name)): P2,
     body: Bytes,
 ) -> ApiResult {
-    let body = spec_body(&body, Spec::Mail, FILTERS, "DELETE")?;
-    let mut w = lock(&sh.world);
-    let (_, ext) = mailbox_mut(&mut w, &c, id, &name)?;
-    let before = ext.filters.len();
-    ext.filters.retain(|f| f["name"] != body["name"]);
-    if before == ext.filters.len() {
-        return Err(ApiError::not_found("Filter"));
-    }
-    ok(json!(true))
+    Sieve::Filters.delete(&sh, &c, id, &name, &body)
 }
 
 fn enabled_flag(v: Option<&Value>) -> &'static str {
@@ -1096,15 +1175,7 @@ async fn script_delete(
     Path((id, name)): P2,
     body: Bytes,
 ) -> ApiResult {
-    let body = spec_body(&body, Spec::Mail, SCRIPTS, "DELETE")?;
-    let mut w = lock(&sh.world);
-    let (_, ext) = mailbox_mut(&mut w, &c, id, &name)?;
-    let before = ext.scripts.len();
-    ext.scripts.retain(|s| s["name"] != body["name"]);
-    if before == ext.scripts.len() {
-        return Err(ApiError::not_found("Script"));
-    }
-    ok(json!(true))
+    Sieve::Scripts.delete(&sh, &c, id, &name, &body)
 }
 
 async fn filter_activation(
@@ -1113,21 +1184,7 @@ async fn filter_activation(
     Path((id, name)): P2,
     body: Bytes,
 ) -> ApiResult {
-    let body = spec_body(
-        &body,
-        Spec::Mail,
-        &format!("{FILTERS}/set_activation"),
-        "PUT",
-    )?;
-    let mut w = lock(&sh.world);
-    let (_, ext) = mailbox_mut(&mut w, &c, id, &name)?;
-    let f = ext
-        .filters
-        .iter_mut()
-        .find(|f| f["name"] == body["name"])
-        .ok_or_else(|| ApiError::not_found("Filter"))?;
-    f["is_enabled"] = body["is_enabled"].clone();
-    ok(json!(true))
+    Sieve::Filters.set_activation(&sh, &c, id, &name, &body)
 }
 
 async fn script_activation(
@@ -1136,21 +1193,7 @@ async fn script_activation(
     Path((id, name)): P2,
     body: Bytes,
 ) -> ApiResult {
-    let body = spec_body(
-        &body,
-        Spec::Mail,
-        &format!("{SCRIPTS}/set_activation"),
-        "PUT",
-    )?;
-    let mut w = lock(&sh.world);
-    let (_, ext) = mailbox_mut(&mut w, &c, id, &name)?;
-    let s = ext
-        .scripts
-        .iter_mut()
-        .find(|s| s["name"] == body["name"])
-        .ok_or_else(|| ApiError::not_found("Script"))?;
-    s["is_enabled"] = json!(enabled_flag(body.get("is_enabled")));
-    ok(json!(true))
+    Sieve::Scripts.set_activation(&sh, &c, id, &name, &body)
 }
 
 async fn filter_reorder(
@@ -1462,16 +1505,15 @@ fn redir_targets(body: &Value) -> Result<Vec<String>, ApiError> {
     Ok(targets)
 }
 
+/// `GET /redirections`: mail.json documents no paging on it (only `order_by`/`order_dir`),
+/// so every redirection comes in one answer, however many.
 async fn redir_list(
     State(sh): Sh,
     Extension(c): Extension<Caller>,
     Path(id): Path<u64>,
-    RawQuery(q): RawQuery,
 ) -> ApiResult {
-    let q = Query::parse(q.as_deref());
     let mut w = lock(&sh.world);
-    let items = hosting_ext(&mut w, &c, id)?.redirections.clone();
-    list(items, &q)
+    ok(json!(hosting_ext(&mut w, &c, id)?.redirections))
 }
 
 async fn redir_create(
@@ -1569,6 +1611,102 @@ async fn redir_enable(
     let i = redir_pos(h, &rid)?;
     h.redirections[i]["state"] = json!("enabled");
     ok(Value::Null)
+}
+
+/// How long a target has to confirm (opt in) before the request expires.
+const OPTIN_SECONDS: i64 = 7 * 86_400;
+
+/// `GET …/targets` (not paged in mail.json either).
+async fn targets_list(
+    State(sh): Sh,
+    Extension(c): Extension<Caller>,
+    Path((id, rid)): P2,
+) -> ApiResult {
+    let mut w = lock(&sh.world);
+    let h = hosting_ext(&mut w, &c, id)?;
+    let i = redir_pos(h, &rid)?;
+    ok(h.redirections[i]["targets"].clone())
+}
+
+/// `POST …/targets` `{address}` [201]: the new target waits for its owner to confirm.
+async fn target_add(
+    State(sh): Sh,
+    Extension(c): Extension<Caller>,
+    Path((id, rid)): P2,
+    body: Bytes,
+) -> ApiResult {
+    let body = spec_body(
+        &body,
+        Spec::Mail,
+        &format!("{REDIRS}/{{redirection_id}}/targets"),
+        "POST",
+    )?;
+    let address = str_field(&body, "address").trim().to_ascii_lowercase();
+    if !valid_email(&address) {
+        return Err(ApiError::invalid_attribute(
+            "address",
+            format!("{address:?} is not an e-mail address"),
+        ));
+    }
+    let mut w = lock(&sh.world);
+    let tid = w.next_id().to_string();
+    let at = now();
+    let h = hosting_ext(&mut w, &c, id)?;
+    let i = redir_pos(h, &rid)?;
+    let targets = h.redirections[i]["targets"]
+        .as_array_mut()
+        .ok_or_else(|| ApiError::not_found("Redirection"))?;
+    if targets.iter().any(|t| t["address"] == address.as_str()) {
+        return Err(business("target_already_exists"));
+    }
+    let mut t = target_json(&tid, &address, at);
+    t["state"] = json!("pending");
+    t["opted_in_at"] = Value::Null;
+    t["optin_expires_at"] = json!(at + OPTIN_SECONDS);
+    targets.push(t);
+    h.redirections[i]["updated_at"] = json!(at);
+    ok_status(StatusCode::CREATED, json!(tid))
+}
+
+/// `PUT …/send-confirmation-requests`: every unconfirmed target is asked again.
+async fn targets_resend(
+    State(sh): Sh,
+    Extension(c): Extension<Caller>,
+    Path((id, rid)): P2,
+) -> ApiResult {
+    let at = now();
+    let mut w = lock(&sh.world);
+    let h = hosting_ext(&mut w, &c, id)?;
+    let i = redir_pos(h, &rid)?;
+    for t in h.redirections[i]["targets"]
+        .as_array_mut()
+        .into_iter()
+        .flatten()
+        .filter(|t| t["state"] == "pending")
+    {
+        t["optin_expires_at"] = json!(at + OPTIN_SECONDS);
+    }
+    ok(json!(true))
+}
+
+/// `PUT …/targets/{target_id}/resend-confirmation-request`.
+async fn target_resend(
+    State(sh): Sh,
+    Extension(c): Extension<Caller>,
+    Path((id, rid, tid)): Path<(u64, String, String)>,
+) -> ApiResult {
+    let at = now();
+    let mut w = lock(&sh.world);
+    let h = hosting_ext(&mut w, &c, id)?;
+    let i = redir_pos(h, &rid)?;
+    let t = h.redirections[i]["targets"]
+        .as_array_mut()
+        .into_iter()
+        .flatten()
+        .find(|t| t["id"] == tid.as_str())
+        .ok_or_else(|| ApiError::not_found("Redirection target"))?;
+    t["optin_expires_at"] = json!(at + OPTIN_SECONDS);
+    ok(json!({"id": tid, "address": t["address"], "optin_expires_at": t["optin_expires_at"]}))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1753,6 +1891,9 @@ pub fn seed(w: &mut World, seed: u64, scale: Scale) {
         ));
         w.mail.hostings.insert(h.id, ext);
     }
+    if scale == Scale::Fleet {
+        many_redirections(w);
+    }
     let boxes: Vec<Mailbox> = w.mailboxes.clone();
     for (n, mb) in boxes.iter().enumerate() {
         let mut ext = fresh_box();
@@ -1826,6 +1967,35 @@ fn big_hosting(w: &mut World, rng: &mut ChaCha8Rng) {
             blocked_senders: vec![],
             authorized_senders: vec![],
         });
+    }
+}
+
+/// Redirections `fwd-000`… added to the big fleet hosting, more than one page's worth
+/// (100), so a reader that stops at the first hundred misses some; the last one sends to
+/// mailbox `user007`, which an offboarding of it must find.
+pub const FLEET_REDIRECTIONS: usize = 130;
+
+fn many_redirections(w: &mut World) {
+    let Some(h) = w
+        .mail_hostings
+        .iter()
+        .find(|h| h.domain == ZONE_NO_MAIL_POLICY)
+        .cloned()
+    else {
+        return;
+    };
+    let at = REFERENCE_TIME - 10 * 86_400;
+    for n in 0..FLEET_REDIRECTIONS {
+        let rid = w.next_id().to_string();
+        let target = if n + 1 == FLEET_REDIRECTIONS {
+            format!("user007@{}", h.domain)
+        } else {
+            format!("desk{n:03}@partner.example")
+        };
+        let r = redirection_json(&rid, &format!("fwd-{n:03}"), &h.domain, &[target], at);
+        if let Some(ext) = w.mail.hostings.get_mut(&h.id) {
+            ext.redirections.push(r);
+        }
     }
 }
 

@@ -25,6 +25,7 @@ pub fn vars(sim: &SimHandle) -> Vars {
                     .unwrap_or_default(),
             ),
             ("other".into(), w.accounts[1].id.to_string()),
+            ("site".into(), w.sites[0].main_fqdn.clone()),
             (
                 "drive".into(),
                 w.drives
@@ -91,6 +92,7 @@ pub fn table() -> Vec<Case> {
         t.push(get("/1/products", format!("/1/products{q}"), 200));
     }
     t.extend([
+        get("/1/products", "/1/products?fqdn={site}", 200),
         get("/1/products", "/1/products?page=zero", 422),
         get("/2/profile", "/2/profile", 200),
         get(

@@ -61,6 +61,8 @@ pub fn table() -> Vec<Case> {
         get(MBS, format!("{h}/mailboxes?with=*"), 500),
         get(MBS, "/1/mail_hostings/1/mailboxes", 404),
         get(MBS, format!("{h}/mailboxes"), 401).token(Token::Invalid),
+        // A token without the `mail` scope (the DNS one) is refused every mail route.
+        get(MBS, format!("{h}/mailboxes"), 403).token(Token::DnsRead),
         case("POST", MBS, format!("{h}/mailboxes"), 201).body(json!({"mailbox_name": "conf", "password": "ignored (Q17)"})),
         case("POST", MBS, format!("{h}/mailboxes"), 409).body(json!({"mailbox_name": "conf"})),
         case("POST", MBS, format!("{h}/mailboxes"), 422).body(json!({"note": "no name"})),
@@ -129,6 +131,18 @@ pub fn table() -> Vec<Case> {
         get(hop("/redirections/{redirection_id}"), format!("{h}/redirections/{{r}}"), 200).expect("/data/id", json!("{r}")),
         case("PUT", hop("/redirections/{redirection_id}"), format!("{h}/redirections/{{r}}"), 200).body(json!({"targets": ["y@partner.example"]})),
         case("PUT", hop("/redirections/{redirection_id}/enable"), format!("{h}/redirections/{{r}}/enable"), 200),
+        // Redirection targets: a new one waits for its owner's confirmation.
+        get(hop("/redirections/{redirection_id}/targets"), format!("{h}/redirections/{{r}}/targets"), 200),
+        case("POST", hop("/redirections/{redirection_id}/targets"), format!("{h}/redirections/{{r}}/targets"), 201)
+            .body(json!({"address": "z@partner.example"}))
+            .save("t", "/data"),
+        case("POST", hop("/redirections/{redirection_id}/targets"), format!("{h}/redirections/{{r}}/targets"), 400)
+            .body(json!({"address": "z@partner.example"})),
+        case("POST", hop("/redirections/{redirection_id}/targets"), format!("{h}/redirections/{{r}}/targets"), 422)
+            .body(json!({"target": "z@partner.example"})),
+        case("PUT", hop("/redirections/{redirection_id}/send-confirmation-requests"), format!("{h}/redirections/{{r}}/send-confirmation-requests"), 200),
+        case("PUT", hop("/redirections/{redirection_id}/targets/{target_id}/resend-confirmation-request"), format!("{h}/redirections/{{r}}/targets/{{t}}/resend-confirmation-request"), 200),
+        case("PUT", hop("/redirections/{redirection_id}/targets/{target_id}/resend-confirmation-request"), format!("{h}/redirections/{{r}}/targets/nope/resend-confirmation-request"), 404),
         case("DELETE", hop("/redirections/{redirection_id}"), format!("{h}/redirections/{{r}}"), 200),
         get(hop("/redirections/{redirection_id}"), format!("{h}/redirections/{{r}}"), 404),
         // Service level.
@@ -151,6 +165,28 @@ pub fn access_table(user: u64) -> Vec<Case> {
     let s = |suffix: &str| -> &'static str { Box::leak(format!("{S}{suffix}").into_boxed_str()) };
     vec![
         get(op("/signatures"), format!("{m}/signatures"), 200).save("sig", "/data/signatures/0/id"),
+        // Signature images: base64 of a png/jpg/svg/gif, answered with the image's URL.
+        case(
+            "POST",
+            op("/signatures/upload"),
+            format!("{m}/signatures/upload"),
+            200,
+        )
+        .body(json!({"image": "iVBORw0KGgoAAAANSUhEUgAAAAE="})),
+        case(
+            "POST",
+            op("/signatures/upload"),
+            format!("{m}/signatures/upload"),
+            422,
+        )
+        .body(json!({"image": "bm90IGFuIGltYWdl"})),
+        case(
+            "POST",
+            hop("/signatures/templates/upload"),
+            format!("{h}/signatures/templates/upload"),
+            200,
+        )
+        .body(json!({"image": "R0lGODlhAQABAAAAACw="})),
         get(
             op("/signatures/{signature}"),
             format!("{m}/signatures/{{sig}}"),
@@ -217,6 +253,40 @@ pub fn access_table(user: u64) -> Vec<Case> {
             hop("/signatures/templates/{signature_template}/create_signatures"),
             format!("{h}/signatures/templates/{{tpl}}/create_signatures"),
             200,
+        ),
+        case(
+            "POST",
+            hop("/signatures/templates"),
+            format!("{h}/signatures/templates"),
+            201,
+        )
+        .body(json!({"name": "Sales", "content": "<p>{{name}}, sales</p>"}))
+        .save("tpl2", "/data"),
+        case(
+            "POST",
+            hop("/signatures/templates"),
+            format!("{h}/signatures/templates"),
+            422,
+        )
+        .body(json!({"name": "No content"})),
+        case(
+            "PUT",
+            hop("/signatures/templates/{signature_template}"),
+            format!("{h}/signatures/templates/{{tpl2}}"),
+            200,
+        )
+        .body(json!({"name": "Sales team"})),
+        case(
+            "DELETE",
+            hop("/signatures/templates/{signature_template}"),
+            format!("{h}/signatures/templates/{{tpl2}}"),
+            200,
+        ),
+        case(
+            "DELETE",
+            hop("/signatures/templates/{signature_template}"),
+            format!("{h}/signatures/templates/{{tpl2}}"),
+            404,
         ),
         // Deviation: mail.json's schema of this answer does not compile (a property typed
         // ["boolean", "null"] with a string/array constraint): checked by status.
@@ -311,6 +381,30 @@ pub fn access_table(user: u64) -> Vec<Case> {
             s("/accesses/devices/users/{user_id}"),
             format!("{m}/accesses/devices/users/{{owner}}"),
             200,
+        ),
+        // One device off every mailbox of the account (mailbox `contact`'s devices).
+        get(
+            s("/accesses/devices"),
+            "/1/mail_hostings/{h}/mailboxes/contact/accesses/devices",
+            200,
+        ),
+        get(
+            "/1/mail_hostings/accesses/devices",
+            "/1/mail_hostings/accesses/devices",
+            200,
+        )
+        .save("device", "/data/0/id"),
+        case(
+            "DELETE",
+            "/1/mail_hostings/accesses/devices/{device}",
+            "/1/mail_hostings/accesses/devices/{device}",
+            200,
+        ),
+        case(
+            "DELETE",
+            "/1/mail_hostings/accesses/devices/{device}",
+            "/1/mail_hostings/accesses/devices/{device}",
+            404,
         ),
     ]
 }

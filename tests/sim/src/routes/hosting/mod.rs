@@ -34,7 +34,7 @@ use serde_json::Value;
 pub use world::{HostingWorld, seed};
 
 use crate::auth::Caller;
-use crate::envelope::ApiError;
+use crate::envelope::{ApiError, Query};
 use crate::server::{Shared, lock};
 use crate::state::{State as World, WebHosting};
 
@@ -190,15 +190,29 @@ pub fn progress_id(w: &mut World) -> Value {
 /// `parent_id`, `parent_service_name`; sites carry `parent_id` and `customer_name`).
 /// [L]: that sites are products is inferred, not seen; the tenant lists them only when the
 /// `fqdn` filter names one, so the product lists other domains rely on stay as seeded.
-/// `Faults::products_without_sites` turns this off (the inference proven wrong).
-pub fn site_products(sh: &Shared, w: &World, c: &Caller, fqdn: &str) -> Vec<Value> {
+/// The query's other filters (`account_id`, `service_name`, `service_id`, `product_id`)
+/// apply to them as to any product. `Faults::products_without_sites` turns this off (the
+/// inference proven wrong).
+pub fn site_products(sh: &Shared, w: &World, c: &Caller, q: &Query) -> Vec<Value> {
+    let Some(fqdn) = q.get("fqdn") else {
+        return Vec::new();
+    };
     if lock(&sh.faults).faults.products_without_sites {
+        return Vec::new();
+    }
+    let int = |k: &str| q.int(k).ok().flatten();
+    let (account, product) = (int("account_id"), int("product_id"));
+    if q.get("service_name").is_some_and(|n| n != "web_hosting")
+        || int("service_id").is_some_and(|id| id != 1)
+    {
         return Vec::new();
     }
     let fqdn = fqdn.trim().trim_end_matches('.').to_ascii_lowercase();
     w.sites
         .iter()
         .filter(|s| s.main_fqdn == fqdn && c.can_access(s.account_id))
+        .filter(|s| account.is_none_or(|a| s.account_id as i64 == a))
+        .filter(|s| product.is_none_or(|p| s.id as i64 == p))
         .map(|s| {
             serde_json::json!({
                 "id": s.id, "account_id": s.account_id, "service_id": 1,

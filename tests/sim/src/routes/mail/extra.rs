@@ -12,6 +12,7 @@ use axum::http::StatusCode;
 use axum::routing::{delete, get, post, put};
 use axum::{Extension, Router};
 use serde_json::{Value, json};
+use sha2::Digest;
 
 use super::{hosting, mailbox_idx};
 use crate::auth::Caller;
@@ -45,6 +46,11 @@ pub fn routes() -> Router<Arc<Shared>> {
             post(signature_defaults),
         )
         .route(&format!("{M}/signatures/templates"), get(box_templates))
+        .route(&format!("{M}/signatures/upload"), post(signature_upload))
+        .route(
+            &format!("{H}/signatures/templates/upload"),
+            post(template_upload),
+        )
         .route(
             &format!("{M}/signatures/templates/{{t}}"),
             get(box_template),
@@ -98,6 +104,10 @@ pub fn routes() -> Router<Arc<Shared>> {
             delete(device_delete),
         )
         .route("/1/mail_hostings/accesses/devices", get(devices_all))
+        .route(
+            "/1/mail_hostings/accesses/devices/{device}",
+            delete(device_everywhere_delete),
+        )
         .route(
             "/1/mail_hostings/accesses/webmail/accounts/{account_id}/users/{user_id}",
             get(account_user_accesses),
@@ -199,6 +209,60 @@ fn mailbox_address(w: &World, c: &Caller, id: u64, name: &str) -> Result<String,
 
 // ---------------------------------------------------------------------------------------
 // Signatures and templates
+
+/// Checks `{image}` (base64 of a png, jpg, svg or gif, as mail.json says), keeps it under
+/// `key` and answers its URL (`ImageURL`).
+fn store_image(w: &mut World, key: String, body: &Value) -> ApiResult {
+    let image = body["image"].as_str().unwrap_or_default();
+    let base64 = !image.is_empty()
+        && image.len().is_multiple_of(4)
+        && image
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+/=".contains(c));
+    // The first bytes of a PNG, JPEG, GIF, SVG and XML-prefixed SVG, in base64.
+    let kind = ["iVBORw0KGgo", "/9j/", "R0lGOD", "PHN2Zy", "PD94bWw"]
+        .iter()
+        .any(|p| image.starts_with(p));
+    if !(base64 && kind) {
+        return Err(ApiError::invalid_attribute(
+            "image",
+            "image must be a png, jpg, jpeg, svg or gif image in base64",
+        ));
+    }
+    let hash = hex::encode(&sha2::Sha256::digest(image.as_bytes())[..8]);
+    let url = format!("https://signatures.infomaniak.com/images/{hash}");
+    docs(w, &key, |_| Vec::new()).push(json!({"image": url, "base64_length": image.len()}));
+    ok(json!({"image": url}))
+}
+
+async fn signature_upload(
+    State(sh): Sh,
+    Extension(c): Extension<Caller>,
+    Path((id, name)): P2,
+    body: Bytes,
+) -> ApiResult {
+    let body = spec_body(&body, Spec::Mail, &format!("{M}/signatures/upload"), "POST")?;
+    let mut w = lock(&sh.world);
+    let key = box_key(&w, &c, id, &name, "signatures/images")?;
+    store_image(&mut w, key, &body)
+}
+
+async fn template_upload(
+    State(sh): Sh,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<u64>,
+    body: Bytes,
+) -> ApiResult {
+    let body = spec_body(
+        &body,
+        Spec::Mail,
+        &format!("{H}/signatures/templates/upload"),
+        "POST",
+    )?;
+    let mut w = lock(&sh.world);
+    let key = hosting_key(&w, &c, id, "signatures/templates/images")?;
+    store_image(&mut w, key, &body)
+}
 
 fn template_json(id: &str, hosting_id: u64, name: &str, is_default: bool) -> Value {
     json!({"id": id, "name": name, "service_mail_id": hosting_id.to_string(), "content": "<p>{{name}}</p>",
@@ -855,6 +919,35 @@ async fn hosting_devices_of_user(
     let w = lock(&sh.world);
     hosting(&w, &c, id)?;
     list(all_devices(&w, &c, Some(id)), &q)
+}
+
+/// `DELETE /1/mail_hostings/accesses/devices/{device}`: the device loses its access to
+/// every mailbox of the caller's accounts.
+async fn device_everywhere_delete(
+    State(sh): Sh,
+    Extension(c): Extension<Caller>,
+    Path(device): Path<u64>,
+) -> ApiResult {
+    let mut w = lock(&sh.world);
+    let visible: Vec<u64> = w
+        .mail_hostings
+        .iter()
+        .filter(|h| c.can_access(h.account_id))
+        .map(|h| h.id)
+        .collect();
+    let mut removed = 0;
+    for (key, list) in w.mail.docs.iter_mut() {
+        let hosting = key.split('/').nth(3).and_then(|id| id.parse::<u64>().ok());
+        if key.ends_with("/accesses/devices") && hosting.is_some_and(|h| visible.contains(&h)) {
+            let before = list.len();
+            list.retain(|d| d["device"]["id"] != device);
+            removed += before - list.len();
+        }
+    }
+    if removed == 0 {
+        return Err(ApiError::not_found("Device"));
+    }
+    ok(json!(true))
 }
 
 // ---------------------------------------------------------------------------------------
