@@ -184,25 +184,34 @@ impl AuditLog {
             with_call = self.redactor.with_call(&event.secrets);
             &with_call
         };
+        let upstream = serde_json::to_value(&event.upstream).map_err(io::Error::other)?;
+        // A password found under a sensitive key in one field (an API's answer, an
+        // argument) is removed from every field of the line.
+        let parts: Vec<&Value> = [Some(&event.args), event.result_summary.as_ref()]
+            .into_iter()
+            .chain([event.error.as_ref(), Some(&upstream)])
+            .flatten()
+            .collect();
+        let learned = r.learning_from(&parts);
+        let r = learned.as_ref().unwrap_or(r);
         let text = |s: &str| Value::String(r.text(s));
         let mut fields = vec![
             ("phase".to_string(), Value::from(event.phase.as_str())),
             ("tool".to_string(), text(&event.tool)),
             ("plugin".to_string(), text(&event.plugin)),
             ("risk".to_string(), text(&event.risk)),
-            ("args".to_string(), r.value(&event.args)),
+            ("args".to_string(), r.scrub(&event.args)),
         ];
         if let Some(summary) = &event.result_summary {
-            fields.push(("result_summary".to_string(), r.value(summary)));
+            fields.push(("result_summary".to_string(), r.scrub(summary)));
         }
         if let Some(error) = &event.error {
-            fields.push(("error".to_string(), r.value(error)));
+            fields.push(("error".to_string(), r.scrub(error)));
         }
         if let Some(ms) = event.duration_ms {
             fields.push(("duration_ms".to_string(), Value::from(ms)));
         }
-        let upstream = serde_json::to_value(&event.upstream).map_err(io::Error::other)?;
-        fields.push(("upstream".to_string(), r.value(&upstream)));
+        fields.push(("upstream".to_string(), r.scrub(&upstream)));
         if let Some(fingerprint) = &event.fingerprint {
             fields.push(("fingerprint".to_string(), text(fingerprint)));
         }

@@ -60,7 +60,46 @@ impl Redactor {
 
     /// `value` with every secret removed from its strings, sensitive keys blanked and
     /// confirmation tokens turned into references.
+    ///
+    /// A value found under a sensitive key (a password an API answered with) is also
+    /// removed wherever else it shows up in the same value: APIs repeat it inside other
+    /// strings (a DBaaS reset answers `password` and a `uri` holding it), and blanking the
+    /// key alone would keep those copies.
+    #[cfg(test)]
     pub(crate) fn value(&self, value: &Value) -> Value {
+        match self.learning_from(&[value]) {
+            Some(extended) => extended.scrub(value),
+            None => self.scrub(value),
+        }
+    }
+
+    /// This redactor extended with the long strings `parts` hold under sensitive keys, so
+    /// that their copies elsewhere in any of the parts go too (one audit line redacts its
+    /// fields with one such redactor); `None` when there is nothing new to learn.
+    pub(crate) fn learning_from(&self, parts: &[&Value]) -> Option<Redactor> {
+        let mut found = Vec::new();
+        for part in parts {
+            sensitive_values(part, &mut found);
+        }
+        found.retain(|v| !self.secrets.iter().any(|(known, _)| known == v));
+        if found.is_empty() {
+            return None;
+        }
+        let mut extended = self.clone();
+        for v in found {
+            // Inside a JSON string the value may also appear escaped.
+            let escaped = serde_json::to_string(&v).unwrap_or_default();
+            let escaped = escaped.trim_matches('"').to_string();
+            if escaped != v {
+                extended.secrets.push((escaped, REDACTED.to_string()));
+            }
+            extended.secrets.push((v, REDACTED.to_string()));
+        }
+        Some(extended)
+    }
+
+    /// [`Redactor::value`] without learning from the value: the caller already did.
+    pub(crate) fn scrub(&self, value: &Value) -> Value {
         match value {
             Value::String(s) => Value::String(self.text(s)),
             Value::Number(n) => {
@@ -71,7 +110,7 @@ impl Redactor {
                     Value::String(REDACTED.to_string())
                 }
             }
-            Value::Array(items) => Value::Array(items.iter().map(|v| self.value(v)).collect()),
+            Value::Array(items) => Value::Array(items.iter().map(|v| self.scrub(v)).collect()),
             Value::Object(map) => Value::Object(self.object(map)),
             Value::Null | Value::Bool(_) => value.clone(),
         }
@@ -85,7 +124,7 @@ impl Redactor {
                 } else if sensitive_key(key) {
                     Value::String(REDACTED.to_string())
                 } else {
-                    self.value(value)
+                    self.scrub(value)
                 };
                 (self.text(key), redacted)
             })
@@ -125,6 +164,36 @@ pub(crate) fn token_reference(token: &Value) -> Value {
             Value::String(format!("tok:{}", &digest[..8]))
         }
         _ => Value::String(REDACTED.to_string()),
+    }
+}
+
+/// Shorter values under a sensitive key are not searched for elsewhere: they would blank
+/// ordinary words and numbers (`"password": "none"`); real passwords and tokens are longer.
+const MIN_FOUND_SECRET: usize = 8;
+
+/// The strings held under sensitive keys anywhere in `value` (the confirmation token
+/// excepted: it becomes a reference, not a blank).
+fn sensitive_values(value: &Value, found: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, value) in map {
+                if key.eq_ignore_ascii_case(CONFIRMATION_TOKEN_KEY) {
+                    continue;
+                }
+                if sensitive_key(key) {
+                    if let Value::String(s) = value
+                        && s.len() >= MIN_FOUND_SECRET
+                        && !found.contains(s)
+                    {
+                        found.push(s.clone());
+                    }
+                } else {
+                    sensitive_values(value, found);
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| sensitive_values(v, found)),
+        _ => {}
     }
 }
 
@@ -180,6 +249,32 @@ mod tests {
         assert_eq!(out["path"], "/1/x?t=[REDACTED]&u=1");
         assert_eq!(out["zone"], "example.com");
         assert_eq!(out["[REDACTED]"], 1);
+    }
+
+    #[test]
+    fn a_value_under_a_sensitive_key_is_removed_from_the_rest_of_the_value() {
+        let answer = json!({
+            "data": {
+                "password": "Zq7#p9-Long\"Pass",
+                "uri": "mysql://root:Zq7#p9-Long\"Pass@db.example:3306",
+                "command": ["mysql", "-pZq7#p9-Long\"Pass"],
+                "user": "root",
+                "api_token": "none",
+                "note": "none of this is secret"
+            }
+        });
+        let out = Redactor::new(&[]).value(&answer);
+        let text = out.to_string();
+        assert!(!text.contains("Zq7#p9"), "{text}");
+        assert_eq!(
+            out["data"]["uri"],
+            "mysql://root:[REDACTED]@db.example:3306"
+        );
+        assert_eq!(out["data"]["command"][1], "-p[REDACTED]");
+        assert_eq!(out["data"]["user"], "root");
+        // A short value under a sensitive key is blanked there only.
+        assert_eq!(out["data"]["api_token"], REDACTED);
+        assert_eq!(out["data"]["note"], "none of this is secret");
     }
 
     #[test]

@@ -321,6 +321,26 @@ fn missing_and_empty_logs_verify_as_empty() {
 }
 
 #[test]
+fn a_password_under_a_sensitive_key_is_removed_from_every_field_of_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = log_path(&dir);
+    let log = AuditLog::open(&path, vec![]).unwrap();
+    let pw = "N3w-r00t-P4ss";
+    let mut e = event(AuditPhase::Applied, "reset", json!({"db_password": pw}));
+    e.result_summary = Some(json!({"uri": format!("mysql://root:{pw}@db:3306")}));
+    e.error = Some(json!(format!("login with {pw} failed")));
+    log.record(e).unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(!text.contains(pw), "{text}");
+    let line: Value = serde_json::from_str(text.trim_end()).unwrap();
+    assert_eq!(
+        line["result_summary"]["uri"],
+        "mysql://root:[REDACTED]@db:3306"
+    );
+    assert_eq!(line["error"], "login with [REDACTED] failed");
+}
+
+#[test]
 fn secrets_never_reach_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = log_path(&dir);
