@@ -198,9 +198,20 @@ async fn recorded_requests(
 /// the calls, from the server's own audit log, so measuring costs the calls nothing.
 fn host_shares(server: &Server, times: &[Duration]) -> anyhow::Result<Vec<Duration>> {
     let path = server.audit_log();
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("reading the audit log {}", path.display()))?;
-    let waits = upstream_waits(&text, READ_TOOL)?;
+    // Read lines are appended by the server's audit thread just after each call answers:
+    // pair the calls with the lines once the log has stopped growing.
+    let mut waits: Vec<Duration> = Vec::new();
+    for _ in 0..100 {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading the audit log {}", path.display()))?;
+        let now = upstream_waits(&text, READ_TOOL)?;
+        let settled = now.len() == waits.len() && now.len() >= times.len();
+        waits = now;
+        if settled {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
     if waits.len() < times.len() {
         bail!(
             "{} holds {} read lines of {READ_TOOL} for {} timed calls",

@@ -63,6 +63,10 @@ struct Args {
     /// Measure only the tool surface (scenario 4) and print it; no JSON is written.
     #[arg(long)]
     surface_only: bool,
+    /// Measure only the per-call figures (scenario 2) and print them; no JSON is written.
+    /// For profiling the host's hot path: attach a profiler to the `ikmcp` it spawns.
+    #[arg(long)]
+    calls_only: bool,
 }
 
 #[tokio::main]
@@ -105,6 +109,27 @@ async fn main() -> anyhow::Result<()> {
         let surface = surface::run(&tenant::launch(&sim, &bin, cache.path(), 0)).await?;
         sim.shutdown().await;
         println!("{}", report::surface_table(&surface));
+        return Ok(());
+    }
+
+    if args.calls_only {
+        let sim = tenant::start(ikmcp_sim::Scale::Small, None).await?;
+        let cache = tempfile::tempdir().context("creating the precompile cache")?;
+        let plan = calls::Plan {
+            sequential_calls: args.calls,
+            clients: args.clients,
+            calls_per_client: args.calls_per_client,
+        };
+        // Fill the precompile cache first, so a profiler attached to the measured servers
+        // sees calls, not compilation.
+        tenant::launch(&sim, &bin, cache.path(), 0)
+            .start()
+            .await?
+            .stop()
+            .await;
+        let (per_call, _memory) = calls::run(&sim, &bin, cache.path(), plan).await?;
+        sim.shutdown().await;
+        println!("{}", report::per_call_table(&per_call));
         return Ok(());
     }
 

@@ -291,6 +291,21 @@ fn mib(kib: u64) -> String {
     format!("{:.1} MiB", kib as f64 / 1024.0)
 }
 
+/// Scenario 2 alone (what `--calls-only` prints).
+pub fn per_call_table(p: &PerCall) -> String {
+    let mut t = Table::default();
+    t.section(format!(
+        "2. Per call: {} on {} ({} records, {} upstream request(s))",
+        calls::READ_TOOL,
+        p.zone,
+        p.zone_records,
+        p.upstream_requests_per_call
+    ));
+    comparison(&mut t, &p.sequential);
+    comparison(&mut t, &p.concurrent);
+    t.render()
+}
+
 /// Scenario 4 alone (what `--surface-only` prints).
 pub fn surface_table(s: &Surface) -> String {
     let mut t = Table::default();

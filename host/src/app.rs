@@ -155,6 +155,8 @@ pub fn sandbox(config: &Config) -> anyhow::Result<Sandbox> {
             timeout: config.limits.call_timeout,
             wall_timeout: config.limits.call_wall_timeout,
             max_output_bytes: config.limits.max_output_bytes,
+            // Every plugin call holds a call slot; a slot runs one instance at a time.
+            instances: config.limits.max_concurrent_calls,
         },
         config.cache_dir.clone(),
     )

@@ -91,6 +91,12 @@ impl Dispatcher {
         &self.registry
     }
 
+    /// Appends the audit lines still queued (read and plan lines are written by a
+    /// background thread); transports call it when the client goes away.
+    pub fn flush_audit(&self) {
+        self.audit.flush();
+    }
+
     /// The guard flow, for transports that confirm writes in-protocol.
     pub fn guard(&self) -> &GuardFlow {
         &self.guard
@@ -112,6 +118,7 @@ impl Dispatcher {
         caller: &str,
         way: ApprovalWay,
     ) -> CallOutcome {
+        let entered = Instant::now();
         let mut args = arguments;
         let token = match self.registry.get(name) {
             Some(tool) if tool.descriptor.effect.is_mutation() => {
@@ -133,6 +140,13 @@ impl Dispatcher {
         };
         if !tool.descriptor.effect.is_mutation() {
             let outcome = self.run_read(tool, plugin, &args, progress, started).await;
+            tracing::debug!(
+                target: TIMING,
+                tool = name,
+                resolve_us = micros(started - entered),
+                total_us = micros(entered.elapsed()),
+                "read call"
+            );
             return outcome.masked(&tool.secret_args(&args));
         }
         let write = ResolvedWrite { tool, plugin, args };
@@ -190,6 +204,8 @@ impl Dispatcher {
         args: &Value,
         started: Instant,
     ) -> CallOutcome {
+        // The audit tools read the log: every line of the calls before this one first.
+        self.audit.flush();
         let ctx = BuiltinContext {
             registry: &self.registry,
             audit_path: self.audit.path(),
@@ -219,7 +235,14 @@ impl Dispatcher {
     ) -> CallOutcome {
         let (ctx, records) = self.sessions.context(tool, args, Phase::Read, progress);
         let result = plugin.invoke(&tool.descriptor.name, args, ctx).await;
+        let invoked = Instant::now();
         let records = take(&records);
+        let _timing = Timing {
+            tool: &tool.descriptor.name,
+            invoke_us: micros(invoked - started),
+            upstream_us: records.iter().map(|r| r.wait_us).sum(),
+            audited: invoked,
+        };
         self.audit.denials(tool, args, &records, started);
         match result {
             Ok(value) => {
@@ -237,6 +260,37 @@ impl Dispatcher {
                 error,
             ),
         }
+    }
+}
+
+/// The `tracing` target of the per-call timings (`IKMCP_LOG=ikmcp::timing=debug`): where a
+/// read call's time goes, for profiling the host's share. Off, they cost a few
+/// `Instant::now()` calls.
+pub const TIMING: &str = "ikmcp::timing";
+
+fn micros(d: Duration) -> u64 {
+    u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
+}
+
+/// Logs a read call's invoke, upstream and audit times when dropped (after its audit
+/// lines are written).
+struct Timing<'a> {
+    tool: &'a str,
+    invoke_us: u64,
+    upstream_us: u64,
+    audited: Instant,
+}
+
+impl Drop for Timing<'_> {
+    fn drop(&mut self) {
+        tracing::debug!(
+            target: TIMING,
+            tool = self.tool,
+            invoke_us = self.invoke_us,
+            upstream_us = self.upstream_us,
+            audit_us = micros(self.audited.elapsed()),
+            "read call parts"
+        );
     }
 }
 

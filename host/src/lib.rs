@@ -33,11 +33,19 @@ pub mod upstream;
 use std::sync::Arc;
 
 /// Serves MCP on stdin/stdout until the client disconnects.
+///
+/// When stdin and stdout are pipes (how MCP clients start a server), they are read and
+/// written by the runtime's I/O driver on descriptors of their own (`stdio_pipes`); the
+/// plain `stdio()` handles would hand every read and every write to the blocking thread
+/// pool, two thread hops per call. Anything else (a terminal, a file, a socket) falls
+/// back to those handles.
 pub async fn serve_stdio(dispatcher: Arc<dispatch::Dispatcher>) -> anyhow::Result<()> {
     use rmcp::ServiceExt;
-    let running = mcp::McpServer::new(dispatcher)
-        .serve(rmcp::transport::stdio())
+    let running = mcp::McpServer::new(dispatcher.clone())
+        .serve(rmcp::transport::stdio_pipes())
         .await?;
-    running.waiting().await?;
+    let ended = running.waiting().await;
+    dispatcher.flush_audit();
+    ended?;
     Ok(())
 }

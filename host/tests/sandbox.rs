@@ -32,6 +32,7 @@ fn limits() -> SandboxLimits {
         timeout: TIMEOUT,
         wall_timeout: WALL_TIMEOUT,
         max_output_bytes: 1 << 20,
+        instances: 4,
     }
 }
 
@@ -427,6 +428,41 @@ async fn waiting_for_upstream_does_not_count_against_the_deadline() {
         "the wait really was longer than the deadline"
     );
     assert!(out.to_string().contains("200"), "{out}");
+}
+
+/// The instance pool has 4 slots here (`limits()`): calls beyond them wait for a slot
+/// instead of failing, and a slot whose call trapped is given back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_beyond_the_pool_wait_for_a_slot_and_trapped_slots_come_back() {
+    let sandbox = Sandbox::new(limits(), None).expect("sandbox");
+    let plugin = Arc::new(sandbox.load(&hostile_path(), None).expect("loads"));
+    for _ in 0..2 * limits().instances {
+        let port = FakePort::new(Phase::Read);
+        let err = plugin
+            .invoke("hostile_panic", &json!({}), ctx(&port))
+            .await
+            .expect_err("the panic traps");
+        assert_eq!(err.kind, ErrorKind::Sandbox, "{err}");
+    }
+    let mut calls = tokio::task::JoinSet::new();
+    for i in 0..3 * limits().instances {
+        let plugin = plugin.clone();
+        calls.spawn(async move {
+            let port = FakePort::new(Phase::Read);
+            let text = format!("call {i}");
+            let out = plugin
+                .invoke("hostile_echo", &json!({ "text": text }), ctx(&port))
+                .await;
+            (i, out)
+        });
+    }
+    while let Some(joined) = calls.join_next().await {
+        let (i, out) = joined.expect("no panic");
+        assert_eq!(
+            out.expect("every call gets a slot"),
+            json!({"echo": {"text": format!("call {i}")}})
+        );
+    }
 }
 
 #[tokio::test]

@@ -31,6 +31,7 @@ mod redact;
 #[cfg(test)]
 mod tests;
 mod verify;
+mod writer;
 
 use std::path::PathBuf;
 
@@ -45,6 +46,7 @@ pub use crate::mac::MacKey as AuditKey;
 pub use log::AuditLog;
 pub use query::{Found, query};
 pub use verify::{reseal, verify, verify_keyed};
+pub use writer::AuditWriter;
 
 /// The phase a line records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -7,20 +7,22 @@ use std::time::Instant;
 use serde_json::{Map, Value, json};
 
 use super::outcome::CallOutcome;
-use crate::audit::{AuditEvent, AuditLog, AuditPhase};
+use crate::audit::{AuditEvent, AuditLog, AuditPhase, AuditWriter};
 use crate::contract::{ErrorKind, ToolError};
 use crate::registry::RegisteredTool;
 use crate::upstream::{RecordLog, RequestOutcome, RequestRecord};
 
 /// The audit log as a call writes to it.
 pub struct CallAudit {
-    log: AuditLog,
+    log: AuditWriter,
 }
 
 impl CallAudit {
     /// Writes to `log`.
     pub fn new(log: AuditLog) -> Self {
-        CallAudit { log }
+        CallAudit {
+            log: AuditWriter::new(log),
+        }
     }
 
     /// Where the log is (the audit built-ins read it).
@@ -28,11 +30,21 @@ impl CallAudit {
         self.log.path()
     }
 
-    /// Records `event`; a failure is logged (stderr), the call goes on.
+    /// Records `event`; a failure is logged (stderr), the call goes on. Read and plan
+    /// lines are appended by the writer's thread, in order, without the call waiting for
+    /// them; every other phase (what a write did, failures, denials) before this returns.
     pub fn write(&self, event: AuditEvent) {
+        if !event.phase.is_durable() {
+            return self.log.record_later(event);
+        }
         if let Err(e) = self.log.record(event) {
             tracing::error!(error = %e, "cannot write the audit log");
         }
+    }
+
+    /// Appends every line still queued (before the log is read, and at shutdown).
+    pub fn flush(&self) {
+        self.log.flush();
     }
 
     /// Records `event` on disk, or says why nothing may be written upstream: the line

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use wasmtime::{Engine, ResourceLimiter, StoreLimits, StoreLimitsBuilder, Trap};
 
+use super::pool::CORE_INSTANCES;
 use crate::contract::{ErrorKind, ToolError};
 
 /// How often the ticker thread advances the engine's epoch: the deadline's resolution.
@@ -61,8 +62,8 @@ impl CallLimiter {
             limits: StoreLimitsBuilder::new()
                 .memory_size(memory_bytes)
                 .table_elements(TABLE_ELEMENTS)
-                .instances(16)
-                .tables(16)
+                .instances(CORE_INSTANCES as usize)
+                .tables(CORE_INSTANCES as usize)
                 .memories(MEMORIES)
                 .build(),
             memory_denied: false,

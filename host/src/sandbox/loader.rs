@@ -12,6 +12,7 @@ use super::bindings::latest::ikmcp::plugin::types as wit;
 use super::bindings::{v0_1, v0_2, v0_3};
 use super::cache::{self, CacheError, PrecompileCache};
 use super::limits::start_epoch_ticker;
+use super::pool::{self, Slots};
 use super::run::{Describe, Runner};
 use super::state::HostState;
 use super::world::{ContractWorld, WorldPre};
@@ -25,9 +26,7 @@ pub(super) fn new_sandbox(
     limits: SandboxLimits,
     cache_dir: Option<PathBuf>,
 ) -> anyhow::Result<Sandbox> {
-    let mut config = Config::new();
-    config.epoch_interruption(true);
-    let engine = Engine::new(&config).map_err(|e| setup_error("create the wasmtime engine", &e))?;
+    let (engine, slots) = new_engine(limits.instances)?;
     start_epoch_ticker(&engine)?;
     let mut linker = Linker::<HostState>::new(&engine);
     wasmtime_wasi::p2::add_to_linker_async(&mut linker)
@@ -52,7 +51,31 @@ pub(super) fn new_sandbox(
         linker,
         limits,
         cache,
+        slots,
     })
+}
+
+/// The engine: epoch interruption on, instances from a pool of `instances` slots (or
+/// allocated on demand with 0, or when the pool cannot be mapped, e.g. under a tight
+/// address-space limit: the pool reserves a few GiB of address space per slot).
+fn new_engine(instances: usize) -> anyhow::Result<(Engine, Slots)> {
+    let mut config = Config::new();
+    config.epoch_interruption(true);
+    let on_demand = |config: &Config| {
+        Engine::new(config).map_err(|e| setup_error("create the wasmtime engine", &e))
+    };
+    let Some(slots) = u32::try_from(instances).ok().filter(|n| *n > 0) else {
+        return Ok((on_demand(&config)?, Slots::default()));
+    };
+    let mut pooled = config.clone();
+    pool::configure(&mut pooled, slots);
+    match Engine::new(&pooled) {
+        Ok(engine) => Ok((engine, Slots::new(slots))),
+        Err(e) => {
+            tracing::warn!(error = %e, slots, "cannot map the plugin instance pool; allocating instances per call");
+            Ok((on_demand(&config)?, Slots::default()))
+        }
+    }
 }
 
 /// `wasmtime::Error` is not an `anyhow::Error` without wasmtime's `anyhow` feature.
@@ -111,7 +134,7 @@ pub(super) fn load_bytes(
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "plugin".into());
-    let mut runner = Runner::new(pre, &label, sandbox.limits.clone());
+    let mut runner = Runner::new(pre, &label, sandbox.limits.clone(), sandbox.slots.clone());
     let described = describe(&runner).map_err(|e| invalid(format!("describe failed: {e}")))?;
     let manifest = convert::manifest(described).map_err(invalid)?;
     let size = serde_json::to_vec(&manifest).map_or(usize::MAX, |json| json.len());

@@ -18,6 +18,7 @@ mod convert;
 mod limits;
 mod loader;
 mod policy;
+mod pool;
 mod run;
 mod state;
 mod text;
@@ -69,6 +70,10 @@ pub struct SandboxLimits {
     pub wall_timeout: Duration,
     /// Maximum size of a call's JSON result, in bytes.
     pub max_output_bytes: usize,
+    /// Plugin instances alive at once: the slots of the instance pool, whose memory is
+    /// reused from call to call instead of being mapped and unmapped for each. A call
+    /// beyond them waits for a free slot. 0 allocates every instance on demand.
+    pub instances: usize,
 }
 
 /// Why a component could not be loaded.
@@ -120,6 +125,7 @@ pub struct Sandbox {
     linker: Linker<state::HostState>,
     limits: SandboxLimits,
     cache: Option<cache::PrecompileCache>,
+    slots: pool::Slots,
 }
 
 impl Sandbox {

@@ -9,6 +9,7 @@ use wasmtime::Store;
 
 use super::bindings::latest::ikmcp::plugin::types as wit;
 use super::limits::{Stopped, deadline_ticks};
+use super::pool::Slots;
 use super::state::HostState;
 use super::world::{Instance, WorldPre};
 use super::{CallContext, SandboxLimits};
@@ -81,15 +82,18 @@ pub(crate) struct Runner {
     pre: WorldPre,
     plugin: Arc<str>,
     limits: SandboxLimits,
+    slots: Slots,
 }
 
 impl Runner {
-    /// A runner for the pre-linked component `pre`, logged as `plugin`.
-    pub(crate) fn new(pre: WorldPre, plugin: &str, limits: SandboxLimits) -> Self {
+    /// A runner for the pre-linked component `pre`, logged as `plugin`, whose instances
+    /// take one of `slots` each.
+    pub(crate) fn new(pre: WorldPre, plugin: &str, limits: SandboxLimits, slots: Slots) -> Self {
         Runner {
             pre,
             plugin: Arc::from(plugin),
             limits,
+            slots,
         }
     }
 
@@ -119,6 +123,8 @@ impl Runner {
         export: E,
         ctx: CallContext,
     ) -> Result<E::Output, ToolError> {
+        // Held until the store is dropped (see `retire` below).
+        let slot = self.slots.take().await;
         let state = HostState::new(self.plugin.clone(), tool, self.limits.memory_bytes, ctx);
         let mut store = Store::new(self.pre.engine(), state);
         store.limiter(|s| s.limiter());
@@ -138,12 +144,13 @@ impl Runner {
         });
         let call = async {
             let plugin = self.pre.instantiate(&mut store).await?;
+            tracing::debug!(target: crate::dispatch::TIMING, plugin = %self.plugin, tool, instantiate_us = started.elapsed().as_micros() as u64, "instance ready");
             export.call(&plugin, &mut store).await
         };
         let outcome = tokio::time::timeout(self.limits.wall_timeout, call).await;
         store.data().flush_diagnostics();
         let stop = self.stopped(tool);
-        match outcome {
+        let result = match outcome {
             Ok(Ok(output)) => Ok(output),
             Ok(Err(err)) => {
                 let error = stop.classify(
@@ -165,6 +172,8 @@ impl Runner {
                 tracing::warn!(plugin = %self.plugin, tool, "plugin call hit the wall-clock cap");
                 Err(stop.timeout(self.limits.wall_timeout))
             }
-        }
+        };
+        self.slots.retire(store, slot);
+        result
     }
 }

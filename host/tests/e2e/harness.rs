@@ -309,9 +309,19 @@ impl Harness {
             .expect("errors carry structured content")
     }
 
-    /// The audit log, parsed.
+    /// The audit log, parsed. The server appends read and plan lines from a background
+    /// thread right after the call answers, so this reads until the log stops growing.
     pub fn audit_lines(&self) -> Vec<Value> {
-        let text = std::fs::read_to_string(self.audit_path()).unwrap_or_default();
+        let read = || std::fs::read_to_string(self.audit_path()).unwrap_or_default();
+        let mut text = read();
+        for _ in 0..100 {
+            std::thread::sleep(std::time::Duration::from_millis(30));
+            let again = read();
+            if again == text {
+                break;
+            }
+            text = again;
+        }
         text.lines()
             .map(|l| serde_json::from_str(l).expect("audit lines are JSON"))
             .collect()
