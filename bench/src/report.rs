@@ -94,15 +94,7 @@ pub fn table(r: &Results) -> String {
     }
 
     let p = &r.per_call;
-    t.section(format!(
-        "2. Per call: {} on {} ({} records, {} upstream request(s)); no added latency, rate limits off",
-        calls::READ_TOOL,
-        p.zone,
-        p.zone_records,
-        p.upstream_requests_per_call
-    ));
-    comparison(&mut t, &p.sequential);
-    comparison(&mut t, &p.concurrent);
+    per_call_section(&mut t, p);
 
     let m = &r.memory;
     t.section("3. Memory: ikmcp peak RSS (VmHWM)".into());
@@ -294,16 +286,20 @@ fn mib(kib: u64) -> String {
 /// Scenario 2 alone (what `--calls-only` prints).
 pub fn per_call_table(p: &PerCall) -> String {
     let mut t = Table::default();
+    per_call_section(&mut t, p);
+    t.render()
+}
+
+fn per_call_section(t: &mut Table, p: &PerCall) {
     t.section(format!(
-        "2. Per call: {} on {} ({} records, {} upstream request(s))",
+        "2. Per call: {} on {} ({} records, {} upstream request(s)); no added latency, rate limits off",
         calls::READ_TOOL,
         p.zone,
         p.zone_records,
         p.upstream_requests_per_call
     ));
-    comparison(&mut t, &p.sequential);
-    comparison(&mut t, &p.concurrent);
-    t.render()
+    comparison(t, &p.sequential);
+    comparison(t, &p.concurrent);
 }
 
 /// Scenario 4 alone (what `--surface-only` prints).
