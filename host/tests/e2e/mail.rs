@@ -278,7 +278,110 @@ async fn mailbox_lists_follow_every_page_on_the_fleet() {
     };
     assert_eq!(pages("/accesses/devices"), 2);
     assert_eq!(pages("/subscribers"), 3);
+    extra_lists_follow_every_page(&h, id).await;
     assert!(h.writes().is_empty());
+}
+
+/// The fleet's webmail users, account-wide devices and hosting signature templates are
+/// longer than a page (mail.json pages all three): each is read whole, page by page.
+async fn extra_lists_follow_every_page(h: &Harness, id: u64) {
+    let doc = |key: String| h.sim.with_world(|w| w.mail.docs[&key].clone());
+    // The page numbers the tenant saw for `path`, in order.
+    let pages_of = |path: &str| -> Vec<String> {
+        h.sim
+            .requests()
+            .into_iter()
+            .filter(|r| r.path == path)
+            .map(|r| r.query.unwrap_or_default())
+            .collect()
+    };
+    let paged = |queries: &[String], n: usize| {
+        assert_eq!(queries.len(), n.div_ceil(100), "{queries:?}");
+        for (i, q) in queries.iter().enumerate() {
+            let pairs: Vec<&str> = q.split('&').collect();
+            assert!(
+                pairs.contains(&format!("page={}", i + 1).as_str())
+                    && pairs.contains(&"per_page=100"),
+                "{queries:?}"
+            );
+        }
+    };
+    // Webmail users of user000: the account's owner and the guests.
+    let path = format!("/1/mail_hostings/{id}/mailboxes/user000/accesses/webmail/users");
+    let expected = doc(format!(
+        "/1/mail_hostings/{id}/mailboxes/user000/accesses/webmail"
+    ));
+    assert_eq!(expected.len(), ikmcp_sim::routes::mail::FLEET_WEBMAIL_USERS);
+    h.sim.clear_requests();
+    let users = h
+        .ok(
+            "infomaniak_get_mail_webmail_access",
+            json!({"mail_hosting_id": id, "mailbox_name": "user000", "action": "users"}),
+        )
+        .await;
+    assert_eq!(users["count"], expected.len(), "{users}");
+    let last = &expected.last().unwrap()["user"]["email"];
+    assert!(
+        users["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| &u["email"] == last),
+        "the last user, past the first page: {last}"
+    );
+    paged(&pages_of(&path), expected.len());
+    // Every device of the account's mailboxes, user000's and user001's among them.
+    let path = "/1/mail_hostings/accesses/devices";
+    let expected: usize = h.sim.with_world(|w| {
+        w.mail
+            .docs
+            .iter()
+            .filter(|(k, _)| k.ends_with("/accesses/devices"))
+            .map(|(_, v)| v.len())
+            .sum()
+    });
+    assert!(
+        expected
+            >= ikmcp_sim::routes::mail::FLEET_DEVICES + ikmcp_sim::routes::mail::FLEET_MORE_DEVICES,
+        "{expected}"
+    );
+    h.sim.clear_requests();
+    let all = h
+        .ok(
+            "infomaniak_get_mail_device_access",
+            json!({"mail_hosting_id": id, "action": "inventory"}),
+        )
+        .await;
+    assert_eq!(all["count"], expected);
+    assert!(
+        all["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["label"].as_str().is_some_and(|n| n.starts_with("Tablet"))),
+        "user001's devices are in the account-wide list"
+    );
+    paged(&pages_of(path), expected);
+    // The hosting's signature templates.
+    let path = format!("/1/mail_hostings/{id}/signatures/templates");
+    let expected = doc(path.clone());
+    assert_eq!(expected.len(), ikmcp_sim::routes::mail::FLEET_TEMPLATES);
+    h.sim.clear_requests();
+    let listed = h
+        .ok(
+            "infomaniak_get_mail_signatures",
+            json!({"mail_hosting_id": id, "resource": "template", "action": "list"}),
+        )
+        .await;
+    let ids: Vec<&Value> = listed["templates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| &t["id"])
+        .collect();
+    let want: Vec<&Value> = expected.iter().map(|t| &t["id"]).collect();
+    assert_eq!(ids, want);
+    paged(&pages_of(&path), expected.len());
 }
 
 #[tokio::test]

@@ -22,7 +22,9 @@ use rand_chacha::ChaCha8Rng;
 use serde_json::{Value, json};
 
 mod extra;
-pub use extra::{FLEET_DEVICES, FLEET_SUBSCRIBERS};
+pub use extra::{
+    FLEET_DEVICES, FLEET_MORE_DEVICES, FLEET_SUBSCRIBERS, FLEET_TEMPLATES, FLEET_WEBMAIL_USERS,
+};
 
 use super::{body_json, now};
 use crate::auth::Caller;
@@ -2035,6 +2037,15 @@ mod tests {
             .count();
         assert!(n > 2 * crate::envelope::MAX_PER_PAGE, "{n}");
         assert!(a.mail.boxes.values().any(|e| e.forwarding_enabled));
+        // The extra lists are longer than a page too.
+        let list = |what: &str| a.mail.docs[&format!("/1/mail_hostings/{}/{what}", big.id)].len();
+        for what in [
+            "mailboxes/user000/accesses/webmail",
+            "mailboxes/user000/accesses/devices",
+            "signatures/templates",
+        ] {
+            assert!(list(what) > crate::envelope::MAX_PER_PAGE, "{what}");
+        }
     }
 
     #[test]

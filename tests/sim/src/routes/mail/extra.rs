@@ -579,10 +579,15 @@ fn webmail<'a>(
     Ok(docs(w, &key, |_| {
         owner
             .into_iter()
-            .map(|user| json!({"id": user["id"], "user": user, "status": "active", "is_primary": true,
-                "permissions": super::permissions(), "created_at": REFERENCE_TIME - 100 * 86_400, "last_used_at": REFERENCE_TIME}))
+            .map(|user| webmail_access(user, true))
             .collect()
     }))
+}
+
+/// A webmail access of `user` (a [`person`]) as the tenant keeps it.
+fn webmail_access(user: Value, is_primary: bool) -> Value {
+    json!({"id": user["id"], "user": user, "status": "active", "is_primary": is_primary,
+        "permissions": super::permissions(), "created_at": REFERENCE_TIME - 100 * 86_400, "last_used_at": REFERENCE_TIME})
 }
 
 /// A user's access as the account-wide route lists it.
@@ -828,8 +833,11 @@ fn device_access(
         "user_id": user})
 }
 
-/// Fleet lists longer than a page: mailbox `user000` of the big hosting has
-/// [`FLEET_DEVICES`] device accesses and the newsletter of its domain
+/// Fleet lists longer than a page (100 items, the plugins' `per_page`): mailbox `user000`
+/// of the big hosting has [`FLEET_DEVICES`] device accesses and [`FLEET_WEBMAIL_USERS`]
+/// webmail users, `user001` [`FLEET_MORE_DEVICES`] device accesses (so the account-wide
+/// device list gathers several mailboxes over several pages), the hosting
+/// [`FLEET_TEMPLATES`] signature templates and the newsletter of its domain
 /// [`FLEET_SUBSCRIBERS`] subscribers.
 pub fn seed_fleet(w: &mut World) {
     let Some(h) = w
@@ -854,6 +862,61 @@ pub fn seed_fleet(w: &mut World) {
         ),
         devices,
     );
+    let address = format!("user001@{}", h.domain);
+    let devices: Vec<Value> = (0..FLEET_MORE_DEVICES)
+        .map(|n| {
+            let id = w.next_id();
+            device_access(
+                id,
+                id + 1_000_000,
+                &format!("Tablet {n}"),
+                &address,
+                h.id,
+                0,
+            )
+        })
+        .collect();
+    w.mail.docs.insert(
+        format!(
+            "/1/mail_hostings/{}/mailboxes/user001/accesses/devices",
+            h.id
+        ),
+        devices,
+    );
+    let owner = w
+        .users
+        .iter()
+        .find(|u| u.account_id == h.account_id)
+        .map(|u| person(u.user_id, &u.email));
+    let guests: Vec<Value> = (owner.is_some() as usize..FLEET_WEBMAIL_USERS)
+        .map(|n| person(w.next_id(), &format!("guest{n:03}@partner.example")))
+        .collect();
+    let accesses = owner
+        .map(|o| webmail_access(o, true))
+        .into_iter()
+        .chain(guests.into_iter().map(|g| webmail_access(g, false)))
+        .collect();
+    w.mail.docs.insert(
+        format!(
+            "/1/mail_hostings/{}/mailboxes/user000/accesses/webmail",
+            h.id
+        ),
+        accesses,
+    );
+    let templates: Vec<Value> = (0..FLEET_TEMPLATES)
+        .map(|n| {
+            template_json(
+                &w.next_id().to_string(),
+                h.id,
+                &format!("Template {n:03}"),
+                n == 0,
+            )
+        })
+        .collect();
+    w.mail.docs.insert(
+        format!("/1/mail_hostings/{}/signatures/templates", h.id),
+        templates,
+    );
     let subscribers: Vec<Value> = (0..FLEET_SUBSCRIBERS)
         .map(|n| {
             subscriber_json(
@@ -871,6 +934,12 @@ pub fn seed_fleet(w: &mut World) {
 
 /// Device accesses of the fleet's `user000` (two pages of 100).
 pub const FLEET_DEVICES: usize = 150;
+/// Device accesses of the fleet's `user001` (with `user000`'s, three account-wide pages).
+pub const FLEET_MORE_DEVICES: usize = 80;
+/// Webmail users of the fleet's `user000`, its account's owner first (two pages of 100).
+pub const FLEET_WEBMAIL_USERS: usize = 120;
+/// Signature templates of the fleet's big hosting (two pages of 100).
+pub const FLEET_TEMPLATES: usize = 110;
 /// Newsletter subscribers of the fleet's big hosting's domain (three pages of 100).
 pub const FLEET_SUBSCRIBERS: usize = 230;
 
