@@ -88,16 +88,7 @@ impl SecretArgs {
     pub fn needles(&self) -> Vec<(String, String)> {
         let mut needles = Vec::new();
         for f in &self.found {
-            let shown = marker(&f.name);
-            let escaped = serde_json::to_string(&f.value).unwrap_or_default();
-            let escaped = escaped
-                .strip_prefix('"')
-                .and_then(|s| s.strip_suffix('"'))
-                .unwrap_or_default();
-            if !escaped.is_empty() && escaped != f.value {
-                needles.push((escaped.to_string(), shown.clone()));
-            }
-            needles.push((f.value.clone(), shown));
+            push_text_forms(&f.value, &marker(&f.name), &mut needles);
         }
         needles
     }
@@ -190,6 +181,20 @@ fn mask_value(value: &Value, needles: &[(String, String)]) -> Value {
         ),
         Value::Null | Value::Bool(_) => value.clone(),
     }
+}
+
+/// Pushes the forms `value` may take in text, each to become `shown`: JSON-escaped (inside
+/// a JSON string, when that differs) and raw.
+pub(crate) fn push_text_forms(value: &str, shown: &str, needles: &mut Vec<(String, String)>) {
+    let escaped = serde_json::to_string(value).unwrap_or_default();
+    let escaped = escaped
+        .strip_prefix('"')
+        .and_then(|s| s.strip_suffix('"'))
+        .unwrap_or_default();
+    if !escaped.is_empty() && escaped != value {
+        needles.push((escaped.to_string(), shown.to_string()));
+    }
+    needles.push((value.to_string(), shown.to_string()));
 }
 
 /// `text` with every occurrence of every needle (overlapping ones included) replaced by

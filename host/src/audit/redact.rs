@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 
 use crate::guard::CONFIRMATION_TOKEN_KEY;
 use crate::secret::Secret;
-use crate::secret_args::{SecretArgs, replace_all};
+use crate::secret_args::{SecretArgs, push_text_forms, replace_all};
 
 /// What a redacted value or substring becomes.
 pub(crate) const REDACTED: &str = "[REDACTED]";
@@ -87,13 +87,7 @@ impl Redactor {
         }
         let mut extended = self.clone();
         for v in found {
-            // Inside a JSON string the value may also appear escaped.
-            let escaped = serde_json::to_string(&v).unwrap_or_default();
-            let escaped = escaped.trim_matches('"').to_string();
-            if escaped != v {
-                extended.secrets.push((escaped, REDACTED.to_string()));
-            }
-            extended.secrets.push((v, REDACTED.to_string()));
+            push_text_forms(&v, REDACTED, &mut extended.secrets);
         }
         Some(extended)
     }
