@@ -2,8 +2,7 @@
 
 use ikmcp_pdk::error::{invalid_args, not_found};
 use ikmcp_pdk::{
-    Api, Ctx, HttpMethod, Plan, PlanBuilder, Planned, ToolError, ToolErrorExt, api::decode,
-    single_effect,
+    Api, Ctx, HttpMethod, Plan, PlanBuilder, Planned, ToolError, ToolErrorExt, single_effect,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -60,8 +59,7 @@ pub fn fetch_domains(api: &Api, account_id: Option<u64>) -> Result<Vec<DomainPro
     if let Some(a) = &account {
         query.push(("account_id", a.as_str()));
     }
-    let items = api.list_all("/1/products", &query)?;
-    let products: Vec<DomainProduct> = decode(Value::Array(items), "/1/products")?;
+    let products: Vec<DomainProduct> = api.list_all_as("/1/products", &query)?;
     Ok(products
         .into_iter()
         .filter(|p| p.service_name.as_deref().is_none_or(|s| s == "domain"))

@@ -1,6 +1,5 @@
 //! Reading zone state from the DNS API: the record model and the GETs every tool shares.
 
-use ikmcp_pdk::api::decode;
 use ikmcp_pdk::error::{conflict, invalid_args, not_found};
 use ikmcp_pdk::{Api, ToolError, ToolErrorExt};
 use schemars::JsonSchema;
@@ -67,10 +66,8 @@ pub fn list_records(
     let query: Vec<(&str, &str)> = rtype
         .map(|t| vec![("filter[types][]", t)])
         .unwrap_or_default();
-    let items = api
-        .list_all(&path, &query)
-        .map_err(|e| zone_hint(e, zone))?;
-    decode(Value::Array(items), &path)
+    api.list_all_as(&path, &query)
+        .map_err(|e| zone_hint(e, zone))
 }
 
 /// One record by id, with a hint on where to find ids when it does not exist.
@@ -118,7 +115,7 @@ struct ZoneItem {
 /// which relies on an order nothing documents, so this compares names instead.
 pub fn locate(api: &Api, name: &str) -> Result<Located, ToolError> {
     let path = format!("/2/domains/{name}/zones");
-    let items = api.list_all(&path, &[]).map_err(|e| {
+    let zones: Vec<ZoneItem> = api.list_all_as(&path, &[]).map_err(|e| {
         if e.is_not_found() {
             e.with_hint(format!(
                 "no domain of this account holds {name}: check the spelling with infomaniak_list_domains"
@@ -127,7 +124,6 @@ pub fn locate(api: &Api, name: &str) -> Result<Located, ToolError> {
             e
         }
     })?;
-    let zones: Vec<ZoneItem> = decode(Value::Array(items), &path)?;
     let holding: Vec<String> = zones
         .into_iter()
         .map(|z| z.fqdn.trim().trim_end_matches('.').to_ascii_lowercase())

@@ -2,12 +2,13 @@
 //! `{result, data}` envelope unwrapped, the error envelope mapped to a typed [`ToolError`],
 //! and list endpoints followed to their last page.
 
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::error;
 use crate::host::Host;
-use crate::{HttpMethod, PlannedEffect, Request, ToolError, UpstreamError};
+use crate::{HttpMethod, PlannedEffect, Request, Response, ToolError, UpstreamError};
 
 /// The upstream role of the public Infomaniak API (`https://api.infomaniak.com`).
 pub const INFOMANIAK_API: &str = "infomaniak-api";
@@ -45,7 +46,7 @@ impl<'a> Api<'a> {
 
     /// GET `path` with `query`; returns the envelope's `data`.
     pub fn get(&self, path: &str, query: &[(&str, &str)]) -> Result<Value, ToolError> {
-        Ok(self.send(HttpMethod::Get, path, query, None)?.data)
+        self.get_as(path, query)
     }
 
     /// GET `path` and deserialize `data` into `T`.
@@ -54,8 +55,9 @@ impl<'a> Api<'a> {
         path: &str,
         query: &[(&str, &str)],
     ) -> Result<T, ToolError> {
-        let data = self.get(path, query)?;
-        decode(data, path)
+        let request = self.request(HttpMethod::Get, path, query, None);
+        let (data, _pages) = self.exchange_as(&request)?;
+        Ok(data)
     }
 
     /// GET `path` whose successful answer is not JSON (CSV exports): the body text of a
@@ -118,26 +120,46 @@ impl<'a> Api<'a> {
     /// page; an answer without `pages` is the whole list. A list tool built on this never
     /// returns page 1 of 3.
     pub fn list_all(&self, path: &str, query: &[(&str, &str)]) -> Result<Vec<Value>, ToolError> {
+        self.list_all_as(path, query)
+    }
+
+    /// [`Api::list_all`] with each item deserialized into `T` as its page is read, straight
+    /// from the answer's text (no `Value` tree in between). A page whose items do not fit
+    /// `T` fails the call with the same error [`decode`] gives, without reading further pages.
+    pub fn list_all_as<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<Vec<T>, ToolError> {
         let per_page = PER_PAGE.to_string();
         let mut items = Vec::new();
         let mut page: u32 = 1;
         loop {
             let page_text = page.to_string();
-            let mut q: Vec<(&str, &str)> = query.to_vec();
+            let mut q: Vec<(&str, &str)> = Vec::with_capacity(query.len() + 2);
+            q.extend_from_slice(query);
             q.push(("page", &page_text));
             q.push(("per_page", &per_page));
-            let answer = self.send(HttpMethod::Get, path, &q, None)?;
-            let Value::Array(batch) = answer.data else {
-                return Err(error::upstream(
-                    200,
-                    "unexpected_response",
-                    format!("GET {path} did not return a list (page {page})"),
-                    Some("the endpoint is not a list endpoint, or the API changed".into()),
-                ));
+            let request = self.request(HttpMethod::Get, path, &q, None);
+            let response = self.answer(&request)?;
+            let (batch, pages) = match typed::<Vec<T>>(&response) {
+                Some(found) => found,
+                None => {
+                    let answer = parse_response(response.status, &response.body, &what(&request))?;
+                    let pages = answer.body.get("pages").and_then(Value::as_u64);
+                    let Value::Array(batch) = answer.data else {
+                        return Err(error::upstream(
+                            200,
+                            "unexpected_response",
+                            format!("GET {path} did not return a list (page {page})"),
+                            Some("the endpoint is not a list endpoint, or the API changed".into()),
+                        ));
+                    };
+                    (decode(Value::Array(batch), path)?, pages)
+                }
             };
             let got = batch.len();
             items.extend(batch);
-            let pages = answer.body.get("pages").and_then(Value::as_u64);
             match pages {
                 Some(pages) if u64::from(page) < pages && got > 0 => {}
                 _ => return Ok(items),
@@ -195,13 +217,67 @@ impl<'a> Api<'a> {
 
     /// Sends `request` and maps the answer (see [`Api::send`]).
     fn exchange(&self, request: &Request) -> Result<Answer, ToolError> {
-        let what = format!("{} {}", method_name(request.method), request.path);
-        let response = self
-            .host
-            .send(request)
-            .map_err(|e| map_transport_error(e, &what))?;
-        parse_response(response.status, &response.body, &what)
+        let response = self.answer(request)?;
+        parse_response(response.status, &response.body, &what(request))
     }
+
+    /// Sends `request` and decodes the envelope's `data` into `T`: straight from the
+    /// answer's text when it is a plain success envelope, else through [`parse_response`]
+    /// and [`decode`], so any other answer ends exactly as it does there. Also returns the
+    /// body's `pages`.
+    fn exchange_as<T: DeserializeOwned>(
+        &self,
+        request: &Request,
+    ) -> Result<(T, Option<u64>), ToolError> {
+        let response = self.answer(request)?;
+        if let Some(found) = typed(&response) {
+            return Ok(found);
+        }
+        let answer = parse_response(response.status, &response.body, &what(request))?;
+        let pages = answer.body.get("pages").and_then(Value::as_u64);
+        Ok((decode(answer.data, &request.path)?, pages))
+    }
+
+    /// Sends `request`; a refusal or failure of the host becomes a [`ToolError`].
+    fn answer(&self, request: &Request) -> Result<Response, ToolError> {
+        self.host
+            .send(request)
+            .map_err(|e| map_transport_error(e, &what(request)))
+    }
+}
+
+/// "GET /path", how messages name a request.
+fn what(request: &Request) -> String {
+    format!("{} {}", method_name(request.method), request.path)
+}
+
+/// A success envelope read straight into its typed `data` (`pages` kept for pagination).
+/// Unknown keys are skipped; a duplicate key, a missing or ill-typed `data` or `result`
+/// fails it, and the caller falls back to the [`Value`] path.
+#[derive(Deserialize)]
+struct Envelope<'a, T> {
+    #[serde(borrow)]
+    result: &'a str,
+    data: T,
+    #[serde(default)]
+    pages: Option<Value>,
+}
+
+/// The fast path of a 2xx answer whose body is `{"result": "<not error>", "data": …}` and
+/// whose `data` fits `T`: what [`parse_response`] and [`decode`] would give, without
+/// building (and cloning) the answer's `Value` tree first. `None` for anything else (an
+/// error status, an error envelope, an envelope-less or non-JSON body, a `data` that does
+/// not fit `T`): the caller then takes the `Value` path, which maps it as it always has.
+fn typed<T: DeserializeOwned>(response: &Response) -> Option<(T, Option<u64>)> {
+    if !(200..300).contains(&response.status) {
+        return None;
+    }
+    let envelope: Envelope<T> = serde_json::from_str(&response.body).ok()?;
+    if envelope.result == "error" {
+        return None;
+    }
+    let pages = envelope.pages.as_ref().and_then(Value::as_u64);
+    Some((envelope.data, pages))
 }
 
 /// Deserializes an API `data` value into `T`, as an upstream error if its shape is wrong.
@@ -621,6 +697,123 @@ mod tests {
         host.push_ok(200, json!({"result":"success","data":{"not":"a list"}}));
         assert!(
             matches!(api.list_all("/l", &[]), Err(ToolError::Upstream(u)) if u.code == "unexpected_response")
+        );
+    }
+
+    #[derive(Debug, PartialEq, serde::Deserialize)]
+    struct Rec {
+        id: i64,
+    }
+
+    /// Answers the typed fast path takes, falls back on, or must refuse: each must end as
+    /// the `Value` path (`parse_response` then `decode`) ends.
+    const ANSWERS: &[(u16, &str)] = &[
+        (200, r#"{"result":"success","data":{"id":1},"pages":1}"#),
+        (
+            200,
+            r#"{"result":"success","data":{"id":1},"data":{"id":2}}"#,
+        ),
+        (200, r#"{"result":"success"}"#),
+        (200, r#"{"result":null,"data":{"id":3}}"#),
+        (200, r#"{"result":"succ\u0065ss","data":{"id":4}}"#),
+        (
+            200,
+            r#"{"result":"error","error":{"code":"boom","description":"Boom"}}"#,
+        ),
+        (200, r#"{"result":"success","data":{"id":"seven"}}"#),
+        (
+            200,
+            r#"{"result":"success","data":{"id":5},"extra":[1,{"a":null}]}"#,
+        ),
+        (200, r#"{"id":6}"#),
+        (200, r#"[{"id":7}]"#),
+        (200, "<html>login</html>"),
+        (200, r#"{"result":"success","data":{"id":8}} trailing"#),
+        (201, r#"{"result":"success","data":{"id":9}}"#),
+        (404, r#"{"result":"success","data":{"id":10}}"#),
+        (
+            422,
+            r#"{"result":"error","error":{"code":"validation_failed","errors":[{"description":"bad","context":{"attribute":"ttl"}}]}}"#,
+        ),
+    ];
+
+    #[test]
+    fn typed_reads_end_as_the_value_path_does() {
+        for &(status, body) in ANSWERS {
+            let host = MockHost::new();
+            host.push_raw(status, body);
+            host.push_raw(status, body);
+            let api = Api::new(&host, INFOMANIAK_API);
+            let by_value = parse_response(status, body, "GET /x").map(|a| a.data);
+            assert_eq!(api.get("/x", &[]), by_value, "get of {status} {body}");
+            let typed = by_value.and_then(|data| decode::<Rec>(data, "/x"));
+            assert_eq!(
+                api.get_as::<Rec>("/x", &[]),
+                typed,
+                "get_as of {status} {body}"
+            );
+        }
+    }
+
+    #[test]
+    fn only_a_plain_success_envelope_takes_the_fast_path() {
+        let answer = |status: u16, body: &str| Response {
+            status,
+            headers: vec![],
+            body: body.into(),
+        };
+        let fast = typed::<Rec>(&answer(200, ANSWERS[0].1));
+        assert_eq!(fast, Some((Rec { id: 1 }, Some(1))));
+        for &(status, body) in &ANSWERS[1..] {
+            if (status, body) == ANSWERS[7] || (status, body) == ANSWERS[12] {
+                assert!(typed::<Rec>(&answer(status, body)).is_some(), "{body}");
+            } else {
+                assert_eq!(typed::<Rec>(&answer(status, body)), None, "{status} {body}");
+            }
+        }
+    }
+
+    #[test]
+    fn typed_lists_end_as_the_value_path_does() {
+        let pages: &[&str] = &[
+            r#"{"result":"success","data":[{"id":1},{"id":2}],"pages":2}"#,
+            r#"{"result":"success","data":[{"id":3}],"data":[{"id":4}],"pages":2}"#,
+        ];
+        let host = MockHost::new();
+        for body in pages.iter().chain(pages) {
+            host.push_raw(200, body);
+        }
+        let api = Api::new(&host, INFOMANIAK_API);
+        let values = api.list_all("/l", &[]).unwrap();
+        assert_eq!(
+            values,
+            vec![json!({"id":1}), json!({"id":2}), json!({"id":4})]
+        );
+        let typed: Vec<Rec> = api.list_all_as("/l", &[]).unwrap();
+        assert_eq!(
+            typed,
+            decode::<Vec<Rec>>(Value::Array(values), "/l").unwrap()
+        );
+        assert_eq!(host.requests().len(), 4);
+    }
+
+    #[test]
+    fn a_page_whose_items_do_not_fit_fails_with_the_decode_error() {
+        let host = MockHost::new();
+        host.push_ok(200, page(json!([{"id": 1}, {"id": "two"}]), 1, 2));
+        host.push_ok(200, page(json!([{"id": 3}]), 2, 2));
+        let api = Api::new(&host, INFOMANIAK_API);
+        let expected = decode::<Vec<Rec>>(json!([{"id": 1}, {"id": "two"}]), "/l").unwrap_err();
+        assert_eq!(api.list_all_as::<Rec>("/l", &[]), Err(expected));
+        assert_eq!(
+            host.requests().len(),
+            1,
+            "no page is read after one that does not fit"
+        );
+
+        host.push_ok(200, json!({"result":"success","data":{"id":1}}));
+        assert!(
+            matches!(api.list_all_as::<Rec>("/l", &[]), Err(ToolError::Upstream(u)) if u.message.contains("did not return a list"))
         );
     }
 
