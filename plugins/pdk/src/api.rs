@@ -131,49 +131,36 @@ impl<'a> Api<'a> {
         path: &str,
         query: &[(&str, &str)],
     ) -> Result<Vec<T>, ToolError> {
-        let per_page = PER_PAGE.to_string();
         let mut items = Vec::new();
         let mut page: u32 = 1;
         loop {
-            let page_text = page.to_string();
-            let mut q: Vec<(&str, &str)> = Vec::with_capacity(query.len() + 2);
-            q.extend_from_slice(query);
-            q.push(("page", &page_text));
-            q.push(("per_page", &per_page));
-            let request = self.request(HttpMethod::Get, path, &q, None);
-            let response = self.answer(&request)?;
+            let response = self.page(path, query, page)?;
             let (batch, pages) = match typed::<Vec<T>>(&response) {
                 Some(found) => found,
                 None => {
-                    let answer = parse_response(response.status, &response.body, &what(&request))?;
-                    let pages = answer.body.get("pages").and_then(Value::as_u64);
-                    let Value::Array(batch) = answer.data else {
-                        return Err(error::upstream(
-                            200,
-                            "unexpected_response",
-                            format!("GET {path} did not return a list (page {page})"),
-                            Some("the endpoint is not a list endpoint, or the API changed".into()),
-                        ));
-                    };
+                    let (batch, pages) = untyped_page(&response, path, page)?;
                     (decode(Value::Array(batch), path)?, pages)
                 }
             };
             let got = batch.len();
             items.extend(batch);
-            match pages {
-                Some(pages) if u64::from(page) < pages && got > 0 => {}
-                _ => return Ok(items),
-            }
-            if page >= MAX_PAGES {
-                return Err(error::upstream(
-                    200,
-                    "pagination_runaway",
-                    format!("GET {path} still reports more pages after {MAX_PAGES} pages"),
-                    Some("narrow the request with filters".into()),
-                ));
+            if !more_pages(path, page, pages, got)? {
+                return Ok(items);
             }
             page += 1;
         }
+    }
+
+    /// GETs page `page` of the list at `path` (`query` plus `page`/`per_page`).
+    #[inline(never)]
+    fn page(&self, path: &str, query: &[(&str, &str)], page: u32) -> Result<Response, ToolError> {
+        let page = page.to_string();
+        let per_page = PER_PAGE.to_string();
+        let mut q: Vec<(&str, &str)> = Vec::with_capacity(query.len() + 2);
+        q.extend_from_slice(query);
+        q.push(("page", &page));
+        q.push(("per_page", &per_page));
+        self.answer(&self.request(HttpMethod::Get, path, &q, None))
     }
 
     /// Sends one request and maps the answer: 2xx with a success envelope gives [`Answer`];
@@ -233,17 +220,66 @@ impl<'a> Api<'a> {
         if let Some(found) = typed(&response) {
             return Ok(found);
         }
-        let answer = parse_response(response.status, &response.body, &what(request))?;
-        let pages = answer.body.get("pages").and_then(Value::as_u64);
-        Ok((decode(answer.data, &request.path)?, pages))
+        let (data, pages) = untyped(&response, request)?;
+        Ok((decode(data, &request.path)?, pages))
     }
 
     /// Sends `request`; a refusal or failure of the host becomes a [`ToolError`].
+    #[inline(never)]
     fn answer(&self, request: &Request) -> Result<Response, ToolError> {
         self.host
             .send(request)
             .map_err(|e| map_transport_error(e, &what(request)))
     }
+}
+
+/// The `Value` path of an answer the typed one did not take: [`parse_response`]'s `data`
+/// and the body's `pages`.
+#[cold]
+#[inline(never)]
+fn untyped(response: &Response, request: &Request) -> Result<(Value, Option<u64>), ToolError> {
+    let answer = parse_response(response.status, &response.body, &what(request))?;
+    let pages = answer.body.get("pages").and_then(Value::as_u64);
+    Ok((answer.data, pages))
+}
+
+/// [`untyped`] for page `page` of a list: its items, or an error if `data` is not a list.
+#[cold]
+#[inline(never)]
+fn untyped_page(
+    response: &Response,
+    path: &str,
+    page: u32,
+) -> Result<(Vec<Value>, Option<u64>), ToolError> {
+    let answer = parse_response(response.status, &response.body, &format!("GET {path}"))?;
+    let pages = answer.body.get("pages").and_then(Value::as_u64);
+    let Value::Array(items) = answer.data else {
+        return Err(error::upstream(
+            200,
+            "unexpected_response",
+            format!("GET {path} did not return a list (page {page})"),
+            Some("the endpoint is not a list endpoint, or the API changed".into()),
+        ));
+    };
+    Ok((items, pages))
+}
+
+/// Whether a list goes on after page `page` (of `pages`, with `got` items): not past the
+/// last page nor after an empty one; an error past [`MAX_PAGES`].
+fn more_pages(path: &str, page: u32, pages: Option<u64>, got: usize) -> Result<bool, ToolError> {
+    match pages {
+        Some(pages) if u64::from(page) < pages && got > 0 => {}
+        _ => return Ok(false),
+    }
+    if page >= MAX_PAGES {
+        return Err(error::upstream(
+            200,
+            "pagination_runaway",
+            format!("GET {path} still reports more pages after {MAX_PAGES} pages"),
+            Some("narrow the request with filters".into()),
+        ));
+    }
+    Ok(true)
 }
 
 /// "GET /path", how messages name a request.
@@ -268,6 +304,8 @@ struct Envelope<'a, T> {
 /// building (and cloning) the answer's `Value` tree first. `None` for anything else (an
 /// error status, an error envelope, an envelope-less or non-JSON body, a `data` that does
 /// not fit `T`): the caller then takes the `Value` path, which maps it as it always has.
+/// Not inlined: one copy per `T`, not one per call site.
+#[inline(never)]
 fn typed<T: DeserializeOwned>(response: &Response) -> Option<(T, Option<u64>)> {
     if !(200..300).contains(&response.status) {
         return None;
@@ -282,14 +320,19 @@ fn typed<T: DeserializeOwned>(response: &Response) -> Option<(T, Option<u64>)> {
 
 /// Deserializes an API `data` value into `T`, as an upstream error if its shape is wrong.
 pub fn decode<T: DeserializeOwned>(data: Value, path: &str) -> Result<T, ToolError> {
-    serde_json::from_value(data).map_err(|e| {
-        error::upstream(
-            200,
-            "unexpected_response",
-            format!("the answer of {path} has an unexpected shape: {e}"),
-            Some("the API changed or the resource is of another kind".into()),
-        )
-    })
+    serde_json::from_value(data).map_err(|e| unexpected_shape(&e, path))
+}
+
+/// The error of an answer `data` that does not fit the caller's type.
+#[cold]
+#[inline(never)]
+fn unexpected_shape(e: &serde_json::Error, path: &str) -> ToolError {
+    error::upstream(
+        200,
+        "unexpected_response",
+        format!("the answer of {path} has an unexpected shape: {e}"),
+        Some("the API changed or the resource is of another kind".into()),
+    )
 }
 
 /// The upper-case name of a method, for messages.
