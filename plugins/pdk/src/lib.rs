@@ -50,6 +50,7 @@
 //! `testing::check_manifest`, which holds the plugin to the load rules and the surface budget).
 
 pub mod api;
+pub mod arena;
 pub mod cursor;
 pub mod error;
 pub mod host;
