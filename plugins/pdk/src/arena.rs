@@ -10,8 +10,9 @@
 //! dlmalloc), which reuses freed memory as before: a call that reads thousands of items
 //! uses at most [`ARENA_BYTES`] more memory than it did without the arena.
 //!
-//! The arena is installed as the global allocator of the wasm component only; native builds
-//! (unit tests) keep the system allocator.
+//! The arena is installed as the global allocator of single-threaded wasm builds only (the
+//! components); native builds (unit tests) and a wasm build with threads keep the system
+//! allocator.
 
 use std::alloc::{GlobalAlloc, Layout};
 use std::cell::Cell;
@@ -34,8 +35,8 @@ pub struct Arena<A> {
     end: Cell<usize>,
 }
 
-// SAFETY: a wasm32-wasip2 component is single-threaded (no shared memory, no threads), so
-// the cells are never touched concurrently; native tests use their own `Arena` value from
+// SAFETY: the global arena exists only in wasm builds without threads (see `ALLOCATOR`), so
+// its cells are never touched concurrently; native tests use their own `Arena` value from
 // one thread.
 unsafe impl<A: Sync> Sync for Arena<A> {}
 
@@ -163,7 +164,8 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for Arena<A> {
     }
 }
 
-#[cfg(target_arch = "wasm32")]
+/// Only where wasm has no threads (no `atomics` feature): the cells are not synchronized.
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
 #[global_allocator]
 static ALLOCATOR: Arena<std::alloc::System> = Arena::new(std::alloc::System);
 
