@@ -173,6 +173,7 @@ impl Runner {
                 Err(stop.timeout(self.limits.wall_timeout))
             }
         };
+        store.data_mut().end_call();
         self.slots.retire(store, slot);
         result
     }
