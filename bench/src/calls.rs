@@ -6,8 +6,10 @@
 //! `IKMCP_REQUESTS_PER_MINUTE=0`. The host's share of each call is measured directly: the
 //! call's round trip as the client sees it minus the time the host itself spent waiting on
 //! the upstream (the `wait_us` of the call's audit line): MCP framing, argument validation,
-//! a fresh sandbox instance, the guard and the audit log. The gap to the same requests
-//! replayed with reqwest is kept beside it as a cross-check.
+//! a fresh sandbox instance, the guard and the audit log. The client is the bare one of
+//! [`crate::wire`], so the round trip holds the server and the pipes, not a client
+//! library's own work; the same calls through rmcp's client are kept as a cross-check, and
+//! so is the gap to the same requests replayed with reqwest.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -21,6 +23,7 @@ use tokio::task::JoinSet;
 use crate::server::{Launch, Server};
 use crate::stats::Summary;
 use crate::tenant;
+use crate::wire::Wire;
 
 /// The read tool measured: one zone's records.
 pub const READ_TOOL: &str = "infomaniak_dns_list_records";
@@ -51,6 +54,9 @@ pub struct PerCall {
     pub upstream_requests_per_call: usize,
     /// One client, one call at a time.
     pub sequential: Comparison,
+    /// The same sequential calls through rmcp's MCP client, for comparison: what a client
+    /// library adds on its side.
+    pub sequential_via_rmcp_client: Summary,
     /// Several clients at once.
     pub concurrent: Comparison,
 }
@@ -115,8 +121,12 @@ pub async fn run(
     server.tools().await?;
     let after_start_kib = server.peak_rss_kib()?;
     let upstream = recorded_requests(sim, &server, &args).await?;
-    let sequential_ikmcp = timed_calls(&server, &args, WARM_UP, plan.sequential_calls).await?;
-    let sequential_shares = host_shares(&server, &sequential_ikmcp)?;
+    let via_rmcp = rmcp_timed_calls(&server, &args, WARM_UP, plan.sequential_calls).await?;
+    server.stop().await;
+
+    let mut server = launch.start_wire().await?;
+    let sequential_ikmcp = timed_calls(&mut server, &args, WARM_UP, plan.sequential_calls).await?;
+    let sequential_shares = host_shares(server.audit_log(), &sequential_ikmcp)?;
     let after_calls_kib = server.peak_rss_kib()?;
     server.stop().await;
 
@@ -148,6 +158,8 @@ pub async fn run(
             zone_records,
             upstream_requests_per_call: upstream.len(),
             sequential,
+            sequential_via_rmcp_client: Summary::of(&via_rmcp)
+                .context("no call through the rmcp client was measured")?,
             concurrent,
         },
         Memory {
@@ -196,8 +208,7 @@ async fn recorded_requests(
 /// The host's share of each of the last `times.len()` calls of [`READ_TOOL`] through
 /// `server`: the call's time minus the upstream wait its audit line records. Read after
 /// the calls, from the server's own audit log, so measuring costs the calls nothing.
-fn host_shares(server: &Server, times: &[Duration]) -> anyhow::Result<Vec<Duration>> {
-    let path = server.audit_log();
+fn host_shares(path: &Path, times: &[Duration]) -> anyhow::Result<Vec<Duration>> {
     // Read lines are appended by the server's audit thread just after each call answers:
     // pair the calls with the lines once the log has stopped growing.
     let mut waits: Vec<Duration> = Vec::new();
@@ -257,8 +268,31 @@ fn upstream_waits(log: &str, tool: &str) -> anyhow::Result<Vec<Duration>> {
     Ok(waits)
 }
 
-/// `warm_up` untimed calls, then `n` timed ones, one at a time.
+/// `warm_up` untimed calls, then `n` timed ones, one at a time, with the bare client.
 pub async fn timed_calls(
+    server: &mut Wire,
+    args: &Value,
+    warm_up: usize,
+    n: usize,
+) -> anyhow::Result<Vec<Duration>> {
+    let mut times = Vec::with_capacity(n);
+    for i in 0..warm_up + n {
+        let answer = server.call(READ_TOOL, args).await?;
+        if answer.result["isError"] == true {
+            bail!(
+                "{READ_TOOL} failed on call {i}: {}",
+                crate::wire::text(&answer.result)
+            );
+        }
+        if i >= warm_up {
+            times.push(answer.elapsed);
+        }
+    }
+    Ok(times)
+}
+
+/// The same through rmcp's client (the cross-check of what a client library adds).
+async fn rmcp_timed_calls(
     server: &Server,
     args: &Value,
     warm_up: usize,
@@ -346,16 +380,16 @@ async fn concurrent_calls(
 ) -> anyhow::Result<(Timed, Vec<Duration>, u64)> {
     let mut servers = Vec::with_capacity(plan.clients);
     for _ in 0..plan.clients {
-        let server = launch.start().await?;
-        timed_calls(&server, args, WARM_UP, 0).await?;
+        let mut server = launch.start_wire().await?;
+        timed_calls(&mut server, args, WARM_UP, 0).await?;
         servers.push(server);
     }
     let started = Instant::now();
     let mut tasks = JoinSet::new();
-    for server in servers {
+    for mut server in servers {
         let args = args.clone();
         tasks.spawn(async move {
-            let times = timed_calls(&server, &args, 0, plan.calls_per_client).await;
+            let times = timed_calls(&mut server, &args, 0, plan.calls_per_client).await;
             (server, times)
         });
     }
@@ -366,7 +400,7 @@ async fn concurrent_calls(
     while let Some(joined) = tasks.join_next().await {
         let (server, result) = joined.context("a concurrent client panicked")?;
         let server_times = result?;
-        shares.extend(host_shares(&server, &server_times)?);
+        shares.extend(host_shares(server.audit_log(), &server_times)?);
         times.extend(server_times);
         peak = peak.max(server.peak_rss_kib()?);
         servers.push(server);

@@ -22,6 +22,7 @@ mod server;
 mod stats;
 mod surface;
 mod tenant;
+mod wire;
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;

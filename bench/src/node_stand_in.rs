@@ -5,7 +5,7 @@
 //! dependencies with `npm ci` into the target dir (never into the source tree) and skips
 //! the comparison, saying why, when node or npm is missing or the install fails.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Stdio;
 
 use anyhow::{Context, bail};
@@ -16,6 +16,7 @@ use serde_json::Value;
 use crate::calls::{READ_TOOL, WARM_UP, timed_calls};
 use crate::server::Server;
 use crate::stats::Summary;
+use crate::wire::Wire;
 
 const PACKAGE_JSON: &str = include_str!("../node/package.json");
 const PACKAGE_LOCK: &str = include_str!("../node/package-lock.json");
@@ -120,8 +121,10 @@ pub async fn run(
             bail!("the Node stand-in does not list {READ_TOOL}");
         }
     }
-    let server = start(sim, dir).await?;
-    let times = timed_calls(&server, args, WARM_UP, calls).await?;
+    let (cmd, home) = command(sim, dir)?;
+    let no_audit = home.path().join("no-audit-log");
+    let mut server = Wire::spawn(cmd, home, no_audit, "the Node stand-in").await?;
+    let times = timed_calls(&mut server, args, WARM_UP, calls).await?;
     let peak_rss_kib = server.peak_rss_kib()?;
     server.stop().await;
     let mut node = NodeStandIn {
@@ -184,6 +187,15 @@ async fn install(dir: &Path) -> Result<(), String> {
 
 /// Spawns the stand-in against `sim` with a clean environment, like ikmcp is.
 async fn start(sim: &SimHandle, dir: &Path) -> anyhow::Result<Server> {
+    let (cmd, home) = command(sim, dir)?;
+    Server::spawn(cmd, home, "the Node stand-in").await
+}
+
+/// The stand-in's command against `sim`, with a clean environment and its own HOME.
+fn command(
+    sim: &SimHandle,
+    dir: &Path,
+) -> anyhow::Result<(tokio::process::Command, tempfile::TempDir)> {
     let home = tempfile::tempdir().context("creating a temporary HOME")?;
     let mut cmd = tokio::process::Command::new("node");
     cmd.arg(dir.join("server.js"))
@@ -193,8 +205,7 @@ async fn start(sim: &SimHandle, dir: &Path) -> anyhow::Result<Server> {
         .env("HOME", home.path())
         .env("INFOMANIAK_API_URL", sim.api_url())
         .env("INFOMANIAK_API_TOKEN", sim.token());
-    let no_audit: PathBuf = home.path().join("no-audit-log");
-    Server::spawn(cmd, home, no_audit, "the Node stand-in").await
+    Ok((cmd, home))
 }
 
 #[cfg(test)]

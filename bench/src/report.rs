@@ -299,6 +299,10 @@ fn per_call_section(t: &mut Table, p: &PerCall) {
         p.upstream_requests_per_call
     ));
     comparison(t, &p.sequential);
+    t.stat(
+        "1 client: via ikmcp, through rmcp's client instead",
+        &p.sequential_via_rmcp_client,
+    );
     comparison(t, &p.concurrent);
 }
 

@@ -12,6 +12,8 @@ use rmcp::transport::TokioChildProcess;
 use rmcp::{RoleClient, ServiceExt};
 use serde_json::Value;
 
+use crate::wire::Wire;
+
 /// How to launch servers under test: which binary, which tenant, which limits.
 #[derive(Debug, Clone)]
 pub struct Launch {
@@ -36,8 +38,6 @@ pub struct Server {
     client: RunningService<RoleClient, ()>,
     pid: u32,
     spawned_at: Instant,
-    /// Where the server writes its audit log (nothing there for the Node stand-in).
-    audit_log: PathBuf,
     /// HOME, config and audit log of this process; removed when the server is dropped.
     _home: tempfile::TempDir,
 }
@@ -78,11 +78,21 @@ impl Launch {
     pub async fn start(&self) -> anyhow::Result<Server> {
         let home = tempfile::tempdir().context("creating a temporary HOME")?;
         let cmd = self.command(home.path())?;
+        Server::spawn(cmd, home, &self.bin.display().to_string()).await
+    }
+}
+
+impl Launch {
+    /// Spawns `ikmcp` for the per-call figures, spoken to with the bare client
+    /// ([`crate::wire`]).
+    pub async fn start_wire(&self) -> anyhow::Result<Wire> {
+        let home = tempfile::tempdir().context("creating a temporary HOME")?;
+        let cmd = self.command(home.path())?;
         let audit_log = self
             .audit_log
             .clone()
             .unwrap_or_else(|| home.path().join("audit.jsonl"));
-        Server::spawn(cmd, home, audit_log, &self.bin.display().to_string()).await
+        Wire::spawn(cmd, home, audit_log, &self.bin.display().to_string()).await
     }
 }
 
@@ -92,7 +102,6 @@ impl Server {
     pub async fn spawn(
         cmd: tokio::process::Command,
         home: tempfile::TempDir,
-        audit_log: PathBuf,
         what: &str,
     ) -> anyhow::Result<Server> {
         let spawned_at = Instant::now();
@@ -112,7 +121,6 @@ impl Server {
             client,
             pid,
             spawned_at,
-            audit_log,
             _home: home,
         })
     }
@@ -164,11 +172,6 @@ impl Server {
             bail!("{name} returned an error: {}", excerpt(&text(&result)));
         }
         Ok(result.structured_content.unwrap_or(Value::Null))
-    }
-
-    /// The server's audit log.
-    pub fn audit_log(&self) -> &Path {
-        &self.audit_log
     }
 
     /// Peak resident memory of the process so far, in KiB.

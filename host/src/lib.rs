@@ -11,6 +11,7 @@
 
 pub mod app;
 pub mod audit;
+pub(crate) mod background;
 pub mod builtins;
 pub mod call;
 pub mod canonical;

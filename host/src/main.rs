@@ -123,8 +123,15 @@ fn init_logging() {
         .init();
 }
 
+/// The runtime `serve` runs on: one worker thread (plus tokio's blocking pool for file
+/// work). A stdio server has one client, whose calls spend their time waiting on the
+/// upstream; a second worker buys no throughput there, and costs every call wake-ups of
+/// the idle worker (each task a call spawns notifies it), which on a small virtual machine
+/// are the most expensive thing on the call's path. Guest code yields to the client's other
+/// calls at every epoch tick (`sandbox::run`), so one busy plugin does not hold them up.
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
         .enable_all()
         .build()?)
 }

@@ -1,5 +1,6 @@
 //! The writer: one chained, redacted line per event, appended under a cross-process lock,
-//! with the chain head recorded in the checkpoint after every line.
+//! with the chain head recorded in the checkpoint after every append (a line, or a batch
+//! of them).
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
@@ -108,8 +109,28 @@ impl AuditLog {
     /// Appends one event (redacted, chained). Returns the line's hash. Lines of durable
     /// phases (see [`super::AuditPhase::is_durable`]) are on disk when this returns.
     pub fn record(&self, event: AuditEvent) -> Result<String, AuditError> {
+        let durable = event.phase.is_durable();
+        self.append(vec![event], durable)
+    }
+
+    /// Appends `events` in order, under one lock and with one write of the log and of the
+    /// checkpoint (the background writer's batches of read and plan lines). Nothing of the
+    /// batch is appended if the write fails. Returns the last line's hash (`""` for none).
+    pub fn record_all(&self, events: Vec<AuditEvent>) -> Result<String, AuditError> {
+        let durable = events.iter().any(|e| e.phase.is_durable());
+        self.append(events, durable)
+    }
+
+    fn append(&self, events: Vec<AuditEvent>, durable: bool) -> Result<String, AuditError> {
         let io = || AuditError::io(&self.path);
-        let fields = self.fields(&event).map_err(io())?;
+        if events.is_empty() {
+            return Ok(String::new());
+        }
+        let fields: Vec<_> = events
+            .iter()
+            .map(|e| self.fields(e))
+            .collect::<io::Result<_>>()
+            .map_err(io())?;
         let mut head = self.head();
         let head = &mut *head;
         let _lock = FileLock::exclusive(&head.file).map_err(io())?;
@@ -139,28 +160,33 @@ impl AuditLog {
         let ts = OffsetDateTime::now_utc()
             .format(&Rfc3339)
             .map_err(|e| io()(io::Error::other(e)))?;
-        let mut line = Map::new();
-        line.insert("seq".into(), Value::from(head.seq + 1));
-        line.insert("ts".into(), Value::String(ts));
-        line.extend(fields);
-        line.insert("prev_hash".into(), Value::String(head.hash.clone()));
-        let (text, hash) = seal(line, &head.hash, self.key.as_ref());
+        let (mut seq, mut hash) = (head.seq, head.hash.clone());
+        let mut text = String::new();
+        for fields in fields {
+            let mut line = Map::new();
+            line.insert("seq".into(), Value::from(seq + 1));
+            line.insert("ts".into(), Value::String(ts.clone()));
+            line.extend(fields);
+            line.insert("prev_hash".into(), Value::String(hash.clone()));
+            let (sealed, sealed_hash) = seal(line, &hash, self.key.as_ref());
+            text.push_str(&sealed);
+            (seq, hash) = (seq + 1, sealed_hash);
+        }
         if let Err(e) = (&head.file).write_all(text.as_bytes()) {
-            // Take back a partial line so the chain stays appendable.
+            // Take back a partial write so the chain stays appendable.
             let _ = head.file.set_len(len);
             return Err(io()(e));
         }
-        let durable = event.phase.is_durable();
         if durable {
             head.file.sync_data().map_err(io())?;
         } else {
             (&head.file).flush().map_err(io())?;
         }
         head.len = len + text.len() as u64;
-        head.seq += 1;
+        head.seq = seq;
         head.hash.clone_from(&hash);
         let recorded = checkpoint::Head {
-            seq: head.seq,
+            seq,
             hash: hash.clone(),
         };
         head.checkpoint

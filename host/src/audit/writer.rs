@@ -6,36 +6,39 @@
 //! Lines keep the order they were handed over in, whichever way they go: a line recorded
 //! at once first appends everything queued before it. [`AuditWriter::flush`] appends what
 //! is queued (the audit tools call it before reading the log), and so does dropping the
-//! writer (a clean shutdown). What a crash can lose is the few read lines still queued,
-//! never a line of a write.
+//! writer (a clean shutdown). What a crash can lose is the read and plan lines still queued
+//! (those of the last few milliseconds, see [`GATHER`]), never a line of a write.
 
 use std::path::Path;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::thread::JoinHandle;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use super::{AuditError, AuditEvent, AuditLog};
+use crate::background::{Batches, Gather, Queue};
+
+/// How queued lines wait: the thread is woken by the first line after it went to sleep,
+/// then gathers for 2 ms (or 64 lines) and appends them together, so a busy client does
+/// not wake it for every call.
+const GATHER: Gather = Gather {
+    linger: Duration::from_millis(2),
+    batch: 64,
+};
+
+/// Lines queued at most; the call that queues one more appends them all itself.
+const MAX_QUEUED: usize = 1024;
 
 /// Appends a call's lines to an [`AuditLog`], read and plan lines from a background thread.
 pub struct AuditWriter {
     shared: Arc<Shared>,
-    /// The background thread; `None` if it could not be started (then every line is
-    /// appended at once).
-    thread: Option<JoinHandle<()>>,
+    /// The background queue; `None` if its thread could not be started (then every line
+    /// is appended at once).
+    background: Option<Batches<AuditEvent>>,
 }
 
 struct Shared {
     log: AuditLog,
-    queue: Mutex<Queue>,
-    /// Signalled when a line is queued or the writer closes.
-    ready: Condvar,
     /// Held while appending, so queued lines and lines recorded at once keep their order.
     order: Mutex<()>,
-}
-
-#[derive(Default)]
-struct Queue {
-    events: Vec<AuditEvent>,
-    closed: bool,
 }
 
 impl AuditWriter {
@@ -43,17 +46,18 @@ impl AuditWriter {
     pub fn new(log: AuditLog) -> Self {
         let shared = Arc::new(Shared {
             log,
-            queue: Mutex::new(Queue::default()),
-            ready: Condvar::new(),
             order: Mutex::new(()),
         });
-        let background = shared.clone();
-        let thread = std::thread::Builder::new()
-            .name("ikmcp-audit-writer".into())
-            .spawn(move || background.run())
-            .map_err(|e| tracing::warn!(error = %e, "no audit writer thread; appending every line at once"))
-            .ok();
-        AuditWriter { shared, thread }
+        let appender = shared.clone();
+        let background = Batches::spawn("ikmcp-audit-writer", GATHER, move |queue| {
+            let _order = lock(&appender.order);
+            appender.append(queue);
+        })
+        .map_err(
+            |e| tracing::warn!(error = %e, "no audit writer thread; appending every line at once"),
+        )
+        .ok();
+        AuditWriter { shared, background }
     }
 
     /// The log file.
@@ -64,76 +68,63 @@ impl AuditWriter {
     /// Appends `event` now, after every line queued before it; its hash.
     pub fn record(&self, event: AuditEvent) -> Result<String, AuditError> {
         let _order = lock(&self.shared.order);
-        self.shared.append_queued();
+        self.append_queued();
         self.shared.log.record(event)
     }
 
     /// Queues `event` for the background thread (appends it now if there is none).
     /// Failures go to the host log, as nobody waits for them.
     pub fn record_later(&self, event: AuditEvent) {
-        if self.thread.is_none() {
-            if let Err(e) = self.record(event) {
-                tracing::error!(error = %e, "cannot write the audit log");
+        match &self.background {
+            Some(background) => {
+                // A thread kept from the CPU (a busy machine) does not let the backlog grow:
+                // the call that fills the queue appends it.
+                if background.push(event) >= MAX_QUEUED {
+                    self.flush();
+                }
             }
-            return;
+            None => {
+                if let Err(e) = self.record(event) {
+                    tracing::error!(error = %e, "cannot write the audit log");
+                }
+            }
         }
-        lock(&self.shared.queue).events.push(event);
-        self.shared.ready.notify_one();
     }
 
     /// Appends every queued line before returning.
     pub fn flush(&self) {
         let _order = lock(&self.shared.order);
-        self.shared.append_queued();
+        self.append_queued();
+    }
+
+    /// Appends the queued lines (the caller holds `order`).
+    fn append_queued(&self) {
+        if let Some(background) = &self.background {
+            self.shared.append(background.queue());
+        }
     }
 }
 
 impl Drop for AuditWriter {
     /// Appends what is still queued and stops the thread.
     fn drop(&mut self) {
-        lock(&self.shared.queue).closed = true;
-        self.shared.ready.notify_one();
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-        self.flush();
+        drop(self.background.take());
     }
 }
 
 impl Shared {
-    /// The background thread: append what is queued, until closed and empty.
-    fn run(&self) {
-        loop {
-            let closed = {
-                let mut queue = lock(&self.queue);
-                while queue.events.is_empty() && !queue.closed {
-                    queue = self.ready.wait(queue).unwrap_or_else(|p| p.into_inner());
-                }
-                queue.closed
-            };
-            {
-                let _order = lock(&self.order);
-                self.append_queued();
-            }
-            if closed {
-                return;
-            }
-        }
-    }
-
     /// Appends the queued lines in order (the caller holds `order`).
-    fn append_queued(&self) {
-        let events = std::mem::take(&mut lock(&self.queue).events);
-        for event in events {
-            if let Err(e) = self.log.record(event) {
-                tracing::error!(error = %e, "cannot write the audit log");
-            }
+    fn append(&self, queue: &Queue<AuditEvent>) {
+        let events = queue.take();
+        let lines = events.len();
+        if let Err(e) = self.log.record_all(events) {
+            tracing::error!(error = %e, lines, "cannot write the audit log");
         }
     }
 }
 
-/// The queue and the order lock stay usable after a panic elsewhere: a poisoned lock holds
-/// nothing half-done (events are taken out whole).
+/// The order lock stays usable after a panic elsewhere: a poisoned lock holds nothing
+/// half-done (events are taken out whole).
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|p| p.into_inner())
 }

@@ -29,15 +29,6 @@ pub(crate) fn start_epoch_ticker(engine: &Engine) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Epoch ticks a call may run before it is interrupted (rounded up, plus one tick because
-/// the current epoch may be about to end).
-pub(crate) fn deadline_ticks(timeout: Duration) -> u64 {
-    let tick = EPOCH_TICK.as_nanos();
-    u64::try_from(timeout.as_nanos().div_ceil(tick))
-        .unwrap_or(u64::MAX - 1)
-        .saturating_add(1)
-}
-
 /// Elements one table may hold. A Rust guest's function table has a few hundred; each
 /// element costs the host 8 bytes that the memory cap does not count, and a single
 /// `table.grow` instruction can ask for 2^27 of them (1 GiB) before any deadline runs.
@@ -252,13 +243,6 @@ mod tests {
         plugin: "p",
         tool: "t",
     };
-
-    #[test]
-    fn deadline_rounds_up_and_adds_a_tick() {
-        assert_eq!(deadline_ticks(Duration::from_millis(100)), 11);
-        assert_eq!(deadline_ticks(Duration::from_millis(101)), 12);
-        assert_eq!(deadline_ticks(Duration::ZERO), 1);
-    }
 
     #[test]
     fn limiter_records_refused_growth() {

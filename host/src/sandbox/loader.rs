@@ -17,7 +17,6 @@ use super::run::{Describe, Runner};
 use super::state::HostState;
 use super::world::{ContractWorld, WorldPre};
 use super::{CallContext, LoadError, LoadedPlugin, Sandbox, SandboxLimits, convert, policy};
-use crate::contract::{BoxFuture, UpstreamError, UpstreamPort, UpstreamRequest, UpstreamResponse};
 
 /// Creates the engine (epoch interruption on, ticker started) and the linker with WASI p2
 /// and the imports of every contract version the host loads (their names carry the
@@ -208,11 +207,8 @@ fn describe(runner: &Runner) -> Result<wit::Manifest, String> {
                     .enable_all()
                     .build()
                     .map_err(|e| format!("cannot start a runtime for describe: {e}"))?;
-                let ctx = CallContext {
-                    upstream: Box::new(DenyAll),
-                    progress: None,
-                    secrets: Default::default(),
-                };
+                // The contract forbids upstream access in `describe`.
+                let ctx = CallContext::without_upstream("describe may not call upstream");
                 runtime
                     .block_on(runner.run("describe", Describe, ctx))
                     .map_err(|e| e.to_string())
@@ -220,22 +216,4 @@ fn describe(runner: &Runner) -> Result<wit::Manifest, String> {
             .join()
             .unwrap_or_else(|_| Err("describe panicked in the host".to_string()))
     })
-}
-
-/// The upstream port given to `describe`: the contract forbids upstream access there.
-struct DenyAll;
-
-impl UpstreamPort for DenyAll {
-    fn send(
-        &mut self,
-        request: UpstreamRequest,
-    ) -> BoxFuture<'_, Result<UpstreamResponse, UpstreamError>> {
-        Box::pin(async move {
-            Err(UpstreamError::Denied(format!(
-                "describe may not call upstream ({} {})",
-                request.method.as_str(),
-                request.path
-            )))
-        })
-    }
 }

@@ -34,7 +34,10 @@ use wasmtime::component::Linker;
 use crate::contract::effect_rules::check_plan_effects_with;
 /// The port a call's upstream requests go through (defined by the contract).
 pub use crate::contract::{BoxFuture, UpstreamPort};
-use crate::contract::{ErrorKind, Manifest, Plan, PlanOutcome, ToolDescriptor, ToolError};
+use crate::contract::{
+    ErrorKind, Manifest, Plan, PlanOutcome, ToolDescriptor, ToolError, UpstreamError,
+    UpstreamRequest, UpstreamResponse,
+};
 use crate::secret_args::SecretArgs;
 use bindings::latest::ikmcp::plugin::types as wit;
 use run::{Apply, Invoke, PlanCall, Runner};
@@ -54,6 +57,31 @@ pub struct CallContext {
     /// The call's secret arguments: shown as markers in the plugin's log lines, stderr
     /// and progress messages.
     pub secrets: SecretArgs,
+}
+
+impl CallContext {
+    /// A context whose upstream requests are all refused with `why` (e.g. "describe may
+    /// not call upstream"), with no progress sink and no secrets.
+    pub(crate) fn without_upstream(why: &'static str) -> Self {
+        CallContext {
+            upstream: Box::new(NoUpstream(why)),
+            progress: None,
+            secrets: SecretArgs::default(),
+        }
+    }
+}
+
+/// The port of [`CallContext::without_upstream`].
+struct NoUpstream(&'static str);
+
+impl UpstreamPort for NoUpstream {
+    fn send(
+        &mut self,
+        request: UpstreamRequest,
+    ) -> BoxFuture<'_, Result<UpstreamResponse, UpstreamError>> {
+        let why = format!("{} ({} {})", self.0, request.method.as_str(), request.path);
+        Box::pin(async move { Err(UpstreamError::Denied(why)) })
+    }
 }
 
 /// Per-call resource limits.

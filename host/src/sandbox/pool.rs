@@ -7,12 +7,14 @@
 //! The pool has a fixed number of slots; [`Slots`] makes a call beyond them wait for one
 //! to be free instead of failing, and resets a finished call's slot off the call's path.
 
-use std::sync::{Arc, mpsc};
+use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use wasmtime::{Config, InstanceAllocationStrategy, PoolingAllocationConfig};
 
 use super::limits::{MEMORIES, TABLE_ELEMENTS};
+use crate::background::{Batches, Gather};
 
 /// Core instances (and tables) one component instance may hold; the store limiter allows
 /// the same number.
@@ -45,12 +47,22 @@ pub(crate) fn configure(config: &mut Config, slots: u32) {
     config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
 }
 
+/// How finished stores wait for the reaper: it is woken by the first store after it went
+/// to sleep, then gathers for a millisecond (a sequential client makes several calls in
+/// that time), or until half the pool waits, or until a call finds no free slot.
+fn reaper_gather(slots: u32) -> Gather {
+    Gather {
+        linger: Duration::from_millis(1),
+        batch: (slots as usize / 2).max(1),
+    }
+}
+
 /// The pool's slots as a count calls wait on, and the thread that gives them back; without
 /// a pool, nothing to wait for.
 #[derive(Clone, Default)]
 pub(crate) struct Slots {
     free: Option<Arc<Semaphore>>,
-    reaper: Option<mpsc::Sender<Retired>>,
+    reaper: Option<Arc<Batches<Retired>>>,
 }
 
 /// One call's slot, from [`Slots::take`] until [`Slots::retire`]; freed when dropped.
@@ -64,21 +76,13 @@ type Retired = (Box<dyn Send>, Slot);
 impl Slots {
     /// `n` slots.
     pub(crate) fn new(n: u32) -> Self {
-        let (reaper, retired) = mpsc::channel::<Retired>();
-        let reaper = std::thread::Builder::new()
-            .name("ikmcp-instance-reaper".into())
-            .spawn(move || {
-                // Store first, slot second; ends when every sender (every runner) is gone.
-                for (store, slot) in retired {
-                    drop(store);
-                    drop(slot);
-                }
-            })
-            .map_err(
-                |e| tracing::warn!(error = %e, "no reaper thread; stores are dropped by the call"),
-            )
-            .ok()
-            .map(|_| reaper);
+        // Store first, slot second.
+        let reaper = Batches::spawn("ikmcp-instance-reaper", reaper_gather(n), |queue| {
+            drop_retired(queue.take());
+        })
+        .map_err(|e| tracing::warn!(error = %e, "no reaper thread; stores are dropped by the call"))
+        .ok()
+        .map(Arc::new);
         Slots {
             free: Some(Arc::new(Semaphore::new(n as usize))),
             reaper,
@@ -87,25 +91,42 @@ impl Slots {
 
     /// Waits for a free slot; the call holds it until its store is dropped.
     pub(crate) async fn take(&self) -> Slot {
-        match &self.free {
-            // The semaphore is never closed.
-            Some(free) => Slot(free.clone().acquire_owned().await.ok()),
-            None => Slot(None),
+        // The semaphore is never closed.
+        let Some(free) = &self.free else {
+            return Slot(None);
+        };
+        if let Ok(permit) = free.clone().try_acquire_owned() {
+            return Slot(Some(permit));
         }
+        // None free: the reaper may hold some while it gathers; drop them here rather than
+        // wait for it.
+        if let Some(reaper) = &self.reaper {
+            drop_retired(reaper.queue().take());
+        }
+        Slot(free.clone().acquire_owned().await.ok())
     }
 
     /// Drops a finished call's `store`, then frees its `slot`. With a pool this happens on
     /// the reaper thread: resetting the slot (zeroing the pages the call dirtied) takes
-    /// tens of microseconds the call's answer need not wait for.
+    /// tens of microseconds the call's answer need not wait for, and the reaper is not
+    /// woken for each store (see [`reaper_gather`]).
     pub(crate) fn retire<S: Send + 'static>(&self, store: S, slot: Slot) {
-        let Some(reaper) = &self.reaper else {
-            drop(store);
-            drop(slot);
-            return;
-        };
-        if let Err(mpsc::SendError((store, slot))) = reaper.send((Box::new(store), slot)) {
-            drop(store);
-            drop(slot);
+        match &self.reaper {
+            Some(reaper) => {
+                reaper.push((Box::new(store), slot));
+            }
+            None => {
+                drop(store);
+                drop(slot);
+            }
         }
+    }
+}
+
+/// Drops retired stores, each before its slot is freed.
+fn drop_retired(retired: Vec<Retired>) {
+    for (store, slot) in retired {
+        drop(store);
+        drop(slot);
     }
 }

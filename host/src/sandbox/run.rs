@@ -8,7 +8,7 @@ use std::sync::Arc;
 use wasmtime::Store;
 
 use super::bindings::latest::ikmcp::plugin::types as wit;
-use super::limits::{Stopped, deadline_ticks};
+use super::limits::Stopped;
 use super::pool::Slots;
 use super::state::HostState;
 use super::world::{Instance, WorldPre};
@@ -128,17 +128,16 @@ impl Runner {
         let state = HostState::new(self.plugin.clone(), tool, self.limits.memory_bytes, ctx);
         let mut store = Store::new(self.pre.engine(), state);
         store.limiter(|s| s.limiter());
-        // The deadline counts guest time only: when it comes, the time spent waiting for
-        // upstream answers is given back, and the call goes on if it still has budget.
+        // The deadline counts guest time only: the time spent waiting for upstream answers
+        // is given back, and the call goes on while it has budget. The guest yields to the
+        // runtime at every epoch tick, so other calls (on the same worker) go on meanwhile.
         let budget = self.limits.timeout;
         let started = std::time::Instant::now();
-        store.set_epoch_deadline(deadline_ticks(budget));
+        store.set_epoch_deadline(1);
         store.epoch_deadline_callback(move |ctx| {
             let busy = started.elapsed().saturating_sub(ctx.data().upstream_wait());
             match budget.checked_sub(busy) {
-                Some(left) if !left.is_zero() => {
-                    Ok(wasmtime::UpdateDeadline::Continue(deadline_ticks(left)))
-                }
+                Some(left) if !left.is_zero() => Ok(wasmtime::UpdateDeadline::Yield(1)),
                 _ => Err(wasmtime::Trap::Interrupt.into()),
             }
         });
@@ -173,6 +172,7 @@ impl Runner {
                 Err(stop.timeout(self.limits.wall_timeout))
             }
         };
+        store.data_mut().end_call();
         self.slots.retire(store, slot);
         result
     }

@@ -69,6 +69,12 @@ impl HostState {
         }
     }
 
+    /// Ends the call's hold on its context (upstream session, progress sink, secrets) when
+    /// the call returns; the store itself may be dropped later, off the call's path.
+    pub(crate) fn end_call(&mut self) {
+        self.ctx = CallContext::without_upstream("the call has ended");
+    }
+
     /// The memory limiter the store enforces.
     pub(crate) fn limiter(&mut self) -> &mut CallLimiter {
         &mut self.limiter

@@ -78,10 +78,12 @@ pub fn routes() -> Router<Arc<Shared>> {
 }
 
 /// A seeded time (relative to [`REFERENCE_TIME`]) as served: moved by as much as the clock
-/// is past the reference, so ages ("checked 2 days ago") stay true whenever the tenant runs
-/// and the state stays deterministic.
+/// was past the reference when the tenant first served one, so ages ("checked 2 days ago")
+/// stay true whenever the tenant runs. The shift is fixed from then on: an object read
+/// twice (a plan, then its apply) reads the same, whichever second each read falls in.
 fn served_time(t: i64) -> i64 {
-    t + (now() - REFERENCE_TIME).max(0)
+    static SHIFT: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
+    t + *SHIFT.get_or_init(|| (now() - REFERENCE_TIME).max(0))
 }
 
 fn reserved(b: &SwissBackup) -> u64 {
@@ -609,4 +611,27 @@ async fn short_url_create(
     let out = short_url_json(&short);
     w.short_urls.push(short);
     ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A plan and its apply read the same object in different seconds: what they read must
+    /// not differ by the clock alone (the e2e slot test went stale when they straddled a
+    /// second).
+    #[test]
+    fn served_times_do_not_move_between_two_reads() {
+        let seeded = REFERENCE_TIME - 86_400;
+        let first = served_time(seeded);
+        let second = now();
+        while now() == second {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        assert_eq!(served_time(seeded), first);
+        assert!(
+            first >= seeded,
+            "ages stay true: shifted forward, never back"
+        );
+    }
 }
