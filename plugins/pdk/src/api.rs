@@ -46,7 +46,12 @@ impl<'a> Api<'a> {
 
     /// GET `path` with `query`; returns the envelope's `data`.
     pub fn get(&self, path: &str, query: &[(&str, &str)]) -> Result<Value, ToolError> {
-        self.get_as(path, query)
+        let request = self.request(HttpMethod::Get, path, query, None);
+        let response = self.answer(&request)?;
+        match typed(&response) {
+            Some((data, _pages)) => Ok(data),
+            None => Ok(untyped(&response, &request)?.0),
+        }
     }
 
     /// GET `path` and deserialize `data` into `T`.
