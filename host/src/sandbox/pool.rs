@@ -8,13 +8,12 @@
 //! to be free instead of failing, and resets a finished call's slot off the call's path.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
-use wasmtime::{Config, InstanceAllocationStrategy, PoolingAllocationConfig};
+use wasmtime::{Config, Enabled, InstanceAllocationStrategy, PoolingAllocationConfig};
 
 use super::limits::{MEMORIES, TABLE_ELEMENTS};
-use crate::background::{Batches, Gather};
+use crate::background::Batches;
 
 /// Core instances (and tables) one component instance may hold; the store limiter allows
 /// the same number.
@@ -43,18 +42,11 @@ pub(crate) fn configure(config: &mut Config, slots: u32) {
         .max_core_instance_size(MAX_CORE_INSTANCE_SIZE)
         .table_elements(TABLE_ELEMENTS)
         .linear_memory_keep_resident(KEEP_RESIDENT)
+        // Off by default in wasmtime 48: without it every reset zeroes the whole resident
+        // part (~1 MiB for a first-party plugin), not the few pages the call dirtied.
+        .pagemap_scan(Enabled::Auto)
         .table_keep_resident(TABLE_ELEMENTS * 8);
     config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
-}
-
-/// How finished stores wait for the reaper: it is woken by the first store after it went
-/// to sleep, then gathers for a millisecond (a sequential client makes several calls in
-/// that time), or until half the pool waits, or until a call finds no free slot.
-fn reaper_gather(slots: u32) -> Gather {
-    Gather {
-        linger: Duration::from_millis(1),
-        batch: (slots as usize / 2).max(1),
-    }
 }
 
 /// The pool's slots as a count calls wait on, and the thread that gives them back; without
@@ -77,7 +69,7 @@ impl Slots {
     /// `n` slots.
     pub(crate) fn new(n: u32) -> Self {
         // Store first, slot second.
-        let reaper = Batches::spawn("ikmcp-instance-reaper", reaper_gather(n), |queue| {
+        let reaper = Batches::spawn("ikmcp-instance-reaper", |queue| {
             drop_retired(queue.take());
         })
         .map_err(|e| tracing::warn!(error = %e, "no reaper thread; stores are dropped by the call"))
@@ -98,8 +90,8 @@ impl Slots {
         if let Ok(permit) = free.clone().try_acquire_owned() {
             return Slot(Some(permit));
         }
-        // None free: the reaper may hold some while it gathers; drop them here rather than
-        // wait for it.
+        // None free: the reaper may hold some (it runs at the lowest priority, and a busy
+        // machine may not give it the CPU); drop them here rather than wait for it.
         if let Some(reaper) = &self.reaper {
             drop_retired(reaper.queue().take());
         }
@@ -108,8 +100,7 @@ impl Slots {
 
     /// Drops a finished call's `store`, then frees its `slot`. With a pool this happens on
     /// the reaper thread: resetting the slot (zeroing the pages the call dirtied) takes
-    /// tens of microseconds the call's answer need not wait for, and the reaper is not
-    /// woken for each store (see [`reaper_gather`]).
+    /// tens of microseconds the call's answer need not wait for ([`crate::background`]).
     pub(crate) fn retire<S: Send + 'static>(&self, store: S, slot: Slot) {
         match &self.reaper {
             Some(reaper) => {
