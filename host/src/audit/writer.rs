@@ -7,25 +7,22 @@
 //! at once first appends everything queued before it. [`AuditWriter::flush`] appends what
 //! is queued (the audit tools call it before reading the log), and so does dropping the
 //! writer (a clean shutdown). What a crash can lose is the read and plan lines still queued
-//! (those of the last few milliseconds, see [`GATHER`]), never a line of a write.
+//! (usually none or one; at most [`MAX_QUEUED`] lines or [`MAX_WAIT`] of them), never a line
+//! of a write.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use super::{AuditError, AuditEvent, AuditLog};
-use crate::background::{Batches, Gather, Queue};
+use crate::background::{Batches, Queue};
 
-/// How queued lines wait: the thread is woken by the first line after it went to sleep,
-/// then gathers for 2 ms (or 64 lines) and appends them together, so a busy client does
-/// not wake it for every call.
-const GATHER: Gather = Gather {
-    linger: Duration::from_millis(2),
-    batch: 64,
-};
-
-/// Lines queued at most; the call that queues one more appends them all itself.
+/// The backlog a call appends itself, if the writer thread has not (it runs at the lowest
+/// priority: a machine kept busy by something else may not give it the CPU): this many
+/// lines, or lines this old. It bounds what a crash can lose and the queue's memory.
 const MAX_QUEUED: usize = 1024;
+/// See [`MAX_QUEUED`].
+const MAX_WAIT: Duration = Duration::from_millis(50);
 
 /// Appends a call's lines to an [`AuditLog`], read and plan lines from a background thread.
 pub struct AuditWriter {
@@ -49,7 +46,7 @@ impl AuditWriter {
             order: Mutex::new(()),
         });
         let appender = shared.clone();
-        let background = Batches::spawn("ikmcp-audit-writer", GATHER, move |queue| {
+        let background = Batches::spawn("ikmcp-audit-writer", move |queue| {
             let _order = lock(&appender.order);
             appender.append(queue);
         })
@@ -77,9 +74,8 @@ impl AuditWriter {
     pub fn record_later(&self, event: AuditEvent) {
         match &self.background {
             Some(background) => {
-                // A thread kept from the CPU (a busy machine) does not let the backlog grow:
-                // the call that fills the queue appends it.
-                if background.push(event) >= MAX_QUEUED {
+                let backlog = background.push(event);
+                if backlog.items >= MAX_QUEUED || backlog.waited >= MAX_WAIT {
                     self.flush();
                 }
             }
