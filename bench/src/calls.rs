@@ -124,11 +124,12 @@ pub async fn run(
     let via_rmcp = rmcp_timed_calls(&server, &args, WARM_UP, plan.sequential_calls).await?;
     server.stop().await;
 
-    let mut server = launch.start_wire().await?;
-    let sequential_ikmcp = timed_calls(&mut server, &args, WARM_UP, plan.sequential_calls).await?;
+    let server = launch.start_wire().await?;
+    let (server, sequential_ikmcp) =
+        timed_calls(server, &args, WARM_UP, plan.sequential_calls).await?;
     let sequential_shares = host_shares(server.audit_log(), &sequential_ikmcp)?;
     let after_calls_kib = server.peak_rss_kib()?;
-    server.stop().await;
+    server.stop();
 
     let client = reqwest::Client::new();
     let sequential_direct =
@@ -268,8 +269,24 @@ fn upstream_waits(log: &str, tool: &str) -> anyhow::Result<Vec<Duration>> {
     Ok(waits)
 }
 
-/// `warm_up` untimed calls, then `n` timed ones, one at a time, with the bare client.
+/// `warm_up` untimed calls, then `n` timed ones, one at a time, with the bare client on a
+/// thread of its own; gives the client back with the times.
 pub async fn timed_calls(
+    mut server: Wire,
+    args: &Value,
+    warm_up: usize,
+    n: usize,
+) -> anyhow::Result<(Wire, Vec<Duration>)> {
+    let args = args.clone();
+    tokio::task::spawn_blocking(move || {
+        let times = blocking_calls(&mut server, &args, warm_up, n)?;
+        Ok((server, times))
+    })
+    .await
+    .context("the client thread panicked")?
+}
+
+fn blocking_calls(
     server: &mut Wire,
     args: &Value,
     warm_up: usize,
@@ -277,7 +294,7 @@ pub async fn timed_calls(
 ) -> anyhow::Result<Vec<Duration>> {
     let mut times = Vec::with_capacity(n);
     for i in 0..warm_up + n {
-        let answer = server.call(READ_TOOL, args).await?;
+        let answer = server.call(READ_TOOL, args)?;
         if answer.result["isError"] == true {
             bail!(
                 "{READ_TOOL} failed on call {i}: {}",
@@ -380,26 +397,22 @@ async fn concurrent_calls(
 ) -> anyhow::Result<(Timed, Vec<Duration>, u64)> {
     let mut servers = Vec::with_capacity(plan.clients);
     for _ in 0..plan.clients {
-        let mut server = launch.start_wire().await?;
-        timed_calls(&mut server, args, WARM_UP, 0).await?;
+        let server = launch.start_wire().await?;
+        let (server, _) = timed_calls(server, args, WARM_UP, 0).await?;
         servers.push(server);
     }
     let started = Instant::now();
     let mut tasks = JoinSet::new();
-    for mut server in servers {
+    for server in servers {
         let args = args.clone();
-        tasks.spawn(async move {
-            let times = timed_calls(&mut server, &args, 0, plan.calls_per_client).await;
-            (server, times)
-        });
+        tasks.spawn(async move { timed_calls(server, &args, 0, plan.calls_per_client).await });
     }
     let mut times = Vec::with_capacity(plan.clients * plan.calls_per_client);
     let mut shares = Vec::with_capacity(plan.clients * plan.calls_per_client);
     let mut peak = 0;
     let mut servers = Vec::with_capacity(plan.clients);
     while let Some(joined) = tasks.join_next().await {
-        let (server, result) = joined.context("a concurrent client panicked")?;
-        let server_times = result?;
+        let (server, server_times) = joined.context("a concurrent client panicked")??;
         shares.extend(host_shares(server.audit_log(), &server_times)?);
         times.extend(server_times);
         peak = peak.max(server.peak_rss_kib()?);
@@ -407,7 +420,7 @@ async fn concurrent_calls(
     }
     let wall = started.elapsed();
     for server in servers {
-        server.stop().await;
+        server.stop();
     }
     Ok((Timed { times, wall }, shares, peak))
 }

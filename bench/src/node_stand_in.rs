@@ -123,10 +123,10 @@ pub async fn run(
     }
     let (cmd, home) = command(sim, dir)?;
     let no_audit = home.path().join("no-audit-log");
-    let mut server = Wire::spawn(cmd, home, no_audit, "the Node stand-in").await?;
-    let times = timed_calls(&mut server, args, WARM_UP, calls).await?;
+    let server = Wire::spawn(cmd, home, no_audit, "the Node stand-in").await?;
+    let (server, times) = timed_calls(server, args, WARM_UP, calls).await?;
     let peak_rss_kib = server.peak_rss_kib()?;
-    server.stop().await;
+    server.stop();
     let mut node = NodeStandIn {
         node_version,
         cold_start: Summary::of(&cold).context("no Node cold start measured")?,

@@ -1,5 +1,7 @@
 //! A bare MCP client for the per-call figures: one JSON-RPC line written to the server's
-//! stdin, its answer read as one line from its stdout, nothing else in between.
+//! stdin, its answer read as one line from its stdout, nothing else in between: blocking
+//! reads and writes on the pipes, from a thread of its own (`spawn_blocking`), so no async
+//! runtime sits between the answer's arrival and the clock.
 //!
 //! The per-call figures are meant to show what the server adds to a call. A full client
 //! library adds its own work to every round trip (rmcp's client passes each request and
@@ -10,16 +12,16 @@
 //! after it stops. `ikmcp` and the Node stand-in are measured with this same client; the
 //! rmcp client's figure is kept beside them as a cross-check (`calls::run`).
 
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
+use std::process::{Child, ChildStdin, ChildStdout, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::process::{Child, ChildStdin, ChildStdout};
 
-/// A server under test, spoken to line by line.
+/// A server under test, spoken to line by line. Its calls block: make them from a thread
+/// of their own (see [`crate::calls::timed_calls`]).
 pub struct Wire {
     child: Child,
     stdin: ChildStdin,
@@ -44,7 +46,19 @@ impl Wire {
     /// Spawns `cmd` (an MCP server over stdio living in `home`) and completes the
     /// `initialize` handshake; `what` names it in errors.
     pub async fn spawn(
-        mut cmd: tokio::process::Command,
+        cmd: tokio::process::Command,
+        home: tempfile::TempDir,
+        audit_log: PathBuf,
+        what: &str,
+    ) -> anyhow::Result<Wire> {
+        let what = what.to_string();
+        tokio::task::spawn_blocking(move || Wire::start(cmd.into_std(), home, audit_log, &what))
+            .await
+            .context("the client thread panicked")?
+    }
+
+    fn start(
+        mut cmd: std::process::Command,
         home: tempfile::TempDir,
         audit_log: PathBuf,
         what: &str,
@@ -53,14 +67,11 @@ impl Wire {
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
-            .kill_on_drop(true)
             .spawn()
             .with_context(|| {
                 format!("starting {what} (run `make bench`, which builds it first)")
             })?;
-        let pid = child
-            .id()
-            .with_context(|| format!("{what} exited before it could be measured"))?;
+        let pid = child.id();
         let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
             bail!("{what} was spawned without piped stdio");
         };
@@ -78,24 +89,20 @@ impl Wire {
             "capabilities": {},
             "clientInfo": {"name": "ikmcp-bench", "version": env!("CARGO_PKG_VERSION")},
         });
-        wire.request("initialize", init).await.with_context(|| {
+        wire.request("initialize", init).with_context(|| {
             format!("MCP initialize with {what} failed (its stderr above says why)")
         })?;
-        wire.send(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
-            .await?;
+        wire.send(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))?;
         Ok(wire)
     }
 
     /// One `tools/call`, timed from the request's write to the answer's read; a protocol
-    /// error is an error, a tool error (`isError`) is the caller's to check.
-    pub async fn call(&mut self, name: &str, args: &Value) -> anyhow::Result<Answer> {
+    /// error is an error, a tool error (`isError`) is the caller's to check. Blocks.
+    pub fn call(&mut self, name: &str, args: &Value) -> anyhow::Result<Answer> {
         let (id, line) = self.line("tools/call", json!({"name": name, "arguments": args}))?;
         let started = Instant::now();
-        self.stdin
-            .write_all(&line)
-            .await
-            .context("writing tools/call")?;
-        let answer = self.answer_line(id).await?;
+        self.stdin.write_all(&line).context("writing tools/call")?;
+        let answer = self.answer_line(id)?;
         let elapsed = started.elapsed();
         let result = parse_answer(&answer, id).with_context(|| format!("tools/call {name}"))?;
         Ok(Answer { elapsed, result })
@@ -111,36 +118,25 @@ impl Wire {
         crate::procfs::peak_rss_kib(self.pid)
     }
 
-    /// Closes the server's stdin (the end of the session) and waits for it to exit, or
-    /// kills it after a few seconds.
-    pub async fn stop(mut self) {
-        drop(self.stdin);
-        if tokio::time::timeout(Duration::from_secs(5), self.child.wait())
-            .await
-            .is_err()
-        {
-            let _ = self.child.kill().await;
-        }
+    /// Ends the session (the server is killed: its figures were read before).
+    pub fn stop(self) {
+        drop(self);
     }
 
     /// A request and its answer's `result`, untimed.
-    async fn request(&mut self, method: &str, params: Value) -> anyhow::Result<Value> {
+    fn request(&mut self, method: &str, params: Value) -> anyhow::Result<Value> {
         let (id, line) = self.line(method, params)?;
         self.stdin
             .write_all(&line)
-            .await
             .with_context(|| format!("writing {method}"))?;
-        let answer = self.answer_line(id).await?;
+        let answer = self.answer_line(id)?;
         parse_answer(&answer, id)
     }
 
-    async fn send(&mut self, message: &Value) -> anyhow::Result<()> {
+    fn send(&mut self, message: &Value) -> anyhow::Result<()> {
         let mut line = serde_json::to_vec(message)?;
         line.push(b'\n');
-        self.stdin
-            .write_all(&line)
-            .await
-            .context("writing to the server")
+        self.stdin.write_all(&line).context("writing to the server")
     }
 
     /// The next request's id and its line.
@@ -155,14 +151,13 @@ impl Wire {
     }
 
     /// Reads lines until the answer to `id` (the server may send notifications first).
-    async fn answer_line(&mut self, id: u64) -> anyhow::Result<String> {
+    fn answer_line(&mut self, id: u64) -> anyhow::Result<String> {
         let (ends_field, ends_object) = (format!("\"id\":{id},"), format!("\"id\":{id}}}"));
         loop {
             let mut line = String::new();
             let n = self
                 .stdout
                 .read_line(&mut line)
-                .await
                 .context("reading the server's stdout")?;
             if n == 0 {
                 bail!("the server closed its stdout before answering request {id}");
@@ -171,6 +166,16 @@ impl Wire {
                 return Ok(line);
             }
         }
+    }
+}
+
+impl Drop for Wire {
+    /// Kills the server if it still runs, and reaps it.
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+        }
+        let _ = self.child.wait();
     }
 }
 
