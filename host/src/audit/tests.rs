@@ -430,6 +430,42 @@ fn reopening_continues_the_chain() {
 }
 
 #[test]
+fn a_batch_is_chained_line_by_line_and_the_checkpoint_follows_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = log_path(&dir);
+    let log = AuditLog::open(&path, vec![]).unwrap();
+    log.record(event(AuditPhase::Read, "before", json!({})))
+        .unwrap();
+    let batch = (0..5)
+        .map(|i| event(AuditPhase::Read, &format!("batch{i}"), json!({"i": i})))
+        .collect();
+    let last = log.record_all(batch).unwrap();
+    assert_eq!(
+        log.record_all(Vec::new()).unwrap(),
+        "",
+        "an empty batch writes nothing"
+    );
+    let all: Vec<Value> = lines(&path)
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(all.len(), 6);
+    for (i, line) in all.iter().enumerate().skip(1) {
+        assert_eq!(line["seq"], i as u64 + 1);
+        assert_eq!(line["tool"], format!("batch{}", i - 1));
+        assert_eq!(line["prev_hash"], all[i - 1]["hash"]);
+    }
+    assert_eq!(all[5]["hash"], last.as_str());
+    assert_eq!(verify(&path).unwrap().lines, 6);
+    drop(log);
+    // The checkpoint recorded the batch's end: the log reopens and goes on.
+    let log = AuditLog::open(&path, vec![]).unwrap();
+    log.record(event(AuditPhase::Read, "after", json!({})))
+        .unwrap();
+    assert_eq!(verify(&path).unwrap().lines, 7);
+}
+
+#[test]
 fn open_refuses_a_broken_last_line() {
     let dir = tempfile::tempdir().unwrap();
     let path = log_path(&dir);
