@@ -824,15 +824,7 @@ async fn audits_and_the_overview_from_few_requests() {
 async fn a_token_without_the_account_write_scope_gets_advice() {
     // The tenant's DNS token (tokens derive from the seed every harness uses): it reads
     // accounts and products but lacks `accounts:write`, as a DNS-only token would.
-    let token = ikmcp_sim::auth::Credentials::from_seed(42)
-        .token("dns_read")
-        .secret
-        .clone();
-    let h = Harness::start(Options {
-        env: vec![("INFOMANIAK_API_TOKEN".into(), token)],
-        ..Options::default()
-    })
-    .await;
+    let h = Harness::start(Options::dns_read_token()).await;
     let args = json!({"name": "scoped"});
     let plan = h.ok("infomaniak_create_account_tag", args.clone()).await;
     assert_eq!(plan["status"], "plan", "{plan}");

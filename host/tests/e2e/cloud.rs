@@ -556,15 +556,7 @@ async fn without_a_manager_session_the_vps_tools_say_what_to_configure() {
 /// A harness whose API token is the tenant's DNS token: it reads accounts but lacks the
 /// `public_cloud` scope.
 async fn without_cloud_scope() -> Harness {
-    let token = ikmcp_sim::auth::Credentials::from_seed(42)
-        .token("dns_read")
-        .secret
-        .clone();
-    Harness::start(Options {
-        env: vec![("INFOMANIAK_API_TOKEN".into(), token)],
-        ..Options::default()
-    })
-    .await
+    Harness::start(Options::dns_read_token()).await
 }
 
 #[tokio::test]

@@ -803,14 +803,9 @@ async fn offboarding_is_one_plan_of_every_right_and_link_that_goes() {
 
 #[tokio::test]
 async fn a_token_without_the_drive_scope_is_told_which_scope_to_add() {
-    let token = ikmcp_sim::auth::Credentials::from_seed(42)
-        .token("dns_read")
-        .secret
-        .clone();
     let h = Harness::start(Options {
         config: UNPACED.into(),
-        env: vec![("INFOMANIAK_API_TOKEN".into(), token)],
-        ..Options::default()
+        ..Options::dns_read_token()
     })
     .await;
     let d = seed(&h, 0).d;

@@ -124,6 +124,25 @@ pub struct Options {
     pub manager: bool,
 }
 
+/// The tenant's seed in every harness (its tokens derive from it).
+pub const SEED: u64 = 42;
+
+impl Options {
+    /// The defaults, with the tenant's DNS token as the server's API token: it reads
+    /// accounts and products but lacks every product scope and `accounts:write`, as a
+    /// DNS-only token would.
+    pub fn dns_read_token() -> Options {
+        let token = ikmcp_sim::auth::Credentials::from_seed(SEED)
+            .token("dns_read")
+            .secret
+            .clone();
+        Options {
+            env: vec![("INFOMANIAK_API_TOKEN".into(), token)],
+            ..Options::default()
+        }
+    }
+}
+
 impl Default for Options {
     fn default() -> Self {
         Options {
@@ -171,7 +190,7 @@ pub fn base_command(dir: &Path) -> tokio::process::Command {
 impl Harness {
     pub async fn start(options: Options) -> Harness {
         let sim = Sim::start(SimConfig {
-            seed: 42,
+            seed: SEED,
             scale: options.scale,
             rate_limit_per_minute: options.sim_rate_limit,
             ..SimConfig::default()

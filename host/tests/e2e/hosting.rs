@@ -869,15 +869,7 @@ async fn bad_arguments_stale_plans_and_upstream_errors_write_nothing() {
 
 #[tokio::test]
 async fn a_token_without_the_web_scope_is_told_which_scope_to_add() {
-    let readonly = ikmcp_sim::auth::Credentials::from_seed(42)
-        .token("dns_read")
-        .secret
-        .clone();
-    let h = Harness::start(Options {
-        env: vec![("INFOMANIAK_API_TOKEN".into(), readonly)],
-        ..Options::default()
-    })
-    .await;
+    let h = Harness::start(Options::dns_read_token()).await;
     let (hid, _) = first_hosting(&h);
     let e = h
         .err("infomaniak_list_databases", json!({"hosting_id": hid}))

@@ -1377,15 +1377,7 @@ async fn newsletter_groups_and_subscribers() {
 async fn a_token_without_the_mail_scope_is_told_which_scope_to_add() {
     // The tenant's DNS token reads accounts and products (so the hostings are listed) but
     // lacks the `mail` scope, as a DNS-only token would.
-    let token = ikmcp_sim::auth::Credentials::from_seed(42)
-        .token("dns_read")
-        .secret
-        .clone();
-    let h = Harness::start(Options {
-        env: vec![("INFOMANIAK_API_TOKEN".into(), token)],
-        ..Options::default()
-    })
-    .await;
+    let h = Harness::start(Options::dns_read_token()).await;
     let (id, _) = hosting(&h).await;
     for (tool, args) in [
         ("infomaniak_list_mailboxes", json!({"mail_hosting_id": id})),

@@ -354,15 +354,7 @@ async fn the_overview_finds_the_seeded_risks() {
 #[tokio::test]
 async fn a_token_without_a_product_scope_is_told_which_scope_to_add() {
     // The tenant's DNS token: it reads accounts but none of the three products.
-    let token = ikmcp_sim::auth::Credentials::from_seed(42)
-        .token("dns_read")
-        .secret
-        .clone();
-    let h = Harness::start(Options {
-        env: vec![("INFOMANIAK_API_TOKEN".into(), token)],
-        ..Options::default()
-    })
-    .await;
+    let h = Harness::start(Options::dns_read_token()).await;
     let (b, slot) = h
         .sim
         .with_world(|w| (w.backups[0].id, w.backups[0].slots[0].id));
